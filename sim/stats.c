@@ -1,0 +1,61 @@
+/*
+ * Running statistics (Welford's update, numerically stable for long runs)
+ * and interval estimates whose quantiles come from GSL's CDF inverses.
+ */
+#include <math.h>
+#include <gsl/gsl_cdf.h>
+#include "sim/stats.h"
+
+void sim_stat_init(sim_stat *s)
+{
+    s->n = 0;
+    s->mean = 0;
+    s->m2 = 0;
+    s->min = INFINITY;
+    s->max = -INFINITY;
+}
+
+void sim_stat_add(sim_stat *s, double x)
+{
+    s->n++;
+    double d = x - s->mean;
+    s->mean += d / (double)s->n;
+    s->m2 += d * (x - s->mean);
+    if (x < s->min) s->min = x;
+    if (x > s->max) s->max = x;
+}
+
+double sim_stat_variance(const sim_stat *s)
+{
+    return s->n < 2 ? 0.0 : s->m2 / (double)(s->n - 1);
+}
+
+double sim_t_quantile(double level, double df)
+{
+    return gsl_cdf_tdist_Pinv(0.5 + level / 2.0, df);
+}
+
+int sim_stat_t_interval(const sim_stat *s, double level, double *lo_out, double *hi_out)
+{
+    if (s->n < 2) return -1;
+    double half = sim_t_quantile(level, (double)(s->n - 1)) * sqrt(sim_stat_variance(s) / (double)s->n);
+    *lo_out = s->mean - half;
+    *hi_out = s->mean + half;
+    return 0;
+}
+
+void sim_wilson_interval(uint64_t k, uint64_t n, double level, double *lo_out, double *hi_out)
+{
+    if (n == 0) {
+        *lo_out = 0.0;
+        *hi_out = 1.0;
+        return;
+    }
+    double z = gsl_cdf_ugaussian_Pinv(0.5 + level / 2.0);
+    double nn = (double)n, p = (double)k / nn, z2 = z * z;
+    double centre = (p + z2 / (2 * nn)) / (1 + z2 / nn);
+    double half = z * sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn)) / (1 + z2 / nn);
+    double lo = centre - half, hi = centre + half;
+    *lo_out = lo < 0 ? 0 : lo;
+    *hi_out = hi > 1 ? 1 : hi;
+}
