@@ -1,0 +1,1 @@
+# bench/hold (owned by its module)

@@ -1,0 +1,1 @@
+# bench/sweep (owned by its module)

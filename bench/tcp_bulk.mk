@@ -1,0 +1,1 @@
+# bench/tcp_bulk (owned by its module)

@@ -1,0 +1,4 @@
+# The IPsec negotiation layer (policy, SA database, IKE, fallback to clear).
+libmodels_a_SOURCES += \
+	%D%/ipsec.h \
+	%D%/ipsec_params.c

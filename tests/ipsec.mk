@@ -1,0 +1,1 @@
+# tests/ipsec (owned by its module)

@@ -1,0 +1,1 @@
+# tests/models (owned by its module)

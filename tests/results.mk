@@ -1,0 +1,1 @@
+# tests/results (owned by its module)

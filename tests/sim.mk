@@ -1,0 +1,1 @@
+# tests/sim (owned by its module)
