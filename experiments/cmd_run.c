@@ -1,6 +1,311 @@
-/* Temporary until the network path lands (issue 3). */
+/*
+ * `rekeysim run`, `rekeysim params` and `rekeysim scenarios`: one simulated
+ * copy from a scenario and KEY=VALUE settings, printed for people or as one
+ * JSON object; the parameter registry and the presets, listed. Every
+ * argument is checked before anything runs or is written, so bad input
+ * leaves no trace file behind and exits 2 with one message on stderr.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "experiments/commands.h"
-int exp_cmd_run(int argc, char **argv) { (void)argc; (void)argv; fprintf(stderr, "rekeysim: run is not built yet\n"); return EXP_INPUT; }
-int exp_cmd_params(int argc, char **argv) { (void)argc; (void)argv; fprintf(stderr, "rekeysim: params is not built yet\n"); return EXP_INPUT; }
-int exp_cmd_scenarios(int argc, char **argv) { (void)argc; (void)argv; fprintf(stderr, "rekeysim: scenarios is not built yet\n"); return EXP_INPUT; }
+#include "models/presets.h"
+#include "models/registry.h"
+#include "models/scenario.h"
+
+/* ---- argument helpers ---- */
+
+/* Matches "--NAME VALUE" and "--NAME=VALUE" at argv[*i]; advances *i past the
+ * value. Returns 1 and sets *val on a match, 0 if argv[*i] is not NAME, -1
+ * when the value is missing. */
+static int opt_value(int argc, char **argv, int *i, const char *name, const char **val)
+{
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    if (strncmp(a, name, n) != 0) return 0;
+    if (a[n] == '=') {
+        *val = a + n + 1;
+        return 1;
+    }
+    if (a[n] != 0) return 0;
+    if (*i + 1 >= argc) return -1;
+    *val = argv[++*i];
+    return 1;
+}
+
+static int parse_seed(const char *s, uint64_t *out)
+{
+    if (!*s || *s == '-') return -1;
+    char *e;
+    errno = 0;
+    unsigned long long v = strtoull(s, &e, 10);
+    if (errno || *e) return -1;
+    *out = v;
+    return 0;
+}
+
+static int bad(const char *cmd, const char *msg)
+{
+    fprintf(stderr, "rekeysim %s: %s\n", cmd, msg);
+    return EXP_INPUT;
+}
+
+/* ---- run ---- */
+
+static void run_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: rekeysim run [--scenario NAME] [--seed N] [--json] [--trace FILE] [KEY=VALUE ...]\n"
+            "\n"
+            "Simulates one SMB copy and prints its outcome.\n"
+            "  --scenario NAME  preset applied first (default no-ipsec; see `rekeysim scenarios`)\n"
+            "  --seed N         run seed, used as given (default 1)\n"
+            "  --json           print one JSON object with every outcome field\n"
+            "  --trace FILE     write one line per model event: time, host, layer, what\n"
+            "  KEY=VALUE        override a parameter (see `rekeysim params`), for example\n"
+            "                   file.size=2GiB link.rate=10Mbps link.delay=20ms link.loss=0.1%%\n"
+            "  --db FILE --run ID, --plot FILE   replay and timeline plots: not in this build yet\n"
+            "\n"
+            "Defaults: scenario no-ipsec, file.size=100MiB, seed 1. A copy that fails is a\n"
+            "result (exit 0); bad input exits 2.\n");
+}
+
+static void json_num(FILE *f, const char *name, double v, const char *fmt)
+{
+    fprintf(f, ",\"%s\":", name);
+    if (isnan(v)) fputs("null", f);
+    else fprintf(f, fmt, v);
+}
+
+static void print_json(FILE *f, const scn_config *cfg, const scn_result *r)
+{
+    fprintf(f, "{\"scenario\":\"%s\",\"seed\":%" PRIu64, scn_presets[cfg->scenario].name, r->seed);
+    fprintf(f, ",\"completed\":%d,\"failure\":\"%s\",\"bytes_done\":%" PRIu64, r->completed ? 1 : 0,
+            scn_failure_name(r->failure), r->bytes_done);
+    json_num(f, "setup_s", r->setup_s, "%.9f");
+    json_num(f, "duration_s", r->duration_s, "%.9f");
+    fprintf(f, ",\"n_interruptions\":%" PRIu64, r->n_interruptions);
+    json_num(f, "first_interruption_s", r->first_interruption_s, "%.9f");
+    json_num(f, "first_interruption_bytes", r->first_interruption_bytes, "%.0f");
+    fprintf(f,
+            ",\"n_negotiations\":%" PRIu64 ",\"n_negotiation_failures\":%" PRIu64 ",\"n_fallbacks\":%" PRIu64
+            ",\"n_rekeys\":%" PRIu64 ",\"n_retransmits\":%" PRIu64 ",\"events\":%" PRIu64,
+            r->n_negotiations, r->n_negotiation_failures, r->n_fallbacks, r->n_rekeys, r->n_retransmits, r->events);
+    json_num(f, "events_per_s", r->events_per_s, "%.1f");
+    fprintf(f, ",\"peak_pending\":%" PRIu64, r->peak_pending);
+    json_num(f, "wall_s", r->wall_s, "%.6f");
+    fputs(",\"interruptions\":[", f);
+    for (uint64_t i = 0; i < r->n_interruptions; i++) {
+        const scn_interruption *e = &r->interruptions[i];
+        fprintf(f, "%s{\"start_s\":%.9f,\"end_s\":", i ? "," : "", e->start_s);
+        if (isnan(e->end_s)) fputs("null", f);
+        else fprintf(f, "%.9f", e->end_s);
+        fprintf(f, ",\"bytes_at_start\":%" PRIu64 ",\"cause\":\"%s\"}", e->bytes_at_start, scn_cause_name(e->cause));
+    }
+    fputs("]}\n", f);
+}
+
+static void show(const scn_config *cfg, const char *key, char *buf, size_t n)
+{
+    const scn_param *p = scn_param_find(key);
+    if (p) scn_param_format(p, cfg, buf, n);
+    else snprintf(buf, n, "?");
+}
+
+static void print_human(FILE *f, const scn_config *cfg, const scn_result *r, int n_keys, char **keys)
+{
+    char size[64], dir[32], rate[32], delay[32], loss[32], cos[16], sos[16], ccert[16], scert[16];
+    show(cfg, "file.size", size, sizeof size);
+    show(cfg, "copy.direction", dir, sizeof dir);
+    show(cfg, "link.rate", rate, sizeof rate);
+    show(cfg, "link.delay", delay, sizeof delay);
+    show(cfg, "link.loss", loss, sizeof loss);
+    show(cfg, "client.os", cos, sizeof cos);
+    show(cfg, "server.os", sos, sizeof sos);
+    show(cfg, "client.cert", ccert, sizeof ccert);
+    show(cfg, "server.cert", scert, sizeof scert);
+    fprintf(f, "scenario   %s (seed %" PRIu64 ")\n", scn_presets[cfg->scenario].name, r->seed);
+    fprintf(f, "copy       %s %s; client %s (cert %s), server %s (cert %s)\n", dir, size, cos, ccert, sos, scert);
+    fprintf(f, "link       %s, %s one way, loss %s\n", rate, delay, loss);
+    if (n_keys) {
+        fprintf(f, "settings  ");
+        for (int i = 0; i < n_keys; i++) fprintf(f, " %s", keys[i]);
+        fputc('\n', f);
+    }
+    fputc('\n', f);
+    if (r->completed) fprintf(f, "result     completed\n");
+    else fprintf(f, "result     FAILED: %s\n", scn_failure_name(r->failure));
+    fprintf(f, "bytes      %" PRIu64 " of %" PRIu64 " (%.1f %%)\n", r->bytes_done, cfg->file_size_bytes,
+            100.0 * (double)r->bytes_done / (double)cfg->file_size_bytes);
+    if (isnan(r->setup_s)) fprintf(f, "setup      never established\n");
+    else fprintf(f, "setup      %.6f s\n", r->setup_s);
+    fprintf(f, "duration   %.6f s\n", r->duration_s);
+    if (r->duration_s > 0)
+        fprintf(f, "goodput    %.3f Mbit/s\n", (double)r->bytes_done * 8 / r->duration_s / 1e6);
+    fprintf(f, "interruptions %" PRIu64 "\n", r->n_interruptions);
+    for (uint64_t i = 0; i < r->n_interruptions; i++) {
+        const scn_interruption *e = &r->interruptions[i];
+        if (isnan(e->end_s))
+            fprintf(f, "  %3" PRIu64 "  start %.6f s, never ended, at %" PRIu64 " bytes, cause %s\n", i + 1, e->start_s,
+                    e->bytes_at_start, scn_cause_name(e->cause));
+        else
+            fprintf(f, "  %3" PRIu64 "  start %.6f s, end %.6f s (%.3f s), at %" PRIu64 " bytes, cause %s\n", i + 1,
+                    e->start_s, e->end_s, e->end_s - e->start_s, e->bytes_at_start, scn_cause_name(e->cause));
+    }
+    fprintf(f, "IKE        %" PRIu64 " negotiations, %" PRIu64 " failed, %" PRIu64 " fallbacks, %" PRIu64 " rekeys\n",
+            r->n_negotiations, r->n_negotiation_failures, r->n_fallbacks, r->n_rekeys);
+    fprintf(f, "TCP        %" PRIu64 " data retransmissions\n", r->n_retransmits);
+    fprintf(f, "kernel     %" PRIu64 " events, peak %" PRIu64 " pending, %.3f s wall, %.2f M events/s\n", r->events,
+            r->peak_pending, r->wall_s, r->events_per_s / 1e6);
+}
+
+int exp_cmd_run(int argc, char **argv)
+{
+    const char *scenario = "no-ipsec", *trace_path = NULL, *v;
+    uint64_t seed = 1;
+    int json = 0, n_keys = 0, rc;
+    char **keys = calloc((size_t)argc + 1, sizeof *keys);
+    char err[512];
+    if (!keys) return EXP_RUNTIME;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            run_usage(stdout);
+            free(keys);
+            return EXP_OK;
+        } else if (!strcmp(a, "--json")) {
+            json = 1;
+        } else if ((rc = opt_value(argc, argv, &i, "--scenario", &v)) != 0) {
+            if (rc < 0) goto missing;
+            scenario = v;
+        } else if ((rc = opt_value(argc, argv, &i, "--seed", &v)) != 0) {
+            if (rc < 0) goto missing;
+            if (parse_seed(v, &seed) != 0) {
+                snprintf(err, sizeof err, "--seed '%s' is not a whole number from 0 to 2^64-1", v);
+                goto input;
+            }
+        } else if ((rc = opt_value(argc, argv, &i, "--trace", &v)) != 0) {
+            if (rc < 0) goto missing;
+            trace_path = v;
+        } else if (!strncmp(a, "--db", 4) || !strncmp(a, "--run", 5) || !strncmp(a, "--plot", 6)) {
+            snprintf(err, sizeof err, "%s is not available in this build yet (stored runs and plots come later)", a);
+            goto input;
+        } else if (a[0] == '-') {
+            snprintf(err, sizeof err, "unknown option '%s'; see rekeysim run --help", a);
+            goto input;
+        } else if (strchr(a, '=')) {
+            keys[n_keys++] = argv[i];
+        } else {
+            snprintf(err, sizeof err, "'%s' is neither an option nor KEY=VALUE; see rekeysim run --help", a);
+            goto input;
+        }
+    }
+    scn_config cfg;
+    scn_config_defaults(&cfg);
+    if (scn_config_apply_preset(&cfg, scenario, err, sizeof err) != 0) goto input;
+    for (int i = 0; i < n_keys; i++)
+        if (scn_config_set_pair(&cfg, keys[i], err, sizeof err) != 0) goto input;
+    if (scn_config_check(&cfg, err, sizeof err) != 0) goto input;
+
+    FILE *trace = NULL;
+    if (trace_path) {
+        trace = fopen(trace_path, "w");
+        if (!trace) {
+            fprintf(stderr, "rekeysim run: cannot write the trace file %s: %s\n", trace_path, strerror(errno));
+            free(keys);
+            return EXP_RUNTIME;
+        }
+    }
+    scn_result res;
+    rc = scn_run(&cfg, seed, trace, &res);
+    if (trace && fclose(trace) != 0) {
+        fprintf(stderr, "rekeysim run: writing the trace file %s failed: %s\n", trace_path, strerror(errno));
+        if (rc == 0) scn_result_fini(&res);
+        free(keys);
+        return EXP_RUNTIME;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "rekeysim run: the simulation could not run (out of memory)\n");
+        free(keys);
+        return EXP_RUNTIME;
+    }
+    if (json) print_json(stdout, &cfg, &res);
+    else print_human(stdout, &cfg, &res, n_keys, keys);
+    scn_result_fini(&res);
+    free(keys);
+    return fflush(stdout) == 0 ? EXP_OK : EXP_RUNTIME;
+
+missing:
+    snprintf(err, sizeof err, "%s needs a value", argv[argc - 1]);
+input:
+    free(keys);
+    return bad("run", err);
+}
+
+/* ---- params ---- */
+
+static void params_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: rekeysim params [--scenario NAME]\n"
+            "\n"
+            "Lists every parameter key: name, value (the default, or under scenario NAME),\n"
+            "unit, description and the source of the default with its confidence:\n"
+            "[S] stated by a source, [I] inferred, [?] a placeholder nobody documents.\n"
+            "Set any key with KEY=VALUE on `rekeysim run` or in a sweep spec.\n");
+}
+
+int exp_cmd_params(int argc, char **argv)
+{
+    const char *scenario = "no-ipsec", *v;
+    char err[512];
+    int rc;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            params_usage(stdout);
+            return EXP_OK;
+        } else if ((rc = opt_value(argc, argv, &i, "--scenario", &v)) != 0) {
+            if (rc < 0) return bad("params", "--scenario needs a value");
+            scenario = v;
+        } else {
+            snprintf(err, sizeof err, "unknown argument '%s'; see rekeysim params --help", argv[i]);
+            return bad("params", err);
+        }
+    }
+    scn_config cfg;
+    scn_config_defaults(&cfg);
+    if (scn_config_apply_preset(&cfg, scenario, err, sizeof err) != 0) return bad("params", err);
+    printf("# parameters under scenario %s: KEY VALUE UNIT DESCRIPTION [SOURCE]\n", scenario);
+    for (size_t i = 0; i < scn_param_count(); i++) {
+        const scn_param *p = scn_param_at(i);
+        char val[128];
+        scn_param_format(p, &cfg, val, sizeof val);
+        printf("%-30s %-14s %-8s %s [%s]\n", p->name, val, p->unit[0] ? p->unit : "-", p->desc, p->source);
+    }
+    return fflush(stdout) == 0 ? EXP_OK : EXP_RUNTIME;
+}
+
+/* ---- scenarios ---- */
+
+int exp_cmd_scenarios(int argc, char **argv)
+{
+    if (argc > 1) {
+        if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+            printf("usage: rekeysim scenarios\n\nLists the named presets, what each is and the settings it applies\n"
+                   "on top of the defaults; explicit KEY=VALUE settings override them.\n");
+            return EXP_OK;
+        }
+        char err[256];
+        snprintf(err, sizeof err, "unexpected argument '%s'; see rekeysim scenarios --help", argv[1]);
+        return bad("scenarios", err);
+    }
+    for (size_t i = 0; i < scn_n_presets; i++) {
+        printf("%s\n    %s\n   ", scn_presets[i].name, scn_presets[i].summary);
+        for (const char *const *s = scn_presets[i].settings; *s; s++) printf(" %s", *s);
+        printf("\n\n");
+    }
+    return fflush(stdout) == 0 ? EXP_OK : EXP_RUNTIME;
+}

@@ -2,3 +2,4 @@
 libmodels_a_SOURCES += \
 	%D%/ipsec.h \
 	%D%/ipsec_params.c
+libmodels_a_SOURCES += %D%/ipsec_int.h %D%/ipsec.c %D%/ike.c

@@ -22,6 +22,7 @@ typedef struct scn_record {
     uint64_t bytes_done;         /* file bytes delivered to the reader */
     uint64_t n_negotiations, n_negotiation_failures, n_fallbacks, n_rekeys;
     uint64_t n_retransmits;
+    int blocked;                 /* an IPsec block decision dropped a packet of the copy */
     /* interruption episodes */
     int in_episode;
     int episode_host;            /* host whose IPsec holds or drops the copy */

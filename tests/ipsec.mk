@@ -1,1 +1,7 @@
-# tests/ipsec (owned by its module)
+# IPsec acceptance tests: the KB 977526 facts from whole simulations.
+check_PROGRAMS += tests/ipsec/test_kb977526
+tests_ipsec_test_kb977526_SOURCES = tests/ipsec/test_kb977526.c
+tests_ipsec_test_kb977526_CFLAGS = $(test_cflags)
+tests_ipsec_test_kb977526_LDADD = $(test_ldadd)
+TESTS += tests/ipsec/test_kb977526 tests/ipsec/test_no_special_case.sh
+EXTRA_DIST += tests/ipsec/test_no_special_case.sh

@@ -1,1 +1,26 @@
-# tests/models (owned by its module)
+# Network-path suites (registry, link, TCP, SMB, scenario) and end-to-end tests of `rekeysim run`.
+models_tests = \
+	tests/models/test_registry \
+	tests/models/test_link \
+	tests/models/test_tcp \
+	tests/models/test_smb \
+	tests/models/test_scenario
+check_PROGRAMS += $(models_tests)
+TESTS += $(models_tests) tests/e2e/test_run.sh
+EXTRA_DIST += tests/e2e/test_run.sh tests/models/sim_helpers.h
+
+tests_models_test_registry_SOURCES = tests/models/test_registry.c
+tests_models_test_registry_CFLAGS = $(test_cflags)
+tests_models_test_registry_LDADD = $(test_ldadd)
+tests_models_test_link_SOURCES = tests/models/test_link.c
+tests_models_test_link_CFLAGS = $(test_cflags)
+tests_models_test_link_LDADD = $(test_ldadd)
+tests_models_test_tcp_SOURCES = tests/models/test_tcp.c tests/models/sim_helpers.h
+tests_models_test_tcp_CFLAGS = $(test_cflags)
+tests_models_test_tcp_LDADD = $(test_ldadd)
+tests_models_test_smb_SOURCES = tests/models/test_smb.c tests/models/sim_helpers.h
+tests_models_test_smb_CFLAGS = $(test_cflags)
+tests_models_test_smb_LDADD = $(test_ldadd)
+tests_models_test_scenario_SOURCES = tests/models/test_scenario.c tests/models/sim_helpers.h
+tests_models_test_scenario_CFLAGS = $(test_cflags)
+tests_models_test_scenario_LDADD = $(test_ldadd)

@@ -1,0 +1,268 @@
+/*
+ * TCP bulk-copy benchmark: the whole packet-level path (SMB READ_ANDX
+ * pipeline, TCP with delayed ACKs, each host's IPsec layer with policy none, the link)
+ * moving a large file without IPsec (scenario no-ipsec), timed on the wall
+ * clock. Cases, each run in its own child process so that peak_rss_kib is the
+ * measurement's own:
+ *
+ *   1g-1ms      FILE bytes over 1 Gbit/s, 1 ms one way
+ *   100m-10ms   FILE bytes over 100 Mbit/s, 10 ms one way
+ *   rss-small / rss-large   16 MiB and 1 GiB over 1 Gbit/s, 1 ms: the same
+ *               peak RSS shows that memory does not depend on the file size
+ *
+ * Settings for every case: tcp.mss=1448 (the ns-3 reference's segments),
+ * client.tcp.window=1MiB (four bandwidth-delay products at both rates, so the
+ * window never limits, and small enough that the 1,000-packet queue never
+ * overflows), server.os=2003 and smb.client_outstanding=50 (the pipeline
+ * never limits). FILE defaults to 1 GB (10^9 bytes); REPS (default 3)
+ * repetitions per case, the median reported.
+ *
+ * In the same run a bare 4-ary min-heap of 32-byte entries (time, sequence,
+ * handler, argument; no cancel) runs the hold model with 1,000 pending events
+ * and Exp(1 s) increments; each case reports its cost per data segment in
+ * those bare-heap events (heap_events_per_segment).
+ *
+ * Usage: tcp_bulk [FILE_BYTES [REPS]]. Output: key=value lines beginning with
+ * impl= (DESIGN.md), then impl=ratio lines.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <gsl/gsl_randist.h>
+#include "models/registry.h"
+#include "models/scenario_int.h"
+#include "sim/rng.h"
+
+#define DEFAULT_FILE_BYTES UINT64_C(1000000000)
+#define DEFAULT_REPS 3
+#define MAX_REPS 21
+#define HEAP_PENDING 1000
+#define HEAP_EVENTS UINT64_C(10000000)
+#define NS3_US_PER_SEGMENT_1G 17.0   /* DESIGN.md: ns-3 3.37, 1 GB, 1 Gbps / 1 ms */
+#define NS3_US_PER_SEGMENT_100M 14.0 /* DESIGN.md: ns-3 3.37, 1 GB, 100 Mbps / 10 ms */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static long peak_rss_kib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* ---- the bare reference heap and its hold loop ---- */
+
+typedef struct entry {
+    int64_t at_ns;
+    uint64_t seq;
+    void (*fn)(void *heap, void *arg);
+    void *arg;
+} entry;
+_Static_assert(sizeof(entry) == 32, "the reference entry is 32 bytes");
+
+typedef struct heap {
+    entry *a;
+    size_t n;
+    int64_t now_ns;
+    uint64_t seq;
+    gsl_rng *rng;
+} heap;
+
+static inline int before(const entry *x, const entry *y)
+{
+    return x->at_ns < y->at_ns || (x->at_ns == y->at_ns && x->seq < y->seq);
+}
+
+static void heap_push(heap *h, int64_t at_ns, void (*fn)(void *, void *), void *arg)
+{
+    entry e = {at_ns, h->seq++, fn, arg};
+    size_t i = h->n++;
+    while (i > 0) {
+        size_t p = (i - 1) / 4;
+        if (!before(&e, &h->a[p])) break;
+        h->a[i] = h->a[p];
+        i = p;
+    }
+    h->a[i] = e;
+}
+
+static entry heap_pop(heap *h)
+{
+    entry top = h->a[0], last = h->a[--h->n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 4 * i + 1, best = c;
+        if (c >= h->n) break;
+        for (size_t k = c + 1; k < c + 4 && k < h->n; k++)
+            if (before(&h->a[k], &h->a[best])) best = k;
+        if (!before(&h->a[best], &last)) break;
+        h->a[i] = h->a[best];
+        i = best;
+    }
+    if (h->n) h->a[i] = last;
+    return top;
+}
+
+static void hold_handler(void *hp, void *arg)
+{
+    heap *h = hp;
+    heap_push(h, h->now_ns + (int64_t)(gsl_ran_exponential(h->rng, 1e9) + 0.5), hold_handler, arg);
+}
+
+/* Runs the hold model; returns events per second. */
+static double bare_heap_hold(uint64_t n_events)
+{
+    heap h = {.a = malloc((HEAP_PENDING + 1) * sizeof(entry)), .rng = sim_rng_new(1, "bench.hold")};
+    if (!h.a || !h.rng) exit(1);
+    for (size_t i = 0; i < HEAP_PENDING; i++)
+        heap_push(&h, (int64_t)(gsl_ran_exponential(h.rng, 1e9) + 0.5), hold_handler, NULL);
+    double t0 = now_s();
+    for (uint64_t i = 0; i < n_events; i++) {
+        entry e = heap_pop(&h);
+        h.now_ns = e.at_ns;
+        e.fn(&h, e.arg);
+    }
+    double dt = now_s() - t0;
+    free(h.a);
+    sim_rng_free(h.rng);
+    return (double)n_events / dt;
+}
+
+/* ---- the copy ---- */
+
+typedef struct bulk {
+    double wall_s, sim_s, goodput_bps;
+    uint64_t events, segments, retransmits, peak_pending;
+    long rss_kib;
+    int completed;
+} bulk;
+
+static bulk run_copy(uint64_t file_bytes, const char *rate, const char *delay)
+{
+    scn_config c;
+    char err[256], kv[64];
+    scn_config_defaults(&c);
+    const char *pairs[] = {"scenario=no-ipsec", "tcp.mss=1448", "client.tcp.window=1MiB", "server.os=2003",
+                           "smb.client_outstanding=50", rate, delay, NULL};
+    for (const char **p = pairs; *p; p++)
+        if (scn_config_set_pair(&c, *p, err, sizeof err) != 0) {
+            fprintf(stderr, "tcp_bulk: %s\n", err);
+            exit(2);
+        }
+    snprintf(kv, sizeof kv, "file.size=%" PRIu64, file_bytes);
+    if (scn_config_set_pair(&c, kv, err, sizeof err) != 0) exit(2);
+    scn_result r;
+    scn_probe pr;
+    double t0 = now_s();
+    if (scn__run_probe(&c, 1, NULL, &r, &pr) != 0) exit(1);
+    bulk b = {.wall_s = now_s() - t0, .sim_s = r.duration_s, .events = r.events,
+              .segments = pr.tcp[SCN_SERVER].n_data_segs_sent, .retransmits = r.n_retransmits,
+              .peak_pending = r.peak_pending, .rss_kib = peak_rss_kib(), .completed = r.completed};
+    b.goodput_bps = r.duration_s > 0 ? (double)r.bytes_done * 8 / r.duration_s : 0;
+    scn_result_fini(&r);
+    return b;
+}
+
+/* Runs one copy in a child process (own peak RSS) and reads its figures back. */
+static bulk run_in_child(uint64_t file_bytes, const char *rate, const char *delay)
+{
+    int fd[2];
+    bulk b = {0};
+    fflush(stdout);
+    if (pipe(fd) != 0) exit(1);
+    pid_t pid = fork();
+    if (pid < 0) exit(1);
+    if (pid == 0) {
+        close(fd[0]);
+        b = run_copy(file_bytes, rate, delay);
+        ssize_t w = write(fd[1], &b, sizeof b);
+        _exit(w == (ssize_t)sizeof b ? 0 : 1);
+    }
+    close(fd[1]);
+    ssize_t n = read(fd[0], &b, sizeof b);
+    close(fd[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    if (n != (ssize_t)sizeof b || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "tcp_bulk: the measurement process failed\n");
+        exit(1);
+    }
+    return b;
+}
+
+/* Median-of-REPS figures of one case; prints its impl= line and returns us per segment. */
+static double measure(const char *name, uint64_t file_bytes, const char *rate, const char *delay, int reps,
+                      double heap_ns_per_event)
+{
+    double wall[MAX_REPS];
+    bulk b = {0};
+    for (int i = 0; i < reps; i++) {
+        b = run_in_child(file_bytes, rate, delay);
+        if (!b.completed) {
+            fprintf(stderr, "tcp_bulk: case %s did not complete\n", name);
+            exit(1);
+        }
+        wall[i] = b.wall_s;
+    }
+    qsort(wall, (size_t)reps, sizeof wall[0], cmp_double);
+    double med = wall[reps / 2], us = med * 1e6 / (double)b.segments;
+    printf("impl=rekeysim case=%s file_bytes=%" PRIu64 " %s %s mss=1448 reps=%d seconds=%.4f events=%" PRIu64
+           " data_segments=%" PRIu64 " retransmits=%" PRIu64 " us_per_segment=%.4f events_per_segment=%.3f"
+           " heap_events_per_segment=%.2f sim_seconds=%.4f goodput_bps=%.0f peak_pending=%" PRIu64
+           " peak_rss_kib=%ld\n",
+           name, file_bytes, rate, delay, reps, med, b.events, b.segments, b.retransmits, us,
+           (double)b.events / (double)b.segments, us * 1e3 / heap_ns_per_event, b.sim_s, b.goodput_bps,
+           b.peak_pending, b.rss_kib);
+    fflush(stdout);
+    return us;
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t file_bytes = DEFAULT_FILE_BYTES;
+    int reps = DEFAULT_REPS;
+    if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        printf("usage: tcp_bulk [FILE_BYTES [REPS]]   (defaults 1000000000 and 3)\n");
+        return 0;
+    }
+    if (argc > 1) file_bytes = strtoull(argv[1], NULL, 10);
+    if (argc > 2) reps = atoi(argv[2]);
+    if (file_bytes < 1 || reps < 1 || reps > MAX_REPS) {
+        fprintf(stderr, "tcp_bulk: FILE_BYTES must be positive and REPS 1..%d\n", MAX_REPS);
+        return 2;
+    }
+    double heap_eps = bare_heap_hold(HEAP_EVENTS);
+    double heap_ns = 1e9 / heap_eps;
+    printf("impl=bare-heap pending=%d events=%" PRIu64 " seconds=%.4f events_per_s=%.0f ns_per_event=%.2f\n",
+           HEAP_PENDING, HEAP_EVENTS, (double)HEAP_EVENTS / heap_eps, heap_eps, heap_ns);
+    double us1 = measure("1g-1ms", file_bytes, "link.rate=1Gbps", "link.delay=1ms", reps, heap_ns);
+    double us2 = measure("100m-10ms", file_bytes, "link.rate=100Mbps", "link.delay=10ms", reps, heap_ns);
+    bulk small = run_in_child(16 * UINT64_C(1048576), "link.rate=1Gbps", "link.delay=1ms");
+    bulk large = run_in_child(UINT64_C(1073741824), "link.rate=1Gbps", "link.delay=1ms");
+    printf("impl=rekeysim case=rss-small file_bytes=%d seconds=%.4f peak_rss_kib=%ld\n", 16 * 1048576, small.wall_s,
+           small.rss_kib);
+    printf("impl=rekeysim case=rss-large file_bytes=%d seconds=%.4f peak_rss_kib=%ld\n", 1073741824, large.wall_s,
+           large.rss_kib);
+    printf("impl=ratio name=us_per_segment_1g_vs_target_0.5 value=%.3f\n", us1 / 0.5);
+    printf("impl=ratio name=us_per_segment_100m_vs_target_0.5 value=%.3f\n", us2 / 0.5);
+    printf("impl=ratio name=speedup_vs_ns3_1g value=%.1f\n", NS3_US_PER_SEGMENT_1G / us1);
+    printf("impl=ratio name=speedup_vs_ns3_100m value=%.1f\n", NS3_US_PER_SEGMENT_100M / us2);
+    printf("impl=ratio name=rss_large_over_small value=%.3f\n", (double)large.rss_kib / (double)small.rss_kib);
+    return 0;
+}

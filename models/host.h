@@ -1,0 +1,39 @@
+#ifndef MODELS_HOST_H
+#define MODELS_HOST_H
+/*
+ * Host profiles: what each Windows version brings by default (receive window
+ * and its auto-tuning, SMB outstanding-request limits, AuthIP) and the
+ * per-host values the scenario derives from a config, where a host setting of
+ * 0 means "the OS default". Pure functions of the config; no state.
+ */
+#include <stdint.h>
+#include "models/config.h"
+
+typedef struct host_profile {
+    const char *name;            /* registry choice name: "xp", "2003", "vista", "2008" */
+    int autotune;                /* receive-window auto-tuning (Vista/2008) */
+    uint64_t rcv_window_bytes;   /* fixed default window before rounding to whole segments */
+    int64_t smb_server_maxmpx;   /* MaxMpxCount announced as an SMB server */
+    int64_t smb_client_maxmpx;   /* redirector's own cap on outstanding requests */
+    int authip;                  /* speaks AuthIP besides IKEv1 (Vista/2008) */
+} host_profile;
+
+/* The profile of OS (host_os); borrowed static data. */
+const host_profile *host_profile_of(int os);
+
+/* The TCP maximum segment size of host ROLE: tcp.mss, lowered so that a
+ * segment with IP and TCP headers (and ESP overhead when the host has an IPsec
+ * policy) fits link.mtu. */
+int64_t host_mss(const scn_config *cfg, int role);
+
+/* The receive window host ROLE advertises at the start, in bytes, and whether
+ * it auto-tunes (*autotune_out, 0 or 1). An explicit ROLE.tcp.window is used
+ * as given and never auto-tuned. */
+uint64_t host_rcv_window(const scn_config *cfg, int role, int *autotune_out);
+
+/* The SMB outstanding-request limit of host ROLE acting as server (its
+ * MaxMpxCount) or as client (its redirector's cap). */
+int64_t host_smb_server_maxmpx(const scn_config *cfg, int role);
+int64_t host_smb_client_maxmpx(const scn_config *cfg, int role);
+
+#endif

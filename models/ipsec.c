@@ -1,0 +1,440 @@
+/*
+ * The IPsec layer's policy and SA record (see ipsec_int.h for the states),
+ * and the per-packet path. Outbound TCP goes ESP under a hard SA (old or
+ * new), clear under a soft SA or a Vista clear record, is held by XP/2003
+ * when no SA exists (R2), sent in clear by Vista/2008 while IKE runs in
+ * parallel (negotiation discovery, started only for flows the host opened:
+ * R5), or dropped when blocked. Inbound clear traffic is accepted under a
+ * soft SA or with "accept unsecured" (pass-through); Vista drops clear packets
+ * of a flow it has secured. Records carry the quick-mode lifetimes (R4) and a
+ * jittered rekey point; the host that opened the flow renegotiates there (R1).
+ *
+ * Nothing here knows the KB 977526 scenario: the founding case emerges from
+ * these rules with the preset's host settings.
+ */
+#include <stdlib.h>
+#include <gsl/gsl_randist.h>
+#include "sim/rng.h"
+#include "models/ipsec_int.h"
+
+const char *ike__msg_name(int kind);
+
+static const char *const kind_names[] = {"none", "hard", "soft", "clear", "blocked"};
+
+/* IKE message sizes on the wire (IP + UDP + ISAKMP payloads), rough but fixed. */
+static uint32_t ike_bytes(int kind)
+{
+    switch (kind) {
+    case IKE_MM1: case IKE_MM2: return 200;
+    case IKE_MM3: case IKE_MM4: return 320;
+    case IKE_MM5: case IKE_MM6: return 1200;
+    case IKE_QM1: case IKE_QM2: return 380;
+    case IKE_AUTHIP_MM1: return 400;
+    default: return 120;
+    }
+}
+
+void ipsec__send_ike(ipsec_host *h, int kind, uint32_t id, unsigned aux)
+{
+    pkt *p = pkt_get(h->pp);
+    if (!p) return; /* out of memory: behaves like a lost message */
+    p->src = (uint8_t)h->self;
+    p->dst = (uint8_t)h->peer;
+    p->proto = PKT_UDP_IKE;
+    p->ip_bytes = ike_bytes(kind);
+    p->ike_msg = (uint16_t)kind;
+    p->ike_xchg = id;
+    p->ike_aux = (uint16_t)aux;
+    p->sent_ns = sim_kernel_now(h->k);
+    rec_trace(h->rec, h->self, "ike", "sends %s of exchange %u", ike__msg_name(kind), id);
+    pkt_port_send(&h->down, p);
+}
+
+/* ---- the SA record ---------------------------------------------------- */
+
+static void disarm_record(ipsec_host *h)
+{
+    sim_timer_disarm(h->k, &h->expire_timer);
+    sim_timer_disarm(h->k, &h->rekey_timer);
+    sim_timer_disarm(h->k, &h->idle_timer);
+}
+
+/* Installs a fresh record of KIND with new lifetimes and rekey point. */
+static void install(ipsec_host *h, int kind)
+{
+    const ipsec_config *ic = &h->cfg->ipsec;
+    disarm_record(h);
+    h->kind = kind;
+    h->bytes[0] = h->bytes[1] = 0;
+    h->rekey_started = 0;
+    h->limit_bytes = h->rekey_bytes = 0;
+    h->last_used_ns = sim_kernel_now(h->k);
+    rec_trace(h->rec, h->self, "ipsec", "installs %s SA record", kind_names[kind]);
+    if (kind == SA_BLOCKED || kind == SA_NONE) return;
+    sim_timer_arm_in(h->k, &h->idle_timer, ic->idle_timeout_ns);
+    if (kind != SA_HARD && ic->softlife_rule == SOFTLIFE_IDLE) return; /* R4 alternative */
+    double f = ic->rekey_fraction * gsl_ran_flat(h->rng, 1.0 - ic->rekey_jitter, 1.0 + ic->rekey_jitter);
+    h->limit_bytes = ic->qm_lifetime_kb * 1024u;
+    if (h->limit_bytes) h->rekey_bytes = (uint64_t)((double)h->limit_bytes * f);
+    sim_timer_arm_in(h->k, &h->expire_timer, ic->qm_lifetime_ns);
+    if (f < 1.0) sim_timer_arm_in(h->k, &h->rekey_timer, (sim_time_ns)((double)ic->qm_lifetime_ns * f));
+}
+
+/* The record is gone (expired, idle, or a soft SA dropped for a new
+ * negotiation); CAUSE labels any hold or interruption it leads to. */
+static void drop_record(ipsec_host *h, int cause)
+{
+    rec_trace(h->rec, h->self, "ipsec", "deletes %s SA record (%s)", kind_names[h->kind], scn_cause_name(cause));
+    disarm_record(h);
+    h->kind = SA_NONE;
+    h->hold_cause = cause;
+}
+
+static void trigger_rekey(ipsec_host *h)
+{
+    if (h->rekey_started || h->kind == SA_NONE || h->kind == SA_BLOCKED) return;
+    h->rekey_started = 1;
+    /* R1: only the host that opened the flow renegotiates at its rekey point,
+     * unless the alternative rule lets both sides do so. */
+    if (h->cfg->ipsec.rekey_rule == REKEY_OPENER && !h->opener) return;
+    ike_start(h, 1, CAUSE_REKEY);
+}
+
+static void rekey_fire(sim_kernel *k, void *arg) { trigger_rekey(arg); }
+
+static void expire_fire(sim_kernel *k, void *arg)
+{
+    ipsec_host *h = arg;
+    if (h->kind == SA_HARD) {
+        /* A hard SA that reaches its lifetime is simply gone; an old SA from
+         * the previous generation may still cover traffic. */
+    }
+    drop_record(h, CAUSE_EXPIRY);
+}
+
+static void idle_fire(sim_kernel *k, void *arg)
+{
+    ipsec_host *h = arg;
+    sim_time_ns idle_at = h->last_used_ns + h->cfg->ipsec.idle_timeout_ns;
+    if (sim_kernel_now(k) < idle_at) {
+        sim_timer_arm_at(k, &h->idle_timer, idle_at); /* re-armed lazily, not per packet */
+        return;
+    }
+    drop_record(h, CAUSE_IDLE);
+}
+
+static void old_fire(sim_kernel *k, void *arg)
+{
+    ipsec_host *h = arg;
+    h->old_hard = 0;
+    rec_trace(h->rec, h->self, "ipsec", "deletes the old hard SA");
+}
+
+/* Counts BYTES of IP payload on the record in direction DIR (0 out, 1 in). */
+static void count(ipsec_host *h, int dir, uint32_t ip_bytes)
+{
+    if (h->kind == SA_NONE || h->kind == SA_BLOCKED) return;
+    uint64_t n = (h->bytes[dir] += ip_bytes - PKT_IP_HEADER_BYTES);
+    h->last_used_ns = sim_kernel_now(h->k);
+    if (h->rekey_bytes && n >= h->rekey_bytes) trigger_rekey(h);
+    if (h->limit_bytes && n >= h->limit_bytes) drop_record(h, CAUSE_EXPIRY);
+}
+
+/* ---- the packet path ----------------------------------------------- */
+
+static void send_down(ipsec_host *h, pkt *p, int esp)
+{
+    uint32_t bytes = p->ip_bytes;
+    if (esp) {
+        p->esp = 1;
+        p->ip_bytes += (uint32_t)h->cfg->ipsec.esp_overhead_bytes;
+    }
+    rec_traffic_flows(h->rec, h->self);
+    pkt_port_send(&h->down, p);
+    count(h, 0, bytes);
+}
+
+static void drop_pkt(ipsec_host *h, pkt *p, int cause, const char *why)
+{
+    if (rec_tracing(h->rec))
+        rec_trace(h->rec, h->self, "ipsec", "drops TCP seq=%u len=%u (%s)", p->seq, p->len, why);
+    if (cause == CAUSE_BLOCKED) h->rec->blocked = 1;
+    rec_episode_begin(h->rec, h->self, cause);
+    pkt_put(h->pp, p);
+}
+
+static void hold(ipsec_host *h, pkt *p)
+{
+    if (h->n_held >= (uint64_t)h->cfg->ipsec.hold_queue_packets) {
+        drop_pkt(h, p, h->hold_cause, "hold queue full");
+        return;
+    }
+    if (rec_tracing(h->rec))
+        rec_trace(h->rec, h->self, "ipsec", "holds TCP seq=%u len=%u (%llu held)", p->seq, p->len,
+                  (unsigned long long)h->n_held + 1);
+    p->next = NULL;
+    if (h->held_tail) h->held_tail->next = p;
+    else h->held_head = p;
+    h->held_tail = p;
+    h->n_held++;
+    rec_episode_begin(h->rec, h->self, h->hold_cause);
+}
+
+static void route_out(ipsec_host *h, pkt *p);
+
+static void release_held(ipsec_host *h)
+{
+    pkt *p = h->held_head;
+    if (p) rec_trace(h->rec, h->self, "ipsec", "releases %llu held packets", (unsigned long long)h->n_held);
+    h->held_head = h->held_tail = NULL;
+    h->n_held = 0;
+    while (p) {
+        pkt *next = p->next;
+        p->next = NULL;
+        route_out(h, p);
+        p = next;
+    }
+}
+
+static void route_out(ipsec_host *h, pkt *p)
+{
+    switch (h->kind) {
+    case SA_HARD:
+        send_down(h, p, 1);
+        return;
+    case SA_SOFT:
+    case SA_CLEAR:
+        send_down(h, p, 0);
+        return;
+    case SA_BLOCKED:
+        drop_pkt(h, p, CAUSE_BLOCKED, "blocked after a failed negotiation");
+        return;
+    default:
+        break;
+    }
+    if (h->old_hard) {
+        send_down(h, p, 1);
+        return;
+    }
+    /* No new negotiation while one runs, while the host waits for the peer's
+     * (R3), or while a failed one still awaits its fallback decision. */
+    int may_start = h->init.role != IKE_INITIATOR && !h->waiting_peer && !sim_timer_is_armed(&h->fallback_timer);
+    if (!h->legacy && h->hc->ipsec_policy == POLICY_NEGOTIATE) {
+        /* Negotiation discovery: clear now, IKE in parallel (R5). */
+        send_down(h, p, 0);
+        if (may_start && (h->opener || h->cfg->ipsec.discovery_rule == DISCOVERY_ALL))
+            ike_start(h, 0, h->hold_cause);
+        return;
+    }
+    hold(h, p);
+    if (may_start) ike_start(h, 0, h->hold_cause);
+}
+
+static void out_fn(void *ctx, pkt *p)
+{
+    ipsec_host *h = ctx;
+    if (!h->active) {
+        pkt_port_send(&h->down, p);
+        return;
+    }
+    if ((p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) h->opener = 1;
+    route_out(h, p);
+}
+
+static void in_fn(void *ctx, pkt *p)
+{
+    ipsec_host *h = ctx;
+    if (p->proto == PKT_UDP_IKE) {
+        if (h->active) ike_input(h, p);
+        else pkt_put(h->pp, p); /* not IPsec-aware: IKE goes unanswered */
+        return;
+    }
+    if (!h->active) {
+        if (p->esp) pkt_put(h->pp, p);
+        else pkt_port_send(&h->up, p);
+        return;
+    }
+    if (p->esp) {
+        if (h->kind != SA_HARD && !h->old_hard) {
+            pkt_put(h->pp, p); /* no SA to decrypt it */
+            return;
+        }
+        p->esp = 0;
+        p->ip_bytes -= (uint32_t)h->cfg->ipsec.esp_overhead_bytes;
+        h->flow_secured = 1;
+        count(h, 1, p->ip_bytes);
+        pkt_port_send(&h->up, p);
+        return;
+    }
+    int accept;
+    if (!h->legacy)
+        accept = !(h->flow_secured && (h->kind == SA_HARD || h->old_hard)); /* secure-flow rule */
+    else
+        accept = h->kind == SA_SOFT || h->hc->ipsec_inbound_clear;
+    if (!accept) {
+        rec_episode_begin(h->rec, h->self, CAUSE_BLOCKED);
+        pkt_put(h->pp, p);
+        return;
+    }
+    count(h, 1, p->ip_bytes);
+    pkt_port_send(&h->up, p);
+}
+
+/* ---- negotiation outcomes (called from ike.c) ------------------------- */
+
+void ipsec__negotiation_started(ipsec_host *h, int as_initiator, int peer_rekey)
+{
+    /* R2: an XP/2003 host drops its soft SA when a negotiation with the peer
+     * starts (a soft SA would block the hard SA, KB 313236). */
+    if (!h->legacy || h->kind != SA_SOFT || h->cfg->ipsec.hold_rule != HOLD_DROP_SOFT) return;
+    int cause = as_initiator ? h->init_cause : (peer_rekey ? CAUSE_REKEY : CAUSE_PEER_NEGOTIATION);
+    drop_record(h, cause);
+    if (!as_initiator) {
+        /* R3: it starts none of its own until the peer's negotiation succeeds
+         * or the responder time-out expires. */
+        h->waiting_peer = 1;
+        rec_trace(h->rec, h->self, "ipsec", "waits for the peer's negotiation");
+        if (h->cfg->ipsec.fallback_rule == FALLBACK_BOTH) {
+            sim_time_ns fb = h->update_on ? h->cfg->ipsec.fallback_update_ns : h->cfg->ipsec.fallback_legacy_ns;
+            sim_timer_arm_in(h->k, &h->fallback_timer, fb);
+        }
+    }
+}
+
+void ipsec__negotiation_succeeded(ipsec_host *h)
+{
+    if (h->kind == SA_HARD) {
+        h->old_hard = 1;
+        sim_timer_arm_in(h->k, &h->old_timer, h->cfg->ipsec.old_sa_overlap_ns);
+    }
+    install(h, SA_HARD);
+    h->waiting_peer = 0;
+    h->fallback_pending_fail = 0;
+    sim_timer_disarm(h->k, &h->fallback_timer);
+    release_held(h);
+}
+
+int ipsec__fallback_allowed(const ipsec_host *h)
+{
+    if (h->hc->ipsec_policy != POLICY_NEGOTIATE || !h->hc->ipsec_fallback) return 0;
+    /* Before the update only a peer that never answered allows fallback. */
+    return h->update_on || !h->init.got_reply;
+}
+
+static void fall_back(ipsec_host *h)
+{
+    h->rec->n_fallbacks++;
+    h->waiting_peer = 0;
+    h->fallback_pending_fail = 0;
+    rec_trace(h->rec, h->self, "ipsec", "falls back to clear");
+    install(h, SA_SOFT);
+    release_held(h);
+}
+
+static void block(ipsec_host *h)
+{
+    rec_trace(h->rec, h->self, "ipsec", "blocks traffic to the peer");
+    h->fallback_pending_fail = 0;
+    install(h, SA_BLOCKED);
+    release_held(h); /* every held packet is dropped as blocked */
+}
+
+void ipsec__initiator_failed(ipsec_host *h)
+{
+    if (!h->legacy) {
+        /* Vista/2008: the failed discovery leaves a clear record (R1), unless
+         * the policy requires security. */
+        install(h, h->hc->ipsec_policy == POLICY_REQUIRE ? SA_BLOCKED : SA_CLEAR);
+        return;
+    }
+    if (h->kind == SA_HARD) return; /* a failed rekey: the hard SA stays until it expires */
+    if (sim_timer_is_armed(&h->fallback_timer)) {
+        h->fallback_pending_fail = 1; /* a failure known early falls back when the timer fires */
+        return;
+    }
+    if (ipsec__fallback_allowed(h)) fall_back(h);
+    else block(h);
+}
+
+void ipsec__fallback_fired(ipsec_host *h)
+{
+    if (h->kind == SA_HARD || h->kind == SA_SOFT) return;
+    if (h->init.role == IKE_INITIATOR) {
+        if (!ipsec__fallback_allowed(h)) return; /* legacy with a replying peer: wait for the result */
+        sim_timer_disarm(h->k, &h->init.retrans_timer);
+        h->init.role = IKE_IDLE;
+        fall_back(h);
+        return;
+    }
+    if (h->fallback_pending_fail) {
+        if (ipsec__fallback_allowed(h)) fall_back(h);
+        else block(h);
+        return;
+    }
+    if (h->waiting_peer && h->cfg->ipsec.fallback_rule == FALLBACK_BOTH && h->hc->ipsec_fallback)
+        fall_back(h); /* R3 alternative: the responder falls back too */
+}
+
+static void fallback_fire(sim_kernel *k, void *arg) { ipsec__fallback_fired(arg); }
+
+void ipsec__responder_gave_up(ipsec_host *h)
+{
+    if (!h->waiting_peer) return;
+    h->waiting_peer = 0;
+    rec_trace(h->rec, h->self, "ipsec", "stops waiting for the peer");
+    if (h->kind == SA_NONE && h->n_held > 0) ike_start(h, 0, h->hold_cause);
+}
+
+/* ---- lifecycle ------------------------------------------------------ */
+
+ipsec_host *ipsec_host_new(sim_kernel *k, const scn_config *cfg, int self, pkt_pool *pp, scn_record *rec,
+                           uint64_t run_seed)
+{
+    ipsec_host *h = calloc(1, sizeof *h);
+    if (!h) return NULL;
+    h->rng = sim_rng_new(run_seed, self == SCN_CLIENT ? "ipsec.rekey.client" : "ipsec.rekey.server");
+    if (!h->rng) {
+        free(h);
+        return NULL;
+    }
+    h->k = k;
+    h->cfg = cfg;
+    h->self = self;
+    h->peer = 1 - self;
+    h->hc = &cfg->host[self];
+    h->peer_hc = &cfg->host[h->peer];
+    h->legacy = h->hc->os == OS_XP || h->hc->os == OS_2003;
+    h->update_on = h->hc->ipsec_update && (h->hc->ipsec_ikeflags & 0x14) == 0x14;
+    h->active = h->hc->ipsec_policy != POLICY_NONE;
+    h->pp = pp;
+    h->rec = rec;
+    h->hold_cause = CAUSE_PEER_NEGOTIATION;
+    sim_timer_init(&h->expire_timer, expire_fire, h);
+    sim_timer_init(&h->rekey_timer, rekey_fire, h);
+    sim_timer_init(&h->idle_timer, idle_fire, h);
+    sim_timer_init(&h->old_timer, old_fire, h);
+    sim_timer_init(&h->fallback_timer, fallback_fire, h);
+    ike_init(h);
+    return h;
+}
+
+void ipsec_host_free(ipsec_host *h)
+{
+    if (!h) return;
+    for (pkt *p = h->held_head; p;) {
+        pkt *next = p->next;
+        pkt_put(h->pp, p);
+        p = next;
+    }
+    sim_rng_free(h->rng);
+    free(h);
+}
+
+void ipsec_host_wire(ipsec_host *h, pkt_port down, pkt_port up)
+{
+    h->down = down;
+    h->up = up;
+}
+
+pkt_port ipsec_host_out_port(ipsec_host *h) { return (pkt_port){out_fn, h}; }
+pkt_port ipsec_host_in_port(ipsec_host *h) { return (pkt_port){in_fn, h}; }

@@ -1,0 +1,104 @@
+#ifndef MODELS_IPSEC_INT_H
+#define MODELS_IPSEC_INT_H
+/*
+ * Internals shared by models/ipsec.c (policy, SA record, packet path) and
+ * models/ike.c (IKE exchanges). One ipsec_host per host; each has one peer.
+ *
+ * The SA record with the peer (DOMAIN.md section 3) is one of:
+ *   NONE     nothing: legacy hosts hold, Vista/2008 send in clear
+ *   HARD     an ESP SA from a successful quick mode
+ *   SOFT     a fallback-to-clear soft SA (XP/2003)
+ *   CLEAR    Vista/2008 after a failed negotiation-discovery exchange
+ *   BLOCKED  a failed negotiation where fallback was not allowed
+ * HARD, SOFT and CLEAR carry lifetimes (seconds and KB per direction, R4)
+ * and a jittered rekey point (R1). An old HARD SA stays usable for
+ * ipsec.old_sa_overlap after a rekey.
+ */
+#include <gsl/gsl_rng.h>
+#include "models/ipsec.h"
+
+enum { SA_NONE = 0, SA_HARD, SA_SOFT, SA_CLEAR, SA_BLOCKED };
+enum { IKE_IDLE = 0, IKE_INITIATOR, IKE_RESPONDER };
+
+/* IKE message kinds (pkt.ike_msg). MM1..MM6 main mode, QM1..QM3 quick mode. */
+enum { IKE_MM1 = 1, IKE_MM2, IKE_MM3, IKE_MM4, IKE_MM5, IKE_MM6, IKE_QM1, IKE_QM2, IKE_QM3,
+       IKE_NOTIFY_FAIL, IKE_AUTHIP_MM1 };
+/* pkt.ike_aux bits on MM1/QM1: the initiator renegotiates an existing record. */
+#define IKE_AUX_REKEY 1u
+
+/* One negotiation as seen by this host. */
+typedef struct ike_xchg {
+    int role;                 /* IKE_IDLE, IKE_INITIATOR, IKE_RESPONDER */
+    uint32_t id;
+    int quick_only;           /* rekey of a hard SA under a live main-mode SA */
+    int last_sent;            /* message kind last sent (initiator: for retransmission) */
+    int got_reply;            /* initiator: the peer answered at least once */
+    int failed;               /* authentication failed or retransmissions exhausted */
+    int rekey;                /* started to renegotiate an existing record */
+    int n_retrans;
+    sim_time_ns retrans_ns;   /* current retransmission timeout */
+    sim_timer retrans_timer;
+} ike_xchg;
+
+struct ipsec_host {
+    sim_kernel *k;
+    const scn_config *cfg;
+    const host_config *hc;
+    const host_config *peer_hc;
+    int self, peer;
+    int legacy;               /* XP/2003: soft SAs, holding, IKEv1 only */
+    int update_on;            /* Simple Policy Update active: update && (ikeflags & 0x14) == 0x14 */
+    int active;               /* policy != none */
+    pkt_pool *pp;
+    scn_record *rec;
+    gsl_rng *rng;
+    pkt_port down, up;
+
+    /* SA record with the peer */
+    int kind;
+    int opener;               /* this host opened the copy's flow (R1, R5) */
+    uint64_t bytes[2];        /* IP payload bytes counted on the record: [0] out, [1] in */
+    uint64_t limit_bytes;     /* hard KB lifetime in bytes; 0 = unlimited */
+    uint64_t rekey_bytes;     /* rekey point in bytes; 0 = none */
+    int rekey_started;
+    sim_timer expire_timer, rekey_timer, idle_timer, old_timer;
+    sim_time_ns last_used_ns;
+    int old_hard;             /* an old hard SA still covers traffic */
+    sim_time_ns mm_until_ns;  /* main-mode SA valid until (hard SAs only) */
+    int flow_secured;         /* Vista: the copy's flow has gone over ESP */
+
+    /* holding (legacy) */
+    pkt *held_head, *held_tail;
+    uint64_t n_held;
+    int hold_cause;           /* scn_cause of the current hold */
+    int waiting_peer;         /* R3: soft SA dropped because the peer negotiates */
+    sim_timer wait_timer;
+
+    /* negotiations */
+    ike_xchg init;            /* this host as initiator */
+    ike_xchg resp;            /* this host as responder */
+    sim_timer fallback_timer;
+    int fallback_pending_fail;
+    int init_cause;
+    uint32_t next_xchg;
+};
+
+/* ike.c */
+void ike_init(ipsec_host *h);
+void ike_fini(ipsec_host *h);
+/* Starts a negotiation as initiator (no-op if one runs). CAUSE is recorded
+ * for any hold it leads to; REKEY marks a renegotiation of a live record. */
+void ike_start(ipsec_host *h, int rekey, int cause);
+/* Handles an IKE packet from the peer (consumes it). */
+void ike_input(ipsec_host *h, pkt *p);
+
+/* ipsec.c, called back by ike.c */
+void ipsec__negotiation_started(ipsec_host *h, int as_initiator, int peer_rekey);
+void ipsec__negotiation_succeeded(ipsec_host *h);
+void ipsec__initiator_failed(ipsec_host *h);
+void ipsec__fallback_fired(ipsec_host *h);
+void ipsec__responder_gave_up(ipsec_host *h);
+int ipsec__fallback_allowed(const ipsec_host *h);
+void ipsec__send_ike(ipsec_host *h, int kind, uint32_t id, unsigned aux);
+
+#endif

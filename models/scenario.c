@@ -1,0 +1,199 @@
+/*
+ * One simulated copy. scn_run builds, for one config and run seed: a kernel,
+ * a packet pool, the recorder, the link, per host an IPsec layer and a TCP
+ * endpoint, and the SMB copy on top; it wires every host as
+ *
+ *   TCP -> ipsec_host_out_port -> [IPsec] -> link send port
+ *   link delivers -> ipsec_host_in_port -> [IPsec] -> TCP input
+ *
+ * always (with policy none the IPsec layer passes through), runs the kernel
+ * until the copy ends (the SMB layer reports completion or the first terminal
+ * event at either host, and the kernel is stopped at once) or sim.max_time,
+ * then turns the recorder into an scn_result and frees everything. Nothing
+ * here depends on the file size except the simulated time.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "models/host.h"
+#include "models/ipsec.h"
+#include "models/record.h"
+#include "models/registry.h"
+#include "models/scenario_int.h"
+#include "models/smb.h"
+
+#define FLOW_ID 1
+
+typedef struct scn_sim {
+    const scn_config *cfg;
+    sim_kernel *k;
+    pkt_pool *pp;
+    scn_record rec;
+    link_p2p *link;
+    ipsec_host *ipsec[2];
+    tcp_conn *tcp[2];
+    tcp_host_params hp[2];
+    smb_copy *smb;
+    int ended, failure, fail_host;
+    sim_time_ns end_ns;
+} scn_sim;
+
+static void on_done(void *ctx, int failure, int host)
+{
+    scn_sim *s = ctx;
+    if (s->ended) return;
+    s->ended = 1;
+    s->failure = failure;
+    s->fail_host = failure == FAIL_NONE ? -1 : host;
+    s->end_ns = sim_kernel_now(s->k);
+    rec_trace(&s->rec, host, "scn", "copy ends: %s", scn_failure_name(failure));
+    sim_kernel_stop(s->k);
+}
+
+static void teardown(scn_sim *s, scn_probe *probe)
+{
+    if (probe) {
+        for (int h = 0; h < 2; h++) {
+            if (s->link) probe->link[h] = link_get_stats(s->link, h);
+            if (s->tcp[h]) probe->tcp[h] = tcp_get_stats(s->tcp[h]);
+        }
+        probe->smb_limit = s->smb ? smb_max_outstanding(s->smb) : 0;
+        probe->mss_bytes = s->hp[0].mss_bytes;
+        probe->fail_host = s->fail_host;
+        probe->end_s = sim_time_to_s(s->end_ns);
+    }
+    smb_free(s->smb);
+    for (int h = 0; h < 2; h++) {
+        tcp_free(s->tcp[h]);
+        ipsec_host_free(s->ipsec[h]);
+    }
+    link_free(s->link);
+    if (probe && s->pp) probe->pkts_outstanding = pkt_pool_outstanding(s->pp);
+    pkt_pool_free(s->pp);
+    rec_fini(&s->rec);
+    sim_kernel_free(s->k);
+}
+
+/* Both endpoints use the smaller of the two hosts' MSS (what the SYN's MSS
+ * options would settle on). */
+static void host_params(scn_sim *s)
+{
+    int64_t mss = host_mss(s->cfg, SCN_CLIENT);
+    if (host_mss(s->cfg, SCN_SERVER) < mss) mss = host_mss(s->cfg, SCN_SERVER);
+    for (int h = 0; h < 2; h++) {
+        s->hp[h].mss_bytes = mss;
+        s->hp[h].rcv_window_bytes = host_rcv_window(s->cfg, h, &s->hp[h].autotune);
+    }
+}
+
+static int build(scn_sim *s, uint64_t run_seed, FILE *trace)
+{
+    s->k = sim_kernel_new();
+    s->pp = pkt_pool_new();
+    if (!s->k || !s->pp) return -1;
+    rec_init(&s->rec, s->k, trace);
+    s->link = link_new(s->k, &s->cfg->link, s->pp, &s->rec, run_seed);
+    if (!s->link) return -1;
+    host_params(s);
+    for (int h = 0; h < 2; h++) {
+        s->ipsec[h] = ipsec_host_new(s->k, s->cfg, h, s->pp, &s->rec, run_seed);
+        s->tcp[h] = tcp_new(s->k, &s->cfg->tcp, &s->hp[h], h, FLOW_ID, s->pp, &s->rec);
+        if (!s->ipsec[h] || !s->tcp[h]) return -1;
+    }
+    for (int h = 0; h < 2; h++) {
+        tcp_wire(s->tcp[h], ipsec_host_out_port(s->ipsec[h]));
+        ipsec_host_wire(s->ipsec[h], link_send_port(s->link, h), tcp_input_port(s->tcp[h]));
+        link_wire(s->link, h, ipsec_host_in_port(s->ipsec[h]));
+    }
+    s->smb = smb_new(s->k, s->cfg, &s->rec, s->tcp[SCN_CLIENT], s->tcp[SCN_SERVER], on_done, s);
+    return s->smb ? 0 : -1;
+}
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int fill_result(scn_sim *s, uint64_t run_seed, double wall_s, scn_result *out)
+{
+    const scn_record *r = &s->rec;
+    scn_result res = {0};
+    res.failure = s->failure;
+    if (res.failure == FAIL_CONNECT_TIMEOUT && r->blocked) res.failure = FAIL_BLOCKED;
+    res.bytes_done = r->bytes_done;
+    res.completed = res.failure == FAIL_NONE && r->bytes_done >= s->cfg->file_size_bytes;
+    res.setup_s = r->established ? sim_time_to_s(r->established_ns - r->t0_ns) : NAN;
+    res.duration_s = r->started ? sim_time_to_s(s->end_ns - r->t0_ns) : 0.0;
+    res.n_interruptions = r->n_eps;
+    res.first_interruption_s = r->n_eps ? r->eps[0].start_s : NAN;
+    res.first_interruption_bytes = r->n_eps ? (double)r->eps[0].bytes_at_start : NAN;
+    res.n_negotiations = r->n_negotiations;
+    res.n_negotiation_failures = r->n_negotiation_failures;
+    res.n_fallbacks = r->n_fallbacks;
+    res.n_rekeys = r->n_rekeys;
+    res.n_retransmits = r->n_retransmits;
+    sim_counters kc = sim_kernel_counters(s->k);
+    res.events = kc.n_executed;
+    res.peak_pending = kc.peak_pending;
+    res.wall_s = wall_s;
+    res.events_per_s = wall_s > 0 ? (double)res.events / wall_s : 0.0;
+    res.seed = run_seed;
+    if (r->n_eps) {
+        res.interruptions = malloc(r->n_eps * sizeof *res.interruptions);
+        if (!res.interruptions) return -1;
+        memcpy(res.interruptions, r->eps, r->n_eps * sizeof *res.interruptions);
+    }
+    *out = res;
+    return 0;
+}
+
+int scn__run_probe(const scn_config *cfg, uint64_t run_seed, FILE *trace, scn_result *out, scn_probe *probe)
+{
+    char err[256];
+    if (scn_config_check(cfg, err, sizeof err) != 0) return SCN_ERANGE;
+    scn_sim s = {.cfg = cfg, .fail_host = -1};
+    if (build(&s, run_seed, trace) != 0) {
+        teardown(&s, NULL);
+        return -1;
+    }
+    double t0 = wall_now();
+    smb_start(s.smb);
+    sim_kernel_run_until(s.k, cfg->max_sim_ns);
+    double wall = wall_now() - t0;
+    if (!s.ended) {
+        s.failure = FAIL_SIM_LIMIT;
+        s.end_ns = sim_kernel_now(s.k);
+        rec_trace(&s.rec, -1, "scn", "sim.max_time reached");
+    }
+    int rc = fill_result(&s, run_seed, wall, out);
+    if (probe) memset(probe, 0, sizeof *probe);
+    teardown(&s, probe);
+    return rc;
+}
+
+int scn_run(const scn_config *cfg, uint64_t run_seed, FILE *trace, scn_result *out)
+{
+    return scn__run_probe(cfg, run_seed, trace, out, NULL);
+}
+
+void scn_result_fini(scn_result *r)
+{
+    if (!r) return;
+    free(r->interruptions);
+    r->interruptions = NULL;
+}
+
+const char *scn_failure_name(int failure)
+{
+    static const char *const names[] = {"none", "connect_timeout", "tcp_abort", "smb_timeout", "blocked", "sim_limit"};
+    return failure >= 0 && failure <= FAIL_SIM_LIMIT ? names[failure] : "unknown";
+}
+
+const char *scn_cause_name(int cause)
+{
+    static const char *const names[] = {"rekey", "expiry", "idle", "peer_negotiation", "blocked"};
+    return cause >= 0 && cause <= CAUSE_BLOCKED ? names[cause] : "unknown";
+}

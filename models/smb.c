@@ -1,0 +1,298 @@
+/*
+ * The SMB1 copy. The TCP stream carries byte counts only, so each direction
+ * has a FIFO of message records (length, kind, file bytes it carries, the
+ * data length asked for): the sender pushes a record when it hands the
+ * message to TCP; the receiver pops records as in-order bytes arrive and acts
+ * on each complete message. File bytes are credited to rec->bytes_done as they
+ * arrive, byte by byte within a message (its data follows its header). The
+ * FIFOs hold at most the messages in flight, bounded by the request pipeline,
+ * never by the file size.
+ *
+ * The client keeps the send times of its unanswered requests in a ring (the
+ * server answers in order on one stream, so the oldest is answered first);
+ * one lazy timer watches the oldest: when it fires early it re-arms to the
+ * oldest request's deadline, when it fires late the client drops the
+ * connection (smb_timeout). The redirector's extra allowance for the time to
+ * send a long request (KB 102067) is not modelled: requests here are small or
+ * bounded by the pipeline.
+ *
+ * Message sizes (bytes on the stream, NetBIOS session header included) follow
+ * the MS-CIFS layouts; the security blobs and strings of negotiate and
+ * session setup are estimates [I]. No TREE_DISCONNECT or LOGOFF: the client
+ * closes TCP after CLOSE.
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+#include "models/host.h"
+#include "models/scenario.h"
+#include "models/smb.h"
+
+enum kind { K_NEGOTIATE, K_SESSION1, K_SESSION2, K_TREE, K_CREATE, K_READ, K_WRITE, K_CLOSE, K_N };
+
+static const char *const kind_name[K_N] = {"NEGOTIATE", "SESSION_SETUP", "SESSION_SETUP", "TREE_CONNECT",
+                                            "NT_CREATE", "READ_ANDX", "WRITE_ANDX", "CLOSE"};
+/* Fixed sizes of requests and responses; READ and WRITE add their data. */
+static const uint32_t req_bytes[K_N] = {148, 197, 453, 94, 128, SMB_READ_REQ_BYTES, SMB_WRITE_REQ_HDR_BYTES, 45};
+static const uint32_t resp_bytes[K_N] = {163, 327, 136, 67, 107, SMB_READ_RESP_HDR_BYTES, SMB_WRITE_RESP_BYTES, 39};
+
+typedef struct msg {
+    uint32_t len;        /* bytes on the stream */
+    uint32_t file_bytes; /* file data at the end of the message */
+    uint32_t arg;        /* READ/WRITE: data length of the operation */
+    uint32_t consumed;   /* bytes of it received so far */
+    uint8_t kind;
+} msg;
+
+typedef struct fifo {
+    msg *m;
+    uint32_t cap, head, n;
+} fifo;
+
+struct smb_copy {
+    sim_kernel *k;
+    const scn_config *cfg;
+    scn_record *rec;
+    tcp_conn *tcp[2];
+    fifo dir[2];         /* dir[h]: messages sent by host h */
+    smb_done_fn done;
+    void *done_ctx;
+    int finished;
+    int64_t limit;       /* outstanding requests allowed during the copy */
+    uint64_t next_offset;
+    int64_t outstanding;
+    int closing;
+    sim_time_ns *sent;   /* send times of unanswered requests, a ring */
+    uint32_t sent_cap, sent_head, sent_n;
+    sim_timer sess_timer;
+};
+
+static void sess_fire(sim_kernel *k, void *arg);
+static void on_established(void *ctx);
+static void on_client_data(void *ctx, uint64_t n);
+static void on_server_data(void *ctx, uint64_t n);
+static void on_server_peer_closed(void *ctx);
+static void on_client_closed(void *ctx);
+static void on_client_failed(void *ctx, int failure);
+static void on_server_failed(void *ctx, int failure);
+
+smb_copy *smb_new(sim_kernel *k, const scn_config *cfg, scn_record *rec, tcp_conn *client, tcp_conn *server,
+                  smb_done_fn done, void *done_ctx)
+{
+    smb_copy *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->k = k;
+    s->cfg = cfg;
+    s->rec = rec;
+    s->tcp[SCN_CLIENT] = client;
+    s->tcp[SCN_SERVER] = server;
+    s->done = done;
+    s->done_ctx = done_ctx;
+    int64_t lim = cfg->smb.client_outstanding;
+    int64_t cmax = host_smb_client_maxmpx(cfg, SCN_CLIENT), smax = host_smb_server_maxmpx(cfg, SCN_SERVER);
+    if (cmax < lim) lim = cmax;
+    if (smax < lim) lim = smax;
+    s->limit = lim < 1 ? 1 : lim;
+    s->sent_cap = 16;
+    while (s->sent_cap < (uint64_t)s->limit + 2) s->sent_cap *= 2;
+    s->sent = malloc(s->sent_cap * sizeof *s->sent);
+    for (int h = 0; h < 2; h++) {
+        s->dir[h].cap = s->sent_cap * 2;
+        s->dir[h].m = malloc(s->dir[h].cap * sizeof(msg));
+    }
+    if (!s->sent || !s->dir[0].m || !s->dir[1].m) {
+        smb_free(s);
+        return NULL;
+    }
+    sim_timer_init(&s->sess_timer, sess_fire, s);
+    tcp_set_callbacks(client, (tcp_callbacks){.ctx = s, .established = on_established, .data = on_client_data,
+                                              .closed = on_client_closed, .failed = on_client_failed});
+    tcp_set_callbacks(server, (tcp_callbacks){.ctx = s, .data = on_server_data, .peer_closed = on_server_peer_closed,
+                                              .failed = on_server_failed});
+    return s;
+}
+
+void smb_free(smb_copy *s)
+{
+    if (!s) return;
+    sim_timer_disarm(s->k, &s->sess_timer);
+    free(s->sent);
+    free(s->dir[0].m);
+    free(s->dir[1].m);
+    free(s);
+}
+
+int64_t smb_max_outstanding(const smb_copy *s) { return s->limit; }
+
+void smb_start(smb_copy *s)
+{
+    tcp_listen(s->tcp[SCN_SERVER]);
+    tcp_connect(s->tcp[SCN_CLIENT]);
+}
+
+static void finish(smb_copy *s, int failure, int host)
+{
+    if (s->finished) return;
+    s->finished = 1;
+    sim_timer_disarm(s->k, &s->sess_timer);
+    if (s->done) s->done(s->done_ctx, failure, host);
+}
+
+/* ---- message FIFOs ---- */
+
+static int fifo_push(fifo *f, msg m)
+{
+    if (f->n == f->cap) {
+        msg *r = malloc(2 * f->cap * sizeof *r);
+        if (!r) return -1;
+        for (uint32_t i = 0; i < f->n; i++) r[i] = f->m[(f->head + i) & (f->cap - 1)];
+        free(f->m);
+        f->m = r;
+        f->cap *= 2;
+        f->head = 0;
+    }
+    f->m[(f->head + f->n++) & (f->cap - 1)] = m;
+    return 0;
+}
+
+/* Hands message M from host FROM to its TCP. */
+static void send_msg(smb_copy *s, int from, msg m)
+{
+    if (fifo_push(&s->dir[from], m) != 0) { /* out of memory: the stream would desynchronise */
+        finish(s, FAIL_SMB_TIMEOUT, from);
+        return;
+    }
+    if (rec_tracing(s->rec))
+        rec_trace(s->rec, from, "smb", "%s %s bytes=%u data=%u", from == SCN_CLIENT ? "request" : "response",
+                  kind_name[m.kind], m.len, m.file_bytes);
+    tcp_send(s->tcp[from], m.len);
+}
+
+/* ---- client ---- */
+
+static void request(smb_copy *s, int kind, uint32_t data_len)
+{
+    uint32_t fb = kind == K_WRITE ? data_len : 0;
+    /* At most the pipeline limit plus CLOSE are ever unanswered; the ring holds more. */
+    assert(s->sent_n < s->sent_cap);
+    s->sent[(s->sent_head + s->sent_n++) & (s->sent_cap - 1)] = sim_kernel_now(s->k);
+    if (!sim_timer_is_armed(&s->sess_timer))
+        sim_timer_arm_in(s->k, &s->sess_timer, s->cfg->smb.session_timeout_ns);
+    send_msg(s, SCN_CLIENT, (msg){.len = req_bytes[kind] + fb, .file_bytes = fb, .arg = data_len, .kind = (uint8_t)kind});
+}
+
+static void sess_fire(sim_kernel *k, void *arg)
+{
+    smb_copy *s = arg;
+    if (s->sent_n == 0 || s->finished) return;
+    sim_time_ns deadline = s->sent[s->sent_head] + s->cfg->smb.session_timeout_ns;
+    if (sim_kernel_now(k) < deadline) {
+        sim_timer_arm_at(k, &s->sess_timer, deadline);
+        return;
+    }
+    if (rec_tracing(s->rec)) rec_trace(s->rec, SCN_CLIENT, "smb", "session timeout: closing the connection");
+    tcp_drop(s->tcp[SCN_CLIENT]);
+    finish(s, FAIL_SMB_TIMEOUT, SCN_CLIENT);
+}
+
+/* Keeps the pipeline full; sends CLOSE when every byte has been moved. */
+static void issue(smb_copy *s)
+{
+    uint64_t size = s->cfg->file_size_bytes;
+    while (s->outstanding < s->limit && s->next_offset < size) {
+        uint64_t n = size - s->next_offset;
+        if (n > s->cfg->smb.read_size_bytes) n = s->cfg->smb.read_size_bytes;
+        s->next_offset += n;
+        s->outstanding++;
+        request(s, s->cfg->direction == COPY_WRITE ? K_WRITE : K_READ, (uint32_t)n);
+    }
+    if (s->next_offset >= size && s->outstanding == 0 && !s->closing) {
+        s->closing = 1;
+        request(s, K_CLOSE, 0);
+    }
+}
+
+static void client_response(smb_copy *s, const msg *m)
+{
+    if (s->sent_n) {
+        s->sent_head = (s->sent_head + 1) & (s->sent_cap - 1);
+        s->sent_n--;
+    }
+    switch (m->kind) {
+    case K_NEGOTIATE: request(s, K_SESSION1, 0); break;
+    case K_SESSION1: request(s, K_SESSION2, 0); break;
+    case K_SESSION2: request(s, K_TREE, 0); break;
+    case K_TREE: request(s, K_CREATE, 0); break;
+    case K_CREATE: issue(s); break;
+    case K_READ:
+    case K_WRITE:
+        s->outstanding--;
+        issue(s);
+        break;
+    case K_CLOSE: tcp_close(s->tcp[SCN_CLIENT]); break;
+    }
+}
+
+static void on_established(void *ctx)
+{
+    smb_copy *s = ctx;
+    rec_established(s->rec);
+    request(s, K_NEGOTIATE, 0);
+}
+
+/* ---- server ---- */
+
+static void server_request(smb_copy *s, const msg *m)
+{
+    uint32_t fb = m->kind == K_READ ? m->arg : 0;
+    send_msg(s, SCN_SERVER, (msg){.len = resp_bytes[m->kind] + fb, .file_bytes = fb, .arg = m->arg, .kind = m->kind});
+}
+
+/* ---- receiving ---- */
+
+/* N in-order bytes sent by host FROM arrived at the other host. */
+static void consume(smb_copy *s, int from, uint64_t n)
+{
+    fifo *f = &s->dir[from];
+    while (n > 0 && f->n > 0) {
+        msg *m = &f->m[f->head];
+        uint32_t take = m->len - m->consumed;
+        if (take > n) take = (uint32_t)n;
+        if (m->file_bytes) {
+            uint32_t hdr = m->len - m->file_bytes;
+            uint32_t before = m->consumed > hdr ? m->consumed - hdr : 0;
+            uint32_t after = m->consumed + take > hdr ? m->consumed + take - hdr : 0;
+            s->rec->bytes_done += after - before;
+        }
+        m->consumed += take;
+        n -= take;
+        if (m->consumed < m->len) break;
+        msg done = *m;
+        f->head = (f->head + 1) & (f->cap - 1);
+        f->n--;
+        if (rec_tracing(s->rec))
+            rec_trace(s->rec, 1 - from, "smb", "%s %s complete", from == SCN_CLIENT ? "got request" : "got response",
+                      kind_name[done.kind]);
+        if (from == SCN_CLIENT) server_request(s, &done);
+        else client_response(s, &done);
+        if (s->finished) return;
+    }
+}
+
+static void on_client_data(void *ctx, uint64_t n) { consume(ctx, SCN_SERVER, n); }
+static void on_server_data(void *ctx, uint64_t n) { consume(ctx, SCN_CLIENT, n); }
+
+static void on_server_peer_closed(void *ctx)
+{
+    smb_copy *s = ctx;
+    tcp_close(s->tcp[SCN_SERVER]);
+}
+
+static void on_client_closed(void *ctx)
+{
+    smb_copy *s = ctx;
+    finish(s, FAIL_NONE, SCN_CLIENT);
+}
+
+static void on_client_failed(void *ctx, int failure) { finish(ctx, failure, SCN_CLIENT); }
+static void on_server_failed(void *ctx, int failure) { finish(ctx, failure, SCN_SERVER); }

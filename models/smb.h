@@ -1,0 +1,47 @@
+#ifndef MODELS_SMB_H
+#define MODELS_SMB_H
+/*
+ * An SMB1 (NT LM 0.12) file copy over one TCP connection (DOMAIN.md section
+ * 5): the client negotiates, sets up a session (two NTLMSSP legs), connects
+ * to the share, opens the file, then pipelines READ_ANDX (or WRITE_ANDX)
+ * requests of smb.read_size bytes, bounded by the copy engine's parallel
+ * I/Os and both hosts' outstanding-request limits; then CLOSE and a TCP
+ * close. Message sizes are the real header layouts (NetBIOS 4 B + SMB header
+ * 32 B + parameter words + byte count + data). A request unanswered for
+ * smb.session_timeout makes the client drop the connection (smb_timeout).
+ */
+#include <stdint.h>
+#include "models/config.h"
+#include "models/record.h"
+#include "models/tcp.h"
+
+typedef struct smb_copy smb_copy;
+
+/* Called once when the copy ends: FAILURE is FAIL_NONE after a clean close,
+ * or FAIL_CONNECT_TIMEOUT / FAIL_TCP_ABORT / FAIL_SMB_TIMEOUT; HOST is the
+ * host where the terminal event happened. */
+typedef void (*smb_done_fn)(void *ctx, int failure, int host);
+
+/* Bytes on the TCP stream of each message (NetBIOS header included). */
+enum {
+    SMB_READ_REQ_BYTES = 63,        /* 4 + 32 + 1 + 12 words + 2 */
+    SMB_READ_RESP_HDR_BYTES = 64,   /* 4 + 32 + 1 + 12 words + 2 + 1 pad, then data */
+    SMB_WRITE_REQ_HDR_BYTES = 68,   /* 4 + 32 + 1 + 14 words + 2 + 1 pad, then data */
+    SMB_WRITE_RESP_BYTES = 51       /* 4 + 32 + 1 + 6 words + 2 */
+};
+
+/* A new copy between the endpoints CLIENT and SERVER (borrowed, must outlive
+ * it; the copy installs itself as their application with tcp_set_callbacks).
+ * CFG and REC are borrowed. Returns NULL when out of memory; smb_free (NULL
+ * no-op). */
+smb_copy *smb_new(sim_kernel *k, const scn_config *cfg, scn_record *rec, tcp_conn *client, tcp_conn *server,
+                  smb_done_fn done, void *done_ctx);
+void smb_free(smb_copy *s);
+
+/* Starts the copy: the server listens, the client connects. */
+void smb_start(smb_copy *s);
+
+/* The outstanding-request limit in force (for tests and reports). */
+int64_t smb_max_outstanding(const smb_copy *s);
+
+#endif

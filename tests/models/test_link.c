@@ -1,0 +1,282 @@
+/*
+ * The link on its own: exact serialisation and delay timing, drop-tail,
+ * loss rates (statistically), independent direction streams, the
+ * Gilbert-Elliott burst model, the outage window, fragments, and that every
+ * packet comes back to the pool.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include "models/link.h"
+#include "models/registry.h"
+
+#define MAX_SEEN 4096
+
+typedef struct sink {
+    pkt_pool *pp;
+    sim_kernel *k;
+    int n;
+    sim_time_ns at[MAX_SEEN];
+    uint32_t seq[MAX_SEEN];
+} sink;
+
+static void sink_fn(void *ctx, pkt *p)
+{
+    sink *s = ctx;
+    if (s->n < MAX_SEEN) {
+        s->at[s->n] = sim_kernel_now(s->k);
+        s->seq[s->n] = p->seq;
+    }
+    s->n++;
+    pkt_put(s->pp, p);
+}
+
+typedef struct rig {
+    scn_config cfg;
+    sim_kernel *k;
+    pkt_pool *pp;
+    scn_record rec;
+    link_p2p *l;
+    sink to[2];
+} rig;
+
+/* A link of RATE bit/s and DELAY ns with no framing overhead unless set. */
+static void rig_init(rig *r, uint64_t rate, sim_time_ns delay, uint64_t seed)
+{
+    scn_config_defaults(&r->cfg);
+    r->cfg.link.rate_bps = rate;
+    r->cfg.link.delay_ns = delay;
+    r->cfg.link.overhead_bytes = 0;
+    r->k = sim_kernel_new();
+    r->pp = pkt_pool_new();
+    rec_init(&r->rec, r->k, NULL);
+    r->l = link_new(r->k, &r->cfg.link, r->pp, &r->rec, seed);
+    cr_assert(r->k && r->pp && r->l);
+    for (int h = 0; h < 2; h++) {
+        r->to[h] = (sink){.pp = r->pp, .k = r->k};
+        link_wire(r->l, h, (pkt_port){sink_fn, &r->to[h]});
+    }
+}
+
+static void rig_fini(rig *r)
+{
+    link_free(r->l);
+    cr_expect_eq(pkt_pool_outstanding(r->pp), 0, "every packet is back in the pool");
+    pkt_pool_free(r->pp);
+    rec_fini(&r->rec);
+    sim_kernel_free(r->k);
+}
+
+static void send(rig *r, int src, uint32_t bytes, uint32_t seq)
+{
+    pkt *p = pkt_get(r->pp);
+    p->src = (uint8_t)src;
+    p->dst = (uint8_t)(1 - src);
+    p->proto = PKT_TCP;
+    p->ip_bytes = bytes;
+    p->seq = seq;
+    link_send(r->l, src, p);
+}
+
+typedef struct sender {
+    rig *r;
+    int src, n_left;
+    uint32_t bytes, seq;
+    sim_time_ns gap_ns;
+    sim_timer t;
+} sender;
+
+static void sender_fire(sim_kernel *k, void *arg)
+{
+    sender *s = arg;
+    send(s->r, s->src, s->bytes, s->seq++);
+    if (--s->n_left > 0) sim_timer_arm_in(k, &s->t, s->gap_ns);
+}
+
+/* Sends N packets of BYTES from SRC, one every GAP_NS starting at START_NS. */
+static void paced(rig *r, sender *s, int src, int n, uint32_t bytes, sim_time_ns start_ns, sim_time_ns gap_ns)
+{
+    *s = (sender){.r = r, .src = src, .n_left = n, .bytes = bytes, .gap_ns = gap_ns};
+    sim_timer_init(&s->t, sender_fire, s);
+    sim_timer_arm_at(r->k, &s->t, start_ns);
+}
+
+Test(link, serialisation_and_delay_are_exact)
+{
+    rig r;
+    rig_init(&r, 8000000, 5000000, 1); /* 8 Mbit/s: one byte per microsecond */
+    for (uint32_t i = 0; i < 3; i++) send(&r, SCN_CLIENT, 1000, i);
+    cr_expect_eq(link_queue_length(r.l, SCN_CLIENT), 3);
+    sim_kernel_run(r.k);
+    cr_assert_eq(r.to[SCN_SERVER].n, 3);
+    for (int i = 0; i < 3; i++) cr_expect_eq(r.to[SCN_SERVER].at[i], (i + 1) * 1000000 + 5000000, "packet %d", i);
+    cr_expect_eq(link_queue_length(r.l, SCN_CLIENT), 0);
+    link_stats st = link_get_stats(r.l, SCN_CLIENT);
+    cr_expect_eq(st.n_packets, 3);
+    cr_expect_eq(st.n_bytes, 3000);
+    cr_expect_eq(st.n_delivered, 3);
+    cr_expect_eq(r.to[SCN_CLIENT].n, 0, "nothing comes back the other way");
+    rig_fini(&r);
+}
+
+Test(link, directions_are_independent_full_duplex)
+{
+    rig r;
+    rig_init(&r, 8000000, 1000, 1);
+    send(&r, SCN_CLIENT, 500, 0);
+    send(&r, SCN_SERVER, 500, 0);
+    sim_kernel_run(r.k);
+    cr_expect_eq(r.to[SCN_SERVER].at[0], 501000);
+    cr_expect_eq(r.to[SCN_CLIENT].at[0], 501000, "the reverse direction does not wait");
+    rig_fini(&r);
+}
+
+Test(link, framing_overhead_and_fragments_count_on_the_wire)
+{
+    rig r;
+    rig_init(&r, 8000000, 0, 1);
+    r.cfg.link.overhead_bytes = 38;
+    cr_expect_eq(link_tx_time(r.l, 1500), 1538000);
+    /* 3000 B with MTU 1500: 2980 B of payload in fragments of 1480, 1480, 20,
+     * each with a 20-byte IP header and 38 bytes of framing. */
+    cr_expect_eq(link_tx_time(r.l, 3000), (2980 + 3 * 58) * 1000);
+    r.cfg.link.rate_bps = 7;
+    cr_expect_eq(link_tx_time(r.l, 1), (39 * 8 * SIM_NS_PER_S + 6) / 7, "rounds up to the next ns");
+    rig_fini(&r);
+}
+
+Test(link, a_busy_transmitter_queues_and_a_gap_resets_it)
+{
+    rig r;
+    rig_init(&r, 8000000, 0, 1);
+    send(&r, SCN_CLIENT, 1000, 0);
+    sim_kernel_run_until(r.k, 3000000); /* idle from 1 ms to 3 ms */
+    send(&r, SCN_CLIENT, 1000, 1);
+    sim_kernel_run(r.k);
+    cr_expect_eq(r.to[SCN_SERVER].at[0], 1000000);
+    cr_expect_eq(r.to[SCN_SERVER].at[1], 4000000, "starts at once, not after the first's slot");
+    rig_fini(&r);
+}
+
+Test(link, drop_tail_refuses_packets_beyond_the_queue_limit)
+{
+    rig r;
+    rig_init(&r, 8000000, 0, 1);
+    r.cfg.link.queue_packets = 2;
+    for (uint32_t i = 0; i < 3; i++) send(&r, SCN_CLIENT, 1000, i);
+    cr_expect_eq(link_get_stats(r.l, SCN_CLIENT).n_drops_queue, 1);
+    sim_kernel_run_until(r.k, 1000000); /* the first has left the transmitter */
+    send(&r, SCN_CLIENT, 1000, 3);
+    cr_expect_eq(link_get_stats(r.l, SCN_CLIENT).n_drops_queue, 1, "room again once one has left");
+    sim_kernel_run(r.k);
+    cr_assert_eq(r.to[SCN_SERVER].n, 3);
+    cr_expect_eq(r.to[SCN_SERVER].seq[2], 3);
+    cr_expect_eq(r.to[SCN_SERVER].at[2], 3000000);
+    rig_fini(&r);
+}
+
+static int run_loss(double loss, int model, uint64_t seed, int src, int n, link_stats *st_out)
+{
+    rig r;
+    rig_init(&r, 1000000000, 1000, seed);
+    r.cfg.link.loss = loss;
+    r.cfg.link.loss_model = model;
+    sender s;
+    paced(&r, &s, src, n, 100, 0, 10000);
+    sim_kernel_run(r.k);
+    *st_out = link_get_stats(r.l, src);
+    int got = r.to[1 - src].n;
+    rig_fini(&r);
+    return got;
+}
+
+Test(link, bernoulli_loss_matches_its_probability)
+{
+    const int n = 200000;
+    for (double p = 0.01; p < 0.5; p *= 4) {
+        link_stats st;
+        int got = run_loss(p, LOSS_BERNOULLI, 7, SCN_CLIENT, n, &st);
+        double rate = 1.0 - (double)got / n, sd = sqrt(p * (1 - p) / n);
+        cr_expect(fabs(rate - p) < 4 * sd, "p=%g measured %g (4 sd = %g)", p, rate, 4 * sd);
+        cr_expect_eq(st.n_drops_loss + st.n_delivered, (uint64_t)n);
+    }
+}
+
+Test(link, each_direction_draws_from_its_own_stream)
+{
+    rig r;
+    rig_init(&r, 1000000000, 1000, 3);
+    r.cfg.link.loss = 0.5;
+    sender a, b;
+    paced(&r, &a, SCN_CLIENT, 64, 100, 0, 10000);
+    paced(&r, &b, SCN_SERVER, 64, 100, 0, 10000);
+    sim_kernel_run(r.k);
+    int same = r.to[SCN_SERVER].n == r.to[SCN_CLIENT].n;
+    for (int i = 0; same && i < r.to[SCN_SERVER].n; i++) same = r.to[SCN_SERVER].seq[i] == r.to[SCN_CLIENT].seq[i];
+    cr_expect(!same, "the two directions lose different packets");
+    rig_fini(&r);
+    /* The same seed gives the same pattern; another seed another one. */
+    link_stats s1, s2, s3;
+    int g1 = run_loss(0.3, LOSS_BERNOULLI, 11, SCN_CLIENT, 5000, &s1);
+    int g2 = run_loss(0.3, LOSS_BERNOULLI, 11, SCN_CLIENT, 5000, &s2);
+    int g3 = run_loss(0.3, LOSS_BERNOULLI, 12, SCN_CLIENT, 5000, &s3);
+    cr_expect_eq(g1, g2);
+    cr_expect_neq(g1, g3);
+}
+
+Test(link, gilbert_elliott_loses_in_bursts_at_its_stationary_rate)
+{
+    rig r;
+    rig_init(&r, 1000000000, 1000, 5);
+    r.cfg.link.loss_model = LOSS_GILBERT;
+    r.cfg.link.loss = 0;
+    r.cfg.link.ge_p_good_bad = 0.01;
+    r.cfg.link.ge_p_bad_good = 0.25;
+    r.cfg.link.ge_loss_bad = 1;
+    const int n = 200000;
+    sender s;
+    paced(&r, &s, SCN_CLIENT, n, 100, 0, 10000);
+    sim_kernel_run(r.k);
+    /* Runs of consecutive losses, from the gaps in the delivered sequence numbers. */
+    sink *k = &r.to[SCN_SERVER];
+    int n_seen = k->n < MAX_SEEN ? k->n : MAX_SEEN;
+    double runs = 0, lost_in_runs = 0;
+    for (int i = 1; i < n_seen; i++)
+        if (k->seq[i] != k->seq[i - 1] + 1) {
+            runs++;
+            lost_in_runs += k->seq[i] - k->seq[i - 1] - 1;
+        }
+    double rate = 1.0 - (double)k->n / n, want = 0.01 / (0.01 + 0.25);
+    cr_expect(fabs(rate - want) < 0.2 * want, "stationary loss %g, expected %g", rate, want);
+    cr_expect(fabs(lost_in_runs / runs - 4.0) < 1.0, "mean burst %g, expected 1/p_bg = 4", lost_in_runs / runs);
+    rig_fini(&r);
+}
+
+Test(link, everything_sent_in_the_outage_window_is_lost)
+{
+    rig r;
+    rig_init(&r, 1000000000, 1000, 1);
+    r.cfg.link.outage_start_ns = 1000000;  /* 1 ms */
+    r.cfg.link.outage_duration_ns = 500000; /* 0.5 ms */
+    sender a, b;
+    paced(&r, &a, SCN_CLIENT, 300, 100, 0, 10000); /* every 10 us for 3 ms */
+    paced(&r, &b, SCN_SERVER, 300, 100, 0, 10000);
+    sim_kernel_run(r.k);
+    for (int h = 0; h < 2; h++) {
+        cr_expect_eq(link_get_stats(r.l, h).n_drops_outage, 50, "direction %d", h);
+        cr_expect_eq(r.to[1 - h].n, 250);
+        for (int i = 0; i < r.to[1 - h].n; i++) {
+            uint32_t q = r.to[1 - h].seq[i];
+            cr_expect(q < 100 || q >= 150, "packet %u was sent inside the outage", q);
+        }
+    }
+    rig_fini(&r);
+}
+
+Test(link, freeing_a_link_returns_packets_in_flight)
+{
+    rig r;
+    rig_init(&r, 1000000, 1000000000, 1);
+    for (uint32_t i = 0; i < 10; i++) send(&r, SCN_CLIENT, 1000, i);
+    cr_expect_eq(pkt_pool_outstanding(r.pp), 10);
+    rig_fini(&r); /* checks the pool is empty after link_free */
+}

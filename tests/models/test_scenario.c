@@ -1,0 +1,161 @@
+/*
+ * The scenario as a whole: determinism (same seed, same result but the wall
+ * clock; another seed, another loss pattern), no packet left behind whatever
+ * the ending, memory that does not grow with the file, the result fields,
+ * the safety net, and every preset running through the IPsec seam.
+ */
+#include "sim_helpers.h"
+#include "models/presets.h"
+
+static void expect_same(const scn_result *a, const scn_result *b)
+{
+    cr_expect_eq(a->completed, b->completed);
+    cr_expect_eq(a->failure, b->failure);
+    cr_expect_eq(a->bytes_done, b->bytes_done);
+    cr_expect(a->setup_s == b->setup_s || (isnan(a->setup_s) && isnan(b->setup_s)));
+    cr_expect_eq(a->duration_s, b->duration_s);
+    cr_expect_eq(a->n_interruptions, b->n_interruptions);
+    cr_expect_eq(a->n_retransmits, b->n_retransmits);
+    cr_expect_eq(a->n_negotiations, b->n_negotiations);
+    cr_expect_eq(a->events, b->events);
+    cr_expect_eq(a->peak_pending, b->peak_pending);
+    cr_expect_eq(a->seed, b->seed);
+}
+
+Test(scenario, the_same_seed_gives_the_same_result_and_another_seed_another)
+{
+    scn_config c = cfg_of("link.loss=0.01", "link.delay=10ms", "file.size=5MiB", NULL);
+    scn_result a = run_probe(&c, 5, NULL, NULL), b = run_probe(&c, 5, NULL, NULL), d = run_probe(&c, 6, NULL, NULL);
+    expect_same(&a, &b);
+    cr_expect_eq(a.seed, 5);
+    cr_expect(a.duration_s != d.duration_s || a.n_retransmits != d.n_retransmits, "seeds 5 and 6 lose the same packets");
+    scn_result_fini(&a);
+    scn_result_fini(&b);
+    scn_result_fini(&d);
+}
+
+Test(scenario, no_packet_is_left_behind_whatever_the_ending)
+{
+    static const char *const endings[][3] = {
+        {"file.size=2MiB", NULL, NULL},                                     /* completed */
+        {"link.outage.start=0", "link.outage.duration=1h", NULL},          /* connect_timeout */
+        {"link.outage.start=0.5s", "link.outage.duration=1h", NULL},       /* tcp_abort, packets in flight */
+        {"link.outage.start=0.5s", "link.outage.duration=1h", "tcp.data_retries=20"}, /* smb_timeout */
+        {"sim.max_time=0.2s", "link.delay=50ms", NULL},                    /* sim_limit mid-flight */
+        {"link.loss=0.05", "file.size=1MiB", "link.delay=1ms"},             /* lossy */
+    };
+    static const char *const want[] = {"none", "connect_timeout", "tcp_abort", "smb_timeout", "sim_limit", NULL};
+    for (size_t i = 0; i < sizeof endings / sizeof endings[0]; i++) {
+        scn_config c = cfg_of("file.size=100MiB", endings[i][0], endings[i][1], endings[i][2], NULL);
+        scn_probe pr;
+        scn_result r = run_probe(&c, 1, NULL, &pr); /* checks pkts_outstanding == 0 */
+        if (want[i]) cr_expect_str_eq(scn_failure_name(r.failure), want[i], "ending %zu", i);
+        scn_result_fini(&r);
+    }
+}
+
+Test(scenario, memory_does_not_grow_with_the_file)
+{
+    scn_config small = cfg_of("file.size=4MiB", "link.delay=5ms", NULL);
+    scn_config large = cfg_of("file.size=400MiB", "link.delay=5ms", NULL);
+    scn_result a = run_probe(&small, 1, NULL, NULL), b = run_probe(&large, 1, NULL, NULL);
+    cr_expect_eq(a.completed, 1);
+    cr_expect_eq(b.completed, 1);
+    cr_expect_eq(a.peak_pending, b.peak_pending, "pending events %llu vs %llu", (unsigned long long)a.peak_pending,
+                 (unsigned long long)b.peak_pending);
+    cr_expect_lt(a.peak_pending, 16);
+    cr_expect_gt(b.events, 50 * a.events);
+    scn_result_fini(&a);
+    scn_result_fini(&b);
+}
+
+Test(scenario, the_result_fields_are_consistent)
+{
+    scn_config c = cfg_of("file.size=3MiB", "link.delay=1ms", NULL);
+    scn_probe pr;
+    scn_result r = run_probe(&c, 42, NULL, &pr);
+    cr_expect_eq(r.completed, 1);
+    cr_expect_str_eq(scn_failure_name(r.failure), "none");
+    cr_expect_eq(r.bytes_done, 3 * 1048576ull);
+    expect_within(r.setup_s, 2 * 0.001 + 2 * (44 + 38) * 8 / 1e8, 0.001, "setup is one round trip of SYN and SYN-ACK");
+    cr_expect_gt(r.duration_s, r.setup_s);
+    cr_expect_eq(r.n_interruptions, 0);
+    cr_expect(isnan(r.first_interruption_s) && isnan(r.first_interruption_bytes));
+    cr_expect_null(r.interruptions);
+    cr_expect_eq(r.n_negotiations + r.n_fallbacks + r.n_rekeys + r.n_negotiation_failures, 0);
+    cr_expect_gt(r.events, 1000);
+    cr_expect_gt(r.peak_pending, 0);
+    cr_expect_geq(r.wall_s, 0);
+    cr_expect_eq(r.seed, 42);
+    cr_expect_float_eq(pr.end_s, r.duration_s, 1e-9, "the clock starts with the first SYN at 0");
+    cr_expect_eq(pr.fail_host, -1);
+    scn_result_fini(&r);
+}
+
+Test(scenario, the_run_stops_when_the_copy_ends)
+{
+    /* A completed copy stops the kernel at once: no idle timers simulated afterwards. */
+    scn_config c = cfg_of("file.size=1MiB", NULL);
+    scn_probe pr;
+    scn_result r = run_probe(&c, 1, NULL, &pr);
+    cr_expect_float_eq(pr.end_s, r.duration_s, 1e-9);
+    cr_expect_lt(r.duration_s, 1.0);
+    scn_result_fini(&r);
+    c = cfg_of("link.outage.start=0", "link.outage.duration=1h", NULL);
+    r = run_probe(&c, 1, NULL, &pr);
+    cr_expect_float_eq(pr.end_s, 21.0, 1e-6, "stops at the connect failure, not at the outage end");
+    scn_result_fini(&r);
+}
+
+Test(scenario, an_invalid_config_is_refused_without_running)
+{
+    scn_config c = cfg_of("link.mtu=1000", NULL);
+    scn_result r = {.seed = 77};
+    cr_expect_lt(scn_run(&c, 1, NULL, &r), 0);
+    cr_expect_eq(r.seed, 77, "the result is untouched");
+}
+
+Test(scenario, every_preset_runs_to_an_outcome, .timeout = 60)
+{
+    for (size_t i = 0; i < scn_n_presets; i++) {
+        scn_config c;
+        char err[256], kv[128];
+        scn_config_defaults(&c);
+        snprintf(kv, sizeof kv, "scenario=%s", scn_presets[i].name);
+        cr_assert_eq(scn_config_set_pair(&c, kv, err, sizeof err), 0, "%s", err);
+        cr_assert_eq(scn_config_set_pair(&c, "file.size=2MiB", err, sizeof err), 0);
+        scn_result r = run_probe(&c, 1, NULL, NULL);
+        cr_expect(r.failure != FAIL_SIM_LIMIT, "%s hit the safety net", scn_presets[i].name);
+        cr_expect(r.completed || r.failure != FAIL_NONE, "%s", scn_presets[i].name);
+        scn_result_fini(&r);
+    }
+}
+
+Test(scenario, a_trace_names_time_host_layer_and_event)
+{
+    scn_config c = cfg_of("file.size=200KB", "link.loss=0.05", NULL);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *tr = open_memstream(&buf, &len);
+    scn_result r = run_probe(&c, 3, tr, NULL);
+    fflush(tr);
+    cr_expect(strstr(buf, "client tcp send S seq=0") != NULL, "the first SYN");
+    cr_expect(strstr(buf, "server smb response READ_ANDX") != NULL);
+    cr_expect(strstr(buf, "client smb request NEGOTIATE") != NULL);
+    cr_expect(strstr(buf, "link link drop loss") != NULL);
+    cr_expect(strstr(buf, "resend") != NULL);
+    cr_expect(strstr(buf, "client scn copy ends: none") != NULL);
+    /* Every line: seconds, host, layer, text. */
+    char *line = buf;
+    while (line && *line) {
+        double t;
+        char host[16], layer[16];
+        cr_expect_eq(sscanf(line, "%lf %15s %15s", &t, host, layer), 3, "line: %.60s", line);
+        cr_expect(!strcmp(host, "client") || !strcmp(host, "server") || !strcmp(host, "link"), "host %s", host);
+        line = strchr(line, '\n');
+        if (line) line++;
+    }
+    fclose(tr);
+    free(buf);
+    scn_result_fini(&r);
+}
