@@ -7,6 +7,9 @@
  *
  *   1g-1ms      FILE bytes over 1 Gbit/s, 1 ms one way
  *   100m-10ms   FILE bytes over 100 Mbit/s, 10 ms one way
+ *   1g-1ms-ipsec, 100m-10ms-ipsec   the same with IPsec on (scenario
+ *               kb977526-a-has-cert: hard SAs, ESP on every packet, quick-mode
+ *               rekeys); ratio ipsec_over_plain_* (target <= 1.2)
  *   rss-small / rss-large   16 MiB and 1 GiB over 1 Gbit/s, 1 ms: the same
  *               peak RSS shows that memory does not depend on the file size
  *
@@ -153,12 +156,12 @@ typedef struct bulk {
     int completed;
 } bulk;
 
-static bulk run_copy(uint64_t file_bytes, const char *rate, const char *delay)
+static bulk run_copy(const char *scenario, uint64_t file_bytes, const char *rate, const char *delay)
 {
     scn_config c;
     char err[256], kv[64];
     scn_config_defaults(&c);
-    const char *pairs[] = {"scenario=no-ipsec", "tcp.mss=1448", "client.tcp.window=1MiB", "server.os=2003",
+    const char *pairs[] = {scenario, "tcp.mss=1448", "client.tcp.window=1MiB", "server.os=2003",
                            "smb.client_outstanding=50", rate, delay, NULL};
     for (const char **p = pairs; *p; p++)
         if (scn_config_set_pair(&c, *p, err, sizeof err) != 0) {
@@ -180,7 +183,7 @@ static bulk run_copy(uint64_t file_bytes, const char *rate, const char *delay)
 }
 
 /* Runs one copy in a child process (own peak RSS) and reads its figures back. */
-static bulk run_in_child(uint64_t file_bytes, const char *rate, const char *delay)
+static bulk run_in_child(const char *scenario, uint64_t file_bytes, const char *rate, const char *delay)
 {
     int fd[2];
     bulk b = {0};
@@ -190,7 +193,7 @@ static bulk run_in_child(uint64_t file_bytes, const char *rate, const char *dela
     if (pid < 0) exit(1);
     if (pid == 0) {
         close(fd[0]);
-        b = run_copy(file_bytes, rate, delay);
+        b = run_copy(scenario, file_bytes, rate, delay);
         ssize_t w = write(fd[1], &b, sizeof b);
         _exit(w == (ssize_t)sizeof b ? 0 : 1);
     }
@@ -207,13 +210,13 @@ static bulk run_in_child(uint64_t file_bytes, const char *rate, const char *dela
 }
 
 /* Median-of-REPS figures of one case; prints its impl= line and returns us per segment. */
-static double measure(const char *name, uint64_t file_bytes, const char *rate, const char *delay, int reps,
-                      double heap_ns_per_event)
+static double measure(const char *name, const char *scenario, uint64_t file_bytes, const char *rate,
+                      const char *delay, int reps, double heap_ns_per_event)
 {
     double wall[MAX_REPS];
     bulk b = {0};
     for (int i = 0; i < reps; i++) {
-        b = run_in_child(file_bytes, rate, delay);
+        b = run_in_child(scenario, file_bytes, rate, delay);
         if (!b.completed) {
             fprintf(stderr, "tcp_bulk: case %s did not complete\n", name);
             exit(1);
@@ -231,6 +234,28 @@ static double measure(const char *name, uint64_t file_bytes, const char *rate, c
            b.peak_pending, b.rss_kib);
     fflush(stdout);
     return us;
+}
+
+/* The per-segment cost of IPsec on over off, as the median of ratios of
+ * back-to-back pairs, so that load from other processes, which changes over
+ * seconds, hits both sides of each pair alike. */
+static double paired_ratio(const char *name, const char *plain, const char *esp, uint64_t file_bytes,
+                           const char *rate, const char *delay, int reps)
+{
+    double r[MAX_REPS];
+    for (int i = 0; i < reps; i++) {
+        bulk a = run_in_child(plain, file_bytes, rate, delay);
+        bulk b = run_in_child(esp, file_bytes, rate, delay);
+        if (!a.completed || !b.completed) {
+            fprintf(stderr, "tcp_bulk: case %s did not complete\n", name);
+            exit(1);
+        }
+        r[i] = (b.wall_s / (double)b.segments) / (a.wall_s / (double)a.segments);
+    }
+    qsort(r, (size_t)reps, sizeof r[0], cmp_double);
+    printf("impl=ratio name=%s value=%.3f pairs=%d min=%.3f max=%.3f\n", name, r[reps / 2], reps, r[0],
+           r[reps - 1]);
+    return r[reps / 2];
 }
 
 int main(int argc, char **argv)
@@ -251,10 +276,15 @@ int main(int argc, char **argv)
     double heap_ns = 1e9 / heap_eps;
     printf("impl=bare-heap pending=%d events=%" PRIu64 " seconds=%.4f events_per_s=%.0f ns_per_event=%.2f\n",
            HEAP_PENDING, HEAP_EVENTS, (double)HEAP_EVENTS / heap_eps, heap_eps, heap_ns);
-    double us1 = measure("1g-1ms", file_bytes, "link.rate=1Gbps", "link.delay=1ms", reps, heap_ns);
-    double us2 = measure("100m-10ms", file_bytes, "link.rate=100Mbps", "link.delay=10ms", reps, heap_ns);
-    bulk small = run_in_child(16 * UINT64_C(1048576), "link.rate=1Gbps", "link.delay=1ms");
-    bulk large = run_in_child(UINT64_C(1073741824), "link.rate=1Gbps", "link.delay=1ms");
+    const char *plain = "scenario=no-ipsec", *esp = "scenario=kb977526-a-has-cert";
+    double us1 = measure("1g-1ms", plain, file_bytes, "link.rate=1Gbps", "link.delay=1ms", reps, heap_ns);
+    double us2 = measure("100m-10ms", plain, file_bytes, "link.rate=100Mbps", "link.delay=10ms", reps, heap_ns);
+    /* IPsec on: hard SAs, ESP on every packet, a quick-mode rekey every
+     * ~92 MB; the target is at most 20 % above the plain per-segment cost. */
+    double us3 = measure("1g-1ms-ipsec", esp, file_bytes, "link.rate=1Gbps", "link.delay=1ms", reps, heap_ns);
+    double us4 = measure("100m-10ms-ipsec", esp, file_bytes, "link.rate=100Mbps", "link.delay=10ms", reps, heap_ns);
+    bulk small = run_in_child(plain, 16 * UINT64_C(1048576), "link.rate=1Gbps", "link.delay=1ms");
+    bulk large = run_in_child(plain, UINT64_C(1073741824), "link.rate=1Gbps", "link.delay=1ms");
     printf("impl=rekeysim case=rss-small file_bytes=%d seconds=%.4f peak_rss_kib=%ld\n", 16 * 1048576, small.wall_s,
            small.rss_kib);
     printf("impl=rekeysim case=rss-large file_bytes=%d seconds=%.4f peak_rss_kib=%ld\n", 1073741824, large.wall_s,
@@ -263,6 +293,10 @@ int main(int argc, char **argv)
     printf("impl=ratio name=us_per_segment_100m_vs_target_0.5 value=%.3f\n", us2 / 0.5);
     printf("impl=ratio name=speedup_vs_ns3_1g value=%.1f\n", NS3_US_PER_SEGMENT_1G / us1);
     printf("impl=ratio name=speedup_vs_ns3_100m value=%.1f\n", NS3_US_PER_SEGMENT_100M / us2);
+    (void)us3;
+    (void)us4;
+    paired_ratio("ipsec_over_plain_1g", plain, esp, file_bytes, "link.rate=1Gbps", "link.delay=1ms", reps);
+    paired_ratio("ipsec_over_plain_100m", plain, esp, file_bytes, "link.rate=100Mbps", "link.delay=10ms", reps);
     printf("impl=ratio name=rss_large_over_small value=%.3f\n", (double)large.rss_kib / (double)small.rss_kib);
     return 0;
 }
