@@ -15,6 +15,9 @@
 #include "models/presets.h"
 #include "models/registry.h"
 #include "models/scenario.h"
+#include "results/plot.h"
+#include "results/plot_run.h"
+#include "results/store.h"
 
 /* ---- argument helpers ---- */
 
@@ -58,7 +61,8 @@ static int bad(const char *cmd, const char *msg)
 static void run_usage(FILE *f)
 {
     fprintf(f,
-            "usage: rekeysim run [--scenario NAME] [--seed N] [--json] [--trace FILE] [KEY=VALUE ...]\n"
+            "usage: rekeysim run [--scenario NAME] [--seed N] [--json] [--trace FILE] [--plot FILE] [KEY=VALUE ...]\n"
+            "       rekeysim run --db FILE --run ID [--json] [--trace FILE] [--plot FILE]\n"
             "\n"
             "Simulates one SMB copy and prints its outcome.\n"
             "  --scenario NAME  preset applied first (default no-ipsec; see `rekeysim scenarios`)\n"
@@ -67,7 +71,10 @@ static void run_usage(FILE *f)
             "  --trace FILE     write one line per model event: time, host, layer, what\n"
             "  KEY=VALUE        override a parameter (see `rekeysim params`), for example\n"
             "                   file.size=2GiB link.rate=10Mbps link.delay=20ms link.loss=0.1%%\n"
-            "  --db FILE --run ID, --plot FILE   replay and timeline plots: not in this build yet\n"
+            "  --plot FILE      draw the run's timeline (bytes delivered, IKE, SA installs and\n"
+            "                   deletes, fallbacks, interruptions): SVG if FILE ends in .svg, else PNG\n"
+            "  --db FILE --run ID  replay run ID of a results database: same parameters and\n"
+            "                   seed, so the outcome equals the stored row (wall-clock aside)\n"
             "\n"
             "Defaults: scenario no-ipsec, file.size=100MiB, seed 1. A copy that fails is a\n"
             "result (exit 0); bad input exits 2.\n");
@@ -162,9 +169,61 @@ static void print_human(FILE *f, const scn_config *cfg, const scn_result *r, int
             r->peak_pending, r->wall_s, r->events_per_s / 1e6);
 }
 
+/* Loads the parameters and run seed of run RUN_ID from the results database
+ * at PATH (opened read-only). Returns EXP_OK, or EXP_INPUT / EXP_RUNTIME with
+ * ERR filled. */
+static int load_stored_run(const char *path, int64_t run_id, scn_config *cfg_out, uint64_t *seed_out, char *err,
+                           size_t errlen)
+{
+    res_store *st;
+    int64_t point_id;
+    int exists = 0;
+    int rc = res_store_new(path, RES_OPEN_READONLY, NULL, err, errlen, &st);
+    if (rc != 0) return res_error_is_input(rc) ? EXP_INPUT : EXP_RUNTIME;
+    rc = res_run_get(st, run_id, &point_id, seed_out);
+    if (rc == RES_ENOENT) {
+        snprintf(err, errlen, "%s has no run %" PRId64 "; `sqlite3 %s 'SELECT run_id FROM runs'` lists them", path,
+                 run_id, path);
+        res_store_free(st);
+        return EXP_INPUT;
+    }
+    if (rc == 0) rc = res_point_get(st, point_id, &exists, cfg_out);
+    if (rc != 0 || !exists) {
+        snprintf(err, errlen, "cannot read run %" PRId64 " of %s: %s", run_id, path,
+                 rc ? res_store_errmsg(st) : "its point is missing");
+        res_store_free(st);
+        return EXP_RUNTIME;
+    }
+    res_store_free(st);
+    return EXP_OK;
+}
+
+/* Draws the timeline of the run whose trace is TRACE (a tmpfile) or the file
+ * at TRACE_PATH into PLOT_PATH. Returns an exit status; prints any error. */
+static int draw_timeline(FILE *trace, const char *trace_path, const char *plot_path, const char *label)
+{
+    char err[512];
+    int rc;
+    if (trace_path) {
+        if (fflush(trace) != 0) {
+            fprintf(stderr, "rekeysim run: writing the trace file %s failed: %s\n", trace_path, strerror(errno));
+            return EXP_RUNTIME;
+        }
+        rc = plot_run_timeline(trace_path, plot_path, err, sizeof err);
+    } else {
+        rewind(trace);
+        rc = plot_run_timeline_stream(trace, label, plot_path, err, sizeof err);
+    }
+    if (rc == 0) return EXP_OK;
+    fprintf(stderr, "rekeysim run: %s\n", err);
+    return plot_error_is_input(rc) ? EXP_INPUT : EXP_RUNTIME;
+}
+
 int exp_cmd_run(int argc, char **argv)
 {
-    const char *scenario = "no-ipsec", *trace_path = NULL, *v;
+    const char *scenario = "no-ipsec", *trace_path = NULL, *plot_path = NULL, *db_path = NULL, *v;
+    int scenario_given = 0, seed_given = 0;
+    int64_t run_id = 0;
     uint64_t seed = 1;
     int json = 0, n_keys = 0, rc;
     char **keys = calloc((size_t)argc + 1, sizeof *keys);
@@ -181,8 +240,10 @@ int exp_cmd_run(int argc, char **argv)
         } else if ((rc = opt_value(argc, argv, &i, "--scenario", &v)) != 0) {
             if (rc < 0) goto missing;
             scenario = v;
+            scenario_given = 1;
         } else if ((rc = opt_value(argc, argv, &i, "--seed", &v)) != 0) {
             if (rc < 0) goto missing;
+            seed_given = 1;
             if (parse_seed(v, &seed) != 0) {
                 snprintf(err, sizeof err, "--seed '%s' is not a whole number from 0 to 2^64-1", v);
                 goto input;
@@ -190,9 +251,20 @@ int exp_cmd_run(int argc, char **argv)
         } else if ((rc = opt_value(argc, argv, &i, "--trace", &v)) != 0) {
             if (rc < 0) goto missing;
             trace_path = v;
-        } else if (!strncmp(a, "--db", 4) || !strncmp(a, "--run", 5) || !strncmp(a, "--plot", 6)) {
-            snprintf(err, sizeof err, "%s is not available in this build yet (stored runs and plots come later)", a);
-            goto input;
+        } else if ((rc = opt_value(argc, argv, &i, "--plot", &v)) != 0) {
+            if (rc < 0) goto missing;
+            plot_path = v;
+        } else if ((rc = opt_value(argc, argv, &i, "--db", &v)) != 0) {
+            if (rc < 0) goto missing;
+            db_path = v;
+        } else if ((rc = opt_value(argc, argv, &i, "--run", &v)) != 0) {
+            uint64_t id;
+            if (rc < 0) goto missing;
+            if (parse_seed(v, &id) != 0 || id == 0 || id > INT64_MAX) {
+                snprintf(err, sizeof err, "--run '%s' is not a run id (a positive whole number, runs.run_id)", v);
+                goto input;
+            }
+            run_id = (int64_t)id;
         } else if (a[0] == '-') {
             snprintf(err, sizeof err, "unknown option '%s'; see rekeysim run --help", a);
             goto input;
@@ -204,14 +276,39 @@ int exp_cmd_run(int argc, char **argv)
         }
     }
     scn_config cfg;
-    scn_config_defaults(&cfg);
-    if (scn_config_apply_preset(&cfg, scenario, err, sizeof err) != 0) goto input;
-    for (int i = 0; i < n_keys; i++)
-        if (scn_config_set_pair(&cfg, keys[i], err, sizeof err) != 0) goto input;
+    if (db_path || run_id) {
+        if (!db_path || !run_id) {
+            snprintf(err, sizeof err, "--db and --run go together: rekeysim run --db FILE --run ID");
+            goto input;
+        }
+        if (scenario_given || seed_given || n_keys) {
+            snprintf(err, sizeof err, "a replayed run takes its scenario, seed and parameters from the "
+                                      "database; drop --scenario, --seed and KEY=VALUE");
+            goto input;
+        }
+        rc = load_stored_run(db_path, run_id, &cfg, &seed, err, sizeof err);
+        if (rc != EXP_OK) {
+            free(keys);
+            fprintf(stderr, "rekeysim run: %s\n", err);
+            return rc;
+        }
+    } else {
+        scn_config_defaults(&cfg);
+        if (scn_config_apply_preset(&cfg, scenario, err, sizeof err) != 0) goto input;
+        for (int i = 0; i < n_keys; i++)
+            if (scn_config_set_pair(&cfg, keys[i], err, sizeof err) != 0) goto input;
+    }
     if (scn_config_check(&cfg, err, sizeof err) != 0) goto input;
 
     FILE *trace = NULL;
-    if (trace_path) {
+    if (plot_path && !trace_path) {
+        trace = tmpfile(); /* anonymous: no name anyone could predict or race */
+        if (!trace) {
+            fprintf(stderr, "rekeysim run: cannot create a temporary trace for --plot: %s\n", strerror(errno));
+            free(keys);
+            return EXP_RUNTIME;
+        }
+    } else if (trace_path) {
         trace = fopen(trace_path, "w");
         if (!trace) {
             fprintf(stderr, "rekeysim run: cannot write the trace file %s: %s\n", trace_path, strerror(errno));
@@ -221,6 +318,17 @@ int exp_cmd_run(int argc, char **argv)
     }
     scn_result res;
     rc = scn_run(&cfg, seed, trace, &res);
+    if (rc == 0 && plot_path) {
+        char label[128];
+        snprintf(label, sizeof label, "%s, seed %" PRIu64, scn_presets[cfg.scenario].name, seed);
+        int prc = draw_timeline(trace, trace_path, plot_path, label);
+        if (prc != EXP_OK) {
+            scn_result_fini(&res);
+            if (trace) fclose(trace);
+            free(keys);
+            return prc;
+        }
+    }
     if (trace && fclose(trace) != 0) {
         fprintf(stderr, "rekeysim run: writing the trace file %s failed: %s\n", trace_path, strerror(errno));
         if (rc == 0) scn_result_fini(&res);

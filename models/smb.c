@@ -271,8 +271,9 @@ static void consume(smb_copy *s, int from, uint64_t n)
         f->head = (f->head + 1) & (f->cap - 1);
         f->n--;
         if (rec_tracing(s->rec))
-            rec_trace(s->rec, 1 - from, "smb", "%s %s complete", from == SCN_CLIENT ? "got request" : "got response",
-                      kind_name[done.kind]);
+            rec_trace(s->rec, 1 - from, "smb", "%s %s complete bytes_done=%llu",
+                      from == SCN_CLIENT ? "got request" : "got response", kind_name[done.kind],
+                      (unsigned long long)s->rec->bytes_done);
         if (from == SCN_CLIENT) server_request(s, &done);
         else client_response(s, &done);
         if (s->finished) return;

@@ -1,7 +1,15 @@
 /*
  * Running statistics (Welford's update, numerically stable for long runs)
  * and interval estimates whose quantiles come from GSL's CDF inverses.
+ * sim_stat holds n, the running mean, m2 (the sum of squared deviations from
+ * the running mean) and the extremes; invariant: m2 >= 0, and with n = 0 the
+ * mean and m2 are 0 and min/max are +inf/-inf.
+ * The two-pass formula was rejected for sim_stat because it needs the data
+ * kept; the naive sum-of-squares formula because it cancels catastrophically
+ * when the mean is large against the spread (times in ns, bytes).
  */
+#include "config.h"
+#include <assert.h>
 #include <math.h>
 #include <gsl/gsl_cdf.h>
 #include "sim/stats.h"
@@ -32,6 +40,7 @@ double sim_stat_variance(const sim_stat *s)
 
 double sim_t_quantile(double level, double df)
 {
+    assert(level > 0 && level < 1 && df > 0);
     return gsl_cdf_tdist_Pinv(0.5 + level / 2.0, df);
 }
 
@@ -46,6 +55,7 @@ int sim_stat_t_interval(const sim_stat *s, double level, double *lo_out, double 
 
 void sim_wilson_interval(uint64_t k, uint64_t n, double level, double *lo_out, double *hi_out)
 {
+    assert(level > 0 && level < 1 && k <= n);
     if (n == 0) {
         *lo_out = 0.0;
         *hi_out = 1.0;
@@ -56,6 +66,8 @@ void sim_wilson_interval(uint64_t k, uint64_t n, double level, double *lo_out, d
     double centre = (p + z2 / (2 * nn)) / (1 + z2 / nn);
     double half = z * sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn)) / (1 + z2 / nn);
     double lo = centre - half, hi = centre + half;
-    *lo_out = lo < 0 ? 0 : lo;
-    *hi_out = hi > 1 ? 1 : hi;
+    /* At k = 0 (k = n) the lower (upper) bound is exactly 0 (1); computed, it
+     * comes out a rounding error away, which a reader would take for data. */
+    *lo_out = k == 0 || lo < 0 ? 0 : lo;
+    *hi_out = k == n || hi > 1 ? 1 : hi;
 }

@@ -14,6 +14,7 @@ typedef struct sim_stat {
     double min, max;
 } sim_stat;
 
+/* sim_stat_init empties S (caller-allocated); sim_stat_add adds one value. */
 void sim_stat_init(sim_stat *s);
 void sim_stat_add(sim_stat *s, double x);
 /* Sample variance (n - 1 denominator); 0 when n < 2. */
@@ -23,10 +24,13 @@ double sim_stat_variance(const sim_stat *s);
  * Returns 0 and writes the bounds, or -1 when n < 2 (bounds untouched). */
 int sim_stat_t_interval(const sim_stat *s, double level, double *lo_out, double *hi_out);
 
-/* The two-sided t quantile for DF degrees of freedom at LEVEL (0.95 -> t_0.975). */
+/* The two-sided t quantile for DF > 0 degrees of freedom at LEVEL
+ * (0 < LEVEL < 1; 0.95 gives t_0.975). */
 double sim_t_quantile(double level, double df);
 
-/* Wilson score interval for K successes of N at LEVEL. N = 0 gives [0, 1]. */
+/* Wilson score interval for K <= N successes of N at LEVEL (0 < LEVEL < 1).
+ * N = 0 gives [0, 1]; K = 0 gives a lower bound of exactly 0 and K = N an
+ * upper bound of exactly 1. */
 void sim_wilson_interval(uint64_t k, uint64_t n, double level, double *lo_out, double *hi_out);
 
 #endif

@@ -6,5 +6,7 @@ include %D%/sim.mk
 include %D%/models.mk
 include %D%/ipsec.mk
 include %D%/results.mk
+include %D%/plots.mk
+include %D%/reliability.mk
 endif
 AM_TESTS_ENVIRONMENT = export REKEYSIM='$(abs_top_builddir)/experiments/rekeysim'; export TOP_SRCDIR='$(abs_top_srcdir)'; export TOP_BUILDDIR='$(abs_top_builddir)';

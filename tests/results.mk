@@ -1,1 +1,19 @@
-# tests/results (owned by its module)
+# tests/results and tests/experiments: the results store, sweep specs,
+# adaptive decisions (Criterion), and end-to-end sweeps of the real binary.
+sweep_tests = \
+	tests/results/test_store \
+	tests/experiments/test_spec \
+	tests/experiments/test_search
+check_PROGRAMS += $(sweep_tests)
+TESTS += $(sweep_tests) tests/experiments/test_sweep.sh tests/cluster/test_parallel.sh tests/cluster/slurm-local.sh
+EXTRA_DIST += tests/experiments/test_sweep.sh tests/cluster/test_parallel.sh tests/cluster/slurm-local.sh
+
+tests_results_test_store_SOURCES = tests/results/test_store.c
+tests_results_test_store_CFLAGS = $(test_cflags)
+tests_results_test_store_LDADD = $(test_ldadd)
+tests_experiments_test_spec_SOURCES = tests/experiments/test_spec.c
+tests_experiments_test_spec_CFLAGS = $(test_cflags)
+tests_experiments_test_spec_LDADD = $(test_ldadd)
+tests_experiments_test_search_SOURCES = tests/experiments/test_search.c
+tests_experiments_test_search_CFLAGS = $(test_cflags)
+tests_experiments_test_search_LDADD = $(test_ldadd)

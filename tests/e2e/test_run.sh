@@ -93,8 +93,45 @@ expect_bad "unknown option" "--frobnicate" run --frobnicate
 expect_bad "bad seed" "seed" run --seed -4
 expect_bad "missing value" "--seed" run --seed
 expect_bad "not KEY=VALUE" "neither" run banana
-expect_bad "replay not built" "not available" run --db x.db --run 3
-expect_bad "plot not built" "not available" run --plot x.png
+expect_bad "replay of a missing database" "x.db" run --db "$tmp/x.db" --run 3
+expect_bad "--db without --run" "go together" run --db "$tmp/x.db"
+expect_bad "replay with settings" "drop --scenario" run --db "$tmp/x.db" --run 3 file.size=1MiB
+[ -e "$tmp/x.db" ] && fail "a failed replay created $tmp/x.db"
+
+# --plot draws the run's timeline from its trace: a PNG of the documented size
+# (an SVG for a .svg name), with or without --trace.
+if command -v gnuplot >/dev/null 2>&1; then
+  "$rk" run --scenario kb977526 file.size=120MiB --plot "$tmp/t.png" >/dev/null 2>"$tmp/err" \
+    || fail "run --plot exit $?: $(cat "$tmp/err")"
+  if [ "$(od -An -tx1 -N8 "$tmp/t.png" 2>/dev/null | tr -d ' ')" = 89504e470d0a1a0a ]; then
+    wh=$(od -An -tu1 -j16 -N8 "$tmp/t.png" | awk '{print $3*256+$4, $7*256+$8}')
+    [ "$wh" = "1100 700" ] && ok "run --plot PNG" || fail "run --plot PNG is $wh, wanted 1100 700"
+  else
+    fail "run --plot did not write a PNG"
+  fi
+  "$rk" run --scenario kb977526 file.size=1MiB --trace "$tmp/t.txt" --plot "$tmp/t.svg" >/dev/null 2>&1 \
+    && grep -q '<svg' "$tmp/t.svg" && [ -s "$tmp/t.txt" ] && ok "run --trace --plot SVG" \
+    || fail "run --trace --plot SVG"
+else
+  echo "skip: --plot (no gnuplot)"
+fi
+
+# Replay: a run stored by a sweep is reproduced exactly (but wall-clock figures).
+printf '%s\n' '[experiment replay]' 'scenario = kb977526' 'file.size = 150MiB' 'replications = 2' 'seed = 5' \
+  >"$tmp/replay.ini"
+if "$rk" sweep "$tmp/replay.ini" --db "$tmp/r.db" --jobs 1 --quiet >/dev/null 2>"$tmp/err" && command -v sqlite3 >/dev/null; then
+  id=$(sqlite3 "$tmp/r.db" 'SELECT run_id FROM runs ORDER BY run_id DESC LIMIT 1')
+  want=$(sqlite3 "$tmp/r.db" "SELECT completed, failure, bytes_done, printf('%.6f', duration_s), n_interruptions,
+                                     n_rekeys, n_retransmits, events FROM runs WHERE run_id = $id")
+  "$rk" run --db "$tmp/r.db" --run "$id" --json >"$tmp/replay.json" 2>"$tmp/err" || fail "replay exit $?: $(cat "$tmp/err")"
+  got=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))
+print("|".join(str(x) for x in (r["completed"], r["failure"], r["bytes_done"], "%.6f" % r["duration_s"],
+      r["n_interruptions"], r["n_rekeys"], r["n_retransmits"], r["events"])))' "$tmp/replay.json")
+  [ -n "$want" ] && [ "$got" = "$want" ] && ok "replay reproduces run $id" || fail "replay: got '$got', stored '$want'"
+  expect_bad "replay of a missing run" "no run" run --db "$tmp/r.db" --run 999999999
+else
+  echo "skip: replay (sweep unavailable: $(head -c 200 "$tmp/err"))"
+fi
 expect_bad "mss over mtu" "link.mtu" run link.mtu=1000
 expect_bad "params bad scenario" "unknown scenario" params --scenario nosuch
 "$rk" run --trace "$tmp/never" link.rat=1 2>/dev/null

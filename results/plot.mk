@@ -1,0 +1,8 @@
+# Plotting (gnuplot figures of a results database), the single-run
+# timeline and the HTML report: part of libresults.
+libresults_a_SOURCES += \
+	%D%/plot.c %D%/plot.h %D%/plot_int.h \
+	%D%/plot_fig.c \
+	%D%/plot_gnuplot.c \
+	%D%/plot_run.c %D%/plot_run.h \
+	%D%/report.c %D%/report.h

@@ -1,0 +1,660 @@
+/*
+ * The four figures of an experiment, each a .dat and a .gp written from one
+ * SQL query over the database's views and tables:
+ *   p_complete          point_summary: p_complete with its Wilson band vs
+ *                       file size, one curve per combination of the other
+ *                       varying axes;
+ *   first_interruption  runs joined with points: median and quartiles of
+ *                       the bytes and seconds before the first interruption,
+ *                       vs link rate when it varies (pooled over file sizes,
+ *                       which only decide whether a copy gets that far), else
+ *                       vs file size;
+ *   duration            point_summary: mean duration of completed copies
+ *                       with its Student t interval vs file size, no-ipsec
+ *                       curves drawn as the baseline;
+ *   critical_size       threshold_summary: the critical value of a threshold
+ *                       search vs link rate, one curve per combination of
+ *                       the other axes (typically the quick-mode lifetime).
+ * The .dat holds values in the database's units (bytes, bit/s, seconds), so
+ * it can be checked against the database row for row; the .gp converts to
+ * display units with one variable per axis (xdiv, ydiv) near its top, so
+ * restyling is editing one line. A figure the experiment's axes cannot
+ * support is skipped with one line on the notes stream; that is not an error.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "models/registry.h"
+#include "results/plot_int.h"
+
+typedef struct fig_ctx {
+    plot_db *db;
+    const plot_axes *a;
+    const char *dir;
+    FILE *notes;
+    char *err;
+    size_t errlen;
+    int kind;
+    char stem[320];
+    char title[512];
+    char caption[1024];
+    int width, height;
+} fig_ctx;
+
+static int skip(fig_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int skip(fig_ctx *c, const char *fmt, ...)
+{
+    if (!c->notes) return 1;
+    fprintf(c->notes, "note: experiment '%s': no %s figure: ", c->a->e->name, plot_kind_name(c->kind));
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(c->notes, fmt, ap);
+    va_end(ap);
+    fputc('\n', c->notes);
+    return 1;
+}
+
+static void dat_num(FILE *f, double v, const char *fmt)
+{
+    if (isnan(v)) fputs(" NaN", f);
+    else fprintf(f, fmt, v);
+}
+
+/* Header comments of a .dat file; COLUMNS names each column. */
+static void dat_header(FILE *f, const fig_ctx *c, const char *columns)
+{
+    fputs("# rekeysim figure data: ", f);
+    plot__gp_comment_text(f, c->title);
+    fputs("\n# experiment ", f);
+    plot__gp_comment_text(f, c->a->e->name);
+    fputs(", database ", f);
+    plot__gp_comment_text(f, c->db->path);
+    fprintf(f,
+            "\n# One block per curve (gnuplot index 0, 1, ...), blocks separated by two blank lines.\n"
+            "# Units as stored: bytes, bit/s, seconds. NaN = no value.\n# columns: %s\n",
+            columns);
+}
+
+/* Writes the curves of S: one block per curve with its label as a comment;
+ * each row is the id, x and the first N_VALUES values. */
+static void dat_blocks(FILE *f, const plot_series *s, size_t n_values)
+{
+    for (size_t k = 0; k < s->n_curves; k++) {
+        const plot_curve *cv = &s->curves[k];
+        fprintf(f, "%s# curve %zu: ", k ? "\n\n" : "", k);
+        plot__gp_comment_text(f, cv->label);
+        fputc('\n', f);
+        for (size_t r = cv->first; r < cv->first + cv->n; r++) {
+            const plot_row *row = &s->rows[r];
+            fprintf(f, "%lld", (long long)row->id);
+            dat_num(f, row->x, " %.17g");
+            for (size_t v = 0; v < n_values; v++) dat_num(f, row->v[v], " %.12g");
+            fputc('\n', f);
+        }
+    }
+}
+
+/* Colour and dash of curve K ("lc rgb '#...' dt 1"). */
+static void curve_style(const plot_curve *cv, size_t k, char *buf, size_t n)
+{
+    if (cv->baseline) snprintf(buf, n, "lc rgb '#404040' dt 2");
+    else snprintf(buf, n, "lc rgb '%s' dt 1", plot__colours[k % plot__n_colours]);
+}
+
+/* Plot order: baseline curves first, so the others are drawn over them. */
+static void curve_order(const plot_series *s, size_t *order)
+{
+    size_t n = 0;
+    for (int pass = 1; pass >= 0; pass--)
+        for (size_t k = 0; k < s->n_curves; k++)
+            if (s->curves[k].baseline == pass) order[n++] = k;
+}
+
+static int curve_point(size_t k)
+{
+    static const int pts[] = {7, 5, 9, 11, 13, 15};
+    return pts[k % (sizeof pts / sizeof pts[0])];
+}
+
+/* The x axis lines of the .gp: xdiv, label, scale. */
+static void gp_x_axis(FILE *f, const scn_param *p, const char *what, const plot_series *s, int force_log)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t r = 0; r < s->n_rows; r++)
+        if (!isnan(s->rows[r].x) && s->rows[r].x > 0) lo = fmin(lo, s->rows[r].x), hi = fmax(hi, s->rows[r].x);
+    if (!(lo <= hi)) lo = hi = 1;
+    plot_unit u = plot__unit(p, lo, hi);
+    fprintf(f, "xdiv = %.17g  # %s in %s\n", u.div, what, u.name[0] ? u.name : "its unit");
+    fputs("set xlabel ", f);
+    char label[160];
+    snprintf(label, sizeof label, u.name[0] ? "%s (%s)" : "%s", what, u.name);
+    plot__gp_string(f, label);
+    fputc('\n', f);
+    if (force_log || hi / lo >= 10) {
+        int base = p->type == PRM_SIZE && hi / lo <= 4096 ? 2 : 10;
+        fprintf(f, "set logscale x %d\nset xrange [%.10g:%.10g]\n", base, lo / u.div / 1.15, hi / u.div * 1.15);
+    } else {
+        double pad = hi > lo ? (hi - lo) * 0.05 : fabs(lo) * 0.1 + 1;
+        fprintf(f, "set xrange [%.10g:%.10g]\n", (lo - pad) / u.div, (hi + pad) / u.div);
+    }
+}
+
+/* A y axis of display unit U over values in [LO, HI] (NAN-free). */
+static void gp_y_scale(FILE *f, double lo, double hi, const char *axis)
+{
+    if (lo > 0 && hi / lo >= 20)
+        fprintf(f, "set logscale %s 10\nset %srange [%.10g:%.10g]\n", axis, axis, lo / 1.4, hi * 1.4);
+    else fprintf(f, "unset logscale %s\nset %srange [0:*]\n", axis, axis);
+}
+
+static void value_range(const plot_series *s, size_t v0, size_t v1, double *lo, double *hi)
+{
+    *lo = INFINITY, *hi = -INFINITY;
+    for (size_t r = 0; r < s->n_rows; r++)
+        for (size_t v = v0; v <= v1; v++) {
+            double x = s->rows[r].v[v];
+            if (!isnan(x) && x > 0) *lo = fmin(*lo, x), *hi = fmax(*hi, x);
+        }
+    if (!(*lo <= *hi)) *lo = *hi = 1;
+}
+
+static void gp_title(FILE *f, const fig_ctx *c)
+{
+    fputs("  set title ", f);
+    plot__gp_string(f, c->title);
+    fputs("\n  set grid\n  set key below\n", f);
+}
+
+/* Opens STEM.EXT for writing. */
+static int open_out(fig_ctx *c, plot_out *o, const char *ext)
+{
+    char name[400];
+    snprintf(name, sizeof name, "%s.%s", c->stem, ext);
+    return plot__out_open(o, c->dir, name, c->err, c->errlen);
+}
+
+static int close_pair(fig_ctx *c, plot_out *dat, plot_out *gp)
+{
+    int rc = plot__out_close(dat, 0, c->err, c->errlen);
+    int rc2 = plot__out_close(gp, rc != 0, c->err, c->errlen);
+    return rc ? rc : rc2;
+}
+
+/* ---- (a) p_complete vs file size ---- */
+
+int plot__p_complete_fetch(plot_db *db, const plot_axes *a, plot_series *out, char *err, size_t errlen)
+{
+    size_t curve[a->n_vary + 1];
+    int excl[] = {a->col_file_size};
+    size_t n_curve = plot__other_axes(a, excl, 1, curve);
+    plot_buf sql = {0};
+    plot__buf_printf(&sql, "SELECT ");
+    plot__buf_cols(&sql, db, curve, n_curve, "");
+    plot__buf_printf(&sql, "%spoint_id, file_size, p_complete, p_complete_lo, p_complete_hi, n_runs, n_completed "
+                           "FROM point_summary WHERE experiment_id = ?1 AND n_runs > 0 ORDER BY ",
+                     n_curve ? ", " : "");
+    plot__buf_cols(&sql, db, curve, n_curve, "");
+    plot__buf_printf(&sql, "%sfile_size, point_id", n_curve ? ", " : "");
+    if (sql.oom) return plot__buf_fini(&sql), snprintf(err, errlen, "out of memory"), PLOT_ENOMEM;
+    int rc = plot__fetch(db, sql.s, a->e->id, curve, n_curve, 5, out, err, errlen);
+    plot__buf_fini(&sql);
+    return rc;
+}
+
+static int fig_p_complete(fig_ctx *c)
+{
+    const plot_axes *a = c->a;
+    if (a->search_col >= 0) return skip(c, "a threshold search (see its critical_size figure)");
+    if (!plot__varies(a, a->col_file_size)) return skip(c, "file.size takes a single value");
+    if (a->n_runs == 0) return skip(c, "no runs yet");
+    plot_series s;
+    int rc = plot__p_complete_fetch(c->db, a, &s, c->err, c->errlen);
+    if (rc) return rc;
+    size_t order[s.n_curves + 1];
+    curve_order(&s, order);
+    snprintf(c->title, sizeof c->title, "Share of copies completed vs file size (experiment %s)", a->e->name);
+    snprintf(c->caption, sizeof c->caption,
+             "p_complete of each design point (view point_summary) against file size, one curve per "
+             "combination of the other varying parameters; the shaded band is the Wilson 95 %% interval.");
+    plot_out dat, gp;
+    if ((rc = open_out(c, &dat, "dat"))) goto out;
+    if ((rc = open_out(c, &gp, "gp"))) {
+        plot__out_close(&dat, 1, NULL, 0);
+        goto out;
+    }
+    dat_header(dat.f, c,
+               "1 point_id  2 file_size  3 p_complete  4 p_complete_lo  5 p_complete_hi  6 n_runs  7 n_completed");
+    dat_blocks(dat.f, &s, 5);
+    plot__gp_preamble(gp.f, c->stem, c->title, c->db, a->e->name);
+    gp_x_axis(gp.f, c->db->cols[a->col_file_size].p, "file size", &s, 1);
+    fputs("set ylabel 'share of copies completed (band: Wilson 95 % interval)'\n"
+          "set yrange [-0.02:1.02]\nset style fill transparent solid 0.18 noborder\n",
+          gp.f);
+    plot__gp_terminals_begin(gp.f, c->stem, c->width, c->height);
+    gp_title(gp.f, c);
+    fputs("  plot \\\n", gp.f);
+    for (size_t j = 0; j < s.n_curves; j++) {
+        size_t k = order[j];
+        char style[64];
+        curve_style(&s.curves[k], k, style, sizeof style);
+        const char *colour = s.curves[k].baseline ? "#404040" : plot__colours[k % plot__n_colours];
+        fprintf(gp.f, "    '%s.dat' index %zu using ($2/xdiv):4:5 with filledcurves fc rgb '%s' notitle, \\\n",
+                c->stem, k, colour);
+        fprintf(gp.f, "    '%s.dat' index %zu using ($2/xdiv):3 with linespoints %s lw 2 pt %d ps 1.1 title ",
+                c->stem, k, style, curve_point(k));
+        plot__gp_string(gp.f, s.curves[k].label);
+        fputs(j + 1 < s.n_curves ? ", \\\n" : "\n", gp.f);
+    }
+    plot__gp_terminals_end(gp.f);
+    rc = close_pair(c, &dat, &gp);
+out:
+    plot__series_fini(&s);
+    return rc;
+}
+
+/* ---- (b) first interruption ---- */
+
+static int first_interruption_sql(const plot_db *db, int xcol, const size_t *curve, size_t n_curve, plot_buf *sql)
+{
+    const char *x = db->cols[xcol].name;
+    plot__buf_printf(sql, "WITH ri AS (SELECT ");
+    plot__buf_cols(sql, db, curve, n_curve, "p.");
+    plot__buf_printf(sql,
+                     "%sp.point_id AS pid, p.%s AS x, r.first_interruption_bytes AS b, r.first_interruption_s AS s "
+                     "FROM runs r JOIN points p ON p.point_id = r.point_id WHERE p.experiment_id = ?1 "
+                     "AND r.first_interruption_bytes IS NOT NULL AND r.first_interruption_s IS NOT NULL), "
+                     "rk AS (SELECT *, row_number() OVER w_b AS kb, row_number() OVER w_s AS ks, "
+                     "count(*) OVER w_all AS m FROM ri WINDOW w_all AS (PARTITION BY ",
+                     n_curve ? ", " : "", x);
+    plot__buf_cols(sql, db, curve, n_curve, "");
+    plot__buf_printf(sql, "%sx), w_b AS (w_all ORDER BY b), w_s AS (w_all ORDER BY s)) SELECT ", n_curve ? ", " : "");
+    plot__buf_cols(sql, db, curve, n_curve, "");
+    plot__buf_printf(sql, "%smin(pid), x, m, "
+                          "avg(CASE WHEN kb IN ((m + 1) / 2, (m + 2) / 2) THEN b END), "
+                          "max(CASE WHEN kb = (m + 3) / 4 THEN b END), max(CASE WHEN kb = (3 * m + 3) / 4 THEN b END), "
+                          "avg(CASE WHEN ks IN ((m + 1) / 2, (m + 2) / 2) THEN s END), "
+                          "max(CASE WHEN ks = (m + 3) / 4 THEN s END), max(CASE WHEN ks = (3 * m + 3) / 4 THEN s END) "
+                          "FROM rk GROUP BY ",
+                     n_curve ? ", " : "");
+    plot__buf_cols(sql, db, curve, n_curve, "");
+    plot__buf_printf(sql, "%sx ORDER BY ", n_curve ? ", " : "");
+    plot__buf_cols(sql, db, curve, n_curve, "");
+    plot__buf_printf(sql, "%sx", n_curve ? ", " : "");
+    return sql->oom ? PLOT_ENOMEM : 0;
+}
+
+static void gp_panel(FILE *f, const fig_ctx *c, const plot_series *s, int col_med, int col_q1, int col_q3,
+                     const char *ydiv)
+{
+    fputs("  plot \\\n", f);
+    for (size_t k = 0; k < s->n_curves; k++) {
+        char style[64];
+        curve_style(&s->curves[k], k, style, sizeof style);
+        fprintf(f, "    '%s.dat' index %zu using ($2/xdiv):($%d/%s):($%d/%s):($%d/%s) with yerrorbars %s lw 1 pt 0 notitle, \\\n",
+                c->stem, k, col_med, ydiv, col_q1, ydiv, col_q3, ydiv, style);
+        fprintf(f, "    '%s.dat' index %zu using ($2/xdiv):($%d/%s) with linespoints %s lw 2 pt %d ps 1.1 title ",
+                c->stem, k, col_med, ydiv, style, curve_point(k));
+        plot__gp_string(f, s->curves[k].label);
+        fputs(k + 1 < s->n_curves ? ", \\\n" : "\n", f);
+    }
+}
+
+int plot__first_interruption_fetch(plot_db *db, const plot_axes *a, int *xcol_out, plot_series *out, char *err,
+                                   size_t errlen)
+{
+    int xcol = plot__varies(a, a->col_link_rate) ? a->col_link_rate
+               : plot__varies(a, a->col_file_size) ? a->col_file_size : a->col_link_rate;
+    size_t curve[a->n_vary + 1];
+    int excl[] = {a->col_link_rate, a->col_file_size};
+    size_t n_curve = plot__other_axes(a, excl, 2, curve);
+    plot_buf sql = {0};
+    int rc = first_interruption_sql(db, xcol, curve, n_curve, &sql);
+    if (!rc) rc = plot__fetch(db, sql.s, a->e->id, curve, n_curve, 7, out, err, errlen);
+    else snprintf(err, errlen, "out of memory");
+    plot__buf_fini(&sql);
+    if (!rc) *xcol_out = xcol;
+    return rc;
+}
+
+static int fig_first_interruption(fig_ctx *c)
+{
+    const plot_axes *a = c->a;
+    if (a->search_col >= 0) return skip(c, "a threshold search (see its critical_size figure)");
+    if (!plot__varies(a, a->col_link_rate) && !plot__varies(a, a->col_file_size))
+        return skip(c, "neither link.rate nor file.size takes two values");
+    plot_series s = {0};
+    int xcol;
+    int rc = plot__first_interruption_fetch(c->db, a, &xcol, &s, c->err, c->errlen);
+    if (rc) return rc;
+    if (s.n_rows == 0) {
+        plot__series_fini(&s);
+        return skip(c, "no run was interrupted");
+    }
+    const char *xwhat = xcol == a->col_link_rate ? "link rate" : "file size";
+    snprintf(c->title, sizeof c->title, "First interruption: bytes and time vs %s (experiment %s)", xwhat, a->e->name);
+    snprintf(c->caption, sizeof c->caption,
+             "Median (line) and quartiles (bars) of first_interruption_bytes and first_interruption_s over the "
+             "runs that had an interruption (table runs), against %s%s.",
+             xwhat, xcol == a->col_link_rate ? ", pooled over file sizes" : "");
+    plot_out dat, gp;
+    if ((rc = open_out(c, &dat, "dat"))) goto out;
+    if ((rc = open_out(c, &gp, "gp"))) {
+        plot__out_close(&dat, 1, NULL, 0);
+        goto out;
+    }
+    char cols[400];
+    snprintf(cols, sizeof cols,
+             "1 first point_id of the group  2 %s  3 runs with an interruption  4 bytes median  5 bytes lower "
+             "quartile  6 bytes upper quartile  7 seconds median  8 seconds lower quartile  9 seconds upper quartile",
+             c->db->cols[xcol].name);
+    dat_header(dat.f, c, cols);
+    dat_blocks(dat.f, &s, 7);
+    plot__gp_preamble(gp.f, c->stem, c->title, c->db, a->e->name);
+    gp_x_axis(gp.f, c->db->cols[xcol].p, xwhat, &s, xcol == a->col_file_size);
+    double blo, bhi, tlo, thi;
+    value_range(&s, 1, 3, &blo, &bhi);
+    value_range(&s, 4, 6, &tlo, &thi);
+    plot_unit bu = plot__size_unit(blo, bhi);
+    fprintf(gp.f, "bdiv = %.17g  # bytes in %s\ntdiv = 1.0  # seconds\n", bu.div, bu.name);
+    plot__gp_terminals_begin(gp.f, c->stem, c->width, c->height);
+    fputs("  set multiplot layout 2,1 title ", gp.f);
+    plot__gp_string(gp.f, c->title);
+    fputs("\n  set grid\n  set key below\n", gp.f);
+    fprintf(gp.f, "  set ylabel 'file bytes before it (%s; median, bars: quartiles)'\n", bu.name);
+    gp_y_scale(gp.f, blo / bu.div, bhi / bu.div, "y");
+    gp_panel(gp.f, c, &s, 4, 5, 6, "bdiv");
+    fputs("  unset key\n  set ylabel 'seconds before it (median, bars: quartiles)'\n", gp.f);
+    gp_y_scale(gp.f, tlo, thi, "y");
+    gp_panel(gp.f, c, &s, 7, 8, 9, "tdiv");
+    fputs("  unset multiplot\n", gp.f);
+    plot__gp_terminals_end(gp.f);
+    rc = close_pair(c, &dat, &gp);
+out:
+    plot__series_fini(&s);
+    return rc;
+}
+
+/* ---- (c) duration vs file size ---- */
+
+int plot__duration_fetch(plot_db *db, const plot_axes *a, plot_series *out, char *err, size_t errlen)
+{
+    size_t curve[a->n_vary + 1];
+    int excl[] = {a->col_file_size};
+    size_t n_curve = plot__other_axes(a, excl, 1, curve);
+    plot_buf sql = {0};
+    plot__buf_printf(&sql, "SELECT ");
+    plot__buf_cols(&sql, db, curve, n_curve, "");
+    plot__buf_printf(&sql, "%spoint_id, file_size, duration_mean_s, duration_lo_s, duration_hi_s, n_completed, "
+                           "n_runs FROM point_summary WHERE experiment_id = ?1 AND duration_mean_s IS NOT NULL "
+                           "ORDER BY ",
+                     n_curve ? ", " : "");
+    plot__buf_cols(&sql, db, curve, n_curve, "");
+    plot__buf_printf(&sql, "%sfile_size, point_id", n_curve ? ", " : "");
+    if (sql.oom) return plot__buf_fini(&sql), snprintf(err, errlen, "out of memory"), PLOT_ENOMEM;
+    int rc = plot__fetch(db, sql.s, a->e->id, curve, n_curve, 5, out, err, errlen);
+    plot__buf_fini(&sql);
+    return rc;
+}
+
+static int fig_duration(fig_ctx *c)
+{
+    const plot_axes *a = c->a;
+    if (a->search_col >= 0) return skip(c, "a threshold search (see its critical_size figure)");
+    if (!plot__varies(a, a->col_file_size)) return skip(c, "file.size takes a single value");
+    if (a->n_completed == 0) return skip(c, "no copy completed");
+    plot_series s;
+    int rc = plot__duration_fetch(c->db, a, &s, c->err, c->errlen);
+    if (rc) return rc;
+    size_t order[s.n_curves + 1];
+    curve_order(&s, order);
+    int has_baseline = 0;
+    for (size_t k = 0; k < s.n_curves; k++) has_baseline |= s.curves[k].baseline;
+    snprintf(c->title, sizeof c->title, "Copy duration of completed copies vs file size (experiment %s)", a->e->name);
+    snprintf(c->caption, sizeof c->caption,
+             "duration_mean_s of the completed copies of each design point (view point_summary) with its "
+             "Student t 95 %% interval, against file size%s.",
+             has_baseline ? "; the dashed grey curve is the no-ipsec baseline" : "");
+    plot_out dat, gp;
+    if ((rc = open_out(c, &dat, "dat"))) goto out;
+    if ((rc = open_out(c, &gp, "gp"))) {
+        plot__out_close(&dat, 1, NULL, 0);
+        goto out;
+    }
+    dat_header(dat.f, c,
+               "1 point_id  2 file_size  3 duration_mean_s  4 duration_lo_s  5 duration_hi_s  6 n_completed  "
+               "7 n_runs");
+    dat_blocks(dat.f, &s, 5);
+    plot__gp_preamble(gp.f, c->stem, c->title, c->db, a->e->name);
+    gp_x_axis(gp.f, c->db->cols[a->col_file_size].p, "file size", &s, 1);
+    double lo, hi;
+    value_range(&s, 0, 2, &lo, &hi);
+    fputs("set ylabel 'copy duration (s; mean, bars: Student t 95 % interval)'\n", gp.f);
+    gp_y_scale(gp.f, lo, hi, "y");
+    plot__gp_terminals_begin(gp.f, c->stem, c->width, c->height);
+    gp_title(gp.f, c);
+    fputs("  plot \\\n", gp.f);
+    for (size_t j = 0; j < s.n_curves; j++) {
+        size_t k = order[j];
+        char style[64];
+        curve_style(&s.curves[k], k, style, sizeof style);
+        fprintf(gp.f, "    '%s.dat' index %zu using ($2/xdiv):3:4:5 with yerrorbars %s lw 1 pt 0 notitle, \\\n",
+                c->stem, k, style);
+        fprintf(gp.f, "    '%s.dat' index %zu using ($2/xdiv):3 with linespoints %s lw 2 pt %d ps 1.1 title ",
+                c->stem, k, style, curve_point(k));
+        char label[300];
+        snprintf(label, sizeof label, "%s%s", s.curves[k].label, s.curves[k].baseline ? " (baseline)" : "");
+        plot__gp_string(gp.f, label);
+        fputs(j + 1 < s.n_curves ? ", \\\n" : "\n", gp.f);
+    }
+    plot__gp_terminals_end(gp.f);
+    rc = close_pair(c, &dat, &gp);
+out:
+    plot__series_fini(&s);
+    return rc;
+}
+
+/* ---- (d) critical value of a threshold search ---- */
+
+static int critical_x(const plot_axes *a, const plot_db *db)
+{
+    if (plot__varies(a, a->col_link_rate)) return a->col_link_rate;
+    for (size_t i = 0; i < a->n_vary; i++)
+        if (db->cols[a->vary[i]].p->type != PRM_ENUM) return (int)a->vary[i];
+    return -1;
+}
+
+static void critical_gp(fig_ctx *c, FILE *f, const plot_series *s, int xcol)
+{
+    const scn_param *sp = c->db->cols[c->a->search_col].p;
+    double lo, hi;
+    value_range(s, 0, 2, &lo, &hi);
+    plot_unit yu = plot__unit(sp, lo, hi);
+    plot__gp_preamble(f, c->stem, c->title, c->db, c->a->e->name);
+    gp_x_axis(f, c->db->cols[xcol].p, xcol == c->a->col_link_rate ? "link rate" : c->db->cols[xcol].p->name, s, 0);
+    char ylabel[200];
+    snprintf(ylabel, sizeof ylabel, "critical %s%s%s%s (bars: final bracket)", sp->name, yu.name[0] ? " (" : "",
+             yu.name, yu.name[0] ? ")" : "");
+    fprintf(f, "ydiv = %.17g  # %s in %s\nset ylabel ", yu.div, sp->name, yu.name[0] ? yu.name : "its unit");
+    plot__gp_string(f, ylabel);
+    fputc('\n', f);
+    gp_y_scale(f, lo / yu.div, hi / yu.div, "y");
+    plot__gp_terminals_begin(f, c->stem, c->width, c->height);
+    gp_title(f, c);
+    fputs("  plot \\\n", f);
+    int titled[3] = {0, 0, 0};
+    for (size_t k = 0; k < s->n_curves; k++) {
+        char style[64];
+        curve_style(&s->curves[k], k, style, sizeof style);
+        int any = 0;
+        for (size_t r = s->curves[k].first; r < s->curves[k].first + s->curves[k].n; r++)
+            any |= !isnan(s->rows[r].v[0]);
+        /* A curve with no critical value at all still needs its key entry. */
+        if (any)
+            fprintf(f, "    '%s.dat' index %zu using ($2/xdiv):($3/ydiv):($4/ydiv):($5/ydiv) with yerrorlines %s lw 2 "
+                       "pt %d ps 1.1 title ",
+                    c->stem, k, style, curve_point(k));
+        else
+            fprintf(f, "    keyentry with points %s pt %d ps 1.1 title ", style, curve_point(k));
+        plot__gp_string(f, s->curves[k].label);
+        int has[3] = {0, 0, 0};
+        for (size_t r = s->curves[k].first; r < s->curves[k].first + s->curves[k].n; r++) {
+            double st = s->rows[r].v[3];
+            if (st == 1 || st == 2) has[(int)st] = 1;
+        }
+        for (int st = 1; st <= 2; st++) {
+            if (!has[st]) continue;
+            fprintf(f, ", \\\n    '%s.dat' index %zu using ($2/xdiv):($6 == %d ? $%d/ydiv : NaN) with points %s "
+                       "pt %d ps 2 title ",
+                    c->stem, k, st, st == 1 ? 5 : 4, style, st == 1 ? 8 : 10);
+            plot__gp_string(f, !titled[st] ? (st == 1 ? "no crossing: every probe passed (drawn at the range top)"
+                                                      : "no crossing: no probe passed (drawn at the range bottom)")
+                                           : "");
+            titled[st] = 1;
+        }
+        fputs(k + 1 < s->n_curves ? ", \\\n" : "\n", f);
+    }
+    plot__gp_terminals_end(f);
+}
+
+int plot__critical_fetch(plot_db *db, const plot_axes *a, int *xcol_out, plot_series *out, char *err,
+                         size_t errlen)
+{
+    int xcol = critical_x(a, db);
+    size_t curve[a->n_vary + 1];
+    int excl[] = {xcol};
+    size_t n_curve = plot__other_axes(a, excl, 1, curve);
+    plot_buf sql = {0};
+    plot__buf_printf(&sql, "SELECT ");
+    plot__buf_cols(&sql, db, curve, n_curve, "");
+    if (xcol >= 0) plot__buf_printf(&sql, "%spoint_id, %s, ", n_curve ? ", " : "", db->cols[xcol].name);
+    else plot__buf_printf(&sql, "%spoint_id, NULL, ", n_curve ? ", " : "");
+    plot__buf_printf(&sql,
+                     "critical, lo, hi, CASE WHEN search_status = 'bracketed' THEN 0 "
+                     "WHEN search_status IN ('all_pass', 'above_range') THEN 1 "
+                     "WHEN search_status IN ('none_pass', 'below_range') THEN 2 ELSE 3 END, search_runs, n_probes, "
+                     "n_undecided, search_target FROM threshold_summary WHERE experiment_id = ?1 ORDER BY ");
+    plot__buf_cols(&sql, db, curve, n_curve, "");
+    if (xcol >= 0) plot__buf_printf(&sql, "%s%s, point_id", n_curve ? ", " : "", db->cols[xcol].name);
+    else plot__buf_printf(&sql, "%spoint_id", n_curve ? ", " : "");
+    if (sql.oom) return plot__buf_fini(&sql), snprintf(err, errlen, "out of memory"), PLOT_ENOMEM;
+    int rc = plot__fetch(db, sql.s, a->e->id, curve, n_curve, 8, out, err, errlen);
+    plot__buf_fini(&sql);
+    if (!rc) *xcol_out = xcol;
+    return rc;
+}
+
+static int fig_critical_size(fig_ctx *c)
+{
+    const plot_axes *a = c->a;
+    if (a->search_col < 0) return skip(c, "not a threshold search");
+    if (a->n_thresholds == 0) return skip(c, "no threshold found yet");
+    if (critical_x(a, c->db) < 0) return skip(c, "no numeric axis (such as link.rate) besides the searched key");
+    plot_series s;
+    int xcol;
+    int rc = plot__critical_fetch(c->db, a, &xcol, &s, c->err, c->errlen);
+    if (rc) return rc;
+    const scn_param *sp = c->db->cols[a->search_col].p;
+    const char *what = !strcmp(sp->name, "file.size") ? "Critical file size" : "Critical value";
+    snprintf(c->title, sizeof c->title, "%s (%s = %g) vs %s (experiment %s)", what,
+             a->e->search_outcome ? a->e->search_outcome : "outcome", a->e->search_value,
+             xcol == a->col_link_rate ? "link rate" : c->db->cols[xcol].p->name, a->e->name);
+    snprintf(c->caption, sizeof c->caption,
+             "The value of %s at which %s crosses %g, found by the threshold search (view threshold_summary), "
+             "one curve per combination of the other axes; bars show the final bracket; triangles mark a search "
+             "whose range holds no crossing (every probe passed, or none did).",
+             sp->name, a->e->search_outcome ? a->e->search_outcome : "the outcome", a->e->search_value);
+    plot_out dat, gp;
+    if ((rc = open_out(c, &dat, "dat"))) goto out;
+    if ((rc = open_out(c, &gp, "gp"))) {
+        plot__out_close(&dat, 1, NULL, 0);
+        goto out;
+    }
+    char cols[400];
+    snprintf(cols, sizeof cols,
+             "1 point_id (first probe)  2 %s  3 critical  4 lo  5 hi  6 status (0 bracketed, 1 all probes "
+             "passed, 2 no probe passed, 3 other)  7 runs  8 probes  9 undecided probes  10 target",
+             c->db->cols[xcol].name);
+    dat_header(dat.f, c, cols);
+    dat_blocks(dat.f, &s, 8);
+    critical_gp(c, gp.f, &s, xcol);
+    rc = close_pair(c, &dat, &gp);
+out:
+    plot__series_fini(&s);
+    return rc;
+}
+
+/* ---- all figures ---- */
+
+static int add_figure(fig_ctx *c, plot_figure **figs, size_t *n, size_t *cap)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? 2 * *cap : 8;
+        plot_figure *g = realloc(*figs, nc * sizeof *g);
+        if (!g) return PLOT_ENOMEM;
+        *figs = g;
+        *cap = nc;
+    }
+    plot_figure *f = &(*figs)[*n];
+    memset(f, 0, sizeof *f);
+    f->stem = strdup(c->stem);
+    f->title = strdup(c->title);
+    f->caption = strdup(c->caption);
+    f->experiment = c->a->exp_index;
+    f->kind = c->kind;
+    f->width_px = c->width;
+    f->height_px = c->height;
+    (*n)++;
+    return f->stem && f->title && f->caption ? 0 : PLOT_ENOMEM;
+}
+
+static int experiment_figures(plot_db *db, size_t e, const char *dir, FILE *notes, plot_figure **figs, size_t *n,
+                              size_t *cap, char *err, size_t errlen)
+{
+    static int (*const fns[PLOT_FIG_COUNT])(fig_ctx *) = {fig_p_complete, fig_first_interruption, fig_duration,
+                                                          fig_critical_size};
+    plot_axes a;
+    int rc = plot__axes_init(db, e, &a, err, errlen);
+    for (int k = 0; !rc && k < PLOT_FIG_COUNT; k++) {
+        fig_ctx c = {.db = db, .a = &a, .dir = dir, .notes = notes, .err = err, .errlen = errlen, .kind = k,
+                     .width = PLOT_WIDTH_PX,
+                     .height = k == PLOT_FIG_FIRST_INTERRUPTION ? PLOT_TALL_HEIGHT_PX : PLOT_HEIGHT_PX};
+        char safe[256];
+        plot__exp_stem(db, e, safe, sizeof safe);
+        snprintf(c.stem, sizeof c.stem, "%s-%s", safe, plot_kind_name(k));
+        rc = fns[k](&c);
+        if (rc == 1) rc = 0;
+        else if (rc == 0 && add_figure(&c, figs, n, cap)) rc = PLOT_ENOMEM, snprintf(err, errlen, "out of memory");
+    }
+    plot__axes_fini(&a);
+    return rc;
+}
+
+int plot_write_figures(plot_db *db, size_t experiment, const char *out_dir, FILE *notes, plot_figure **figs_out,
+                       size_t *n_out, char *err, size_t errlen)
+{
+    int rc = plot__mkdirs(out_dir, err, errlen);
+    if (rc) return rc;
+    plot_figure *figs = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t e = 0; !rc && e < db->n_exps; e++)
+        if (experiment == (size_t)-1 || experiment == e)
+            rc = experiment_figures(db, e, out_dir, notes, &figs, &n, &cap, err, errlen);
+    if (rc) {
+        plot_figures_free(figs, n);
+        return rc;
+    }
+    *figs_out = figs;
+    *n_out = n;
+    return 0;
+}
+
+void plot_figures_free(plot_figure *figs, size_t n)
+{
+    for (size_t i = 0; figs && i < n; i++) {
+        free(figs[i].stem);
+        free(figs[i].title);
+        free(figs[i].caption);
+    }
+    free(figs);
+}

@@ -1,0 +1,156 @@
+#ifndef RESULTS_STORE_H
+#define RESULTS_STORE_H
+/*
+ * The SQLite results store: one database file per sweep holding the
+ * experiments, their design points (one column per registry parameter), one
+ * row per simulated copy, its interruption episodes, threshold-search
+ * results and the point_summary view (results/schema.sql). The store is the
+ * sweep's ledger: a sweep re-run asks it what is missing. One process writes
+ * (WAL mode, batched transactions); others may read meanwhile. Library code:
+ * it never prints; errors come back as RES_E* codes with a message.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include "models/config.h"
+#include "models/scenario.h"
+
+typedef struct res_store res_store;
+
+#define RES_SCHEMA_VERSION 1
+#define RES_APPLICATION_ID 0x524b5953 /* "RKYS" */
+/* run_id = point_id * RES_RUN_ID_STRIDE + replication (replications 1..99,999). */
+#define RES_RUN_ID_STRIDE 100000
+#define RES_MAX_REPLICATIONS (RES_RUN_ID_STRIDE - 1)
+
+/* Error codes. The first group is the environment (exit status 1), the
+ * second the user's input (exit status 2); see res_error_is_input. */
+enum {
+    RES_EIO = -1,        /* I/O error, cannot open or write */
+    RES_EBUSY = -2,      /* locked by another process */
+    RES_EREADONLY = -3,  /* read-only file or directory */
+    RES_EFULL = -4,      /* disk full */
+    RES_ENOMEM = -5,     /* out of memory */
+    RES_ENOTOURS = -10,  /* not a rekeysim database (or not SQLite at all) */
+    RES_ENEWER = -11,    /* written by a newer schema version */
+    RES_EMISMATCH = -12, /* different registry, experiment or runs (merge, resume) */
+    RES_ENOENT = -13     /* no such database */
+};
+int res_error_is_input(int rc);
+const char *res_strerror(int rc);
+
+/* Open flags. Without RES_OPEN_CREATE a missing file is RES_ENOENT. */
+enum { RES_OPEN_CREATE = 1, RES_OPEN_READONLY = 2 };
+
+/* Opens (and with RES_OPEN_CREATE creates, schema included) the database at
+ * PATH. An existing file must be rekeysim's, of this schema version or
+ * older, with the points columns of this build's registry; nothing is written
+ * to a file that fails these checks. COMMAND_LINE (may be NULL) is recorded
+ * in meta when the database is created. Returns 0 and *store_out (caller frees
+ * with res_store_free), or a RES_E* code with a one-line message in ERR. */
+int res_store_new(const char *path, int flags, const char *command_line, char *err, size_t errlen,
+                  res_store **store_out);
+/* Commits nothing: an open transaction is rolled back. NULL is a no-op. */
+void res_store_free(res_store *s);
+/* The message of the last failed call on S (borrowed, valid until the next). */
+const char *res_store_errmsg(const res_store *s);
+/* 1 when the database was created by this rekeysim version and git commit,
+ * 0 when by another (its rows may come from a different model), -1 unknown. */
+int res_store_same_build(res_store *s);
+/* The meta value of KEY copied into BUF; returns 0, or RES_ENOENT. */
+int res_store_meta(res_store *s, const char *key, char *buf, size_t n);
+
+/* Write batches. Every write below must happen between begin and commit.
+ * Test-only fault hook: when the environment variable
+ * REKEYSIM_TEST_KILL_AFTER_COMMIT=N is set, the process sends itself SIGKILL
+ * right after its Nth successful commit (to test resuming a killed sweep). */
+int res_store_begin(res_store *s);
+int res_store_commit(res_store *s);
+void res_store_rollback(res_store *s);
+int res_store_in_transaction(const res_store *s);
+
+/* One experiments row. Strings are owned by the struct (res_experiment_fini
+ * frees them); NULL means SQL NULL. */
+typedef struct res_experiment {
+    int64_t id;
+    char *name, *spec_text, *spec_hash, *spec_file, *created_at, *kind, *status;
+    uint64_t master_seed;
+    int64_t replications, max_replications;
+    char *target_outcome;
+    double target_halfwidth;
+    char *search_param, *search_outcome;
+    double search_value, search_precision;
+    int64_t n_combos, probes_per_combo;
+    int64_t first_point_id, n_point_ids;
+} res_experiment;
+void res_experiment_fini(res_experiment *e);
+/* Every experiment in id order: caller frees with res_experiments_free. */
+int res_experiments_list(res_store *s, res_experiment **list_out, size_t *n_out);
+void res_experiments_free(res_experiment *list, size_t n);
+/* Inserts E (its id and created_at are chosen here and written back into E;
+ * the other strings are borrowed). */
+int res_experiment_insert(res_store *s, res_experiment *e);
+int res_experiment_set_status(res_store *s, int64_t experiment_id, const char *status);
+/* The first point id no experiment has reserved yet (1 in a new database). */
+int res_next_point_id(res_store *s, int64_t *id_out);
+
+/* Points. The parameter columns come from CFG through the registry. COMBO
+ * and PROBE are 0 for points that are not search probes. */
+int res_point_insert(res_store *s, int64_t point_id, int64_t experiment_id, int64_t point_index,
+                     int64_t combo, int64_t probe, const scn_config *cfg);
+int res_point_set_stop(res_store *s, int64_t point_id, const char *reason);
+/* Whether point POINT_ID exists; if so and CFG_OUT is not NULL, its
+ * parameter set is loaded into *cfg_out (every registry parameter). */
+int res_point_get(res_store *s, int64_t point_id, int *exists_out, scn_config *cfg_out);
+
+/* Inserts one run and its interruption records. SEED is the run seed. */
+int res_run_insert(res_store *s, int64_t point_id, uint32_t replication, uint64_t seed,
+                   const scn_result *r);
+/* Finds a run by id: its point and run seed. Returns RES_ENOENT if absent. */
+int res_run_get(res_store *s, int64_t run_id, int64_t *point_id_out, uint64_t *seed_out);
+
+/* What resuming needs to know of a stored run. */
+typedef struct res_run_brief {
+    int64_t point_id;
+    uint32_t replication;
+    int completed;
+    double duration_s;          /* NAN when NULL */
+    double n_interruptions;
+} res_run_brief;
+/* Calls FN for every run of experiment EXPERIMENT_ID (any order); a nonzero
+ * return from FN stops the scan and is returned. */
+int res_runs_scan(res_store *s, int64_t experiment_id, int (*fn)(void *ctx, const res_run_brief *b),
+                  void *ctx);
+
+/* One thresholds row (strings borrowed). */
+typedef struct res_threshold {
+    int64_t experiment_id, combo, point_id;
+    const char *param, *outcome, *status;
+    double target, critical, lo, hi;   /* NAN stored as NULL */
+    int64_t n_probes, n_runs, n_undecided;
+} res_threshold;
+int res_threshold_put(res_store *s, const res_threshold *t);
+
+/* Counts for `status`. */
+typedef struct res_counts {
+    int64_t n_points, n_points_with_runs, n_runs, n_completed, n_thresholds;
+    int64_t n_stopped;          /* points with a stop_reason */
+} res_counts;
+int res_experiment_counts(res_store *s, int64_t experiment_id, res_counts *out);
+/* Calls FN for each threshold row of the experiment, in combination order,
+ * with the parameter set of the combination's first probe (CFG, borrowed). */
+int res_thresholds_scan(res_store *s, int64_t experiment_id,
+                        int (*fn)(void *ctx, const res_threshold *t, const scn_config *cfg), void *ctx);
+
+/* History of the sweeps and merges that wrote to the database. */
+int res_history_begin(res_store *s, const char *command_line, int64_t *id_out);
+int res_history_end(res_store *s, int64_t history_id, const char *outcome);
+
+/* Merges the database at IN_PATH into S (in one transaction): experiments
+ * are matched by name and must have the same spec hash and point-id block;
+ * points with the same id must be identical; runs present in both must be
+ * identical apart from wall_s and events_per_s. Returns 0 and the number of
+ * runs added, or RES_EMISMATCH / RES_ENOTOURS / ... with the message in S.
+ * *builds_differ_out is set when IN was written by another git commit. */
+int res_store_merge(res_store *s, const char *in_path, int64_t *runs_added_out, int *builds_differ_out);
+
+#endif

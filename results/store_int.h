@@ -1,0 +1,34 @@
+#ifndef RESULTS_STORE_INT_H
+#define RESULTS_STORE_INT_H
+/*
+ * Internals shared by the files of the results store (store.c: opening,
+ * schema, writes, reads; merge.c: combining databases). Not for other
+ * modules: they use results/store.h.
+ */
+#include <sqlite3.h>
+#include "results/store.h"
+
+struct res_store {
+    sqlite3 *db;
+    char *path;
+    int readonly;
+    int in_tx;
+    long n_commits;
+    long kill_after_commit;     /* test-only fault hook; 0 = off */
+    char msg[600];
+    char *param_cols;           /* "\"scenario\", \"file_size\", ..." in registry order */
+    sqlite3_stmt *ins_point, *ins_run, *ins_intr, *get_point, *ins_threshold;
+};
+
+/* Maps an SQLite result code to a RES_E* code. */
+int res__code(int sqlite_rc);
+/* Records "WHAT: <sqlite message>" in S and returns the mapped code. */
+int res__fail(res_store *s, int sqlite_rc, const char *what);
+/* Formats a message into S and returns RC. */
+int res__failf(res_store *s, int rc, const char *fmt, ...);
+/* Runs SQL (no user text in it) and maps errors. */
+int res__exec(res_store *s, const char *sql);
+/* The current UTC time as ISO 8601 text. */
+void res__now(char *buf, size_t n);
+
+#endif

@@ -1,0 +1,461 @@
+/*
+ * The figures of results/plot.h. Two databases: the fixture of a real short
+ * sweep (tests/results/fixture.ini through $REKEYSIM), where every figure
+ * must appear with its four files, valid PNGs of the documented size and
+ * .dat rows equal to what the SQL views say; and a synthetic database
+ * (test_plot_fixture.c) whose every statistic is known, with hostile
+ * experiment names. Also: skipped figures, a missing gnuplot, scripts that
+ * rebuild the images from another directory, and the command line's exit
+ * statuses (0, 1 without gnuplot, 2 for bad input).
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "results/plot.h"
+
+/* test_plot_fixture.c */
+char *tp_dir_new(void);
+void tp_dir_free(char *dir);
+int tp_run(char *const argv[], const char *dir, const char *out, const char *err, const char *path_env);
+const char *tp_rekeysim(void);
+void tp_sweep_fixture(const char *dir, const char *db);
+char *tp_slurp(const char *path, size_t *len_out);
+int tp_png_size(const char *path, uint32_t *w, uint32_t *h);
+double tp_q(const char *db, const char *sql);
+void tp_synthetic_db(const char *db, const char *grid_name);
+
+static char *dir;
+static void setup(void) { dir = tp_dir_new(); }
+static void teardown(void) { tp_dir_free(dir); }
+TestSuite(plot, .init = setup, .fini = teardown, .timeout = 120);
+
+static const char *path(const char *name)
+{
+    static char buf[8][4200];
+    static int k;
+    k = (k + 1) % 8;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
+    return buf[k];
+}
+
+static int exists(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0 && sb.st_size > 0;
+}
+
+/* Writes and renders every figure of DB into DIR/OUT; NOTES collects the
+ * skip notes (may be NULL). */
+static plot_figure *render(const char *db, const char *out, size_t *n, char *notes, size_t notes_len)
+{
+    plot_db *h = NULL;
+    char err[1024] = "";
+    cr_assert_eq(plot_db_new(db, err, sizeof err, &h), 0, "%s", err);
+    FILE *nf = notes ? fmemopen(notes, notes_len, "w") : NULL;
+    plot_figure *figs = NULL;
+    cr_assert_eq(plot_write_figures(h, (size_t)-1, out, nf, &figs, n, err, sizeof err), 0, "%s", err);
+    if (nf) fclose(nf);
+    cr_assert_eq(plot_render_figures(figs, *n, out, err, sizeof err), 0, "%s", err);
+    plot_db_free(h);
+    return figs;
+}
+
+static const plot_figure *find(const plot_figure *figs, size_t n, const char *stem)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(figs[i].stem, stem)) return &figs[i];
+    return NULL;
+}
+
+/* The rows of a .dat file: numbers per line, comments and blank lines
+ * skipped; NaN reads as NAN. Returns the number of rows (at most MAX). */
+static size_t read_dat(const char *file, double rows[][12], size_t max, size_t *blocks)
+{
+    char *text = tp_slurp(file, NULL);
+    cr_assert_not_null(text, "cannot read %s", file);
+    size_t n = 0, blank = 0;
+    *blocks = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        if (line[0] == '#') {
+            if (!strncmp(line, "# curve ", 8)) (*blocks)++;
+            continue;
+        }
+        char *s = line, *end;
+        size_t k = 0;
+        while (k < 12 && *s) {
+            double v = strtod(s, &end);
+            if (end == s) {
+                if (!strncmp(s, " NaN", 4) || !strncmp(s, "NaN", 3)) v = NAN, end = s + (s[0] == ' ' ? 4 : 3);
+                else break;
+            }
+            if (n < max) rows[n][k] = v;
+            k++;
+            s = end;
+        }
+        if (k) n++;
+        else blank++;
+    }
+    free(text);
+    return n < max ? n : max;
+}
+
+static int close_to(double a, double b)
+{
+    if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);
+    return fabs(a - b) <= 1e-9 * fmax(1.0, fabs(b));
+}
+
+Test(plot, a_real_sweep_gets_all_four_figures_with_png_svg_gp_and_dat)
+{
+    tp_sweep_fixture(dir, path("fx.db"));
+    size_t n = 0;
+    plot_figure *figs = render(path("fx.db"), path("out"), &n, NULL, 0);
+    static const char *const stems[] = {"sizes-p_complete", "sizes-first_interruption", "sizes-duration",
+                                        "critical-critical_size"};
+    cr_expect_eq(n, 4, "the fixture supports exactly four figures, got %zu", n);
+    for (size_t i = 0; i < 4; i++) {
+        const plot_figure *f = find(figs, n, stems[i]);
+        cr_expect_not_null(f, "no figure %s", stems[i]);
+        if (!f) continue;
+        cr_expect(f->rendered);
+        cr_expect(f->title[0] && f->caption[0]);
+        char name[300];
+        static const char *const ext[] = {"png", "svg", "gp", "dat"};
+        for (int e = 0; e < 4; e++) {
+            snprintf(name, sizeof name, "out/%s.%s", stems[i], ext[e]);
+            cr_expect(exists(path(name)), "%s missing or empty", name);
+        }
+        snprintf(name, sizeof name, "out/%s.png", stems[i]);
+        uint32_t w = 0, h = 0;
+        cr_expect_eq(tp_png_size(path(name), &w, &h), 0, "%s is not a PNG", name);
+        cr_expect_eq(w, (uint32_t)f->width_px);
+        cr_expect_eq(h, (uint32_t)f->height_px);
+        cr_expect_eq(w, PLOT_WIDTH_PX, "%s width %u", name, w);
+        cr_expect_eq(h, i == 1 ? PLOT_TALL_HEIGHT_PX : PLOT_HEIGHT_PX, "%s height %u", name, h);
+        snprintf(name, sizeof name, "out/%s.svg", stems[i]);
+        char *svg = tp_slurp(path(name), NULL);
+        char want[80];
+        snprintf(want, sizeof want, "width=\"%d\" height=\"%d\"", w, h);
+        cr_expect(svg && strstr(svg, "<svg") && strstr(svg, want), "%s: no <svg %s>", name, want);
+        cr_expect(svg && strstr(svg, "</svg>"), "%s is cut short", name);
+        free(svg);
+    }
+    plot_figures_free(figs, n);
+}
+
+Test(plot, p_complete_and_duration_rows_are_the_point_summary_rows)
+{
+    tp_sweep_fixture(dir, path("fx.db"));
+    size_t n;
+    plot_figure *figs = render(path("fx.db"), path("out"), &n, NULL, 0);
+    plot_figures_free(figs, n);
+    static double rows[256][12];
+    size_t blocks;
+    size_t m = read_dat(path("out/sizes-p_complete.dat"), rows, 256, &blocks);
+    cr_expect_eq(m, tp_q(path("fx.db"), "SELECT count(*) FROM point_summary WHERE experiment = 'sizes' AND n_runs > 0"));
+    cr_expect_eq(blocks, 4, "one curve per scenario and link rate: %zu", blocks);
+    for (size_t i = 0; i < m; i++) {
+        char sql[300];
+        static const char *const cols[] = {"point_id", "file_size", "p_complete", "p_complete_lo", "p_complete_hi",
+                                           "n_runs", "n_completed"};
+        for (int c = 0; c < 7; c++) {
+            snprintf(sql, sizeof sql, "SELECT %s FROM point_summary WHERE point_id = %.0f", cols[c], rows[i][0]);
+            double want = tp_q(path("fx.db"), sql);
+            cr_expect(close_to(rows[i][c], want), "p_complete.dat row %zu column %s: %.17g, view says %.17g", i,
+                      cols[c], rows[i][c], want);
+        }
+    }
+    m = read_dat(path("out/sizes-duration.dat"), rows, 256, &blocks);
+    cr_expect_eq(m, tp_q(path("fx.db"),
+                         "SELECT count(*) FROM point_summary WHERE experiment = 'sizes' AND duration_mean_s IS NOT NULL"));
+    for (size_t i = 0; i < m; i++) {
+        char sql[300];
+        static const char *const cols[] = {"point_id", "file_size", "duration_mean_s", "duration_lo_s",
+                                           "duration_hi_s", "n_completed", "n_runs"};
+        for (int c = 0; c < 7; c++) {
+            snprintf(sql, sizeof sql, "SELECT %s FROM point_summary WHERE point_id = %.0f", cols[c], rows[i][0]);
+            double want = tp_q(path("fx.db"), sql);
+            cr_expect(close_to(rows[i][c], want), "duration.dat row %zu column %s: %.17g, view says %.17g", i, cols[c],
+                      rows[i][c], want);
+        }
+    }
+    char *gp = tp_slurp(path("out/sizes-duration.gp"), NULL);
+    cr_expect(gp && strstr(gp, "'no-ipsec, 10 Mbps (baseline)'") && strstr(gp, "'no-ipsec, 100 Mbps (baseline)'"),
+              "the no-ipsec curves are drawn as the baseline");
+    cr_expect(gp && !strstr(gp, "client.cert"), "preset parameters are not curves of their own");
+    free(gp);
+}
+
+/* The median and nearest-rank quartiles of the NAME column over the runs of
+ * scenario kb977526 at LINK_RATE that had an interruption, worked out here. */
+static void order_stats(const char *db, const char *name, double rate, double *med, double *q1, double *q3, int *m)
+{
+    char sql[400];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM runs r JOIN points p USING (point_id) WHERE p.experiment_id = 1 AND "
+             "p.link_rate = %.0f AND r.%s IS NOT NULL", rate, name);
+    *m = (int)tp_q(db, sql);
+    cr_assert_gt(*m, 0);
+    double v[1024];
+    for (int i = 0; i < *m && i < 1024; i++) {
+        snprintf(sql, sizeof sql,
+                 "SELECT r.%s FROM runs r JOIN points p USING (point_id) WHERE p.experiment_id = 1 AND "
+                 "p.link_rate = %.0f AND r.%s IS NOT NULL ORDER BY r.%s LIMIT 1 OFFSET %d",
+                 name, rate, name, name, i);
+        v[i] = tp_q(db, sql);
+    }
+    int n = *m;
+    *med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    *q1 = v[(n + 3) / 4 - 1];
+    *q3 = v[(3 * n + 3) / 4 - 1];
+}
+
+Test(plot, first_interruption_rows_are_medians_of_the_runs)
+{
+    tp_sweep_fixture(dir, path("fx.db"));
+    size_t n;
+    plot_figure *figs = render(path("fx.db"), path("out"), &n, NULL, 0);
+    plot_figures_free(figs, n);
+    static double rows[64][12];
+    size_t blocks;
+    size_t m = read_dat(path("out/sizes-first_interruption.dat"), rows, 64, &blocks);
+    cr_assert_eq(m, 2, "one row per link rate (file sizes pooled), got %zu", m);
+    cr_expect_eq(blocks, 1, "only kb977526 is ever interrupted");
+    for (size_t i = 0; i < m; i++) {
+        double med, q1, q3;
+        int k;
+        order_stats(path("fx.db"), "first_interruption_bytes", rows[i][1], &med, &q1, &q3, &k);
+        cr_expect_eq(rows[i][2], k);
+        cr_expect(close_to(rows[i][3], med), "bytes median %.17g, runs say %.17g", rows[i][3], med);
+        cr_expect(close_to(rows[i][4], q1) && close_to(rows[i][5], q3));
+        order_stats(path("fx.db"), "first_interruption_s", rows[i][1], &med, &q1, &q3, &k);
+        cr_expect(close_to(rows[i][6], med), "seconds median %.17g, runs say %.17g", rows[i][6], med);
+        cr_expect(close_to(rows[i][7], q1) && close_to(rows[i][8], q3));
+    }
+}
+
+Test(plot, critical_size_rows_are_the_thresholds)
+{
+    tp_sweep_fixture(dir, path("fx.db"));
+    size_t n;
+    plot_figure *figs = render(path("fx.db"), path("out"), &n, NULL, 0);
+    plot_figures_free(figs, n);
+    static double rows[64][12];
+    size_t blocks;
+    size_t m = read_dat(path("out/critical-critical_size.dat"), rows, 64, &blocks);
+    cr_expect_eq(m, tp_q(path("fx.db"), "SELECT count(*) FROM thresholds"));
+    cr_expect_eq(blocks, 2, "one curve per quick-mode lifetime, got %zu", blocks);
+    for (size_t i = 0; i < m; i++) {
+        char sql[300];
+        static const char *const cols[] = {"critical", "lo", "hi"};
+        for (int c = 0; c < 3; c++) {
+            snprintf(sql, sizeof sql, "SELECT %s FROM thresholds WHERE point_id = %.0f", cols[c], rows[i][0]);
+            double want = tp_q(path("fx.db"), sql);
+            cr_expect(close_to(rows[i][2 + c], want), "critical.dat row %zu %s: %.17g, table says %.17g", i, cols[c],
+                      rows[i][2 + c], want);
+        }
+        snprintf(sql, sizeof sql, "SELECT link_rate FROM points WHERE point_id = %.0f", rows[i][0]);
+        cr_expect(close_to(rows[i][1], tp_q(path("fx.db"), sql)), "x is the link rate");
+    }
+}
+
+Test(plot, synthetic_values_come_out_exactly)
+{
+    tp_synthetic_db(path("s.db"), "grid");
+    size_t n;
+    char notes[4096] = "";
+    plot_figure *figs = render(path("s.db"), path("out"), &n, notes, sizeof notes);
+    cr_expect_eq(n, 4, "grid: p_complete, first_interruption, duration; search: critical_size (%zu)", n);
+    plot_figures_free(figs, n);
+    static double rows[64][12];
+    size_t blocks;
+    size_t m = read_dat(path("out/grid-p_complete.dat"), rows, 64, &blocks);
+    cr_assert_eq(m, 6);
+    static const double want_p[] = {1, 0.6, 0, 1, 1, 1}; /* kb977526 sorts before no-ipsec */
+    for (size_t i = 0; i < m; i++) cr_expect(close_to(rows[i][2], want_p[i]), "row %zu p %g", i, rows[i][2]);
+    m = read_dat(path("out/grid-first_interruption.dat"), rows, 64, &blocks);
+    cr_assert_eq(m, 2, "link.rate does not vary: one row per interrupted file size");
+    for (size_t i = 0; i < m; i++) {
+        cr_expect_eq(rows[i][2], 5);
+        cr_expect(close_to(rows[i][3], 3003000), "median of 3,001,000 ... 3,005,000");
+        cr_expect(close_to(rows[i][4], 3002000) && close_to(rows[i][5], 3004000), "quartiles");
+        cr_expect(close_to(rows[i][6], 0.33));
+        char sql[200];
+        snprintf(sql, sizeof sql, "SELECT first_interruption_bytes_median FROM point_summary WHERE point_id = %.0f",
+                 rows[i][0]);
+        cr_expect(close_to(rows[i][3], tp_q(path("s.db"), sql)), "per point it is the view's median");
+    }
+    m = read_dat(path("out/search-critical_size.dat"), rows, 64, &blocks);
+    cr_assert_eq(m, 4);
+    cr_expect_eq(blocks, 2);
+    /* curves by qm lifetime (1000 then 2000), x = link rate ascending */
+    cr_expect(close_to(rows[0][2], 5e6) && rows[0][5] == 0, "bracketed");
+    cr_expect(isnan(rows[1][2]) && rows[1][5] == 1, "all_pass is status 1, no critical value");
+    cr_expect(close_to(rows[2][2], 1e7) && rows[2][5] == 0);
+    cr_expect(isnan(rows[3][2]) && rows[3][5] == 2, "none_pass is status 2");
+    cr_expect(strstr(notes, "note: experiment 'grid': no critical_size figure: not a threshold search") != NULL,
+              "notes: %s", notes);
+}
+
+Test(plot, figures_the_axes_cannot_support_are_skipped_with_one_line_each)
+{
+    tp_synthetic_db(path("s.db"), "grid");
+    plot_db *h = NULL;
+    char err[1024], notes[4096] = "";
+    cr_assert_eq(plot_db_new(path("s.db"), err, sizeof err, &h), 0, "%s", err);
+    size_t search;
+    cr_assert_eq(plot_db_find_experiment(h, "search", &search, err, sizeof err), 0);
+    FILE *nf = fmemopen(notes, sizeof notes, "w");
+    plot_figure *figs;
+    size_t n;
+    cr_assert_eq(plot_write_figures(h, search, path("out"), nf, &figs, &n, err, sizeof err), 0, "%s", err);
+    fclose(nf);
+    cr_expect_eq(n, 1);
+    cr_expect_str_eq(figs[0].stem, "search-critical_size");
+    int lines = 0;
+    for (const char *s = notes; *s; s++) lines += *s == '\n';
+    cr_expect_eq(lines, 3, "three skipped figures, one line each: %s", notes);
+    cr_expect(strstr(notes, "no p_complete figure") && strstr(notes, "no duration figure"));
+    cr_expect(!exists(path("out/search-p_complete.dat")));
+    plot_figures_free(figs, n);
+    plot_db_free(h);
+}
+
+Test(plot, without_gnuplot_the_dat_and_gp_files_are_still_written)
+{
+    tp_synthetic_db(path("s.db"), "grid");
+    plot_db *h = NULL;
+    char err[1024];
+    cr_assert_eq(plot_db_new(path("s.db"), err, sizeof err, &h), 0, "%s", err);
+    plot_figure *figs;
+    size_t n;
+    cr_assert_eq(plot_write_figures(h, (size_t)-1, path("out"), NULL, &figs, &n, err, sizeof err), 0, "%s", err);
+    setenv("PATH", path("nowhere"), 1);
+    cr_expect_eq(plot_render_figures(figs, n, path("out"), err, sizeof err), PLOT_ENOGNUPLOT);
+    cr_expect(strstr(err, "apt-get install gnuplot-nox") != NULL, "names the package: %s", err);
+    cr_expect(exists(path("out/grid-p_complete.dat")) && exists(path("out/grid-p_complete.gp")));
+    cr_expect(!exists(path("out/grid-p_complete.png")));
+    for (size_t i = 0; i < n; i++) cr_expect(!figs[i].rendered);
+    plot_figures_free(figs, n);
+    plot_db_free(h);
+}
+
+Test(plot, a_script_rebuilds_its_images_when_run_from_another_directory)
+{
+    tp_synthetic_db(path("s.db"), "grid");
+    size_t n;
+    plot_figure *figs = render(path("s.db"), path("out"), &n, NULL, 0);
+    plot_figures_free(figs, n);
+    cr_assert_eq(unlink(path("out/grid-duration.png")), 0);
+    cr_assert_eq(unlink(path("out/grid-duration.svg")), 0);
+    char *argv[] = {"/usr/bin/env", "gnuplot", "out/grid-duration.gp", NULL};
+    cr_expect_eq(tp_run(argv, dir, NULL, path("gp.err"), NULL), 0);
+    uint32_t w, h;
+    cr_expect_eq(tp_png_size(path("out/grid-duration.png"), &w, &h), 0);
+    cr_expect(w == PLOT_WIDTH_PX && h == PLOT_HEIGHT_PX);
+    cr_expect(exists(path("out/grid-duration.svg")));
+    cr_expect(!exists(path("grid-duration.png")), "nothing is written next to the caller");
+}
+
+Test(plot, text_from_the_database_cannot_escape_the_gnuplot_script)
+{
+    /* A quote would end a gnuplot string, a newline the line; either could
+     * run `system`. The name also lands in file names: sanitised there. */
+    tp_synthetic_db(path("s.db"), "x'; system('touch PWNED') #\n! touch PWNED2 '/../../y");
+    size_t n;
+    plot_figure *figs = render(path("s.db"), path("out"), &n, NULL, 0);
+    cr_expect_eq(n, 4);
+    for (size_t i = 0; i < n; i++) {
+        cr_expect(figs[i].rendered);
+        cr_expect(!strchr(figs[i].stem, '/') && !strchr(figs[i].stem, '\'') && !strchr(figs[i].stem, '\n'),
+                  "stem %s", figs[i].stem);
+    }
+    plot_figures_free(figs, n);
+    cr_expect(!exists(path("out/PWNED")) && !exists(path("PWNED")) && access(path("out/PWNED"), F_OK) != 0);
+    cr_expect(access(path("out/PWNED2"), F_OK) != 0 && access("PWNED", F_OK) != 0 && access("PWNED2", F_OK) != 0);
+    cr_expect(access(path("y-p_complete.png"), F_OK) != 0, "no file outside the output directory");
+}
+
+Test(plot, missing_foreign_and_unknown_inputs_are_bad_input)
+{
+    plot_db *h = NULL;
+    char err[1024] = "";
+    cr_expect_eq(plot_db_new(path("none.db"), err, sizeof err, &h), PLOT_EINPUT);
+    cr_expect(strstr(err, "none.db") != NULL, "names the file: %s", err);
+    FILE *f = fopen(path("text.db"), "w");
+    fputs("hello, not a database\n", f);
+    fclose(f);
+    cr_expect_eq(plot_db_new(path("text.db"), err, sizeof err, &h), PLOT_EINPUT, "%s", err);
+    cr_expect(strstr(err, "not a rekeysim database") != NULL, "%s", err);
+    tp_synthetic_db(path("s.db"), "grid");
+    cr_assert_eq(plot_db_new(path("s.db"), err, sizeof err, &h), 0, "%s", err);
+    size_t i;
+    cr_expect_eq(plot_db_find_experiment(h, "nope", &i, err, sizeof err), PLOT_EINPUT);
+    cr_expect(strstr(err, "'nope'") && strstr(err, "'grid'") && strstr(err, "'search'"), "lists the known: %s", err);
+    plot_db_free(h);
+}
+
+/* ---- the command line ---- */
+
+static int cli(const char *cmd, const char *db, const char *extra, const char *path_env)
+{
+    char *argv[10];
+    int k = 0;
+    argv[k++] = (char *)tp_rekeysim();
+    argv[k++] = (char *)cmd;
+    if (db) argv[k++] = "--db", argv[k++] = (char *)db;
+    argv[k++] = "--out";
+    argv[k++] = (char *)path("out");
+    if (extra) argv[k++] = "--experiment", argv[k++] = (char *)extra;
+    argv[k] = NULL;
+    return tp_run(argv, dir, path("cli.out"), path("cli.err"), path_env);
+}
+
+static int err_has(const char *needle)
+{
+    char *e = tp_slurp(path("cli.err"), NULL);
+    int has = e && strstr(e, needle);
+    free(e);
+    return has;
+}
+
+Test(plot, the_command_exits_2_for_bad_input_with_one_clear_message)
+{
+    cr_expect_eq(cli("plot", NULL, NULL, NULL), 2);
+    cr_expect(err_has("--db FILE is required"));
+    cr_expect_eq(cli("plot", path("none.db"), NULL, NULL), 2);
+    cr_expect(err_has("none.db: no such database"));
+    FILE *f = fopen(path("text.db"), "w");
+    fputs("hello\n", f);
+    fclose(f);
+    cr_expect_eq(cli("report", path("text.db"), NULL, NULL), 2);
+    cr_expect(err_has("not a rekeysim database"));
+    tp_synthetic_db(path("s.db"), "grid");
+    cr_expect_eq(cli("plot", path("s.db"), "nope", NULL), 2);
+    cr_expect(err_has("known experiments: 'grid', 'search'"));
+    cr_expect_eq(cli("report", path("s.db"), "nope", NULL), 2);
+    cr_expect(!exists(path("out/report.html")), "nothing written on bad input");
+    char *argv[] = {(char *)tp_rekeysim(), "plot", "--help", NULL};
+    cr_expect_eq(tp_run(argv, dir, path("cli.out"), NULL, NULL), 0);
+    char *out = tp_slurp(path("cli.out"), NULL);
+    cr_expect(out && strstr(out, "usage: rekeysim plot --db FILE"));
+    free(out);
+}
+
+Test(plot, the_command_without_gnuplot_exits_1_naming_the_package)
+{
+    tp_synthetic_db(path("s.db"), "grid");
+    cr_expect_eq(cli("plot", path("s.db"), "grid", path("nowhere")), 1);
+    cr_expect(err_has("apt-get install gnuplot-nox"));
+    cr_expect(exists(path("out/grid-p_complete.dat")) && exists(path("out/grid-p_complete.gp")));
+    cr_expect(!exists(path("out/grid-p_complete.png")));
+    cr_expect_eq(cli("report", path("s.db"), NULL, path("nowhere")), 1);
+    cr_expect(exists(path("out/report.html")), "the report is written, with notes in place of the figures");
+    cr_expect_eq(cli("plot", path("s.db"), NULL, NULL), 0);
+    cr_expect(exists(path("out/grid-p_complete.png")) && exists(path("out/search-critical_size.svg")));
+}
