@@ -342,52 +342,54 @@ void plot__buf_cols(plot_buf *b, const plot_db *db, const size_t *cols, size_t n
 
 /* ---- curve queries ---- */
 
-static int same_curve(sqlite3_stmt *st, size_t n_curve_cols, char **prev)
+/* Whether the row under ST has the curve values of the last curve. */
+static int same_curve(sqlite3_stmt *st, const plot_series *s)
 {
-    for (size_t k = 0; k < n_curve_cols; k++) {
+    const plot_value *last = &s->values[(s->n_curves - 1) * s->n_curve_cols];
+    for (size_t k = 0; k < s->n_curve_cols; k++) {
         const char *t = (const char *)sqlite3_column_text(st, (int)k);
-        if (!prev[k] && !t) continue;
-        if (!prev[k] || !t || strcmp(prev[k], t) != 0) return 0;
+        if (!last[k].text && !t) continue;
+        if (!last[k].text || !t || strcmp(last[k].text, t) != 0) return 0;
     }
     return 1;
 }
 
-static int remember_curve(sqlite3_stmt *st, size_t n_curve_cols, char **prev)
+/* Grows the curve and value arrays for one more curve. */
+static int grow_curves(plot_series *out, size_t *cap_curves)
 {
-    for (size_t k = 0; k < n_curve_cols; k++) {
-        const char *t = (const char *)sqlite3_column_text(st, (int)k);
-        free(prev[k]);
-        prev[k] = t ? strdup(t) : NULL;
-        if (t && !prev[k]) return PLOT_ENOMEM;
-    }
+    if (out->n_curves < *cap_curves) return 0;
+    size_t cap = *cap_curves ? 2 * *cap_curves : 8;
+    plot_curve *g = realloc(out->curves, cap * sizeof *g);
+    if (!g) return PLOT_ENOMEM;
+    out->curves = g;
+    plot_value *v = realloc(out->values, (cap * out->n_curve_cols + 1) * sizeof *v);
+    if (!v) return PLOT_ENOMEM;
+    out->values = v;
+    *cap_curves = cap;
     return 0;
 }
 
-static int start_curve(plot_db *db, sqlite3_stmt *st, const size_t *curve_cols, size_t n_curve_cols,
-                       plot_series *out, size_t *cap_curves)
+static int start_curve(plot_db *db, sqlite3_stmt *st, const size_t *curve_cols, plot_series *out,
+                       size_t *cap_curves)
 {
-    if (out->n_curves == *cap_curves) {
-        size_t cap = *cap_curves ? 2 * *cap_curves : 8;
-        plot_curve *g = realloc(out->curves, cap * sizeof *g);
-        if (!g) return PLOT_ENOMEM;
-        out->curves = g;
-        *cap_curves = cap;
-    }
+    if (grow_curves(out, cap_curves)) return PLOT_ENOMEM;
+    plot_value *vals = &out->values[out->n_curves * out->n_curve_cols];
     plot_curve *c = &out->curves[out->n_curves++];
     memset(c, 0, sizeof *c);
+    memset(vals, 0, out->n_curve_cols * sizeof *vals);
     c->first = out->n_rows;
     size_t used = 0;
-    for (size_t k = 0; k < n_curve_cols; k++) {
+    for (size_t k = 0; k < out->n_curve_cols; k++) {
         const plot_col *col = &db->cols[curve_cols[k]];
-        char piece[128];
-        plot__label_piece(col->p, st, (int)k, piece, sizeof piece);
+        plot__label_piece(col->p, st, (int)k, vals[k].piece, sizeof vals[k].piece);
         used += (size_t)snprintf(c->label + used, used < sizeof c->label ? sizeof c->label - used : 0, "%s%s",
-                                 k ? ", " : "", piece);
+                                 k ? ", " : "", vals[k].piece);
         if (used >= sizeof c->label) used = sizeof c->label - 1;
         const char *t = (const char *)sqlite3_column_text(st, (int)k);
+        if (t && !(vals[k].text = strdup(t))) return PLOT_ENOMEM;
         if (!strcmp(col->p->name, "scenario") && t && !strcmp(t, "no-ipsec")) c->baseline = 1;
     }
-    if (n_curve_cols == 0) snprintf(c->label, sizeof c->label, "all points");
+    if (out->n_curve_cols == 0) snprintf(c->label, sizeof c->label, "all points");
     return 0;
 }
 
@@ -395,20 +397,17 @@ int plot__fetch(plot_db *db, const char *sql, int64_t experiment_id, const size_
                 size_t n_curve_cols, size_t n_values, plot_series *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
+    out->n_curve_cols = n_curve_cols;
     if (n_values > PLOT_MAX_VALUES) n_values = PLOT_MAX_VALUES;
     sqlite3_stmt *st = NULL;
-    char **prev = calloc(n_curve_cols + 1, sizeof *prev);
     size_t cap_rows = 0, cap_curves = 0;
-    int rc = prev ? sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) : SQLITE_NOMEM;
+    int rc = sqlite3_prepare_v2(db->db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK) goto sqlfail;
     sqlite3_bind_int64(st, 1, experiment_id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->n_curves == 0 || !same_curve(st, n_curve_cols, prev)) {
-            if (start_curve(db, st, curve_cols, n_curve_cols, out, &cap_curves) ||
-                remember_curve(st, n_curve_cols, prev)) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
+        if ((out->n_curves == 0 || !same_curve(st, out)) && start_curve(db, st, curve_cols, out, &cap_curves)) {
+            rc = SQLITE_NOMEM;
+            break;
         }
         if (out->n_rows == cap_rows) {
             cap_rows = cap_rows ? 2 * cap_rows : 64;
@@ -430,8 +429,6 @@ int plot__fetch(plot_db *db, const char *sql, int64_t experiment_id, const size_
         out->curves[out->n_curves - 1].n++;
     }
 sqlfail:
-    for (size_t k = 0; prev && k < n_curve_cols; k++) free(prev[k]);
-    free(prev);
     if (rc != SQLITE_DONE) {
         int code = rc == SQLITE_NOMEM ? PLOT_ENOMEM : PLOT_EIO;
         snprintf(err, errlen, "%s: cannot query the results: %s", db->path,
@@ -446,6 +443,8 @@ sqlfail:
 
 void plot__series_fini(plot_series *s)
 {
+    for (size_t k = 0; s->values && k < s->n_curves * s->n_curve_cols; k++) free(s->values[k].text);
+    free(s->values);
     free(s->rows);
     free(s->curves);
     memset(s, 0, sizeof *s);

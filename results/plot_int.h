@@ -69,7 +69,8 @@ void plot__buf_cols(plot_buf *b, const plot_db *db, const size_t *cols, size_t n
 /* Rows of a query grouped into curves. The query's columns are, in order:
  * the N_CURVE_COLS curve columns, the point id (or any integer), the x value
  * and N_VALUES numbers (NULL becomes NAN); rows must come ordered by the
- * curve columns. A curve's label joins its curve values in human form. */
+ * curve columns. A curve's label joins its curve values in human form;
+ * the values themselves are kept per curve (plot_series.values). */
 #define PLOT_MAX_VALUES 10
 typedef struct plot_row {
     int64_t id;
@@ -81,11 +82,19 @@ typedef struct plot_curve {
     int baseline;               /* its scenario is no-ipsec (and scenario is a curve column) */
     size_t first, n;            /* rows[first .. first + n - 1] */
 } plot_curve;
+/* One curve's value of one curve column: its SQL text, which tells curves
+ * apart (NULL for SQL NULL), and its piece of the label in human form. */
+typedef struct plot_value {
+    char *text;                 /* owned */
+    char piece[128];
+} plot_value;
 typedef struct plot_series {
     plot_row *rows;
     size_t n_rows;
     plot_curve *curves;
     size_t n_curves;
+    size_t n_curve_cols;
+    plot_value *values;         /* curve k's value of curve column i at [k * n_curve_cols + i]; owned */
 } plot_series;
 /* Runs SQL (built only from fixed text and registry column names) with ?1
  * bound to EXPERIMENT_ID. Returns 0 and fills OUT (release with

@@ -191,6 +191,102 @@ Test(plot, p_complete_and_duration_rows_are_the_point_summary_rows)
     free(gp);
 }
 
+static size_t count(const char *s, const char *needle)
+{
+    size_t n = 0;
+    for (const char *t = s; t && (t = strstr(t, needle)); t += strlen(needle)) n++;
+    return n;
+}
+
+/* The style of the linespoints of .dat block K in GP ("lc rgb ... ps 1.7"), or "". */
+static void line_style(const char *gp, int k, char *buf, size_t n)
+{
+    char key[80];
+    snprintf(key, sizeof key, " index %d using ($2/xdiv):3 with linespoints ", k);
+    const char *s = strstr(gp, key), *e = s ? strstr(s, " notitle") : NULL;
+    snprintf(buf, n, "%.*s", s && e ? (int)(e - s - strlen(key)) : 0, s ? s + strlen(key) : "");
+}
+
+Test(plot, two_varying_axes_give_one_panel_per_link_rate_with_one_legend)
+{
+    tp_sweep_fixture(dir, path("fx.db"));
+    size_t n;
+    plot_figure *figs = render(path("fx.db"), path("out"), &n, NULL, 0);
+    const plot_figure *f = find(figs, n, "sizes-p_complete");
+    cr_assert_not_null(f);
+    cr_expect(f->rendered && f->width_px == PLOT_WIDTH_PX && f->height_px == PLOT_HEIGHT_PX);
+    plot_figures_free(figs, n);
+    char *gp = tp_slurp(path("out/sizes-p_complete.gp"), NULL);
+    cr_assert_not_null(gp);
+    /* scenario x link.rate: a panel per link rate, side by side. */
+    cr_expect(strstr(gp, "set multiplot layout 1,2 ") != NULL, "a 1x2 multiplot:\n%s", gp);
+    cr_expect_eq(count(gp, "  # panel "), 2);
+    const char *p10 = strstr(gp, "set title '10 Mbps'"), *p100 = strstr(gp, "set title '100 Mbps'");
+    cr_expect(p10 && p100 && p10 < p100, "panels titled by link rate, in rate order");
+    cr_expect_eq(count(gp, "set title '"), 2, "no other panel");
+    /* In each panel: both scenarios, bands first, then the lines over them. */
+    const char *panel[3] = {strstr(gp, "  # panel 1 of 2"), strstr(gp, "  # panel 2 of 2"),
+                            strstr(gp, "unset multiplot")};
+    cr_assert(panel[0] && panel[1] && panel[2]);
+    for (int p = 0; p < 2; p++) {
+        char *text = strndup(panel[p], (size_t)(panel[p + 1] - panel[p]));
+        const char *last_band = NULL, *first_line = strstr(text, ":3 with linespoints");
+        for (const char *t = text; (t = strstr(t, ":4:5 with filledcurves")); t++) last_band = t;
+        cr_expect_eq(count(text, "using ($2/xdiv):4:5 with filledcurves"), 2, "panel %d: a band per scenario", p + 1);
+        cr_expect_eq(count(text, "using ($2/xdiv):3 with linespoints"), 2, "panel %d: a line per scenario", p + 1);
+        cr_expect(last_band && first_line && last_band < first_line, "panel %d: bands under the lines", p + 1);
+        free(text);
+    }
+    cr_expect(strstr(gp, "set style fill transparent solid 0.15 noborder") != NULL, "light bands");
+    /* One legend for both panels, one entry per scenario and the band. */
+    cr_expect_eq(count(gp, "keyentry with linespoints"), 2);
+    cr_expect_eq(count(gp, "title 'kb977526'"), 1);
+    cr_expect_eq(count(gp, "title 'no-ipsec (baseline)'"), 1);
+    cr_expect_eq(count(gp, "keyentry with filledcurves"), 1);
+    /* A scenario looks the same in both panels (blocks: kb977526 at 10 and
+     * 100 Mbps, then no-ipsec), and the two scenarios differ in colour,
+     * dash and mark, so curves that coincide stay apart. */
+    char s0[128], s1[128], s2[128], s3[128];
+    line_style(gp, 0, s0, sizeof s0), line_style(gp, 1, s1, sizeof s1);
+    line_style(gp, 2, s2, sizeof s2), line_style(gp, 3, s3, sizeof s3);
+    cr_expect(s0[0] && !strcmp(s0, s1), "kb977526: '%s' and '%s'", s0, s1);
+    cr_expect(s2[0] && !strcmp(s2, s3), "no-ipsec: '%s' and '%s'", s2, s3);
+    char key_kb[200];
+    snprintf(key_kb, sizeof key_kb, "keyentry with linespoints %s title 'kb977526'", s0);
+    cr_expect(strstr(gp, key_kb) != NULL, "the legend shows the style of the curves: %s", key_kb);
+    int dt[2], pt[2];
+    const char *st[2] = {s0, s2};
+    for (int i = 0; i < 2; i++) {
+        const char *d = strstr(st[i], " dt "), *q = strstr(st[i], " pt ");
+        dt[i] = d ? atoi(d + 4) : -1, pt[i] = q ? atoi(q + 4) : -1;
+    }
+    cr_expect(strncmp(s0, s2, 16) != 0 && dt[0] != dt[1] && pt[0] != pt[1], "'%s' vs '%s'", s0, s2);
+    free(gp);
+    /* The .dat says which blocks each panel holds. */
+    char *dat = tp_slurp(path("out/sizes-p_complete.dat"), NULL);
+    cr_expect(dat && strstr(dat, "# panel 1 of 2, 10 Mbps: curves 0 2\n") &&
+                  strstr(dat, "# panel 2 of 2, 100 Mbps: curves 1 3\n"),
+              "%s", dat ? dat : "");
+    free(dat);
+}
+
+Test(plot, one_varying_axis_gives_one_panel)
+{
+    tp_synthetic_db(path("s.db"), "grid");
+    size_t n;
+    plot_figure *figs = render(path("s.db"), path("out"), &n, NULL, 0);
+    plot_figures_free(figs, n);
+    char *gp = tp_slurp(path("out/grid-p_complete.gp"), NULL);
+    cr_assert_not_null(gp);
+    cr_expect(strstr(gp, "multiplot") == NULL, "scenario is the only axis besides file size");
+    cr_expect_eq(count(gp, "\n  plot "), 1);
+    cr_expect_eq(count(gp, "keyentry with linespoints"), 2, "one legend entry per scenario");
+    free(gp);
+    uint32_t w, h;
+    cr_expect_eq(tp_png_size(path("out/grid-p_complete.png"), &w, &h), 0);
+    cr_expect(w == PLOT_WIDTH_PX && h == PLOT_HEIGHT_PX, "%ux%u", w, h);
+}
+
 /* The median and nearest-rank quartiles of the NAME column over the runs of
  * scenario kb977526 at LINK_RATE that had an interruption, worked out here. */
 static void order_stats(const char *db, const char *name, double rate, double *med, double *q1, double *q3, int *m)
