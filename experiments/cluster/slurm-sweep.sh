@@ -58,7 +58,7 @@ merge_shards() { # SPEC OUTDIR N
 case ${1:-} in
   --shard) run_shard "$2" "$3" ;;
   --merge) merge_shards "$2" "$3" "$4" ;;
-  ''|-h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+  ''|-h|--help) sed -n '2,15p' "$0"; exit 0 ;;
   *)
     spec=$1 n=${2:?N_SHARDS missing} outdir=${3:-results/slurm}
     command -v sbatch >/dev/null 2>&1 || { echo "$0: sbatch not found (no Slurm here)" >&2; exit 1; }
