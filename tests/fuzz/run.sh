@@ -43,17 +43,23 @@ cflags="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Wall -Wextr
  -I$out/gen -I$top $deps_cflags"
 
 # The library code: instrumented for coverage (fuzzer-no-link) and the
-# sanitizers. An archive, so each harness pulls only what it uses.
-objs=
-for src in "$top"/sim/*.c "$top"/models/*.c "$top"/experiments/spec.c; do
-    o="$out/obj/$(echo "${src#"$top"/}" | tr / _).o"
-    if [ ! -e "$o" ] || [ "$src" -nt "$o" ] || [ -n "$(find "$top/sim" "$top/models" "$top/experiments" \
-        "$top/results" -name '*.h' -newer "$o" 2>/dev/null | head -n 1)" ]; then
+# sanitizers. An archive, so each harness pulls only what it uses. Rebuilt
+# whole when any source or header changed since the last build.
+stamp=$out/obj/.stamp
+srcs="$top/sim/*.c $top/models/*.c $top/experiments/spec.c"
+if [ ! -e "$stamp" ] || [ -n "$(find "$top/sim" "$top/models" "$top/experiments" "$top/results" \
+    -name '*.[ch]' -newer "$stamp" 2>/dev/null | head -n 1)" ]; then
+    rm -f "$out"/obj/*.o
+    touch "$stamp.new"
+    for src in $srcs; do
+        o="$out/obj/$(echo "${src#"$top"/}" | tr / _).o"
         # shellcheck disable=SC2086
         $CC $cflags $san -fsanitize=fuzzer-no-link -c "$src" -o "$o" || exit 2
-    fi
-    objs="$objs $o"
-done
+    done
+    mv "$stamp.new" "$stamp"
+fi
+objs=
+for src in $srcs; do objs="$objs $out/obj/$(echo "${src#"$top"/}" | tr / _).o"; done
 rm -f "$out/libfuzzsrc.a"
 # shellcheck disable=SC2086
 ar cr "$out/libfuzzsrc.a" $objs || exit 2
