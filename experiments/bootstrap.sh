@@ -5,7 +5,7 @@
 # experiments/main.sh and tests/run.sh; CONFIGURE_FLAGS adds configure options.
 set -eu
 cd "$(dirname "$0")/.."
-need="autoconf automake make gcc pkg-config libgsl-dev libsqlite3-dev libcriterion-dev libinih-dev gnuplot-nox sqlite3 parallel"
+need="autoconf automake make gcc pkg-config libgsl-dev libsqlite3-dev libcriterion-dev libinih-dev gnuplot-nox sqlite3 parallel valgrind git python3"
 missing=""
 for p in $need; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -169,6 +169,23 @@ static void print_human(FILE *f, const scn_config *cfg, const scn_result *r, int
             r->peak_pending, r->wall_s, r->events_per_s / 1e6);
 }
 
+/* Warns, on stderr, about each explicit KEY=VALUE that cannot change this
+ * run (for example IPsec lifetimes when neither host runs IPsec): the run
+ * still happens, but the user probably meant something else. */
+static void warn_no_effect(const scn_config *cfg, int n_keys, char **keys)
+{
+    for (int i = 0; i < n_keys; i++) {
+        char name[128], why[256];
+        size_t len = strcspn(keys[i], "=");
+        if (len >= sizeof name) continue;
+        memcpy(name, keys[i], len);
+        name[len] = 0;
+        const scn_param *p = scn_param_find(name);
+        if (p && !scn_param_has_effect(p, cfg, why, sizeof why))
+            fprintf(stderr, "rekeysim run: warning: %s has no effect: %s\n", name, why);
+    }
+}
+
 /* Loads the parameters and run seed of run RUN_ID from the results database
  * at PATH (opened read-only). Returns EXP_OK, or EXP_INPUT / EXP_RUNTIME with
  * ERR filled. */
@@ -299,6 +316,7 @@ int exp_cmd_run(int argc, char **argv)
             if (scn_config_set_pair(&cfg, keys[i], err, sizeof err) != 0) goto input;
     }
     if (scn_config_check(&cfg, err, sizeof err) != 0) goto input;
+    warn_no_effect(&cfg, n_keys, keys);
 
     FILE *trace = NULL;
     if (plot_path && !trace_path) {

@@ -247,10 +247,14 @@ int exp_cmd_sweep(int argc, char **argv)
         status = EXP_INPUT;
     } else {
         fprintf(stderr, "rekeysim sweep: %s\n", err);
-        printf("sweep %s: %llu runs made in %.1f s, %llu already there, %llu copies did not complete%s\n",
-               o.spec_path, (unsigned long long)r.n_done, r.elapsed_s, (unsigned long long)r.n_present,
-               (unsigned long long)r.n_failed_copies,
-               rc == EXP_SWEEP_EINTERRUPTED ? "; interrupted" : rc == EXP_SWEEP_EINPUT ? "; bad input" : "; failed");
+        /* The summary is a result: print it only when the sweep made runs
+         * (an interrupted sweep reports what it kept); a sweep that failed
+         * before its first run leaves one message and nothing on stdout. */
+        if (r.n_done > 0 || rc == EXP_SWEEP_EINTERRUPTED)
+            printf("sweep %s: %llu runs made in %.1f s, %llu already there, %llu copies did not complete%s\n",
+                   o.spec_path, (unsigned long long)r.n_done, r.elapsed_s, (unsigned long long)r.n_present,
+                   (unsigned long long)r.n_failed_copies,
+                   rc == EXP_SWEEP_EINTERRUPTED ? "; interrupted" : rc == EXP_SWEEP_EINPUT ? "; bad input" : "; failed");
         status = rc == EXP_SWEEP_EINPUT ? EXP_INPUT
                  : rc == EXP_SWEEP_EINTERRUPTED ? (stop_signal == SIGTERM ? 128 + SIGTERM : EXP_INTERRUPTED)
                                                 : EXP_RUNTIME;

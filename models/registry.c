@@ -661,3 +661,26 @@ const char *scn_param_text(const scn_param *p, const scn_config *cfg)
         if (k == i) return p->choices[k];
     return NULL;
 }
+
+int scn_param_has_effect(const scn_param *p, const scn_config *cfg, char *why, size_t whylen)
+{
+    const char *n = p->name;
+    int ipsec_key = !strncmp(n, "ipsec.", 6) || !strncmp(n, "ike.", 4) ||
+                    ((!strncmp(n, "client.ipsec.", 13) || !strncmp(n, "server.ipsec.", 13)) &&
+                     strcmp(n + 13, "policy") != 0);
+    if (ipsec_key && cfg->host[SCN_CLIENT].ipsec_policy == POLICY_NONE &&
+        cfg->host[SCN_SERVER].ipsec_policy == POLICY_NONE) {
+        snprintf(why, whylen, "both hosts' IPsec policy is none (set client.ipsec.policy or server.ipsec.policy, "
+                              "or pick an IPsec scenario)");
+        return 0;
+    }
+    if (!strncmp(n, "link.ge.", 8) && cfg->link.loss_model != LOSS_GILBERT) {
+        snprintf(why, whylen, "link.loss_model is bernoulli (set link.loss_model=gilbert)");
+        return 0;
+    }
+    if (!strcmp(n, "link.outage.start") && cfg->link.outage_duration_ns == 0) {
+        snprintf(why, whylen, "link.outage.duration is 0 (no outage)");
+        return 0;
+    }
+    return 1;
+}

@@ -51,6 +51,12 @@ int scn_config_apply_preset(scn_config *cfg, const char *name, char *err, size_t
  * tcp.mss). Returns 0 or SCN_ERANGE with ERR filled. */
 int scn_config_check(const scn_config *cfg, char *err, size_t errlen);
 
+/* Whether P can change anything under CFG. Returns 1, or 0 with a one-line
+ * reason in WHY: IPsec and IKE settings when both hosts' policy is none,
+ * Gilbert-Elliott settings under Bernoulli loss, an outage start without a
+ * duration. `rekeysim run` warns about such explicit settings (exit 0). */
+int scn_param_has_effect(const scn_param *p, const scn_config *cfg, char *why, size_t whylen);
+
 /* Human form of P's value in CFG with its unit ("100 Mbps", "2 GiB", "0x14"). */
 void scn_param_format(const scn_param *p, const scn_config *cfg, char *buf, size_t n);
 

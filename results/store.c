@@ -292,6 +292,17 @@ static int recognise(res_store *s)
                           "%s has schema version %lld, newer than this rekeysim's %d; use a newer rekeysim",
                           s->path, (long long)version, RES_SCHEMA_VERSION);
     if (version < 1) return res__failf(s, RES_ENOTOURS, "%s has no rekeysim schema version", s->path);
+    /* meta.schema_version is the version users and other tools read; a file
+     * whose meta claims a newer schema is refused even if user_version was
+     * left behind. */
+    int64_t meta_version = 0;
+    rc = query_int(s, "SELECT coalesce(max(CAST(value AS INTEGER)), 0) FROM meta WHERE key = 'schema_version'",
+                   &meta_version);
+    if (rc) return res__failf(s, RES_ENOTOURS, "%s is not a rekeysim database (no readable meta table)", s->path);
+    if (meta_version > RES_SCHEMA_VERSION)
+        return res__failf(s, RES_ENEWER,
+                          "%s has schema version %lld, newer than this rekeysim's %d; use a newer rekeysim",
+                          s->path, (long long)meta_version, RES_SCHEMA_VERSION);
     return check_columns(s);
 }
 

@@ -1,7 +1,9 @@
 #!/bin/sh
 # tests/run.sh: the README's test command. Installs what it needs (Debian 12,
 # root), builds with warnings as errors, runs every Criterion suite and
-# end-to-end test (make check), and ends with one "N passed, N failed" line.
+# end-to-end test (make check), then tests/sanitize.sh (the suite under ASan
+# and UBSan, valgrind on real runs), and ends with one "N passed, N failed"
+# line. SANITIZE=0 skips the sanitizer pass.
 set -eu
 cd "$(dirname "$0")/.."
 CONFIGURE_FLAGS="${CONFIGURE_FLAGS:---enable-werror}" sh experiments/bootstrap.sh
@@ -18,5 +20,11 @@ if [ "$status" -ne 0 ]; then
 fi
 pass=$(grep -cE '^(PASS|XFAIL):' make-check.out || true)
 fail=$(grep -cE '^(FAIL|XPASS|ERROR):' make-check.out || true)
+# The whole suite again under AddressSanitizer + UBSan (-Werror), and
+# valgrind memcheck on a run, a sweep and the fuzz regressions (issue 7).
+# SANITIZE=0 skips it for a quick local run.
+if [ "${SANITIZE:-1}" != 0 ]; then
+    if sh tests/sanitize.sh; then pass=$((pass + 1)); else fail=$((fail + 1)); status=1; fi
+fi
 echo "${pass} passed, ${fail} failed"
 exit "$status"

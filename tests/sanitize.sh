@@ -41,7 +41,16 @@ step() { # NAME COMMAND...: runs COMMAND, logs to $work/NAME.log, reports.
   return $rc
 }
 
-if [ ! -x "$top/configure" ]; then
+if [ -f "$top/config.status" ]; then
+  # The README's commands build in place, and autoconf refuses out-of-tree
+  # builds of a configured tree: build from a copy of the sources (tracked
+  # files and untracked ones git does not ignore, as in the working tree).
+  mkdir "$work/src" || exit 1
+  (cd "$top" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar cf -) |
+    (cd "$work/src" && tar xf -) || { echo "FAIL: copying the sources"; exit 1; }
+  top=$work/src
+  (cd "$top" && autoreconf -fi >/dev/null 2>&1) || { echo "FAIL: autoreconf"; exit 1; }
+elif [ ! -x "$top/configure" ]; then
   (cd "$top" && autoreconf -fi) || { echo "FAIL: autoreconf"; exit 1; }
 fi
 

@@ -228,7 +228,7 @@ check "database of another application (merge input)" 2 "other.db is not a rekey
   sweep,sqlite -- "$rk" merge merged.db other.db
 check "database does not exist (status)" 2 "missing.db: no such database" absent:missing.db sweep -- \
   "$rk" status --db missing.db
-check "database in a missing directory" 1 "nodir/x.db" absent:nodir/x.db sweep,known-bug -- \
+check "database in a missing directory" 1 "nodir/x.db" absent:nodir/x.db sweep  -- \
   "$rk" sweep tiny.ini --db nodir/x.db --quiet
 if [ $have_base = 1 ] && [ $have_sqlite = 1 ]; then
   cp base.db newer.db
@@ -242,7 +242,7 @@ if [ $have_base = 1 ] && [ $have_sqlite = 1 ]; then
   cp base.db newer_meta.db
   sqlite3 newer_meta.db "UPDATE meta SET value = '2' WHERE key = 'schema_version';"
   check "database whose meta says a newer schema" 2 "newer_meta.db has schema version 2" same:newer_meta.db \
-    sweep,sqlite,known-bug -- "$rk" status --db newer_meta.db
+    sweep,sqlite  -- "$rk" status --db newer_meta.db
   check "replay: no such run" 2 "base.db has no run 999" same:base.db sweep,sqlite -- "$rk" run --db base.db --run 999
   check "replay: --db without --run" 2 "--db and --run go together" same:base.db sweep -- "$rk" run --db base.db
   check "replay: run id not a number" 2 "--run 'x' is not a run id" same:base.db sweep -- "$rk" run --db base.db --run x
@@ -259,15 +259,15 @@ if [ $have_base = 1 ] && [ $have_sqlite = 1 ]; then
   printf '[experiment t]\nfile.size = 1MiB, 2MiB\nreplications = 2\n' >tiny2.ini
   if [ "$(id -u)" -ne 0 ]; then
     chmod 0444 ro/ro.db
-    check "read-only database" 1 "ro/ro.db is read-only" same:ro/ro.db sweep,known-bug -- \
+    check "read-only database" 1 "ro/ro.db is read-only" same:ro/ro.db sweep  -- \
       "$rk" sweep tiny2.ini --db ro/ro.db --force-new --quiet
   elif command -v chattr >/dev/null 2>&1 && chattr +i ro/ro.db 2>/dev/null; then
-    check "read-only database" 1 "ro/ro.db is read-only" same:ro/ro.db sweep,known-bug -- \
+    check "read-only database" 1 "ro/ro.db is read-only" same:ro/ro.db sweep  -- \
       "$rk" sweep tiny2.ini --db ro/ro.db --force-new --quiet
   elif [ -n "$as_user" ]; then
     chmod 0444 ro/ro.db && chmod 0777 ro
     # shellcheck disable=SC2086
-    check "read-only database" 1 "ro/ro.db is read-only" same:ro/ro.db sweep,known-bug -- \
+    check "read-only database" 1 "ro/ro.db is read-only" same:ro/ro.db sweep  -- \
       $as_user "$rk" sweep tiny2.ini --db ro/ro.db --force-new --quiet
   else
     skip "read-only database" "running as root without chattr +i or setpriv: permission bits do not stop root"
@@ -288,7 +288,7 @@ if [ $have_base = 1 ] && [ $have_sqlite = 1 ]; then
   if [ $tries -ge 50 ]; then
     skip "database locked by another process" "could not take the lock with the sqlite3 shell"
   else
-    check "database locked by another process" 1 "locked.db.*locked" same:locked.db sweep,known-bug -- \
+    check "database locked by another process" 1 "locked.db.*locked" same:locked.db sweep  -- \
       "$rk" sweep tiny2.ini --db locked.db --force-new --quiet
   fi
   echo "COMMIT;" >&3
@@ -312,7 +312,7 @@ if [ $have_base = 1 ] && [ $have_sqlite = 1 ]; then
     skip "database being written by another sweep" "the first sweep did not start or ended too soon"
   else
     check "database being written by another sweep" 1 "busy.db is being written by another rekeysim sweep" \
-      - sweep,known-bug -- "$rk" sweep tiny2.ini --db busy.db --quiet
+      - sweep  -- "$rk" sweep tiny2.ini --db busy.db --quiet
   fi
   # A second SIGINT drops the run in hand instead of finishing it.
   kill -INT "$holder" 2>/dev/null
@@ -332,17 +332,16 @@ fi
 
 # ---- contradictory settings: a warning, still a result ----
 # IPsec parameters with both policies none change nothing; `run` says so on
-# stderr and still runs (exit 0). Needs the change to cmd_run.c described in
-# BAD_INPUT.md; until then the case is a known bug.
+# stderr and still runs (exit 0).
 "$rk" run --scenario no-ipsec ipsec.qm_lifetime=1h file.size=1MiB >out 2>err
 rc=$?
 if [ $rc -eq 0 ] && [ "$(grep -c '' err)" -eq 1 ] && grep -q 'warning: ipsec.qm_lifetime has no effect' err &&
   grep -q '^result' out; then
   echo "ok: contradictory settings: exit 0, warning: $(cat err)"; n_ok=$((n_ok + 1))
 else
-  echo "XFAIL: contradictory settings (no-ipsec with ipsec.qm_lifetime): exit $rc, stderr '$(cat err)'" \
+  echo "FAIL: contradictory settings (no-ipsec with ipsec.qm_lifetime): exit $rc, stderr '$(cat err)'" \
        "(wanted exit 0, one warning naming ipsec.qm_lifetime, the result on stdout)"
-  n_xfail=$((n_xfail + 1))
+  n_fail=$((n_fail + 1))
 fi
 
 echo "bad input: $n_ok ok, $n_fail failed, $n_xfail known bugs (XFAIL), $n_skip skipped"

@@ -281,3 +281,25 @@ Test(registry, cross_checks_refuse_an_mss_larger_than_the_mtu)
     cr_expect_eq(scn_config_check(&c, err, sizeof err), SCN_ERANGE);
     cr_expect(strstr(err, "tcp.mss") && strstr(err, "link.mtu"), "message: %s", err);
 }
+
+/* Settings that cannot change a run are reported, so `run` can warn. */
+Test(registry, settings_without_effect_are_recognised)
+{
+    scn_config c;
+    char err[256], why[256];
+    scn_config_defaults(&c);
+    cr_assert_eq(scn_config_set(&c, "scenario", "no-ipsec", err, sizeof err), 0, "%s", err);
+    cr_expect_eq(scn_param_has_effect(scn_param_find("ipsec.qm_lifetime"), &c, why, sizeof why), 0);
+    cr_expect(strstr(why, "policy") != NULL, "%s", why);
+    cr_expect_eq(scn_param_has_effect(scn_param_find("server.ipsec.ikeflags"), &c, why, sizeof why), 0);
+    cr_expect_eq(scn_param_has_effect(scn_param_find("client.ipsec.policy"), &c, why, sizeof why), 1);
+    cr_expect_eq(scn_param_has_effect(scn_param_find("link.rate"), &c, why, sizeof why), 1);
+    cr_expect_eq(scn_param_has_effect(scn_param_find("link.ge.p_gb"), &c, why, sizeof why), 0);
+    cr_expect_eq(scn_param_has_effect(scn_param_find("link.outage.start"), &c, why, sizeof why), 0);
+    cr_assert_eq(scn_config_set(&c, "scenario", "kb977526", err, sizeof err), 0, "%s", err);
+    cr_expect_eq(scn_param_has_effect(scn_param_find("ipsec.qm_lifetime"), &c, why, sizeof why), 1);
+    cr_assert_eq(scn_config_set_pair(&c, "link.loss_model=gilbert", err, sizeof err), 0, "%s", err);
+    cr_expect_eq(scn_param_has_effect(scn_param_find("link.ge.p_gb"), &c, why, sizeof why), 1);
+    cr_assert_eq(scn_config_set_pair(&c, "link.outage.duration=2s", err, sizeof err), 0, "%s", err);
+    cr_expect_eq(scn_param_has_effect(scn_param_find("link.outage.start"), &c, why, sizeof why), 1);
+}
