@@ -200,15 +200,47 @@ EOF
 "$rk" sweep long.ini --db ref.db --jobs 2 --quiet >out 2>err || fail "reference long sweep: exit $?"
 
 # 7a. The test-only hook: killed right after its 3rd commit (1: the
-# experiment and its points; 2 and 3: three runs each).
+# experiment and its points; 2 and 3: at most three runs each — the writer
+# also commits every 0.5 s, so a slow build, ASan for one, may commit fewer).
 REKEYSIM_TEST_COMMIT_EVERY=3 REKEYSIM_TEST_KILL_AFTER_COMMIT=3 "$rk" sweep long.ini --db hook.db --jobs 2 --quiet >out 2>err
 rc=$?
 n=$(count hook.db)
-if [ $rc -ne 137 ] || [ "$n" -ne 6 ]; then fail "kill after commit 3: exit $rc, $n runs stored (wanted 137 and 6)"
-else ok "killed right after a commit: exactly the committed runs are there"; fi
+if [ $rc -ne 137 ] || [ "$n" -lt 2 ] || [ "$n" -gt 6 ]; then
+  fail "kill after commit 3: exit $rc, $n runs stored (wanted 137 and 2..6)"
+else ok "killed right after a commit: exactly the committed runs are there ($n)"; fi
+[ "$(sqlite3 hook.db 'PRAGMA integrity_check')" = ok ] || fail "integrity after the hook kill"
 "$rk" sweep long.ini --db hook.db --jobs 2 --quiet >out 2>err || fail "resume after the hook: exit $?"
-grep -q '34 runs made' out || fail "resume after the hook made: $(cat out)"
+grep -q "$((40 - n)) runs made" out || fail "resume after the hook made: $(cat out) (wanted $((40 - n)))"
 same_rows "resumed after a kill right after a commit: rows equal an uninterrupted sweep" ref.db hook.db
+
+# 7a'. SIGKILL at several random points of one sweep, resuming each time:
+# whatever moment the kill hits (a run in progress, a commit under way),
+# every planned run ends up stored exactly once, rows equal the
+# uninterrupted sweep's, and the file passes PRAGMA integrity_check.
+seed_awk=$(date +%s)
+for k in 1 2 3; do
+  have=$(count multi.db 2>/dev/null || echo 0)
+  target=$(awk -v s="$seed_awk$k" -v have="${have:-0}" 'BEGIN { srand(s); print have + 1 + int(rand() * 8) }')
+  REKEYSIM_TEST_COMMIT_EVERY=1 "$rk" sweep long.ini --db multi.db --jobs 2 --quiet >out 2>err &
+  pid=$!
+  i=0
+  while [ $i -lt 200 ]; do
+    c=$(sqlite3 multi.db "SELECT count(*) FROM runs" 2>/dev/null || echo 0)
+    [ "${c:-0}" -ge "$target" ] && break
+    sleep 0.05; i=$((i + 1))
+  done
+  kill -9 $pid 2>/dev/null
+  wait $pid 2>/dev/null
+  ic=$(sqlite3 multi.db 'PRAGMA integrity_check' 2>&1)
+  [ "$ic" = ok ] || fail "integrity after kill $k (at $target+ runs): $ic"
+  dup=$(sqlite3 multi.db "SELECT count(*) - count(DISTINCT point_id || '/' || replication) FROM runs")
+  [ "$dup" = 0 ] || fail "kill $k left $dup duplicate runs"
+  echo "note: kill $k after $(count multi.db) runs (target $target)"
+done
+"$rk" sweep long.ini --db multi.db --jobs 2 --quiet >out 2>err || fail "resume after three kills: exit $? $(cat err)"
+[ "$(count multi.db)" = 40 ] || fail "after three kills and a resume: $(count multi.db) runs, wanted 40"
+[ "$(sqlite3 multi.db 'PRAGMA integrity_check')" = ok ] || fail "integrity after three kills and a resume"
+same_rows "killed at three random points and resumed: rows equal an uninterrupted sweep" ref.db multi.db
 
 # wait_runs DB N: waits (up to 20 s) until DB holds at least N committed runs.
 wait_runs() {
