@@ -6,3 +6,4 @@ libresults_a_SOURCES += \
 	%D%/plot_gnuplot.c \
 	%D%/plot_run.c %D%/plot_run.h \
 	%D%/report.c %D%/report.h
+%D%/libresults_a-report.$(OBJEXT): %D%/build_info.h

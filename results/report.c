@@ -22,6 +22,7 @@
 #include <time.h>
 #include "config.h"
 #include "models/registry.h"
+#include "results/build_info.h"
 #include "results/plot_int.h"
 #include "results/report.h"
 
@@ -710,8 +711,8 @@ static void header(rep *r, size_t experiment)
                             "<p class=\"lede\">Database <code>",
                      CSS);
     esc(&r->h, r->db->path);
-    plot__buf_printf(&r->h, "</code>, written %s by rekeysim %s (git %s). ", now, PACKAGE_VERSION,
-                     REKEYSIM_GIT_COMMIT);
+    plot__buf_printf(&r->h, "</code>, written %s by rekeysim %s (git %s%s). ", now, PACKAGE_VERSION,
+                     RES_GIT_COMMIT, RES_GIT_DIRTY ? ", modified" : "");
     if (experiment == (size_t)-1) plot__buf_printf(&r->h, "All %zu experiments.", r->db->n_exps);
     else {
         plot__buf_printf(&r->h, "Experiment <code>");
