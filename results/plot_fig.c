@@ -177,6 +177,15 @@ static int open_out(fig_ctx *c, plot_out *o, const char *ext)
     return plot__out_open(o, c->dir, name, c->err, c->errlen);
 }
 
+/* Opens the figure's .dat and .gp together: both or neither. */
+static int open_pair(fig_ctx *c, plot_out *dat, plot_out *gp)
+{
+    int rc = open_out(c, dat, "dat");
+    if (rc) return rc;
+    if ((rc = open_out(c, gp, "gp"))) plot__out_close(dat, 1, NULL, 0);
+    return rc;
+}
+
 static int close_pair(fig_ctx *c, plot_out *dat, plot_out *gp)
 {
     int rc = plot__out_close(dat, 0, c->err, c->errlen);
@@ -579,11 +588,7 @@ static int fig_p_complete(fig_ctx *c)
                  "p_complete of each design point (view point_summary) against file size, one curve per "
                  "combination of the other varying parameters; the light band is the Wilson 95 %% interval.");
     plot_out dat, gp;
-    if ((rc = open_out(c, &dat, "dat"))) goto out;
-    if ((rc = open_out(c, &gp, "gp"))) {
-        plot__out_close(&dat, 1, NULL, 0);
-        goto out;
-    }
+    if ((rc = open_pair(c, &dat, &gp))) goto out;
     pc_dat(c, dat.f, &s, &l);
     pc_gp(c, gp.f, &s, &l);
     rc = close_pair(c, &dat, &gp);
@@ -678,11 +683,7 @@ static int fig_first_interruption(fig_ctx *c)
              "runs that had an interruption (table runs), against %s%s.",
              xwhat, xcol == a->col_link_rate ? ", pooled over file sizes" : "");
     plot_out dat, gp;
-    if ((rc = open_out(c, &dat, "dat"))) goto out;
-    if ((rc = open_out(c, &gp, "gp"))) {
-        plot__out_close(&dat, 1, NULL, 0);
-        goto out;
-    }
+    if ((rc = open_pair(c, &dat, &gp))) goto out;
     char cols[400];
     snprintf(cols, sizeof cols,
              "1 first point_id of the group  2 %s  3 runs with an interruption  4 bytes median  5 bytes lower "
@@ -756,11 +757,7 @@ static int fig_duration(fig_ctx *c)
              "Student t 95 %% interval, against file size%s.",
              has_baseline ? "; the dashed grey curve is the no-ipsec baseline" : "");
     plot_out dat, gp;
-    if ((rc = open_out(c, &dat, "dat"))) goto out;
-    if ((rc = open_out(c, &gp, "gp"))) {
-        plot__out_close(&dat, 1, NULL, 0);
-        goto out;
-    }
+    if ((rc = open_pair(c, &dat, &gp))) goto out;
     dat_header(dat.f, c,
                "1 point_id  2 file_size  3 duration_mean_s  4 duration_lo_s  5 duration_hi_s  6 n_completed  "
                "7 n_runs");
@@ -905,11 +902,7 @@ static int fig_critical_size(fig_ctx *c)
              "whose range holds no crossing (every probe passed, or none did).",
              sp->name, a->e->search_outcome ? a->e->search_outcome : "the outcome", a->e->search_value);
     plot_out dat, gp;
-    if ((rc = open_out(c, &dat, "dat"))) goto out;
-    if ((rc = open_out(c, &gp, "gp"))) {
-        plot__out_close(&dat, 1, NULL, 0);
-        goto out;
-    }
+    if ((rc = open_pair(c, &dat, &gp))) goto out;
     char cols[400];
     snprintf(cols, sizeof cols,
              "1 point_id (first probe)  2 %s  3 critical  4 lo  5 hi  6 status (0 bracketed, 1 all probes "
