@@ -67,7 +67,7 @@ static const scn_param net_params[] = {
     {"copy.direction", PRM_ENUM, C(direction), "read", "", direction_choices, 0, 1,
      "read (server sends, READ_ANDX) or write (client sends, WRITE_ANDX), seen from the client",
      "scenario choice"},
-    {"sim.max_time", PRM_TIME, C(max_sim_ns), "24h", "s", NULL, NS(0.001), NS(1e7),
+    {"sim.max_time", PRM_TIME, C(max_sim_ns), "720h", "s", NULL, NS(0.001), NS(1e7),
      "safety net: a run still going at this simulated time ends with failure sim_limit",
      "simulator setting"},
     HOST_NET(SCN_CLIENT, "client", "vista"),
