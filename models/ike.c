@@ -255,7 +255,6 @@ void ike_input(ipsec_host *h, pkt *p)
     pkt_put(h->pp, p);
 }
 
-const char *ike__msg_name(int kind);
 const char *ike__msg_name(int kind)
 {
     return kind > 0 && kind <= IKE_AUTHIP_MM1 ? msg_names[kind] : "?";

@@ -17,8 +17,6 @@
 #include "sim/rng.h"
 #include "models/ipsec_int.h"
 
-const char *ike__msg_name(int kind);
-
 static const char *const kind_names[] = {"none", "hard", "soft", "clear", "blocked"};
 
 /* IKE message sizes on the wire (IP + UDP + ISAKMP payloads), rough but fixed. */
@@ -104,12 +102,9 @@ static void rekey_fire(sim_kernel *k, void *arg) { trigger_rekey(arg); }
 
 static void expire_fire(sim_kernel *k, void *arg)
 {
-    ipsec_host *h = arg;
-    if (h->kind == SA_HARD) {
-        /* A hard SA that reaches its lifetime is simply gone; an old SA from
-         * the previous generation may still cover traffic. */
-    }
-    drop_record(h, CAUSE_EXPIRY);
+    /* A record that reaches its lifetime is gone; an old hard SA from the
+     * previous generation may still cover traffic (old_hard). */
+    drop_record(arg, CAUSE_EXPIRY);
 }
 
 static void idle_fire(sim_kernel *k, void *arg)
@@ -421,6 +416,11 @@ ipsec_host *ipsec_host_new(sim_kernel *k, const scn_config *cfg, int self, pkt_p
 void ipsec_host_free(ipsec_host *h)
 {
     if (!h) return;
+    /* The kernel may outlive the layer: nothing of it may stay armed. */
+    disarm_record(h);
+    sim_timer_disarm(h->k, &h->old_timer);
+    sim_timer_disarm(h->k, &h->fallback_timer);
+    ike_fini(h);
     for (pkt *p = h->held_head; p;) {
         pkt *next = p->next;
         pkt_put(h->pp, p);

@@ -71,8 +71,8 @@ struct ipsec_host {
     pkt *held_head, *held_tail;
     uint64_t n_held;
     int hold_cause;           /* scn_cause of the current hold */
-    int waiting_peer;         /* R3: soft SA dropped because the peer negotiates */
-    sim_timer wait_timer;
+    int waiting_peer;         /* R3: soft SA dropped because the peer negotiates;
+                               * ends when the responder gives up (resp timer) */
 
     /* negotiations */
     ike_xchg init;            /* this host as initiator */
@@ -86,6 +86,8 @@ struct ipsec_host {
 /* ike.c */
 void ike_init(ipsec_host *h);
 void ike_fini(ipsec_host *h);
+/* The name of IKE message KIND for traces ("MM1", ...). */
+const char *ike__msg_name(int kind);
 /* Starts a negotiation as initiator (no-op if one runs). CAUSE is recorded
  * for any hold it leads to; REKEY marks a renegotiation of a live record. */
 void ike_start(ipsec_host *h, int rekey, int cause);

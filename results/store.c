@@ -636,16 +636,24 @@ int res_experiment_insert(res_store *s, res_experiment *e)
     return 0;
 }
 
-int res_experiment_set_status(res_store *s, int64_t experiment_id, const char *status)
+/* Runs SQL ("UPDATE ... SET col = ?1 WHERE id = ?2") with TEXT and ID;
+ * WHAT names the failure. */
+static int update_text(res_store *s, const char *sql, const char *text, int64_t id, const char *what)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(s->db, "UPDATE experiments SET status = ? WHERE experiment_id = ?", -1, &st, NULL);
-    if (rc != SQLITE_OK) return res__fail(s, rc, "cannot update the experiment");
-    sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, experiment_id);
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) return res__fail(s, rc, what);
+    sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, id);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : res__fail(s, rc, "cannot update the experiment");
+    return rc == SQLITE_DONE ? 0 : res__fail(s, rc, what);
+}
+
+int res_experiment_set_status(res_store *s, int64_t experiment_id, const char *status)
+{
+    return update_text(s, "UPDATE experiments SET status = ?1 WHERE experiment_id = ?2", status, experiment_id,
+                       "cannot update the experiment");
 }
 
 int res_next_point_id(res_store *s, int64_t *id_out)
@@ -690,14 +698,8 @@ int res_point_insert(res_store *s, int64_t point_id, int64_t experiment_id, int6
 
 int res_point_set_stop(res_store *s, int64_t point_id, const char *reason)
 {
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(s->db, "UPDATE points SET stop_reason = ? WHERE point_id = ?", -1, &st, NULL);
-    if (rc != SQLITE_OK) return res__fail(s, rc, "cannot update a point");
-    sqlite3_bind_text(st, 1, reason, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, point_id);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : res__fail(s, rc, "cannot update a point");
+    return update_text(s, "UPDATE points SET stop_reason = ?1 WHERE point_id = ?2", reason, point_id,
+                       "cannot update a point");
 }
 
 /* The base-unit value of registry entry P from column I of ST. */
