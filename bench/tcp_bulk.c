@@ -37,7 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <gsl/gsl_randist.h>
-#include "models/registry.h"
+#include "models/core/params.h"
 #include "models/scenario_int.h"
 #include "sim/rng.h"
 
@@ -173,7 +173,7 @@ static bulk run_copy(const char *scenario, uint64_t file_bytes, const char *rate
     scn_result r;
     scn_probe pr;
     double t0 = now_s();
-    if (scn__run_probe(&c, 1, NULL, &r, &pr) != 0) exit(1);
+    if (scn__run_probe(&c, 1, NULL, 0, &r, &pr) != 0) exit(1);
     bulk b = {.wall_s = now_s() - t0, .sim_s = r.duration_s, .events = r.events,
               .segments = pr.tcp[SCN_SERVER].n_data_segs_sent, .retransmits = r.n_retransmits,
               .peak_pending = r.peak_pending, .rss_kib = peak_rss_kib(), .completed = r.completed};

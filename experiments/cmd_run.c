@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "experiments/commands.h"
-#include "models/presets.h"
-#include "models/registry.h"
+#include "models/core/presets.h"
+#include "models/core/params.h"
 #include "models/scenario.h"
 #include "results/plot.h"
 #include "results/plot_run.h"

@@ -13,7 +13,7 @@
 #include "experiments/commands.h"
 #include "experiments/runner.h"
 #include "experiments/spec.h"
-#include "models/registry.h"
+#include "models/core/params.h"
 #include "results/store.h"
 
 static const char sweep_help[] =

@@ -33,7 +33,7 @@
 #include "experiments/runner_int.h"
 #include "experiments/search.h"
 #include "experiments/spec.h"
-#include "models/registry.h"
+#include "models/core/params.h"
 #include "results/store.h"
 #include "sim/rng.h"
 

@@ -6,7 +6,7 @@
  * search.c (decisions on a point's runs and the threshold bisection).
  */
 #include <stdint.h>
-#include "models/config.h"
+#include "models/core/params.h"
 #include "models/scenario.h"
 
 /* ---- worker pool (workers.c) ---- */

@@ -26,7 +26,7 @@
 #include <string.h>
 #include <ini.h>
 #include "experiments/spec.h"
-#include "models/registry.h"
+#include "models/core/params.h"
 #include "results/store.h"
 
 #define MAX_RANGE_POINTS 100000

@@ -17,7 +17,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
-#include "models/config.h"
+#include "models/core/params.h"
 
 enum {
     EXP_ESPEC = -1,   /* bad spec: message names file, line and key */

@@ -6,7 +6,7 @@
  * SKUs (10 as servers), 2003 and 2008 server SKUs (50) [I for Vista/2008].
  */
 #include "models/host.h"
-#include "models/pkt.h"
+#include "models/core/pkt.h"
 
 #define AUTOTUNE_START_BYTES 65536
 

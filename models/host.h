@@ -7,7 +7,7 @@
  * 0 means "the OS default". Pure functions of the config; no state.
  */
 #include <stdint.h>
-#include "models/config.h"
+#include "models/core/params.h"
 
 typedef struct host_profile {
     const char *name;            /* registry choice name: "xp", "2003", "vista", "2008" */

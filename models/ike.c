@@ -59,13 +59,13 @@ static void init_done(ipsec_host *h, int ok, const char *why)
     sim_timer_disarm(h->k, &x->retrans_timer);
     x->role = IKE_IDLE;
     if (ok) {
-        rec_trace(h->rec, h->self, "ike", "initiator exchange %u succeeded", x->id);
+        rec_emit(h->rec, &(ev_event){.kind = EV_IKE_SUCCEEDED, .host = (int8_t)h->self, .xchg = x->id});
         ipsec__negotiation_succeeded(h);
         return;
     }
     x->failed = 1;
     h->rec->n_negotiation_failures++;
-    rec_trace(h->rec, h->self, "ike", "initiator exchange %u failed: %s", x->id, why);
+    rec_emit(h->rec, &(ev_event){.kind = EV_IKE_FAILED, .host = (int8_t)h->self, .xchg = x->id, .detail = why});
     ipsec__initiator_failed(h);
 }
 
@@ -83,8 +83,8 @@ void ike_start(ipsec_host *h, int rekey, int cause)
     h->init_cause = cause;
     if (!x->quick_only) h->rec->n_negotiations++;
     if (rekey) h->rec->n_rekeys++;
-    rec_trace(h->rec, h->self, "ike", "initiator starts exchange %u (%s%s, cause %s)", x->id,
-              x->quick_only ? "quick mode" : "main mode", rekey ? ", rekey" : "", scn_cause_name(cause));
+    rec_emit(h->rec, &(ev_event){.kind = EV_IKE_START, .host = (int8_t)h->self, .xchg = x->id, .cause = cause,
+                                 .flags = (uint8_t)((x->quick_only ? EV_IKE_QUICK : 0) | (rekey ? EV_IKE_REKEY : 0))});
     ipsec__negotiation_started(h, 1, rekey);
     if (h->legacy) {
         /* The fallback timer runs from the initiator's first IKE message (R3). */
@@ -108,7 +108,8 @@ static void retrans_fire(sim_kernel *k, void *arg)
     }
     x->n_retrans++;
     x->retrans_ns *= 2;
-    rec_trace(h->rec, h->self, "ike", "retransmits %s (%d)", msg_names[x->last_sent], x->n_retrans);
+    rec_emit(h->rec, &(ev_event){.kind = EV_IKE_RETRANSMIT, .host = (int8_t)h->self, .msg = x->last_sent,
+                                 .detail = msg_names[x->last_sent], .count = (uint64_t)x->n_retrans, .xchg = x->id});
     ipsec__send_ike(h, x->last_sent, x->id, 0);
     sim_timer_arm_in(k, &x->retrans_timer, x->retrans_ns);
 }
@@ -118,7 +119,7 @@ static void responder_give_up(sim_kernel *k, void *arg)
     ipsec_host *h = arg;
     if (h->resp.role != IKE_RESPONDER) return;
     h->resp.role = IKE_IDLE;
-    rec_trace(h->rec, h->self, "ike", "responder gives up exchange %u", h->resp.id);
+    rec_emit(h->rec, &(ev_event){.kind = EV_IKE_RESPONDER_GIVE_UP, .host = (int8_t)h->self, .xchg = h->resp.id});
     ipsec__responder_gave_up(h);
 }
 
@@ -132,7 +133,7 @@ static void resp_succeeded(ipsec_host *h)
 {
     h->resp.role = IKE_IDLE;
     sim_timer_disarm(h->k, &h->resp.retrans_timer);
-    rec_trace(h->rec, h->self, "ike", "responder exchange %u succeeded", h->resp.id);
+    rec_emit(h->rec, &(ev_event){.kind = EV_IKE_RESPONDER_SUCCEEDED, .host = (int8_t)h->self, .xchg = h->resp.id});
     ipsec__negotiation_succeeded(h);
 }
 
@@ -153,8 +154,8 @@ static void responder_input(ipsec_host *h, const pkt *p)
         x->quick_only = kind == IKE_QM1;
         x->n_retrans = 0;
         sim_timer_arm_in(h->k, &x->retrans_timer, h->cfg->ipsec.ike_responder_timeout_ns);
-        rec_trace(h->rec, h->self, "ike", "responder joins exchange %u (%s)", x->id,
-                  x->quick_only ? "quick mode" : "main mode");
+        rec_emit(h->rec, &(ev_event){.kind = EV_IKE_RESPONDER_JOIN, .host = (int8_t)h->self, .xchg = x->id,
+                                     .flags = x->quick_only ? EV_IKE_QUICK : 0});
         ipsec__negotiation_started(h, 0, (p->ike_aux & IKE_AUX_REKEY) != 0);
         if (kind == IKE_MM1) {
             resp_reply(h, IKE_MM2);
@@ -187,8 +188,8 @@ static void responder_input(ipsec_host *h, const pkt *p)
     case IKE_MM5:
         if (h->peer_hc->cert != CERT_VALID || h->hc->cert != CERT_VALID) {
             x->failed = 1;
-            rec_trace(h->rec, h->self, "ike", "authentication fails (%s certificate)",
-                      h->hc->cert != CERT_VALID ? "own" : "peer's");
+            rec_emit(h->rec, &(ev_event){.kind = EV_IKE_AUTH_FAIL, .host = (int8_t)h->self, .xchg = x->id,
+                                         .flags = h->hc->cert != CERT_VALID});
             resp_reply(h, IKE_NOTIFY_FAIL);
         } else {
             h->mm_until_ns = now + h->cfg->ipsec.mm_lifetime_ns;
@@ -243,8 +244,9 @@ static void initiator_input(ipsec_host *h, const pkt *p)
 void ike_input(ipsec_host *h, pkt *p)
 {
     int kind = p->ike_msg;
-    if (rec_tracing(h->rec) && kind > 0 && kind <= IKE_AUTHIP_MM1)
-        rec_trace(h->rec, h->self, "ike", "receives %s of exchange %u", msg_names[kind], p->ike_xchg);
+    if (kind > 0 && kind <= IKE_AUTHIP_MM1)
+        rec_emit(h->rec, &(ev_event){.kind = EV_IKE_RECV, .host = (int8_t)h->self, .msg = kind,
+                                     .detail = msg_names[kind], .xchg = p->ike_xchg});
     if (kind == IKE_AUTHIP_MM1) {
         /* XP/2003 do not speak AuthIP; Vista/2008 answer the parallel IKEv1 MM1 instead. */
     } else if (kind == IKE_MM1 || kind == IKE_MM3 || kind == IKE_MM5 || kind == IKE_QM1 || kind == IKE_QM3) {

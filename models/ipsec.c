@@ -35,7 +35,10 @@ static uint32_t ike_bytes(int kind)
 void ipsec__send_ike(ipsec_host *h, int kind, uint32_t id, unsigned aux)
 {
     pkt *p = pkt_get(h->pp);
-    if (!p) return; /* out of memory: behaves like a lost message */
+    if (!p) { /* out of memory: the run is an error, not a lost message */
+        rec_out_of_memory(h->rec);
+        return;
+    }
     p->src = (uint8_t)h->self;
     p->dst = (uint8_t)h->peer;
     p->proto = PKT_UDP_IKE;
@@ -44,7 +47,8 @@ void ipsec__send_ike(ipsec_host *h, int kind, uint32_t id, unsigned aux)
     p->ike_xchg = id;
     p->ike_aux = (uint16_t)aux;
     p->sent_ns = sim_kernel_now(h->k);
-    rec_trace(h->rec, h->self, "ike", "sends %s of exchange %u", ike__msg_name(kind), id);
+    rec_emit(h->rec, &(ev_event){.kind = EV_IKE_SEND, .host = (int8_t)h->self, .msg = kind,
+                                 .detail = ike__msg_name(kind), .xchg = id});
     pkt_port_send(&h->down, p);
 }
 
@@ -67,7 +71,7 @@ static void install(ipsec_host *h, int kind)
     h->rekey_started = 0;
     h->limit_bytes = h->rekey_bytes = 0;
     h->last_used_ns = sim_kernel_now(h->k);
-    rec_trace(h->rec, h->self, "ipsec", "installs %s SA record", kind_names[kind]);
+    rec_emit(h->rec, &(ev_event){.kind = EV_SA_INSTALL, .host = (int8_t)h->self, .sa = kind, .detail = kind_names[kind]});
     if (kind == SA_BLOCKED || kind == SA_NONE) return;
     sim_timer_arm_in(h->k, &h->idle_timer, ic->idle_timeout_ns);
     if (kind != SA_HARD && ic->softlife_rule == SOFTLIFE_IDLE) return; /* R4 alternative */
@@ -82,7 +86,8 @@ static void install(ipsec_host *h, int kind)
  * negotiation); CAUSE labels any hold or interruption it leads to. */
 static void drop_record(ipsec_host *h, int cause)
 {
-    rec_trace(h->rec, h->self, "ipsec", "deletes %s SA record (%s)", kind_names[h->kind], scn_cause_name(cause));
+    rec_emit(h->rec, &(ev_event){.kind = EV_SA_DELETE, .host = (int8_t)h->self, .sa = h->kind,
+                                 .detail = kind_names[h->kind], .cause = cause});
     disarm_record(h);
     h->kind = SA_NONE;
     h->hold_cause = cause;
@@ -122,7 +127,7 @@ static void old_fire(sim_kernel *k, void *arg)
 {
     ipsec_host *h = arg;
     h->old_hard = 0;
-    rec_trace(h->rec, h->self, "ipsec", "deletes the old hard SA");
+    rec_emit(h->rec, &(ev_event){.kind = EV_SA_OLD_DELETE, .host = (int8_t)h->self, .sa = SA_HARD});
 }
 
 /* Counts BYTES of IP payload on the record in direction DIR (0 out, 1 in). */
@@ -151,8 +156,8 @@ static void send_down(ipsec_host *h, pkt *p, int esp)
 
 static void drop_pkt(ipsec_host *h, pkt *p, int cause, const char *why)
 {
-    if (rec_tracing(h->rec))
-        rec_trace(h->rec, h->self, "ipsec", "drops TCP seq=%u len=%u (%s)", p->seq, p->len, why);
+    rec_emit(h->rec, &(ev_event){.kind = EV_IPSEC_DROP, .host = (int8_t)h->self, .seq = p->seq, .len = p->len,
+                                 .cause = cause, .detail = why});
     if (cause == CAUSE_BLOCKED) h->rec->blocked = 1;
     rec_episode_begin(h->rec, h->self, cause);
     pkt_put(h->pp, p);
@@ -164,9 +169,8 @@ static void hold(ipsec_host *h, pkt *p)
         drop_pkt(h, p, h->hold_cause, "hold queue full");
         return;
     }
-    if (rec_tracing(h->rec))
-        rec_trace(h->rec, h->self, "ipsec", "holds TCP seq=%u len=%u (%llu held)", p->seq, p->len,
-                  (unsigned long long)h->n_held + 1);
+    rec_emit(h->rec, &(ev_event){.kind = EV_IPSEC_HOLD, .host = (int8_t)h->self, .seq = p->seq, .len = p->len,
+                                 .count = h->n_held + 1, .cause = h->hold_cause});
     p->next = NULL;
     if (h->held_tail) h->held_tail->next = p;
     else h->held_head = p;
@@ -180,7 +184,7 @@ static void route_out(ipsec_host *h, pkt *p);
 static void release_held(ipsec_host *h)
 {
     pkt *p = h->held_head;
-    if (p) rec_trace(h->rec, h->self, "ipsec", "releases %llu held packets", (unsigned long long)h->n_held);
+    if (p) rec_emit(h->rec, &(ev_event){.kind = EV_IPSEC_RELEASE, .host = (int8_t)h->self, .count = h->n_held});
     h->held_head = h->held_tail = NULL;
     h->n_held = 0;
     while (p) {
@@ -288,7 +292,7 @@ void ipsec__negotiation_started(ipsec_host *h, int as_initiator, int peer_rekey)
         /* R3: it starts none of its own until the peer's negotiation succeeds
          * or the responder time-out expires. */
         h->waiting_peer = 1;
-        rec_trace(h->rec, h->self, "ipsec", "waits for the peer's negotiation");
+        rec_emit(h->rec, &(ev_event){.kind = EV_IPSEC_WAIT_PEER, .host = (int8_t)h->self});
         if (h->cfg->ipsec.fallback_rule == FALLBACK_BOTH) {
             sim_time_ns fb = h->update_on ? h->cfg->ipsec.fallback_update_ns : h->cfg->ipsec.fallback_legacy_ns;
             sim_timer_arm_in(h->k, &h->fallback_timer, fb);
@@ -321,14 +325,14 @@ static void fall_back(ipsec_host *h)
     h->rec->n_fallbacks++;
     h->waiting_peer = 0;
     h->fallback_pending_fail = 0;
-    rec_trace(h->rec, h->self, "ipsec", "falls back to clear");
+    rec_emit(h->rec, &(ev_event){.kind = EV_IPSEC_FALLBACK, .host = (int8_t)h->self});
     install(h, SA_SOFT);
     release_held(h);
 }
 
 static void block(ipsec_host *h)
 {
-    rec_trace(h->rec, h->self, "ipsec", "blocks traffic to the peer");
+    rec_emit(h->rec, &(ev_event){.kind = EV_IPSEC_BLOCK, .host = (int8_t)h->self});
     h->fallback_pending_fail = 0;
     install(h, SA_BLOCKED);
     release_held(h); /* every held packet is dropped as blocked */
@@ -376,7 +380,7 @@ void ipsec__responder_gave_up(ipsec_host *h)
 {
     if (!h->waiting_peer) return;
     h->waiting_peer = 0;
-    rec_trace(h->rec, h->self, "ipsec", "stops waiting for the peer");
+    rec_emit(h->rec, &(ev_event){.kind = EV_IPSEC_STOP_WAIT, .host = (int8_t)h->self});
     if (h->kind == SA_NONE && h->n_held > 0) ike_start(h, 0, h->hold_cause);
 }
 

@@ -9,9 +9,9 @@
  * through untouched and ignores IKE (a host that is not IPsec-aware).
  */
 #include <stdint.h>
-#include "models/config.h"
-#include "models/pkt.h"
-#include "models/record.h"
+#include "models/core/params.h"
+#include "models/core/pkt.h"
+#include "models/core/record.h"
 
 typedef struct ipsec_host ipsec_host;
 

@@ -52,7 +52,6 @@ struct link_p2p {
     link_dir dir[2];
 };
 
-static const char *const dir_name[2] = {"ab", "ba"};
 
 static void deliver_due(sim_kernel *k, void *arg);
 
@@ -173,9 +172,8 @@ static int lost(link_dir *d)
 static void drop(link_dir *d, pkt *p, uint64_t *counter, const char *why)
 {
     (*counter)++;
-    if (rec_tracing(d->l->rec))
-        rec_trace(d->l->rec, -1, "link", "drop %s dir=%s proto=%u bytes=%u seq=%u len=%u", why, dir_name[d->src],
-                  p->proto, p->ip_bytes, p->seq, p->len);
+    rec_emit(d->l->rec, &(ev_event){.kind = EV_LINK_DROP, .host = -1, .detail = why, .flags = (uint8_t)d->src,
+                                    .msg = p->proto, .bytes = p->ip_bytes, .seq = p->seq, .len = p->len});
     pkt_put(d->l->pp, p);
 }
 
@@ -190,7 +188,8 @@ void link_send(link_p2p *l, int src, pkt *p)
         return;
     }
     if (d->dep_n == d->dep_cap && grow_ring((void **)&d->dep, &d->dep_cap, &d->dep_head, d->dep_n, sizeof *d->dep)) {
-        drop(d, p, &d->st.n_drops_queue, "queue-oom");
+        pkt_put(l->pp, p);
+        rec_out_of_memory(l->rec);
         return;
     }
     sim_time_ns start = d->busy_until_ns > now ? d->busy_until_ns : now;

@@ -9,9 +9,9 @@
  * kernel event per delivered packet, none per bit or per queue change.
  */
 #include <stdint.h>
-#include "models/config.h"
-#include "models/pkt.h"
-#include "models/record.h"
+#include "models/core/params.h"
+#include "models/core/pkt.h"
+#include "models/core/record.h"
 
 typedef struct link_p2p link_p2p;
 

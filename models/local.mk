@@ -1,10 +1,17 @@
-# Protocol models: link, TCP, SMB, hosts, registry, scenario (network path).
+# Protocol models. models/core is the leaf layer (parameters, units, outcome
+# table, typed events, recorder, packets): it includes only sim/ and itself.
+# The protocol models (link, tcp, ipsec + ike, smb, host) use only models/core
+# and sim/; scenario.c is the one assembler (tests/models/test_layers.sh).
 noinst_LIBRARIES += libmodels.a
 libmodels_a_SOURCES = \
-	%D%/config.h %D%/pkt.h %D%/pkt.c \
-	%D%/record.c %D%/record.h \
-	%D%/presets.c %D%/presets.h \
-	%D%/registry.c %D%/registry.h \
+	%D%/core/params.h %D%/core/params_int.h %D%/core/params.c %D%/core/params_net.c \
+	%D%/core/params_ipsec.c \
+	%D%/core/units.h %D%/core/units.c \
+	%D%/core/presets.c %D%/core/presets.h \
+	%D%/core/outcome.h %D%/core/outcome.c \
+	%D%/core/event.h %D%/core/event.c \
+	%D%/core/record.c %D%/core/record.h \
+	%D%/core/pkt.h %D%/core/pkt.c \
 	%D%/host.c %D%/host.h \
 	%D%/link.c %D%/link.h \
 	%D%/tcp.c %D%/tcp.h \

@@ -18,8 +18,9 @@
 #include <time.h>
 #include "models/host.h"
 #include "models/ipsec.h"
-#include "models/record.h"
-#include "models/registry.h"
+#include "models/core/record.h"
+#include "sim/hash.h"
+#include "models/core/params.h"
 #include "models/scenario_int.h"
 #include "models/smb.h"
 
@@ -47,7 +48,8 @@ static void on_done(void *ctx, int failure, int host)
     s->failure = failure;
     s->fail_host = failure == FAIL_NONE ? -1 : host;
     s->end_ns = sim_kernel_now(s->k);
-    rec_trace(&s->rec, host, "scn", "copy ends: %s", scn_failure_name(failure));
+    rec_emit(&s->rec, &(ev_event){.kind = EV_COPY_END, .host = (int8_t)host, .cause = failure,
+                                  .detail = scn_failure_name(failure)});
     sim_kernel_stop(s->k);
 }
 
@@ -87,12 +89,14 @@ static void host_params(scn_sim *s)
     }
 }
 
-static int build(scn_sim *s, uint64_t run_seed, FILE *trace)
+static int build(scn_sim *s, uint64_t run_seed, const rec_sink *sinks, int n_sinks)
 {
     s->k = sim_kernel_new();
     s->pp = pkt_pool_new();
     if (!s->k || !s->pp) return -1;
-    rec_init(&s->rec, s->k, trace);
+    rec_init(&s->rec, s->k);
+    for (int i = 0; i < n_sinks; i++)
+        if (rec_add_sink(&s->rec, sinks[i]) != 0) return -1;
     s->link = link_new(s->k, &s->cfg->link, s->pp, &s->rec, run_seed);
     if (!s->link) return -1;
     host_params(s);
@@ -141,23 +145,32 @@ static int fill_result(scn_sim *s, uint64_t run_seed, double wall_s, scn_result 
     res.wall_s = wall_s;
     res.events_per_s = wall_s > 0 ? (double)res.events / wall_s : 0.0;
     res.seed = run_seed;
+    /* The trajectory's hash, closed with the outcome itself, so that two runs
+     * with the same events but a different ending still differ. */
+    uint64_t fp = r->fingerprint;
+    fp = sim_hash_mix64(fp ^ (uint64_t)res.failure);
+    fp = sim_hash_mix64(fp ^ res.bytes_done);
+    fp = sim_hash_mix64(fp ^ (uint64_t)sim_kernel_now(s->k));
+    fp = sim_hash_mix64(fp ^ res.events);
+    res.fingerprint = fp;
     if (r->n_eps) {
         res.interruptions = malloc(r->n_eps * sizeof *res.interruptions);
-        if (!res.interruptions) return -1;
+        if (!res.interruptions) return SCN_ENOMEM;
         memcpy(res.interruptions, r->eps, r->n_eps * sizeof *res.interruptions);
     }
     *out = res;
     return 0;
 }
 
-int scn__run_probe(const scn_config *cfg, uint64_t run_seed, FILE *trace, scn_result *out, scn_probe *probe)
+int scn__run_probe(const scn_config *cfg, uint64_t run_seed, const rec_sink *sinks, int n_sinks, scn_result *out,
+                   scn_probe *probe)
 {
     char err[256];
-    if (scn_config_check(cfg, err, sizeof err) != 0) return SCN_ERANGE;
+    if (scn_config_check(cfg, err, sizeof err) != 0) return SCN_ECONFIG;
     scn_sim s = {.cfg = cfg, .fail_host = -1};
-    if (build(&s, run_seed, trace) != 0) {
+    if (build(&s, run_seed, sinks, n_sinks) != 0) {
         teardown(&s, NULL);
-        return -1;
+        return SCN_ENOMEM;
     }
     double t0 = wall_now();
     smb_start(s.smb);
@@ -166,9 +179,9 @@ int scn__run_probe(const scn_config *cfg, uint64_t run_seed, FILE *trace, scn_re
     if (!s.ended) {
         s.failure = FAIL_SIM_LIMIT;
         s.end_ns = sim_kernel_now(s.k);
-        rec_trace(&s.rec, -1, "scn", "sim.max_time reached");
+        rec_emit(&s.rec, &(ev_event){.kind = EV_SIM_LIMIT, .host = -1});
     }
-    int rc = fill_result(&s, run_seed, wall, out);
+    int rc = s.rec.oom ? SCN_ENOMEM : fill_result(&s, run_seed, wall, out);
     if (probe) memset(probe, 0, sizeof *probe);
     teardown(&s, probe);
     return rc;
@@ -176,24 +189,21 @@ int scn__run_probe(const scn_config *cfg, uint64_t run_seed, FILE *trace, scn_re
 
 int scn_run(const scn_config *cfg, uint64_t run_seed, FILE *trace, scn_result *out)
 {
-    return scn__run_probe(cfg, run_seed, trace, out, NULL);
+    rec_sink text = {rec_sink_text, trace};
+    return scn__run_probe(cfg, run_seed, &text, trace ? 1 : 0, out, NULL);
 }
 
-void scn_result_fini(scn_result *r)
+int scn_run_sinks(const scn_config *cfg, uint64_t run_seed, const rec_sink *sinks, int n_sinks, scn_result *out)
 {
-    if (!r) return;
-    free(r->interruptions);
-    r->interruptions = NULL;
+    return scn__run_probe(cfg, run_seed, sinks, n_sinks, out, NULL);
 }
 
-const char *scn_failure_name(int failure)
+const char *scn_strerror(int code)
 {
-    static const char *const names[] = {"none", "connect_timeout", "tcp_abort", "smb_timeout", "blocked", "sim_limit"};
-    return failure >= 0 && failure <= FAIL_SIM_LIMIT ? names[failure] : "unknown";
-}
-
-const char *scn_cause_name(int cause)
-{
-    static const char *const names[] = {"rekey", "expiry", "idle", "peer_negotiation", "blocked"};
-    return cause >= 0 && cause <= CAUSE_BLOCKED ? names[cause] : "unknown";
+    switch (code) {
+    case 0: return "no error";
+    case SCN_ENOMEM: return "out of memory";
+    case SCN_ECONFIG: return "the configuration is invalid (see scn_config_check)";
+    }
+    return "unknown scenario error";
 }

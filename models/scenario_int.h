@@ -19,7 +19,8 @@ typedef struct scn_probe {
     double end_s;               /* simulated time the run stopped, absolute */
 } scn_probe;
 
-/* scn_run, and fills *probe_out when not NULL. */
-int scn__run_probe(const scn_config *cfg, uint64_t run_seed, FILE *trace, scn_result *out, scn_probe *probe_out);
+/* scn_run_sinks, and fills *probe_out when not NULL. */
+int scn__run_probe(const scn_config *cfg, uint64_t run_seed, const rec_sink *sinks, int n_sinks, scn_result *out,
+                   scn_probe *probe_out);
 
 #endif

@@ -25,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "models/host.h"
-#include "models/scenario.h"
 #include "models/smb.h"
 
 enum kind { K_NEGOTIATE, K_SESSION1, K_SESSION2, K_TREE, K_CREATE, K_READ, K_WRITE, K_CLOSE, K_N };
@@ -158,13 +157,12 @@ static int fifo_push(fifo *f, msg m)
 /* Hands message M from host FROM to its TCP. */
 static void send_msg(smb_copy *s, int from, msg m)
 {
-    if (fifo_push(&s->dir[from], m) != 0) { /* out of memory: the stream would desynchronise */
-        finish(s, FAIL_SMB_TIMEOUT, from);
+    if (fifo_push(&s->dir[from], m) != 0) { /* out of memory: the run is an error, not an outcome */
+        rec_out_of_memory(s->rec);
         return;
     }
-    if (rec_tracing(s->rec))
-        rec_trace(s->rec, from, "smb", "%s %s bytes=%u data=%u", from == SCN_CLIENT ? "request" : "response",
-                  kind_name[m.kind], m.len, m.file_bytes);
+    rec_emit(s->rec, &(ev_event){.kind = EV_SMB_SEND, .host = (int8_t)from, .detail = kind_name[m.kind],
+                                 .msg = m.kind, .len = m.len, .bytes = m.file_bytes});
     tcp_send(s->tcp[from], m.len);
 }
 
@@ -190,7 +188,7 @@ static void sess_fire(sim_kernel *k, void *arg)
         sim_timer_arm_at(k, &s->sess_timer, deadline);
         return;
     }
-    if (rec_tracing(s->rec)) rec_trace(s->rec, SCN_CLIENT, "smb", "session timeout: closing the connection");
+    rec_emit(s->rec, &(ev_event){.kind = EV_SMB_TIMEOUT, .host = SCN_CLIENT});
     tcp_drop(s->tcp[SCN_CLIENT]);
     finish(s, FAIL_SMB_TIMEOUT, SCN_CLIENT);
 }
@@ -270,10 +268,8 @@ static void consume(smb_copy *s, int from, uint64_t n)
         msg done = *m;
         f->head = (f->head + 1) & (f->cap - 1);
         f->n--;
-        if (rec_tracing(s->rec))
-            rec_trace(s->rec, 1 - from, "smb", "%s %s complete bytes_done=%llu",
-                      from == SCN_CLIENT ? "got request" : "got response", kind_name[done.kind],
-                      (unsigned long long)s->rec->bytes_done);
+        rec_emit(s->rec, &(ev_event){.kind = EV_SMB_DONE, .host = (int8_t)(1 - from), .detail = kind_name[done.kind],
+                                     .msg = done.kind, .bytes = s->rec->bytes_done});
         if (from == SCN_CLIENT) server_request(s, &done);
         else client_response(s, &done);
         if (s->finished) return;

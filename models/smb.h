@@ -11,8 +11,8 @@
  * smb.session_timeout makes the client drop the connection (smb_timeout).
  */
 #include <stdint.h>
-#include "models/config.h"
-#include "models/record.h"
+#include "models/core/params.h"
+#include "models/core/record.h"
 #include "models/tcp.h"
 
 typedef struct smb_copy smb_copy;

@@ -25,7 +25,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "models/scenario.h"
 #include "models/tcp.h"
 
 enum { ST_CLOSED = 0, ST_LISTEN, ST_SYN_SENT, ST_SYN_RCVD, ST_ESTABLISHED, ST_DONE };
@@ -206,24 +205,15 @@ static void backoff(tcp_conn *c)
 /* ---- sending ---- */
 
 /* Flag letters for traces: S(YN) F(IN) R(ST) A(CK), or "-" for none. */
-static const char *flag_text(uint8_t f, char *buf)
-{
-    char *q = buf;
-    if (f & TCP_SYN) *q++ = 'S';
-    if (f & TCP_FIN) *q++ = 'F';
-    if (f & TCP_RST) *q++ = 'R';
-    if (f & TCP_ACK) *q++ = 'A';
-    if (q == buf) *q++ = '-';
-    *q = 0;
-    return buf;
-}
-
 /* Sends one segment at offset SEQ with LEN payload bytes and FLAGS (ACK is
  * added once the peer's sequence is known). */
 static void send_segment(tcp_conn *c, uint64_t seq, uint32_t len, uint8_t flags)
 {
     pkt *p = pkt_get(c->pp);
-    if (!p) return; /* out of memory: behaves as a loss */
+    if (!p) { /* out of memory: the run is an error, not a loss */
+        rec_out_of_memory(c->rec);
+        return;
+    }
     sim_time_ns now = sim_kernel_now(c->k);
     int has_ack = c->state != ST_SYN_SENT;
     p->src = (uint8_t)c->self;
@@ -260,12 +250,9 @@ static void send_segment(tcp_conn *c, uint64_t seq, uint32_t len, uint8_t flags)
         c->snd_max = end;
     }
     if (end > seq && c->rtx_deadline_ns == SIM_TIME_MAX) rtx_restart(c);
-    if (rec_tracing(c->rec)) {
-        char fb[8];
-        rec_trace(c->rec, c->self, "tcp", "%s %s seq=%llu len=%u ack=%llu win=%u cwnd=%llu", rexmit ? "resend" : "send",
-                  flag_text(p->tcp_flags, fb), (unsigned long long)seq, len, (unsigned long long)c->rcv_nxt, p->wnd,
-                  (unsigned long long)c->cwnd);
-    }
+    rec_emit(c->rec, &(ev_event){.kind = rexmit ? EV_TCP_RESEND : EV_TCP_SEND, .host = (int8_t)c->self,
+                                 .flags = p->tcp_flags, .seq = seq, .len = len, .ack = c->rcv_nxt, .win = p->wnd,
+                                 .cwnd = c->cwnd});
     pkt_port_send(&c->down, p);
 }
 
@@ -349,9 +336,8 @@ static void rtx_fire(sim_kernel *k, void *arg)
     c->st.n_timeouts++;
     int handshake = c->state == ST_SYN_SENT || c->state == ST_SYN_RCVD;
     int64_t limit = handshake ? c->cfg->syn_retries : c->cfg->data_retries;
-    if (rec_tracing(c->rec))
-        rec_trace(c->rec, c->self, "tcp", "timeout rto=%.6f retries=%lld seq=%llu", sim_time_to_s(c->rto_ns),
-                  (long long)c->n_backoff, (unsigned long long)c->snd_una);
+    rec_emit(c->rec, &(ev_event){.kind = EV_TCP_TIMEOUT, .host = (int8_t)c->self, .value = sim_time_to_s(c->rto_ns),
+                                 .count = (uint64_t)c->n_backoff, .seq = c->snd_una});
     if (c->n_backoff >= limit) {
         if (c->state == ST_SYN_RCVD) { /* a half-open connection is forgotten silently */
             c->state = ST_LISTEN;
@@ -360,8 +346,7 @@ static void rtx_fire(sim_kernel *k, void *arg)
             c->rto_ns = c->cfg->rto_initial_ns;
             return;
         }
-        if (rec_tracing(c->rec))
-            rec_trace(c->rec, c->self, "tcp", "%s", handshake ? "connect timeout" : "abort: retransmissions exhausted");
+        rec_emit(c->rec, &(ev_event){.kind = handshake ? EV_TCP_CONNECT_TIMEOUT : EV_TCP_ABORT, .host = (int8_t)c->self});
         fail(c, handshake ? FAIL_CONNECT_TIMEOUT : FAIL_TCP_ABORT);
         return;
     }
@@ -446,9 +431,8 @@ static void ack_input(tcp_conn *c, const pkt *p)
             c->in_recovery = 1;
             c->partial_seen = 0;
             c->st.n_fast_retransmits++;
-            if (rec_tracing(c->rec))
-                rec_trace(c->rec, c->self, "tcp", "fast retransmit seq=%llu ssthresh=%llu", (unsigned long long)c->snd_una,
-                          (unsigned long long)c->ssthresh);
+            rec_emit(c->rec, &(ev_event){.kind = EV_TCP_FAST_RETRANSMIT, .host = (int8_t)c->self, .seq = c->snd_una,
+                                         .bytes = c->ssthresh});
             c->rtt_timing = 0;
             resend_head(c);
             c->cwnd = c->ssthresh + (uint64_t)c->cfg->dupack_threshold * c->mss;
@@ -474,7 +458,10 @@ static void ooo_add(tcp_conn *c, uint64_t start, uint64_t end)
     if (c->ooo_n == c->ooo_cap) {
         uint32_t cap = c->ooo_cap ? 2 * c->ooo_cap : 8;
         range *r = realloc(c->ooo, cap * sizeof *r);
-        if (!r) return; /* out of memory: forget the range, the sender resends it */
+        if (!r) { /* out of memory: the run is an error */
+            rec_out_of_memory(c->rec);
+            return;
+        }
         c->ooo = r;
         c->ooo_cap = cap;
     }
@@ -488,7 +475,7 @@ static void maybe_closed(tcp_conn *c)
     if (c->state == ST_ESTABLISHED && c->fin_acked && c->fin_received) {
         c->state = ST_DONE;
         rtx_stop(c);
-        if (rec_tracing(c->rec)) rec_trace(c->rec, c->self, "tcp", "closed");
+        rec_emit(c->rec, &(ev_event){.kind = EV_TCP_CLOSED, .host = (int8_t)c->self});
         if (c->cb.closed) c->cb.closed(c->cb.ctx);
     }
 }
@@ -506,8 +493,7 @@ static void autotune(tcp_conn *c)
     if (now - c->at_start_ns < period) return;
     if (c->rcv_nxt - c->at_start_seq >= c->rcv_wnd / 4 * 3) {
         c->rcv_wnd = 2 * c->rcv_wnd < c->autotune_max ? 2 * c->rcv_wnd : c->autotune_max;
-        if (rec_tracing(c->rec))
-            rec_trace(c->rec, c->self, "tcp", "autotune window=%llu", (unsigned long long)c->rcv_wnd);
+        rec_emit(c->rec, &(ev_event){.kind = EV_TCP_AUTOTUNE, .host = (int8_t)c->self, .win = c->rcv_wnd});
         if (c->rcv_wnd == c->autotune_max) c->autotune = 0;
     }
     c->at_start_ns = now;
@@ -562,7 +548,7 @@ static void data_input(tcp_conn *c, const pkt *p)
         if (c->cb.data) c->cb.data(c->cb.ctx, n);
     }
     if (fin_now) {
-        if (rec_tracing(c->rec)) rec_trace(c->rec, c->self, "tcp", "peer closed");
+        rec_emit(c->rec, &(ev_event){.kind = EV_TCP_PEER_CLOSED, .host = (int8_t)c->self});
         if (c->cb.peer_closed) c->cb.peer_closed(c->cb.ctx);
     }
 }
@@ -574,7 +560,7 @@ static void establish(tcp_conn *c)
     c->n_backoff = 0;
     c->cwnd = (uint64_t)c->cfg->init_cwnd_segments * c->mss;
     c->rtx_deadline_ns = SIM_TIME_MAX;
-    if (rec_tracing(c->rec)) rec_trace(c->rec, c->self, "tcp", "established");
+    rec_emit(c->rec, &(ev_event){.kind = EV_TCP_ESTABLISHED, .host = (int8_t)c->self});
     if (c->cb.established) c->cb.established(c->cb.ctx);
 }
 
@@ -619,12 +605,12 @@ static int handshake_input(tcp_conn *c, const pkt *p)
 void tcp_input(tcp_conn *c, pkt *p)
 {
     c->st.n_segs_received++;
-    if (rec_tracing(c->rec)) {
+    {
         /* Sequence numbers relative to the sender's ISN once it is known, raw before. */
-        char fb[8];
         uint32_t base = c->state == ST_LISTEN || c->state == ST_SYN_SENT ? 0 : c->irs;
-        rec_trace(c->rec, c->self, "tcp", "recv %s seq=%u len=%u ack=%u win=%u", flag_text(p->tcp_flags, fb),
-                  p->seq - base, p->len, p->ack - c->iss, p->wnd);
+        rec_emit(c->rec, &(ev_event){.kind = EV_TCP_RECV, .host = (int8_t)c->self, .flags = p->tcp_flags,
+                                     .seq = (uint32_t)(p->seq - base), .len = p->len,
+                                     .ack = (uint32_t)(p->ack - c->iss), .win = p->wnd});
     }
     if (c->state == ST_CLOSED || c->state == ST_DONE) {
         pkt_put(c->pp, p);

@@ -12,9 +12,9 @@
  * tcp_input (or its port).
  */
 #include <stdint.h>
-#include "models/config.h"
-#include "models/pkt.h"
-#include "models/record.h"
+#include "models/core/params.h"
+#include "models/core/pkt.h"
+#include "models/core/record.h"
 
 typedef struct tcp_conn tcp_conn;
 

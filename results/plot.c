@@ -19,7 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "models/registry.h"
+#include "models/core/params.h"
 #include "results/plot_int.h"
 
 const char *const plot__colours[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",

@@ -28,7 +28,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include "models/registry.h"
+#include "models/core/params.h"
 #include "results/plot_int.h"
 
 typedef struct fig_ctx {

@@ -11,7 +11,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
-#include "models/config.h"
+#include "models/core/params.h"
 #include "results/plot.h"
 #include "results/store.h"
 

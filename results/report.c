@@ -21,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 #include "config.h"
-#include "models/registry.h"
+#include "models/core/params.h"
 #include "results/build_info.h"
 #include "results/plot_int.h"
 #include "results/report.h"

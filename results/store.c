@@ -23,7 +23,7 @@
 #include <unistd.h>
 #include <gsl/gsl_version.h>
 #include "config.h"
-#include "models/registry.h"
+#include "models/core/params.h"
 #include "results/build_info.h"
 #include "results/schema_sql.h"
 #include "results/store_int.h"

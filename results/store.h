@@ -11,7 +11,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
-#include "models/config.h"
+#include "models/core/params.h"
 #include "models/scenario.h"
 
 typedef struct res_store res_store;

@@ -80,6 +80,7 @@ sim_time_ns sim_kernel_now(const sim_kernel *k) { return k->now_ns; }
 static void kernel_check(const sim_kernel *k)
 {
 #ifdef SIM_DEBUG
+    sim_queue_check(&k->q);
     assert(k->n_live == sim_queue_size(&k->q) - sim_queue_stale(&k->q));
     assert((sim_time_ns)k->q.last_ns <= k->now_ns || sim_queue_size(&k->q) == 0);
     assert(k->c.peak_pending >= k->n_live);

@@ -87,7 +87,8 @@ size_t sim_queue_size(const sim_queue *q);
 size_t sim_queue_stale(const sim_queue *q);
 
 /* Walks every entry and asserts the structure's invariants (O(n)). Called
- * after every operation when SIM_DEBUG is defined; tests may call it too. */
+ * by the kernel after each of its operations in --enable-debug builds
+ * (SIM_DEBUG, from config.h, tested only in .c files); tests may call it too. */
 void sim_queue_check(const sim_queue *q);
 
 /* Internal to the queue (used by the inline functions below). */
@@ -131,9 +132,6 @@ static inline int sim_queue_push(sim_queue *q, sim_time_ns at_ns, uint64_t seq, 
         q->levels |= UINT64_C(1) << (i / 64);
     }
     q->n++;
-#ifdef SIM_DEBUG
-    sim_queue_check(q);
-#endif
     return 0;
 }
 
@@ -181,9 +179,6 @@ static inline sim_timer *sim_queue_pop_until(sim_queue *q, sim_time_ns until_ns,
         if (t->seq == seq) {
             sim__queue_prefetch_next(q);
             *at_out = (sim_time_ns)q->last_ns;
-#ifdef SIM_DEBUG
-            sim_queue_check(q);
-#endif
             return t;
         }
         q->n_stale--;

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "experiments/spec.h"
-#include "models/registry.h"
+#include "models/core/params.h"
 
 static exp_spec *parse_ok(const char *text)
 {

@@ -8,7 +8,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "models/registry.h"
+#include "models/core/params.h"
 
 static void word(const char *w)
 {

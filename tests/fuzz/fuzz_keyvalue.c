@@ -12,7 +12,7 @@
  * SCN_ERANGE with a message.
  */
 #include <math.h>
-#include "models/registry.h"
+#include "models/core/params.h"
 #include "tests/fuzz/harness.h"
 
 #define MAX_LINES 32

@@ -15,7 +15,7 @@
  */
 #include <math.h>
 #include "experiments/spec.h"
-#include "models/registry.h"
+#include "models/core/params.h"
 #include "tests/fuzz/harness.h"
 
 #define LABEL "fuzz.ini"

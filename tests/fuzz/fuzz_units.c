@@ -13,7 +13,7 @@
  * that starts with the key's name, and the message fits any buffer size.
  */
 #include <math.h>
-#include "models/registry.h"
+#include "models/core/params.h"
 #include "tests/fuzz/harness.h"
 
 static int integral(const scn_param *p)

@@ -7,7 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include "models/registry.h"
+#include "models/core/params.h"
 #include "models/scenario.h"
 
 static scn_config preset(const char *name)

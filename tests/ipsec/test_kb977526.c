@@ -7,7 +7,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
-#include "models/registry.h"
+#include "models/core/params.h"
 #include "models/scenario.h"
 
 #define MiB (1024.0 * 1024.0)

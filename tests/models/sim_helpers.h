@@ -10,7 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include "models/registry.h"
+#include "models/core/params.h"
 #include "models/scenario_int.h"
 
 /* A config: defaults, then the NULL-terminated KEY=VALUE pairs. */
@@ -32,7 +32,8 @@ static inline scn_result run_probe(const scn_config *c, uint64_t seed, FILE *tra
 {
     scn_result r;
     scn_probe pr;
-    cr_assert_eq(scn__run_probe(c, seed, trace, &r, &pr), 0, "scn_run failed");
+    rec_sink text = {rec_sink_text, trace};
+    cr_assert_eq(scn__run_probe(c, seed, &text, trace ? 1 : 0, &r, &pr), 0, "scn_run failed");
     cr_expect_eq(pr.pkts_outstanding, 0, "packets leaked: %llu", (unsigned long long)pr.pkts_outstanding);
     if (probe) *probe = pr;
     return r;

@@ -7,7 +7,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include "models/link.h"
-#include "models/registry.h"
+#include "models/core/params.h"
 
 #define MAX_SEEN 4096
 
@@ -48,7 +48,7 @@ static void rig_init(rig *r, uint64_t rate, sim_time_ns delay, uint64_t seed)
     r->cfg.link.overhead_bytes = 0;
     r->k = sim_kernel_new();
     r->pp = pkt_pool_new();
-    rec_init(&r->rec, r->k, NULL);
+    rec_init(&r->rec, r->k);
     r->l = link_new(r->k, &r->cfg.link, r->pp, &r->rec, seed);
     cr_assert(r->k && r->pp && r->l);
     for (int h = 0; h < 2; h++) {

@@ -6,8 +6,8 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
-#include "models/presets.h"
-#include "models/registry.h"
+#include "models/core/presets.h"
+#include "models/core/params.h"
 
 static double parse_ok(const char *key, const char *text)
 {

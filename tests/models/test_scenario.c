@@ -5,7 +5,7 @@
  * the safety net, and every preset running through the IPsec seam.
  */
 #include "sim_helpers.h"
-#include "models/presets.h"
+#include "models/core/presets.h"
 
 static void expect_same(const scn_result *a, const scn_result *b)
 {

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "models/registry.h"
+#include "models/core/params.h"
 #include "results/store.h"
 
 char *tp_dir_new(void)

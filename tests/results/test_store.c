@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "models/registry.h"
+#include "models/core/params.h"
 #include "results/store.h"
 #include "sim/stats.h"
 

@@ -16,7 +16,7 @@ tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 printf '/* resend the Packet */\n' > "$tmp/a.c"
 if scan "$tmp" >/dev/null; then echo "FAIL: the scan missed a planted word"; exit 1; fi
-printf '#include "models/pkt.h"\n' > "$tmp/a.c"
+printf '#include "models/core/pkt.h"\n' > "$tmp/a.c"
 if scan "$tmp" >/dev/null; then echo "FAIL: the scan missed a planted include"; exit 1; fi
 printf '/* linked lists, a salt, packetised */\n' > "$tmp/a.c"
 if ! scan "$tmp" >/dev/null; then echo "FAIL: the scan matched inside longer words"; exit 1; fi

@@ -6,7 +6,7 @@
  * names, nothing else: the behaviour comes from the models.
  */
 #include <string.h>
-#include "models/presets.h"
+#include "models/core/presets.h"
 
 #define HOST_A(role) \
     role ".os=vista", role ".cert=none", role ".ipsec.policy=negotiate", \

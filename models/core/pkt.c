@@ -7,7 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "models/pkt.h"
+#include "models/core/pkt.h"
 
 #define PKT_CHUNK 256
 

@@ -3,7 +3,7 @@
  * its default, unit, description and the DOMAIN.md source and confidence.
  */
 #include <stddef.h>
-#include "models/config.h"
+#include "models/core/params_int.h"
 
 static const char *const policy_choices[] = {"none", "negotiate", "require", NULL};
 static const char *const rekey_choices[] = {"opener", "both", NULL};
@@ -34,7 +34,7 @@ static const char *const discovery_choices[] = {"opened", "all", NULL};
      "HKLM\\...\\PolicyAgent\\Oakley\\IKEFlags; the update's behaviour is on iff (flags & 0x14) == 0x14", \
      "KB 977526 [S], bit meaning [I]"}
 
-const scn_param ipsec_params[] = {
+const scn_param scn__ipsec_params[] = {
     HOST_IPSEC(SCN_CLIENT, "client"),
     HOST_IPSEC(SCN_SERVER, "server"),
     {"ipsec.mm_lifetime", PRM_TIME, G(mm_lifetime_ns), "480min", "s", NULL, NS(1), NS(864000),
@@ -93,4 +93,4 @@ const scn_param ipsec_params[] = {
      "R5 Vista/2008 negotiation discovery starts IKE for: opened (flows it opens) or all flows",
      "MS-IKEE 3.7 [S], per-flow acquire [I]"},
 };
-const size_t ipsec_n_params = sizeof ipsec_params / sizeof ipsec_params[0];
+const size_t scn__ipsec_n_params = sizeof scn__ipsec_params / sizeof scn__ipsec_params[0];

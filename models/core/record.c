@@ -2,23 +2,44 @@
  * The per-run recorder. Episodes are kept in a growing array; at most one is
  * open at a time (in_episode), and its end_s is NAN until traffic flows again,
  * so a copy that dies inside an episode leaves it open, as the contract says.
+ * Events are not stored: each is folded into the fingerprint and passed to
+ * the sinks, so memory does not grow with the run.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
-#include "models/record.h"
+#include "models/core/record.h"
 
-void rec_init(scn_record *r, sim_kernel *k, FILE *trace)
+void rec_init(scn_record *r, sim_kernel *k)
 {
     *r = (scn_record){0};
     r->k = k;
-    r->trace = trace;
+    r->fingerprint = REC_FINGERPRINT_SEED;
 }
 
 void rec_fini(scn_record *r)
 {
     free(r->eps);
     r->eps = NULL;
+}
+
+int rec_add_sink(scn_record *r, rec_sink sink)
+{
+    if (r->n_sinks == REC_MAX_SINKS) return -1;
+    r->sinks[r->n_sinks++] = sink;
+    return 0;
+}
+
+void rec_emit(scn_record *r, ev_event *e)
+{
+    e->t_ns = sim_kernel_now(r->k);
+    r->fingerprint = ev_fingerprint_fold(r->fingerprint, e);
+    for (int i = 0; i < r->n_sinks; i++) r->sinks[i].fn(r->sinks[i].ctx, e);
+}
+
+void rec_out_of_memory(scn_record *r)
+{
+    r->oom = 1;
+    sim_kernel_stop(r->k);
 }
 
 void rec_start(scn_record *r)
@@ -47,7 +68,7 @@ void rec_episode_begin(scn_record *r, int host, int cause)
         uint64_t cap = r->cap_eps ? 2 * r->cap_eps : 16;
         scn_interruption *e = realloc(r->eps, cap * sizeof *e);
         if (!e) {
-            r->oom = 1;
+            rec_out_of_memory(r);
             return;
         }
         r->eps = e;
@@ -57,8 +78,8 @@ void rec_episode_begin(scn_record *r, int host, int cause)
         .start_s = rec_elapsed_s(r), .end_s = NAN, .bytes_at_start = r->bytes_done, .cause = cause};
     r->in_episode = 1;
     r->episode_host = host;
-    rec_trace(r, host, "rec", "interruption begins cause=%s bytes=%llu", scn_cause_name(cause),
-              (unsigned long long)r->bytes_done);
+    rec_emit(r, &(ev_event){.kind = EV_INTERRUPTION_BEGIN, .host = (int8_t)host, .cause = cause,
+                            .bytes = r->bytes_done});
 }
 
 void rec_traffic_flows(scn_record *r, int host)
@@ -66,17 +87,9 @@ void rec_traffic_flows(scn_record *r, int host)
     if (!r->in_episode || host != r->episode_host) return;
     r->eps[r->n_eps - 1].end_s = rec_elapsed_s(r);
     r->in_episode = 0;
-    rec_trace(r, host, "rec", "interruption ends");
+    rec_emit(r, &(ev_event){.kind = EV_INTERRUPTION_END, .host = (int8_t)host});
 }
 
-void rec_trace(scn_record *r, int host, const char *layer, const char *fmt, ...)
-{
-    if (!r->trace) return;
-    static const char *names[] = {"link", "client", "server"};
-    fprintf(r->trace, "%.9f %s %s ", sim_time_to_s(sim_kernel_now(r->k)), names[host + 1], layer);
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(r->trace, fmt, ap);
-    va_end(ap);
-    fputc('\n', r->trace);
-}
+void rec_sink_text(void *ctx, const ev_event *e) { ev_write_text(ctx, e); }
+
+void rec_sink_tsv(void *ctx, const ev_event *e) { ev_write_tsv(ctx, e); }

@@ -1,0 +1,158 @@
+/*
+ * The outcome table. Each row names one member of scn_result; the order of
+ * the rows is the order of the JSON members and of the runs columns, fixed by
+ * doc/design.md, so a new field goes at the end of its group and old
+ * databases keep their meaning. The failure and cause name lists are the
+ * strings stored in runs.failure and interruptions.cause.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "models/core/outcome.h"
+
+static const char *failure_name_of(int v) { return scn_failure_name(v); }
+
+#define F(member) offsetof(scn_result, member)
+
+static const out_field fields[] = {
+    {"completed", OUT_BOOL, F(completed), "", NULL, 0, NULL,
+     "1 if every byte of the file arrived and the copy closed cleanly"},
+    {"failure", OUT_ENUM, F(failure), "", NULL, 0, failure_name_of,
+     "why the copy ended: none, connect_timeout, tcp_abort, smb_timeout, blocked, sim_limit"},
+    {"bytes_done", OUT_COUNT, F(bytes_done), "B", NULL, 0, NULL, "file bytes delivered to the reader"},
+    {"setup_s", OUT_REAL, F(setup_s), "s", "%.9f", 0, NULL,
+     "from the client's first attempt to send to the TCP connection being established; null if never"},
+    {"duration_s", OUT_REAL, F(duration_s), "s", "%.9f", 0, NULL,
+     "from the client's first attempt to send to completion or failure"},
+    {"n_interruptions", OUT_COUNT, F(n_interruptions), "", NULL, 0, NULL,
+     "episodes after establishment in which IPsec held or dropped the copy's packets"},
+    {"first_interruption_s", OUT_REAL, F(first_interruption_s), "s", "%.9f", 0, NULL,
+     "when the first episode began (same origin as duration_s); null if none"},
+    {"first_interruption_bytes", OUT_WHOLE, F(first_interruption_bytes), "B", NULL, 0, NULL,
+     "file bytes delivered when the first episode began; null if none"},
+    {"n_negotiations", OUT_COUNT, F(n_negotiations), "", NULL, 0, NULL,
+     "main-mode exchanges started, at either host, counted by the initiator"},
+    {"n_negotiation_failures", OUT_COUNT, F(n_negotiation_failures), "", NULL, 0, NULL,
+     "initiator exchanges that failed (authentication or retransmissions exhausted)"},
+    {"n_fallbacks", OUT_COUNT, F(n_fallbacks), "", NULL, 0, NULL, "fallbacks to clear (soft SAs installed)"},
+    {"n_rekeys", OUT_COUNT, F(n_rekeys), "", NULL, 0, NULL, "renegotiations of an existing SA record"},
+    {"n_retransmits", OUT_COUNT, F(n_retransmits), "", NULL, 0, NULL, "TCP data retransmissions, both hosts"},
+    {"events", OUT_COUNT, F(events), "", NULL, 0, NULL, "kernel events executed"},
+    {"events_per_s", OUT_REAL, F(events_per_s), "1/s", "%.1f", 1, NULL, "kernel events per wall-clock second"},
+    {"peak_pending", OUT_COUNT, F(peak_pending), "", NULL, 0, NULL, "most kernel events pending at once"},
+    {"wall_s", OUT_REAL, F(wall_s), "s", "%.6f", 1, NULL, "wall-clock time of the simulation"},
+    {"fingerprint", OUT_HEX64, F(fingerprint), "", NULL, 0, NULL,
+     "64-bit hash of the run's trajectory (every typed event and the outcome), 16 hex digits"},
+};
+#define N_FIELDS (sizeof fields / sizeof fields[0])
+
+size_t out_field_count(void) { return N_FIELDS; }
+
+const out_field *out_field_at(size_t i) { return i < N_FIELDS ? &fields[i] : NULL; }
+
+const out_field *out_field_find(const char *name)
+{
+    for (size_t i = 0; i < N_FIELDS; i++)
+        if (strcmp(fields[i].name, name) == 0) return &fields[i];
+    return NULL;
+}
+
+const char *out_field_sql_decl(const out_field *f)
+{
+    switch (f->type) {
+    case OUT_BOOL:
+    case OUT_COUNT: return "INTEGER NOT NULL";
+    case OUT_ENUM:
+    case OUT_HEX64: return "TEXT NOT NULL";
+    case OUT_REAL: return "REAL";
+    case OUT_WHOLE: return "INTEGER";
+    }
+    return "";
+}
+
+uint64_t out_get_u64(const out_field *f, const scn_result *r)
+{
+    uint64_t v;
+    memcpy(&v, (const char *)r + f->offset, sizeof v);
+    return v;
+}
+
+int out_get_int(const out_field *f, const scn_result *r)
+{
+    int v;
+    memcpy(&v, (const char *)r + f->offset, sizeof v);
+    return v;
+}
+
+double out_get_real(const out_field *f, const scn_result *r)
+{
+    double v;
+    memcpy(&v, (const char *)r + f->offset, sizeof v);
+    return v;
+}
+
+void out_set_u64(const out_field *f, scn_result *r, uint64_t v) { memcpy((char *)r + f->offset, &v, sizeof v); }
+void out_set_int(const out_field *f, scn_result *r, int v) { memcpy((char *)r + f->offset, &v, sizeof v); }
+void out_set_real(const out_field *f, scn_result *r, double v) { memcpy((char *)r + f->offset, &v, sizeof v); }
+
+int out_write_json_fields(FILE *f, const scn_result *r, int with_wall)
+{
+    int total = 0, first = 1;
+    for (size_t i = 0; i < N_FIELDS; i++) {
+        const out_field *d = &fields[i];
+        if (d->wall_clock && !with_wall) continue;
+        int n = fprintf(f, "%s\"%s\":", first ? "" : ",", d->name);
+        first = 0;
+        if (n < 0) return n;
+        total += n;
+        switch (d->type) {
+        case OUT_BOOL: n = fprintf(f, "%d", out_get_int(d, r) ? 1 : 0); break;
+        case OUT_ENUM: n = fprintf(f, "\"%s\"", d->name_of(out_get_int(d, r))); break;
+        case OUT_COUNT: n = fprintf(f, "%" PRIu64, out_get_u64(d, r)); break;
+        case OUT_HEX64: n = fprintf(f, "\"%016" PRIx64 "\"", out_get_u64(d, r)); break;
+        case OUT_REAL:
+        case OUT_WHOLE: {
+            double v = out_get_real(d, r);
+            if (isnan(v)) n = fputs("null", f) < 0 ? -1 : 4;
+            else n = fprintf(f, d->type == OUT_WHOLE ? "%.0f" : d->json_format, v);
+            break;
+        }
+        }
+        if (n < 0) return n;
+        total += n;
+    }
+    return total;
+}
+
+void scn_result_fini(scn_result *r)
+{
+    if (!r) return;
+    free(r->interruptions);
+    r->interruptions = NULL;
+}
+
+static const char *const failure_names[OUT_N_FAILURES] = {"none",        "connect_timeout", "tcp_abort",
+                                                          "smb_timeout", "blocked",         "sim_limit"};
+static const char *const cause_names[OUT_N_CAUSES] = {"rekey", "expiry", "idle", "peer_negotiation", "blocked"};
+
+const char *scn_failure_name(int failure)
+{
+    return failure >= 0 && failure < OUT_N_FAILURES ? failure_names[failure] : "unknown";
+}
+
+const char *scn_cause_name(int cause) { return cause >= 0 && cause < OUT_N_CAUSES ? cause_names[cause] : "unknown"; }
+
+int out_failure_from_name(const char *name)
+{
+    for (int i = 0; i < OUT_N_FAILURES; i++)
+        if (strcmp(failure_names[i], name) == 0) return i;
+    return -1;
+}
+
+int out_cause_from_name(const char *name)
+{
+    for (int i = 0; i < OUT_N_CAUSES; i++)
+        if (strcmp(cause_names[i], name) == 0) return i;
+    return -1;
+}

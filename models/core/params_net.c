@@ -1,0 +1,139 @@
+/*
+ * The network-path half of the parameter table: the pseudo-parameter
+ * "scenario" (entry 0), the file and copy, the hosts' OS and certificate
+ * settings, the link, TCP and SMB. Each entry: dotted name, type, offset in
+ * scn_config, default as a user writes it, unit, choices, range in base units,
+ * description, and the source of the default with its confidence tag
+ * (doc/domain.md). The IPsec half is in params_ipsec.c.
+ */
+#include <pthread.h>
+#include <stddef.h>
+#include "models/core/presets.h"
+#include "models/core/params_int.h"
+
+/* The choices of the "scenario" entry: the preset names in scn_presets order,
+ * filled once before the table is first read (the names live only in
+ * models/presets.c). The entry's range admits any index; the list bounds it. */
+#define MAX_PRESETS 63
+static const char *scenario_choices[MAX_PRESETS + 1];
+static pthread_once_t scenario_choices_once = PTHREAD_ONCE_INIT;
+
+static void fill_scenario_choices(void)
+{
+    size_t n = scn_n_presets < MAX_PRESETS ? scn_n_presets : MAX_PRESETS;
+    for (size_t i = 0; i < n; i++) scenario_choices[i] = scn_presets[i].name;
+    scenario_choices[n] = NULL;
+}
+static const char *const os_choices[] = {"xp", "2003", "vista", "2008", NULL};
+static const char *const cert_choices[] = {"valid", "none", "expired", NULL};
+static const char *const direction_choices[] = {"read", "write", NULL};
+static const char *const loss_model_choices[] = {"bernoulli", "gilbert", NULL};
+
+#define C(field) offsetof(scn_config, field)
+#define H(role, field) offsetof(scn_config, host[role].field)
+#define NS(s) ((s) * 1e9)
+
+#define HOST_NET(role, pfx, os_def)                                                                   \
+    {pfx ".os", PRM_ENUM, H(role, os), os_def, "", os_choices, 0, 3,                                  \
+     "Windows version: xp, 2003 (Server 2003), vista, 2008 (Server 2008); sets the OS defaults",      \
+     "KB 977526 [S]"},                                                                                 \
+    {pfx ".cert", PRM_ENUM, H(role, cert), "valid", "", cert_choices, 0, 2,                           \
+     "IPsec machine certificate: valid, none, expired", "KB 977526 [S]"},                              \
+    {pfx ".tcp.window", PRM_SIZE, H(role, tcp_window_bytes), "0", "B", NULL, 0, 1073741824.0,         \
+     "TCP receive window; 0 = OS default (XP/2003 16 KiB rounded up to whole segments = 17,520 B "     \
+     "at MSS 1460; Vista/2008 auto-tuning from 64 KiB up to tcp.autotune_max); a value is used as "    \
+     "given, without auto-tuning (above 64 KiB window scaling is assumed)",                            \
+     "KB 224829 [S]"},                                                                                 \
+    {pfx ".smb.maxmpx", PRM_INT, H(role, smb_maxmpx), "0", "requests", NULL, 0, 65535,                \
+     "SMB outstanding-request limit: as server the MaxMpxCount it announces (0 = OS default: "         \
+     "XP/Vista 10, 2003/2008 50); as client its redirector's cap (0 = OS default 50)",                 \
+     "KB 926646, MS-CIFS <79>, KB 271148 [S]"}
+
+const scn_param scn__net_params[] = {
+    {"scenario", PRM_ENUM, C(scenario), "no-ipsec", "", scenario_choices, 0, MAX_PRESETS - 1,
+     "named preset applied first (see `rekeysim scenarios`); explicit keys override it", "DESIGN.md"},
+    {"file.size", PRM_SIZE, C(file_size_bytes), "100MiB", "B", NULL, 1, 1e15,
+     "size of the file copied", "scenario choice"},
+    {"copy.direction", PRM_ENUM, C(direction), "read", "", direction_choices, 0, 1,
+     "read (server sends, READ_ANDX) or write (client sends, WRITE_ANDX), seen from the client",
+     "scenario choice"},
+    {"sim.max_time", PRM_TIME, C(max_sim_ns), "720h", "s", NULL, NS(0.001), NS(1e7),
+     "safety net: a run still going at this simulated time ends with failure sim_limit",
+     "simulator setting"},
+    HOST_NET(SCN_CLIENT, "client", "vista"),
+    HOST_NET(SCN_SERVER, "server", "xp"),
+    {"link.rate", PRM_RATE, C(link.rate_bps), "100Mbps", "bit/s", NULL, 1000, 1e13,
+     "link rate, each direction (full duplex); counts IP bytes plus link.overhead per packet",
+     "scenario choice"},
+    {"link.delay", PRM_TIME, C(link.delay_ns), "250us", "s", NULL, 0, NS(100),
+     "one-way propagation delay", "scenario choice (LAN: 0.5 ms round trip)"},
+    {"link.loss", PRM_PROB, C(link.loss), "0", "", NULL, 0, 1,
+     "packet loss probability per packet, each direction (bernoulli; the good state of gilbert)",
+     "scenario choice"},
+    {"link.loss_model", PRM_ENUM, C(link.loss_model), "bernoulli", "", loss_model_choices, 0, 1,
+     "bernoulli (independent losses) or gilbert (Gilbert-Elliott two-state bursts)",
+     "scenario choice"},
+    {"link.ge.p_gb", PRM_REAL, C(link.ge_p_good_bad), "0.01", "", NULL, 0, 1,
+     "gilbert: per-packet probability of going from the good to the bad state",
+     "Gilbert-Elliott model; value a scenario choice [?]"},
+    {"link.ge.p_bg", PRM_REAL, C(link.ge_p_bad_good), "0.3", "", NULL, 0, 1,
+     "gilbert: per-packet probability of going from the bad to the good state (mean burst 1/p)",
+     "Gilbert-Elliott model; value a scenario choice [?]"},
+    {"link.ge.loss_bad", PRM_REAL, C(link.ge_loss_bad), "1", "", NULL, 0, 1,
+     "gilbert: loss probability in the bad state", "Gilbert-Elliott model; value a scenario choice [?]"},
+    {"link.queue", PRM_INT, C(link.queue_packets), "1000", "packets", NULL, 1, 1e7,
+     "drop-tail queue limit per direction: packets waiting or being sent", "scenario choice [?]"},
+    {"link.mtu", PRM_INT, C(link.mtu_bytes), "1500", "B", NULL, 576, 65535,
+     "IP MTU; a larger IP packet is sent as fragments (each with its own IP header and framing)",
+     "Ethernet [S]"},
+    {"link.overhead", PRM_INT, C(link.overhead_bytes), "38", "B", NULL, 0, 1000,
+     "framing bytes per packet on the wire (Ethernet: header 14, FCS 4, preamble 8, gap 12)",
+     "IEEE 802.3 [S]"},
+    {"link.outage.start", PRM_TIME, C(link.outage_start_ns), "0", "s", NULL, 0, NS(1e7),
+     "start of an outage window (simulated time): both directions lose every packet whose transmission "
+     "begins inside it",
+     "scenario choice"},
+    {"link.outage.duration", PRM_TIME, C(link.outage_duration_ns), "0", "s", NULL, 0, NS(1e7),
+     "length of the outage window; 0 = no outage", "scenario choice"},
+    {"tcp.rto.initial", PRM_TIME, C(tcp.rto_initial_ns), "3s", "s", NULL, NS(0.001), NS(600),
+     "initial retransmission timeout (SYN and before the first RTT sample; TcpInitialRTT)",
+     "KB 170359 [S]"},
+    {"tcp.rto.min", PRM_TIME, C(tcp.rto_min_ns), "300ms", "s", NULL, NS(0.001), NS(600),
+     "floor of the RTO computed from RTT estimation (RFC 6298)", "KB 170359 range only [?]"},
+    {"tcp.rto.max", PRM_TIME, C(tcp.rto_max_ns), "240s", "s", NULL, NS(0.001), NS(3600),
+     "cap of the RTO under exponential backoff", "KB 170359 [S]"},
+    {"tcp.data_retries", PRM_INT, C(tcp.data_retries), "5", "", NULL, 0, 100,
+     "TcpMaxDataRetransmissions: a segment retransmitted this often and still unacknowledged at the "
+     "next timeout aborts the connection (about 63 x RTO)",
+     "KB 170359 [S]"},
+    {"tcp.syn_retries", PRM_INT, C(tcp.syn_retries), "2", "", NULL, 0, 100,
+     "TcpMaxConnectRetransmissions: SYN retransmissions before connect fails (3+6+12 = 21 s)",
+     "TechNet cc758896 [S]"},
+    {"tcp.delack", PRM_TIME, C(tcp.delack_ns), "200ms", "s", NULL, NS(0.001), NS(10),
+     "delayed ACK timer (TcpDelAckTicks = 2 x 100 ms)", "TechNet cc938206 [S]"},
+    {"tcp.ack_frequency", PRM_INT, C(tcp.ack_frequency), "2", "segments", NULL, 1, 100,
+     "TcpAckFrequency: acknowledge at once every this many in-order segments", "KB 328890 [S]"},
+    {"tcp.dupacks", PRM_INT, C(tcp.dupack_threshold), "2", "", NULL, 1, 100,
+     "TcpMaxDupAcks: duplicate ACKs that trigger fast retransmit (then NewReno recovery)",
+     "Windows TCP features [S]"},
+    {"tcp.mss", PRM_INT, C(tcp.mss_bytes), "1460", "B", NULL, 64, 65495,
+     "maximum segment size (payload bytes); lowered by ESP overhead when a host has an IPsec policy",
+     "Ethernet MTU 1500 [S]; IPsec adjustment [I]"},
+    {"tcp.init_cwnd", PRM_INT, C(tcp.init_cwnd_segments), "2", "segments", NULL, 1, 100,
+     "initial congestion window", "RFC 2581 [I]"},
+    {"tcp.autotune_max", PRM_SIZE, C(tcp.autotune_max_bytes), "16MiB", "B", NULL, 65536, 1073741824.0,
+     "Vista/2008 receive-window auto-tuning ceiling (model: from 64 KiB, the window doubles when the "
+     "bytes received in one smoothed round trip reach 3/4 of it)",
+     "Vista TCP/IP blog [S]; growth model [I]"},
+    {"smb.read_size", PRM_SIZE, C(smb.read_size_bytes), "61440", "B", NULL, 512, 16777216,
+     "file bytes per READ_ANDX / WRITE_ANDX request (Vista SP1 copy engine: 32 KiB)",
+     "MS-CIFS <92> [S]"},
+    {"smb.client_outstanding", PRM_INT, C(smb.client_outstanding), "8", "requests", NULL, 1, 65535,
+     "copy engine's parallel I/Os (also bounded by both hosts' smb.maxmpx)", "undocumented [?]"},
+    {"smb.session_timeout", PRM_TIME, C(smb.session_timeout_ns), "60s", "s", NULL, NS(0.001), NS(86400),
+     "a request unanswered this long makes the client close the connection (error 64)",
+     "MS-SMB 3.2.3, KB 102067 [S]"},
+};
+const size_t scn__net_n_params = sizeof scn__net_params / sizeof scn__net_params[0];
+
+void scn__net_params_init(void) { pthread_once(&scenario_choices_once, fill_scenario_choices); }

@@ -1,0 +1,85 @@
+#ifndef MODELS_CORE_RECORD_H
+#define MODELS_CORE_RECORD_H
+/*
+ * The recorder every model of one run reports into: the time origin (the
+ * client's first attempt to send), establishment, file bytes delivered, IKE
+ * and TCP counters, interruption episodes, and the typed events
+ * (models/core/event.h). Each event is stamped with the kernel's time,
+ * folded into the run's fingerprint and handed to the sinks, in the order
+ * they were added. One recorder per run; not shared between runs.
+ */
+#include <stdint.h>
+#include "sim/kernel.h"
+#include "models/core/event.h"
+#include "models/core/outcome.h"
+
+#define REC_MAX_SINKS 4
+
+/* A consumer of events: FN(CTX, E) for each event, E borrowed for the call. */
+typedef struct rec_sink {
+    void (*fn)(void *ctx, const ev_event *e);
+    void *ctx;
+} rec_sink;
+
+typedef struct scn_record {
+    sim_kernel *k;
+    rec_sink sinks[REC_MAX_SINKS];
+    int n_sinks;
+    uint64_t fingerprint;        /* folded over every event so far */
+    int started;                 /* the client's first attempt to send happened */
+    sim_time_ns t0_ns;
+    int established;
+    sim_time_ns established_ns;
+    uint64_t bytes_done;         /* file bytes delivered to the reader */
+    uint64_t n_negotiations, n_negotiation_failures, n_fallbacks, n_rekeys;
+    uint64_t n_retransmits;
+    int blocked;                 /* an IPsec block decision dropped a packet of the copy */
+    /* interruption episodes */
+    int in_episode;
+    int episode_host;            /* host whose IPsec holds or drops the copy */
+    scn_interruption *eps;
+    uint64_t n_eps, cap_eps;
+    int oom;                     /* something could not be allocated: the run is an error */
+} scn_record;
+
+/* The fingerprint of a run before its first event. */
+#define REC_FINGERPRINT_SEED UINT64_C(0x72656b657973696d) /* "rekeysim" */
+
+void rec_init(scn_record *r, sim_kernel *k);
+void rec_fini(scn_record *r);
+/* Adds a sink (borrowed; must outlive the run). Returns 0, or -1 when
+ * REC_MAX_SINKS are there already. */
+int rec_add_sink(scn_record *r, rec_sink sink);
+
+/* Stamps E with the current time, folds it into the fingerprint and hands it
+ * to every sink. E is the caller's; fields it does not set must be zero. */
+void rec_emit(scn_record *r, ev_event *e);
+
+/* Marks the time origin once (later calls are no-ops). */
+void rec_start(scn_record *r);
+/* Marks the TCP connection established once. */
+void rec_established(scn_record *r);
+
+/* IPsec at HOST held or dropped a packet of the copy's flow for CAUSE
+ * (scn_cause). Opens an episode if the connection is established and none is
+ * open; otherwise a no-op. */
+void rec_episode_begin(scn_record *r, int host, int cause);
+/* A packet of the copy's flow passed IPsec at HOST again: closes the open
+ * episode if HOST is the one that blocked it. */
+void rec_traffic_flows(scn_record *r, int host);
+
+/* A model could not allocate what the run needs: marks the run as failed by
+ * out-of-memory and stops the kernel. scn_run then returns SCN_ENOMEM (exit
+ * status 1), never a simulated outcome. */
+void rec_out_of_memory(scn_record *r);
+
+/* Seconds since the time origin (0 before it). */
+double rec_elapsed_s(const scn_record *r);
+
+/* Ready-made sinks. The text trace: one line per event to the FILE * CTX
+ * (borrowed). The event table: one TSV row per event to the FILE * CTX (the
+ * caller writes the header with ev_write_tsv_header). */
+void rec_sink_text(void *ctx, const ev_event *e);
+void rec_sink_tsv(void *ctx, const ev_event *e);
+
+#endif
