@@ -61,14 +61,17 @@ static int bad(const char *cmd, const char *msg)
 static void run_usage(FILE *f)
 {
     fprintf(f,
-            "usage: rekeysim run [--scenario NAME] [--seed N] [--json] [--trace FILE] [--plot FILE] [KEY=VALUE ...]\n"
-            "       rekeysim run --db FILE --run ID [--json] [--trace FILE] [--plot FILE]\n"
+            "usage: rekeysim run [--scenario NAME] [--seed N] [--json] [--trace FILE] [--events FILE] [--plot FILE]\n"
+            "                    [KEY=VALUE ...]\n"
+            "       rekeysim run --db FILE --run ID [--json] [--trace FILE] [--events FILE] [--plot FILE]\n"
             "\n"
             "Simulates one SMB copy and prints its outcome.\n"
             "  --scenario NAME  preset applied first (default no-ipsec; see `rekeysim scenarios`)\n"
             "  --seed N         run seed, used as given (default 1)\n"
             "  --json           print one JSON object with every outcome field\n"
             "  --trace FILE     write one line per model event: time, host, layer, what\n"
+            "  --events FILE    write the typed events as a table (TSV with a header line;\n"
+            "                   columns in doc/design.md), for scripts\n"
             "  KEY=VALUE        override a parameter (see `rekeysim params`), for example\n"
             "                   file.size=2GiB link.rate=10Mbps link.delay=20ms link.loss=0.1%%\n"
             "  --plot FILE      draw the run's timeline (bytes delivered, IKE, SA installs and\n"
@@ -80,30 +83,10 @@ static void run_usage(FILE *f)
             "result (exit 0); bad input exits 2.\n");
 }
 
-static void json_num(FILE *f, const char *name, double v, const char *fmt)
-{
-    fprintf(f, ",\"%s\":", name);
-    if (isnan(v)) fputs("null", f);
-    else fprintf(f, fmt, v);
-}
-
 static void print_json(FILE *f, const scn_config *cfg, const scn_result *r)
 {
-    fprintf(f, "{\"scenario\":\"%s\",\"seed\":%" PRIu64, scn_presets[cfg->scenario].name, r->seed);
-    fprintf(f, ",\"completed\":%d,\"failure\":\"%s\",\"bytes_done\":%" PRIu64, r->completed ? 1 : 0,
-            scn_failure_name(r->failure), r->bytes_done);
-    json_num(f, "setup_s", r->setup_s, "%.9f");
-    json_num(f, "duration_s", r->duration_s, "%.9f");
-    fprintf(f, ",\"n_interruptions\":%" PRIu64, r->n_interruptions);
-    json_num(f, "first_interruption_s", r->first_interruption_s, "%.9f");
-    json_num(f, "first_interruption_bytes", r->first_interruption_bytes, "%.0f");
-    fprintf(f,
-            ",\"n_negotiations\":%" PRIu64 ",\"n_negotiation_failures\":%" PRIu64 ",\"n_fallbacks\":%" PRIu64
-            ",\"n_rekeys\":%" PRIu64 ",\"n_retransmits\":%" PRIu64 ",\"events\":%" PRIu64,
-            r->n_negotiations, r->n_negotiation_failures, r->n_fallbacks, r->n_rekeys, r->n_retransmits, r->events);
-    json_num(f, "events_per_s", r->events_per_s, "%.1f");
-    fprintf(f, ",\"peak_pending\":%" PRIu64, r->peak_pending);
-    json_num(f, "wall_s", r->wall_s, "%.6f");
+    fprintf(f, "{\"scenario\":\"%s\",\"seed\":%" PRIu64 ",", scn_presets[cfg->scenario].name, r->seed);
+    out_write_json_fields(f, r, 1);
     fputs(",\"interruptions\":[", f);
     for (uint64_t i = 0; i < r->n_interruptions; i++) {
         const scn_interruption *e = &r->interruptions[i];
@@ -215,30 +198,27 @@ static int load_stored_run(const char *path, int64_t run_id, scn_config *cfg_out
     return EXP_OK;
 }
 
-/* Draws the timeline of the run whose trace is TRACE (a tmpfile) or the file
- * at TRACE_PATH into PLOT_PATH. Returns an exit status; prints any error. */
-static int draw_timeline(FILE *trace, const char *trace_path, const char *plot_path, const char *label)
+/* Opens PATH for writing (what, named in messages: "trace", "event table"). */
+static FILE *open_output(const char *path, const char *what)
 {
-    char err[512];
-    int rc;
-    if (trace_path) {
-        if (fflush(trace) != 0) {
-            fprintf(stderr, "rekeysim run: writing the trace file %s failed: %s\n", trace_path, strerror(errno));
-            return EXP_RUNTIME;
-        }
-        rc = plot_run_timeline(trace_path, plot_path, err, sizeof err);
-    } else {
-        rewind(trace);
-        rc = plot_run_timeline_stream(trace, label, plot_path, err, sizeof err);
-    }
-    if (rc == 0) return EXP_OK;
-    fprintf(stderr, "rekeysim run: %s\n", err);
-    return plot_error_is_input(rc) ? EXP_INPUT : EXP_RUNTIME;
+    FILE *f = fopen(path, "w");
+    if (!f) fprintf(stderr, "rekeysim run: cannot write the %s file %s: %s\n", what, path, strerror(errno));
+    return f;
+}
+
+/* Closes F (NULL: nothing); returns 0, or -1 after printing what failed. */
+static int close_output(FILE *f, const char *path, const char *what)
+{
+    if (!f) return 0;
+    int bad = ferror(f) != 0;
+    if (fclose(f) != 0) bad = 1;
+    if (bad) fprintf(stderr, "rekeysim run: writing the %s file %s failed: %s\n", what, path, strerror(errno));
+    return bad ? -1 : 0;
 }
 
 int exp_cmd_run(int argc, char **argv)
 {
-    const char *scenario = "no-ipsec", *trace_path = NULL, *plot_path = NULL, *db_path = NULL, *v;
+    const char *scenario = "no-ipsec", *trace_path = NULL, *events_path = NULL, *plot_path = NULL, *db_path = NULL, *v;
     int scenario_given = 0, seed_given = 0;
     int64_t run_id = 0;
     uint64_t seed = 1;
@@ -268,6 +248,9 @@ int exp_cmd_run(int argc, char **argv)
         } else if ((rc = opt_value(argc, argv, &i, "--trace", &v)) != 0) {
             if (rc < 0) goto missing;
             trace_path = v;
+        } else if ((rc = opt_value(argc, argv, &i, "--events", &v)) != 0) {
+            if (rc < 0) goto missing;
+            events_path = v;
         } else if ((rc = opt_value(argc, argv, &i, "--plot", &v)) != 0) {
             if (rc < 0) goto missing;
             plot_path = v;
@@ -318,45 +301,53 @@ int exp_cmd_run(int argc, char **argv)
     if (scn_config_check(&cfg, err, sizeof err) != 0) goto input;
     warn_no_effect(&cfg, n_keys, keys);
 
-    FILE *trace = NULL;
-    if (plot_path && !trace_path) {
-        trace = tmpfile(); /* anonymous: no name anyone could predict or race */
-        if (!trace) {
-            fprintf(stderr, "rekeysim run: cannot create a temporary trace for --plot: %s\n", strerror(errno));
-            free(keys);
-            return EXP_RUNTIME;
+    /* The run's events go to each requested sink: the text trace, the event
+     * table, the timeline. Outputs are opened before the run, so a bad path
+     * fails at once, and checked when closed. */
+    rec_sink sinks[3];
+    int n_sinks = 0, out_rc = EXP_OK;
+    FILE *trace = NULL, *events = NULL;
+    plot_timeline *tl = NULL;
+    if (trace_path) {
+        if (!(trace = open_output(trace_path, "trace"))) goto runtime;
+        sinks[n_sinks++] = (rec_sink){rec_sink_text, trace};
+    }
+    if (events_path) {
+        if (!(events = open_output(events_path, "event table"))) goto runtime;
+        ev_write_tsv_header(events);
+        sinks[n_sinks++] = (rec_sink){rec_sink_tsv, events};
+    }
+    if (plot_path) {
+        if (!(tl = plot_timeline_new())) {
+            fprintf(stderr, "rekeysim run: out of memory\n");
+            goto runtime;
         }
-    } else if (trace_path) {
-        trace = fopen(trace_path, "w");
-        if (!trace) {
-            fprintf(stderr, "rekeysim run: cannot write the trace file %s: %s\n", trace_path, strerror(errno));
-            free(keys);
-            return EXP_RUNTIME;
-        }
+        sinks[n_sinks++] = (rec_sink){plot_timeline_event, tl};
     }
     scn_result res;
-    rc = scn_run(&cfg, seed, trace, &res);
-    if (rc == 0 && plot_path) {
+    rc = scn_run_sinks(&cfg, seed, sinks, n_sinks, &res);
+    if (close_output(trace, trace_path, "trace") != 0) out_rc = EXP_RUNTIME;
+    if (close_output(events, events_path, "event table") != 0) out_rc = EXP_RUNTIME;
+    trace = events = NULL;
+    if (rc != 0) {
+        fprintf(stderr, "rekeysim run: the simulation could not run: %s\n", scn_strerror(rc));
+        goto runtime;
+    }
+    if (out_rc == EXP_OK && plot_path) {
         char label[128];
         snprintf(label, sizeof label, "%s, seed %" PRIu64, scn_presets[cfg.scenario].name, seed);
-        int prc = draw_timeline(trace, trace_path, plot_path, label);
-        if (prc != EXP_OK) {
-            scn_result_fini(&res);
-            if (trace) fclose(trace);
-            free(keys);
-            return prc;
+        int prc = plot_timeline_draw(tl, trace_path ? trace_path : label, plot_path, err, sizeof err);
+        if (prc != 0) {
+            fprintf(stderr, "rekeysim run: %s\n", err);
+            out_rc = plot_error_is_input(prc) ? EXP_INPUT : EXP_RUNTIME;
         }
     }
-    if (trace && fclose(trace) != 0) {
-        fprintf(stderr, "rekeysim run: writing the trace file %s failed: %s\n", trace_path, strerror(errno));
-        if (rc == 0) scn_result_fini(&res);
+    plot_timeline_free(tl);
+    tl = NULL;
+    if (out_rc != EXP_OK) {
+        scn_result_fini(&res);
         free(keys);
-        return EXP_RUNTIME;
-    }
-    if (rc != 0) {
-        fprintf(stderr, "rekeysim run: the simulation could not run (out of memory)\n");
-        free(keys);
-        return EXP_RUNTIME;
+        return out_rc;
     }
     if (json) print_json(stdout, &cfg, &res);
     else print_human(stdout, &cfg, &res, n_keys, keys);
@@ -364,6 +355,12 @@ int exp_cmd_run(int argc, char **argv)
     free(keys);
     return fflush(stdout) == 0 ? EXP_OK : EXP_RUNTIME;
 
+runtime:
+    if (trace) fclose(trace);
+    if (events) fclose(events);
+    plot_timeline_free(tl);
+    free(keys);
+    return EXP_RUNTIME;
 missing:
     snprintf(err, sizeof err, "%s needs a value", argv[argc - 1]);
 input:

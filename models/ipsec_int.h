@@ -17,7 +17,7 @@
 #include <gsl/gsl_rng.h>
 #include "models/ipsec.h"
 
-enum { SA_NONE = 0, SA_HARD, SA_SOFT, SA_CLEAR, SA_BLOCKED };
+enum { SA_NONE = EV_SA_NONE, SA_HARD = EV_SA_HARD, SA_SOFT = EV_SA_SOFT, SA_CLEAR = EV_SA_CLEAR, SA_BLOCKED = EV_SA_BLOCKED };
 enum { IKE_IDLE = 0, IKE_INITIATOR, IKE_RESPONDER };
 
 /* IKE message kinds (pkt.ike_msg). MM1..MM6 main mode, QM1..QM3 quick mode. */

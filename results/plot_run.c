@@ -1,34 +1,25 @@
 /*
- * The single-run timeline. The trace is read once, line by line, into a few
- * growing arrays: the bytes-delivered curve, point events (SA installs and
- * deletes, fallbacks, block decisions) and spans (initiator IKE exchanges,
- * interruption episodes). Nothing else is kept, so the memory is bounded by
- * the events, not the packets (the per-packet TCP lines are skipped after
- * reading their layer).
- *
- * Bytes delivered: a line carrying "bytes_done=N" gives it exactly. Without
- * one, the SMB lines are enough: every message is traced when its sender
- * hands it to TCP ("response READ_ANDX bytes=B data=D", D file bytes) and
- * when the reader has consumed all of it ("got response READ_ANDX
- * complete"); TCP delivers a direction's messages in order, so a FIFO of D
- * per sender gives the file bytes delivered at each completion, per message
- * rather than per segment (the recorder credits bytes as segments arrive;
- * the difference is at most one message). "interruption begins ... bytes=N"
- * lines carry the recorder's exact count. The curve is kept monotone and
- * thinned to at most PROGRESS_MAX points (first and last point of each time
- * bucket), which keeps plateaus and steps.
+ * The single-run timeline, fed by the run's typed events (it is a recorder
+ * sink; it never reads trace text). The events are kept as a few growing
+ * arrays: the bytes-delivered curve (the recorder's exact count at each SMB
+ * completion and at each interruption), point events (SA installs and
+ * deletes, fallbacks, block decisions, establishment) and spans (initiator
+ * IKE exchanges, interruption episodes). Per-packet events are only counted,
+ * so memory is bounded by those events, not by the packets. The curve is kept
+ * monotone and thinned to at most PROGRESS_MAX points when drawn (first and
+ * last point of each time bucket), which keeps plateaus and steps.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "results/plot_int.h"
+#include "models/core/outcome.h"
 #include "results/plot_run.h"
 
 #define PROGRESS_MAX 4000
 
-enum { EV_INSTALL_HARD, EV_INSTALL_SOFT, EV_INSTALL_BLOCKED, EV_DELETE, EV_FALLBACK, EV_BLOCK, EV_ESTABLISHED };
+enum { TL_INSTALL_HARD, TL_INSTALL_SOFT, TL_INSTALL_BLOCKED, TL_DELETE, TL_FALLBACK, TL_BLOCK, TL_ESTABLISHED };
 
 typedef struct pt {
     double t;
@@ -45,27 +36,21 @@ typedef struct span {
     char cause[24];
 } span;
 
-typedef struct fifo {
-    uint32_t *v;
-    size_t head, n, cap;
-} fifo;
-
-typedef struct timeline {
+struct plot_timeline {
     pt *prog;
     size_t n_prog, cap_prog;
     ev *evs;
     size_t n_evs, cap_evs;
     span *negs, *intrs;
     size_t n_negs, cap_negs, n_intrs, cap_intrs;
-    fifo msgs[2];               /* file bytes of each message in flight, per sender */
-    uint64_t fifo_bytes;
     double shown;               /* last value of the curve (kept monotone) */
-    int exact;                  /* saw bytes_done= lines: the FIFO is not needed */
+    int exact;                  /* saw an SMB completion: the curve is the recorder's count */
     double t_first, t_last;
-    size_t n_lines;
+    size_t n_lines;             /* events seen */
     char end_text[64];
     int oom;
-} timeline;
+};
+typedef struct plot_timeline timeline;
 
 static int grow(void **p, size_t *cap, size_t n, size_t size)
 {
@@ -113,204 +98,96 @@ static span *open_span(timeline *tl, span **arr, size_t *n, size_t *cap, double 
     return s;
 }
 
-static void fifo_push(timeline *tl, fifo *f, uint32_t v)
-{
-    if (f->n == f->cap) {
-        size_t nc = f->cap ? 2 * f->cap : 64;
-        uint32_t *g = malloc(nc * sizeof *g);
-        if (!g) {
-            tl->oom = 1;
-            return;
-        }
-        for (size_t i = 0; i < f->n; i++) g[i] = f->v[(f->head + i) % f->cap];
-        free(f->v);
-        f->v = g;
-        f->head = 0;
-        f->cap = nc;
-    }
-    f->v[(f->head + f->n++) % f->cap] = v;
-}
+/* ---- the sink ---- */
 
-static uint32_t fifo_pop(fifo *f)
+static void close_negotiation(timeline *tl, double t, int host, uint32_t id, int ok)
 {
-    if (f->n == 0) return 0;
-    uint32_t v = f->v[f->head];
-    f->head = (f->head + 1) % f->cap;
-    f->n--;
-    return v;
-}
-
-/* The unsigned number after KEY in TEXT ("data=61440"), or -1. */
-static double field(const char *text, const char *key)
-{
-    const char *s = strstr(text, key);
-    if (!s) return -1;
-    s += strlen(key);
-    char *end;
-    double v = strtod(s, &end);
-    return end == s ? -1 : v;
-}
-
-static int starts(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
-
-static void on_smb(timeline *tl, double t, int host, const char *text)
-{
-    if (host < 0 || tl->exact) return;
-    if (starts(text, "request ") || starts(text, "response ")) {
-        double d = field(text, "data=");
-        fifo_push(tl, &tl->msgs[host], d > 0 ? (uint32_t)d : 0);
-    } else if (starts(text, "got request ") || starts(text, "got response ")) {
-        uint32_t d = fifo_pop(&tl->msgs[1 - host]);
-        if (d) {
-            tl->fifo_bytes += d;
-            progress(tl, t, (double)tl->fifo_bytes);
+    for (size_t i = tl->n_negs; i-- > 0;) {
+        span *s = &tl->negs[i];
+        if (s->host == host && s->id == id && isnan(s->t1)) {
+            s->t1 = t;
+            s->ok = ok;
+            break;
         }
     }
 }
 
-static void on_ike(timeline *tl, double t, int host, const char *text)
+void plot_timeline_event(void *ctx, const ev_event *e)
 {
-    unsigned id;
-    if (sscanf(text, "initiator starts exchange %u", &id) == 1) {
+    timeline *tl = ctx;
+    if (tl->oom) return;
+    double t = sim_time_to_s(e->t_ns);
+    int host = e->host;
+    if (!tl->n_lines++) tl->t_first = t;
+    tl->t_last = t;
+    switch (e->kind) {
+    case EV_SMB_DONE:
+        tl->exact = 1;
+        progress(tl, t, (double)e->bytes);
+        break;
+    case EV_IKE_START: {
         span *s = open_span(tl, &tl->negs, &tl->n_negs, &tl->cap_negs, t, host);
-        if (s) s->id = id;
-    } else if (sscanf(text, "initiator exchange %u", &id) == 1) {
-        for (size_t i = tl->n_negs; i-- > 0;) {
-            span *s = &tl->negs[i];
-            if (s->host == host && s->id == id && isnan(s->t1)) {
-                s->t1 = t;
-                s->ok = strstr(text, "succeeded") != NULL;
-                break;
-            }
-        }
+        if (s) s->id = e->xchg;
+        break;
     }
-}
-
-static void on_ipsec(timeline *tl, double t, int host, const char *text)
-{
-    if (starts(text, "installs ")) {
-        int kind = strstr(text, "installs hard") ? EV_INSTALL_HARD
-                   : strstr(text, "installs blocked") ? EV_INSTALL_BLOCKED
-                   : strstr(text, "installs none") ? -1 : EV_INSTALL_SOFT;
-        if (kind >= 0) event(tl, t, host, kind);
-    } else if (starts(text, "deletes ") && !strstr(text, "deletes none")) {
-        event(tl, t, host, EV_DELETE);
-    } else if (starts(text, "falls back to clear")) {
-        event(tl, t, host, EV_FALLBACK);
-    } else if (starts(text, "blocks traffic")) {
-        event(tl, t, host, EV_BLOCK);
-    }
-}
-
-static void on_rec(timeline *tl, double t, int host, const char *text)
-{
-    if (starts(text, "interruption begins")) {
+    case EV_IKE_SUCCEEDED: close_negotiation(tl, t, host, e->xchg, 1); break;
+    case EV_IKE_FAILED: close_negotiation(tl, t, host, e->xchg, 0); break;
+    case EV_SA_INSTALL:
+        if (e->sa == EV_SA_HARD) event(tl, t, host, TL_INSTALL_HARD);
+        else if (e->sa == EV_SA_BLOCKED) event(tl, t, host, TL_INSTALL_BLOCKED);
+        else if (e->sa != EV_SA_NONE) event(tl, t, host, TL_INSTALL_SOFT);
+        break;
+    case EV_SA_DELETE:
+        if (e->sa != EV_SA_NONE) event(tl, t, host, TL_DELETE);
+        break;
+    case EV_SA_OLD_DELETE: event(tl, t, host, TL_DELETE); break;
+    case EV_IPSEC_FALLBACK: event(tl, t, host, TL_FALLBACK); break;
+    case EV_IPSEC_BLOCK: event(tl, t, host, TL_BLOCK); break;
+    case EV_INTERRUPTION_BEGIN: {
         span *s = open_span(tl, &tl->intrs, &tl->n_intrs, &tl->cap_intrs, t, host);
-        const char *c = strstr(text, "cause=");
-        if (s && c) sscanf(c + 6, "%23s", s->cause);
-        double b = field(text, "bytes=");
-        if (b >= 0) progress(tl, t, b);
-    } else if (starts(text, "interruption ends")) {
+        if (s) snprintf(s->cause, sizeof s->cause, "%s", scn_cause_name(e->cause));
+        progress(tl, t, (double)e->bytes);
+        break;
+    }
+    case EV_INTERRUPTION_END:
         for (size_t i = tl->n_intrs; i-- > 0;)
             if (isnan(tl->intrs[i].t1)) {
                 tl->intrs[i].t1 = t;
                 break;
             }
+        break;
+    case EV_TCP_ESTABLISHED:
+        if (host == 0) event(tl, t, host, TL_ESTABLISHED);
+        break;
+    case EV_COPY_END: snprintf(tl->end_text, sizeof tl->end_text, "%s", scn_failure_name(e->cause)); break;
+    default: break;
     }
 }
 
-/* One trace line; returns 0, or -1 if it is not "<seconds> <host> <layer> <text>". */
-static int parse_line(timeline *tl, char *line)
-{
-    size_t len = strlen(line);
-    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
-    if (!len) return 0;
-    char *end;
-    double t = strtod(line, &end);
-    if (end == line || *end != ' ' || !isfinite(t)) return -1;
-    char *hs = end + 1, *he = strchr(hs, ' ');
-    if (!he) return -1;
-    *he = 0;
-    int host = !strcmp(hs, "client") ? 0 : !strcmp(hs, "server") ? 1 : !strcmp(hs, "link") ? -1 : -2;
-    if (host == -2) return -1;
-    char *layer = he + 1, *le = strchr(layer, ' ');
-    const char *text = "";
-    if (le) *le = 0, text = le + 1;
-    if (!tl->n_lines++) tl->t_first = t;
-    tl->t_last = t;
-    double exact = field(text, "bytes_done=");
-    if (exact >= 0) {
-        tl->exact = 1;
-        progress(tl, t, exact);
-    }
-    if (!strcmp(layer, "smb")) on_smb(tl, t, host, text);
-    else if (!strcmp(layer, "ike")) on_ike(tl, t, host, text);
-    else if (!strcmp(layer, "ipsec")) on_ipsec(tl, t, host, text);
-    else if (!strcmp(layer, "rec")) on_rec(tl, t, host, text);
-    else if (!strcmp(layer, "tcp") && !strcmp(text, "established") && host == 0) event(tl, t, host, EV_ESTABLISHED);
-    else if (!strcmp(layer, "scn") && starts(text, "copy ends: ")) snprintf(tl->end_text, sizeof tl->end_text, "%s", text + 11);
-    return 0;
-}
+plot_timeline *plot_timeline_new(void) { return calloc(1, sizeof(plot_timeline)); }
 
-static void timeline_fini(timeline *tl)
+void plot_timeline_free(plot_timeline *tl)
 {
+    if (!tl) return;
     free(tl->prog);
     free(tl->evs);
     free(tl->negs);
     free(tl->intrs);
-    free(tl->msgs[0].v);
-    free(tl->msgs[1].v);
-    memset(tl, 0, sizeof *tl);
+    free(tl);
 }
 
-/* Reads the trace from F (named PATH in messages) into TL. */
-static int read_stream(FILE *f, const char *path, timeline *tl, char *err, size_t errlen)
+int plot_timeline_counts(const plot_timeline *tl, plot_run_counts *counts_out)
 {
-    memset(tl, 0, sizeof *tl);
-    char *line = NULL;
-    size_t cap = 0, lineno = 0, bad = 0, first_bad = 0;
-    while (getline(&line, &cap, f) >= 0 && !tl->oom) {
-        lineno++;
-        if (parse_line(tl, line) && !bad++) first_bad = lineno;
+    if (tl->oom) return PLOT_ENOMEM;
+    plot_run_counts c = {.n_events = tl->n_lines, .n_progress = tl->n_prog, .n_negotiations = tl->n_negs,
+                         .n_interruptions = tl->n_intrs, .bytes_delivered = (uint64_t)tl->shown, .t_end_s = tl->t_last};
+    for (size_t i = 0; i < tl->n_evs; i++) {
+        int k = tl->evs[i].kind;
+        if (k == TL_INSTALL_HARD || k == TL_INSTALL_SOFT || k == TL_INSTALL_BLOCKED) c.n_sa_installs++;
+        else if (k == TL_DELETE) c.n_sa_deletes++;
+        else if (k == TL_FALLBACK) c.n_fallbacks++;
+        else if (k == TL_BLOCK) c.n_blocks++;
     }
-    int rd = ferror(f);
-    free(line);
-    if (tl->oom) return timeline_fini(tl), snprintf(err, errlen, "out of memory reading %s", path), PLOT_ENOMEM;
-    if (rd) return timeline_fini(tl), snprintf(err, errlen, "%s: cannot read the trace", path), PLOT_EINPUT;
-    if (tl->n_lines == 0 || bad > tl->n_lines) {
-        timeline_fini(tl);
-        if (bad) snprintf(err, errlen, "%s:%zu: not a rekeysim trace line (\"<seconds> <host> <layer> <text>\")", path,
-                          first_bad);
-        else snprintf(err, errlen, "%s: the trace is empty", path);
-        return PLOT_EINPUT;
-    }
-    return 0;
-}
-
-static int read_trace(const char *path, timeline *tl, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) return snprintf(err, errlen, "%s: cannot read the trace: %s", path, strerror(errno)), PLOT_EINPUT;
-    int rc = read_stream(f, path, tl, err, errlen);
-    fclose(f);
-    return rc;
-}
-
-int plot_run_scan(const char *trace_path, plot_run_counts *counts_out, char *err, size_t errlen)
-{
-    timeline tl;
-    int rc = read_trace(trace_path, &tl, err, errlen);
-    if (rc) return rc;
-    plot_run_counts c = {.n_lines = tl.n_lines, .n_progress = tl.n_prog, .n_negotiations = tl.n_negs,
-                         .n_interruptions = tl.n_intrs, .bytes_delivered = (uint64_t)tl.shown, .t_end_s = tl.t_last};
-    for (size_t i = 0; i < tl.n_evs; i++) {
-        int k = tl.evs[i].kind;
-        if (k == EV_INSTALL_HARD || k == EV_INSTALL_SOFT || k == EV_INSTALL_BLOCKED) c.n_sa_installs++;
-        else if (k == EV_DELETE) c.n_sa_deletes++;
-        else if (k == EV_FALLBACK) c.n_fallbacks++;
-        else if (k == EV_BLOCK) c.n_blocks++;
-    }
-    timeline_fini(&tl);
     *counts_out = c;
     return 0;
 }
@@ -394,11 +271,11 @@ static void lanes_panel(plot_buf *b, const timeline *tl)
 {
     size_t n_ok = block_negs(b, tl, "neg_ok", 1), n_fail = block_negs(b, tl, "neg_fail", 0),
            n_open = block_negs(b, tl, "neg_open", -1);
-    size_t n_hard = block_events(b, tl, "sa_hard", EV_INSTALL_HARD, -1);
-    size_t n_soft = block_events(b, tl, "sa_soft", EV_INSTALL_SOFT, -1);
-    size_t n_blk = block_events(b, tl, "sa_block", EV_INSTALL_BLOCKED, EV_BLOCK);
-    size_t n_del = block_events(b, tl, "sa_del", EV_DELETE, -1);
-    size_t n_fb = block_events(b, tl, "fallback", EV_FALLBACK, -1);
+    size_t n_hard = block_events(b, tl, "sa_hard", TL_INSTALL_HARD, -1);
+    size_t n_soft = block_events(b, tl, "sa_soft", TL_INSTALL_SOFT, -1);
+    size_t n_blk = block_events(b, tl, "sa_block", TL_INSTALL_BLOCKED, TL_BLOCK);
+    size_t n_del = block_events(b, tl, "sa_del", TL_DELETE, -1);
+    size_t n_fb = block_events(b, tl, "fallback", TL_FALLBACK, -1);
     plot__buf_printf(b, "set tmargin at screen 0.38\nset bmargin at screen 0.09\nunset title\n"
                         "set xlabel 'simulated time (s)'\nset format x '%%g'\nunset ylabel\n"
                         "set yrange [0.4:4.6]\nset ytics ('server IPsec' 1, 'server IKE' 2, 'client IPsec' 3, "
@@ -454,7 +331,7 @@ static void build_script(plot_buf *b, const timeline *tl, const char *trace_path
                      tl->t_first - pad, tl->t_last + pad, u.name);
     interruption_objects(b, tl);
     for (size_t i = 0; i < tl->n_evs; i++)
-        if (tl->evs[i].kind == EV_ESTABLISHED) {
+        if (tl->evs[i].kind == TL_ESTABLISHED) {
             plot__buf_printf(b,
                              "set arrow 1 from first %.9f, graph 0 to first %.9f, graph 1 nohead dt 3 lc rgb '#2ca02c'\n"
                              "set label 1 'TCP established' at first %.9f, graph 0.97 left offset 0.5,0 "
@@ -470,17 +347,14 @@ static void build_script(plot_buf *b, const timeline *tl, const char *trace_path
     plot__buf_printf(b, "unset multiplot\nunset output\n");
 }
 
-/* Draws TL (released here) into OUT_PATH. */
-static int draw(timeline *tl, const char *trace_path, const char *out_path, char *err, size_t errlen)
+int plot_timeline_draw(const plot_timeline *tl, const char *label, const char *out_path, char *err, size_t errlen)
 {
-    for (const char *s = out_path; *s; s++)
-        if ((unsigned char)*s < 0x20) {
-            timeline_fini(tl);
-            return snprintf(err, errlen, "plot file name has a control character"), PLOT_EINPUT;
-        }
+    for (const char *c = out_path; *c; c++)
+        if ((unsigned char)*c < 0x20) return snprintf(err, errlen, "plot file name has a control character"), PLOT_EINPUT;
+    if (tl->oom) return snprintf(err, errlen, "out of memory collecting the timeline"), PLOT_ENOMEM;
+    if (tl->n_lines == 0) return snprintf(err, errlen, "%s: the run reported no events", label), PLOT_EINPUT;
     plot_buf script = {0};
-    build_script(&script, tl, trace_path, out_path);
-    timeline_fini(tl);
+    build_script(&script, tl, label, out_path);
     if (script.oom) return plot__buf_fini(&script), snprintf(err, errlen, "out of memory"), PLOT_ENOMEM;
     char msg[1024];
     int rc = plot__gnuplot_run(".", NULL, script.s, script.len, msg, sizeof msg);
@@ -490,18 +364,4 @@ static int draw(timeline *tl, const char *trace_path, const char *out_path, char
         rc = PLOT_EIO, snprintf(msg, sizeof msg, "gnuplot could not write it");
     if (rc) snprintf(err, errlen, "%s: %s", out_path, msg);
     return rc;
-}
-
-int plot_run_timeline(const char *trace_path, const char *out_path, char *err, size_t errlen)
-{
-    timeline tl;
-    int rc = read_trace(trace_path, &tl, err, errlen);
-    return rc ? rc : draw(&tl, trace_path, out_path, err, errlen);
-}
-
-int plot_run_timeline_stream(FILE *trace, const char *label, const char *out_path, char *err, size_t errlen)
-{
-    timeline tl;
-    int rc = read_stream(trace, label, &tl, err, errlen);
-    return rc ? rc : draw(&tl, label, out_path, err, errlen);
 }

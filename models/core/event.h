@@ -63,6 +63,9 @@ typedef enum {
     EV_N_KINDS
 } ev_kind;
 
+/* SA record kinds (ev_event.sa), models/ipsec_int.h describes each. */
+typedef enum { EV_SA_NONE = 0, EV_SA_HARD, EV_SA_SOFT, EV_SA_CLEAR, EV_SA_BLOCKED } ev_sa_kind;
+
 /* EV_IKE_START / EV_IKE_RESPONDER_JOIN flags */
 #define EV_IKE_QUICK 1u
 #define EV_IKE_REKEY 2u

@@ -1,9 +1,9 @@
 /*
- * The single-run timeline (results/plot_run.h): a hand-written trace whose
- * events are counted exactly (bytes delivered rebuilt from the SMB lines,
- * SA installs and deletes, initiator exchanges, fallbacks, interruptions),
- * a real trace from `rekeysim run --trace` whose counts must agree with the
- * run's own JSON outcome, the PNG and SVG it draws, and bad traces.
+ * The single-run timeline (results/plot_run.h), a sink of typed events: a
+ * hand-built event sequence counted exactly (bytes delivered, SA installs
+ * and deletes, initiator exchanges, fallbacks, interruptions), a real
+ * simulation whose timeline must agree with the run's own outcome, the PNG
+ * and SVG it draws, and the errors it reports.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "results/plot.h"
+#include "models/core/params.h"
+#include "models/scenario.h"
 #include "results/plot_run.h"
 
 /* test_plot_fixture.c */
@@ -37,49 +39,40 @@ static const char *path(const char *name)
     return buf[k];
 }
 
-static void write_file(const char *p, const char *text)
-{
-    FILE *f = fopen(p, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* Two READ_ANDX responses of 61,440 file bytes delivered, one negotiation
  * that fails, a fallback, an interruption with a third response held. */
-static const char TRACE[] =
-    "0.000000000 client ike initiator starts exchange 7 (main mode, cause peer_negotiation)\n"
-    "0.000100000 client tcp send SYN seq=0 len=0 ack=0 win=65535 cwnd=2920\n"
-    "0.001000000 client ike initiator exchange 7 failed: peer reports authentication failure\n"
-    "0.001000000 client ipsec installs clear SA record\n"
-    "0.500000000 server ipsec falls back to clear\n"
-    "0.500000000 server ipsec installs soft SA record\n"
-    "0.500500000 client tcp established\n"
-    "0.600000000 client smb request READ_ANDX bytes=63 data=0\n"
-    "0.600000000 client smb request READ_ANDX bytes=63 data=0\n"
-    "0.600000000 client smb request READ_ANDX bytes=63 data=0\n"
-    "0.601000000 server smb got request READ_ANDX complete\n"
-    "0.601000000 server smb response READ_ANDX bytes=61504 data=61440\n"
-    "0.601000000 server smb got request READ_ANDX complete\n"
-    "0.601000000 server smb response READ_ANDX bytes=61504 data=61440\n"
-    "0.601000000 server smb got request READ_ANDX complete\n"
-    "0.601000000 server smb response READ_ANDX bytes=61504 data=61440\n"
-    "0.610000000 client smb got response READ_ANDX complete\n"
-    "0.620000000 client smb got response READ_ANDX complete\n"
-    "0.700000000 client ike initiator starts exchange 8 (main mode, rekey, cause rekey)\n"
-    "0.700000000 server ipsec deletes soft SA record (rekey)\n"
-    "0.700001000 server rec interruption begins cause=rekey bytes=125000\n"
-    "60.700000000 server rec interruption ends\n"
-    "60.710000000 client smb got response READ_ANDX complete\n"
-    "60.800000000 client scn copy ends: none\n";
-
-Test(plot_run, a_hand_written_trace_is_counted_exactly)
+static plot_timeline *hand_built(void)
 {
-    write_file(path("t.trace"), TRACE);
+    static const ev_event evs[] = {
+        {.t_ns = 0, .kind = EV_IKE_START, .host = 0, .xchg = 7, .cause = CAUSE_PEER_NEGOTIATION},
+        {.t_ns = 100000, .kind = EV_TCP_SEND, .host = 0, .flags = 2},
+        {.t_ns = 1000000, .kind = EV_IKE_FAILED, .host = 0, .xchg = 7, .detail = "peer reports authentication failure"},
+        {.t_ns = 1000000, .kind = EV_SA_INSTALL, .host = 0, .sa = EV_SA_CLEAR, .detail = "clear"},
+        {.t_ns = 500000000, .kind = EV_IPSEC_FALLBACK, .host = 1},
+        {.t_ns = 500000000, .kind = EV_SA_INSTALL, .host = 1, .sa = EV_SA_SOFT, .detail = "soft"},
+        {.t_ns = 500500000, .kind = EV_TCP_ESTABLISHED, .host = 0},
+        {.t_ns = 610000000, .kind = EV_SMB_DONE, .host = 0, .detail = "READ_ANDX", .bytes = 61440},
+        {.t_ns = 620000000, .kind = EV_SMB_DONE, .host = 0, .detail = "READ_ANDX", .bytes = 122880},
+        {.t_ns = 700000000, .kind = EV_IKE_START, .host = 0, .xchg = 8, .flags = EV_IKE_REKEY, .cause = CAUSE_REKEY},
+        {.t_ns = 700000000, .kind = EV_SA_DELETE, .host = 1, .sa = EV_SA_SOFT, .cause = CAUSE_REKEY, .detail = "soft"},
+        {.t_ns = 700001000, .kind = EV_INTERRUPTION_BEGIN, .host = 1, .cause = CAUSE_REKEY, .bytes = 125000},
+        {.t_ns = 60700000000, .kind = EV_INTERRUPTION_END, .host = 1},
+        {.t_ns = 60710000000, .kind = EV_SMB_DONE, .host = 0, .detail = "READ_ANDX", .bytes = 184320},
+        {.t_ns = 60800000000, .kind = EV_COPY_END, .host = 0, .cause = FAIL_NONE, .detail = "none"},
+    };
+    plot_timeline *tl = plot_timeline_new();
+    cr_assert_not_null(tl);
+    for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++) plot_timeline_event(tl, &evs[i]);
+    return tl;
+}
+
+Test(plot_run, a_hand_built_event_sequence_is_counted_exactly)
+{
+    plot_timeline *tl = hand_built();
     plot_run_counts c;
     char err[512];
-    cr_assert_eq(plot_run_scan(path("t.trace"), &c, err, sizeof err), 0, "%s", err);
-    cr_expect_eq(c.n_lines, 24);
+    cr_assert_eq(plot_timeline_counts(tl, &c), 0);
+    cr_expect_eq(c.n_events, 15);
     cr_expect_eq(c.n_sa_installs, 2);
     cr_expect_eq(c.n_sa_deletes, 1);
     cr_expect_eq(c.n_negotiations, 2);
@@ -88,86 +81,90 @@ Test(plot_run, a_hand_written_trace_is_counted_exactly)
     cr_expect_eq(c.bytes_delivered, 3 * 61440, "three responses' file bytes: %llu",
                  (unsigned long long)c.bytes_delivered);
     cr_expect(fabs(c.t_end_s - 60.8) < 1e-9);
-    cr_expect_eq(plot_run_timeline(path("t.trace"), path("t.png"), err, sizeof err), 0, "%s", err);
+    cr_expect_eq(plot_timeline_draw(tl, "hand-built", path("t.png"), err, sizeof err), 0, "%s", err);
     uint32_t w, h;
     cr_expect_eq(tp_png_size(path("t.png"), &w, &h), 0);
     cr_expect(w == PLOT_RUN_WIDTH_PX && h == PLOT_RUN_HEIGHT_PX, "%ux%u", w, h);
-    cr_expect_eq(plot_run_timeline(path("t.trace"), path("t.svg"), err, sizeof err), 0, "%s", err);
+    cr_expect_eq(plot_timeline_draw(tl, "hand-built", path("t.svg"), err, sizeof err), 0, "%s", err);
     char *svg = tp_slurp(path("t.svg"), NULL);
-    cr_expect(svg && strstr(svg, "<svg") && strstr(svg, "copy completed"), "an SVG with its title");
+    cr_expect(svg && strstr(svg, "<svg") && strstr(svg, "copy completed") && strstr(svg, "hand-built"),
+              "an SVG with its title");
     free(svg);
-    FILE *tmp = tmpfile();
-    cr_assert_not_null(tmp);
-    fputs(TRACE, tmp);
-    rewind(tmp);
-    cr_expect_eq(plot_run_timeline_stream(tmp, "(kept trace)", path("s.png"), err, sizeof err), 0, "%s", err);
-    cr_expect_eq(tp_png_size(path("s.png"), &w, &h), 0, "drawn from an open stream as well");
-    fclose(tmp);
+    plot_timeline_free(tl);
 }
 
 Test(plot_run, an_unwritable_output_is_a_runtime_error_with_gnuplots_reason)
 {
-    write_file(path("t.trace"), TRACE);
+    plot_timeline *tl = hand_built();
     char err[512];
-    cr_expect_eq(plot_run_timeline(path("t.trace"), path("no/such/dir/t.png"), err, sizeof err), PLOT_EGNUPLOT);
+    cr_expect_eq(plot_timeline_draw(tl, "x", path("no/such/dir/t.png"), err, sizeof err), PLOT_EGNUPLOT);
     cr_expect(strstr(err, "no/such/dir/t.png") && strstr(err, "cannot open file"), "%s", err);
+    plot_timeline_free(tl);
 }
 
-Test(plot_run, a_bytes_done_token_overrides_the_message_count)
-{
-    write_file(path("t.trace"), "0.1 client smb got response READ_ANDX complete bytes_done=1000\n"
-                                "0.2 server smb response READ_ANDX bytes=61504 data=61440\n"
-                                "0.3 client smb got response READ_ANDX complete bytes_done=70000\n");
-    plot_run_counts c;
-    char err[512];
-    cr_assert_eq(plot_run_scan(path("t.trace"), &c, err, sizeof err), 0, "%s", err);
-    cr_expect_eq(c.bytes_delivered, 70000);
-}
-
-Test(plot_run, a_real_trace_agrees_with_the_runs_outcome)
+Test(plot_run, a_real_run_agrees_with_its_outcome)
 {
     /* Tolerant timers, so the copy survives several interruptions. */
-    char *argv[] = {(char *)tp_rekeysim(), "run", "--scenario", "kb977526", "--json", "--trace",
-                    (char *)path("run.trace"), "file.size=3MiB", "ipsec.qm_lifetime_kb=1000",
-                    "tcp.data_retries=12", "smb.session_timeout=600s", NULL};
-    cr_assert_eq(tp_run(argv, dir, path("run.json"), path("run.err"), NULL), 0);
-    char *json = tp_slurp(path("run.json"), NULL);
-    cr_assert_not_null(json);
-    const char *ni = strstr(json, "\"n_interruptions\":"), *bd = strstr(json, "\"bytes_done\":");
-    cr_assert(ni && bd, "%s", json);
-    long n_intr = strtol(ni + 18, NULL, 10);
-    long long bytes = strtoll(bd + 13, NULL, 10);
-    free(json);
-    plot_run_counts c;
+    scn_config cfg;
     char err[512];
-    cr_assert_eq(plot_run_scan(path("run.trace"), &c, err, sizeof err), 0, "%s", err);
-    cr_expect_eq((long)c.n_interruptions, n_intr, "interruptions: trace %zu, outcome %ld", c.n_interruptions, n_intr);
-    cr_expect((long long)c.bytes_delivered <= bytes && bytes - (long long)c.bytes_delivered < 61440,
-              "bytes: trace %llu, outcome %lld (counted per SMB message)", (unsigned long long)c.bytes_delivered,
-              bytes);
-    cr_expect_gt(c.n_negotiations, 0);
+    scn_config_defaults(&cfg);
+    const char *kv[] = {"scenario=kb977526", "file.size=3MiB", "ipsec.qm_lifetime_kb=1000", "tcp.data_retries=12",
+                        "smb.session_timeout=600s"};
+    for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
+        cr_assert_eq(scn_config_set_pair(&cfg, kv[i], err, sizeof err), 0, "%s", err);
+    plot_timeline *tl = plot_timeline_new();
+    rec_sink sink = {plot_timeline_event, tl};
+    scn_result r;
+    cr_assert_eq(scn_run_sinks(&cfg, 1, &sink, 1, &r), 0);
+    plot_run_counts c;
+    cr_assert_eq(plot_timeline_counts(tl, &c), 0);
+    cr_expect_gt(r.n_interruptions, 1, "the setting interrupts the copy more than once");
+    cr_expect_eq(c.n_interruptions, r.n_interruptions, "interruptions: timeline %zu, outcome %llu",
+                 c.n_interruptions, (unsigned long long)r.n_interruptions);
+    cr_expect_eq(c.bytes_delivered, r.bytes_done, "bytes: timeline %llu, outcome %llu",
+                 (unsigned long long)c.bytes_delivered, (unsigned long long)r.bytes_done);
+    cr_expect_eq(c.n_fallbacks, r.n_fallbacks);
+    cr_expect_geq(c.n_negotiations, r.n_negotiations, "every main mode plus quick-mode rekeys");
     cr_expect_gt(c.n_sa_installs, 0);
-    cr_expect_eq(plot_run_timeline(path("run.trace"), path("run.png"), err, sizeof err), 0, "%s", err);
+    cr_expect(fabs(c.t_end_s - (r.duration_s + 0.0)) < r.duration_s, "ends within the run");
+    cr_expect_eq(plot_timeline_draw(tl, "kb977526", path("run.png"), err, sizeof err), 0, "%s", err);
     uint32_t w, h;
     cr_expect_eq(tp_png_size(path("run.png"), &w, &h), 0);
     cr_expect(w == PLOT_RUN_WIDTH_PX && h == PLOT_RUN_HEIGHT_PX);
+    scn_result_fini(&r);
+    plot_timeline_free(tl);
 }
 
-Test(plot_run, bad_traces_are_bad_input_naming_file_and_line)
+Test(plot_run, run_plot_end_to_end_draws_the_same_run_it_reports)
 {
-    plot_run_counts c;
+    char *argv[] = {(char *)tp_rekeysim(), "run", "--scenario", "kb977526", "--json", "--events",
+                    (char *)path("run.tsv"), "--plot", (char *)path("run.svg"), "file.size=3MiB",
+                    "ipsec.qm_lifetime_kb=1000", "tcp.data_retries=12", "smb.session_timeout=600s", NULL};
+    cr_assert_eq(tp_run(argv, dir, path("run.json"), path("run.err"), NULL), 0);
+    char *json = tp_slurp(path("run.json"), NULL), *svg = tp_slurp(path("run.svg"), NULL);
+    cr_assert(json && svg);
+    const char *bd = strstr(json, "\"bytes_done\":");
+    cr_assert_not_null(bd);
+    long long bytes = strtoll(bd + 13, NULL, 10);
+    char want[64];
+    snprintf(want, sizeof want, "%.4g MiB delivered", (double)bytes / 1048576.0);
+    cr_expect(strstr(svg, "copy completed") && strstr(svg, want), "title names the outcome and %s", want);
+    free(json);
+    free(svg);
+}
+
+Test(plot_run, a_timeline_without_events_or_gnuplot_is_refused_with_a_reason)
+{
+    plot_timeline *empty = plot_timeline_new();
     char err[512];
-    cr_expect_eq(plot_run_scan(path("none.trace"), &c, err, sizeof err), PLOT_EINPUT);
-    cr_expect(strstr(err, "none.trace") != NULL, "%s", err);
-    write_file(path("empty.trace"), "");
-    cr_expect_eq(plot_run_scan(path("empty.trace"), &c, err, sizeof err), PLOT_EINPUT);
-    write_file(path("bad.trace"), "this is not\na trace at all\n");
-    cr_expect_eq(plot_run_timeline(path("bad.trace"), path("bad.png"), err, sizeof err), PLOT_EINPUT);
-    cr_expect(strstr(err, "bad.trace:1:") != NULL, "%s", err);
+    cr_expect_eq(plot_timeline_draw(empty, "empty run", path("e.png"), err, sizeof err), PLOT_EINPUT);
+    cr_expect(strstr(err, "no events") != NULL, "%s", err);
     struct stat sb;
-    cr_expect_neq(stat(path("bad.png"), &sb), 0, "nothing drawn");
-    write_file(path("t.trace"), TRACE);
+    cr_expect_neq(stat(path("e.png"), &sb), 0, "nothing drawn");
+    plot_timeline_free(empty);
+    plot_timeline *tl = hand_built();
     setenv("PATH", path("nowhere"), 1);
-    cr_expect_eq(plot_run_timeline(path("t.trace"), path("t.png"), err, sizeof err), PLOT_ENOGNUPLOT);
+    cr_expect_eq(plot_timeline_draw(tl, "x", path("t.png"), err, sizeof err), PLOT_ENOGNUPLOT);
     cr_expect(strstr(err, "gnuplot-nox") != NULL, "%s", err);
+    plot_timeline_free(tl);
 }
