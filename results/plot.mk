@@ -2,6 +2,7 @@
 # timeline and the HTML report: part of libresults.
 libresults_a_SOURCES += \
 	%D%/plot.c %D%/plot.h %D%/plot_int.h \
+	%D%/plot_data.c \
 	%D%/plot_fig.c \
 	%D%/plot_gnuplot.c \
 	%D%/plot_run.c %D%/plot_run.h \

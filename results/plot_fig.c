@@ -195,25 +195,6 @@ static int close_pair(fig_ctx *c, plot_out *dat, plot_out *gp)
 
 /* ---- (a) p_complete vs file size ---- */
 
-int plot__p_complete_fetch(plot_db *db, const plot_axes *a, plot_series *out, char *err, size_t errlen)
-{
-    size_t curve[a->n_vary + 1];
-    int excl[] = {a->col_file_size};
-    size_t n_curve = plot__other_axes(a, excl, 1, curve);
-    plot_buf sql = {0};
-    plot__buf_printf(&sql, "SELECT ");
-    plot__buf_cols(&sql, db, curve, n_curve, "");
-    plot__buf_printf(&sql, "%spoint_id, file_size, p_complete, p_complete_lo, p_complete_hi, n_runs, n_completed "
-                           "FROM point_summary WHERE experiment_id = ?1 AND n_runs > 0 ORDER BY ",
-                     n_curve ? ", " : "");
-    plot__buf_cols(&sql, db, curve, n_curve, "");
-    plot__buf_printf(&sql, "%sfile_size, point_id", n_curve ? ", " : "");
-    if (sql.oom) return plot__buf_fini(&sql), snprintf(err, errlen, "out of memory"), PLOT_ENOMEM;
-    int rc = plot__fetch(db, sql.s, a->e->id, curve, n_curve, 5, out, err, errlen);
-    plot__buf_fini(&sql);
-    return rc;
-}
-
 /* How the p_complete curves are laid out. With two or more curve axes, one
  * of them (link.rate when it is one, else the last in registry order) gets
  * one panel per value, side by side (a grid past four panels) with a shared
@@ -600,35 +581,6 @@ out:
 
 /* ---- (b) first interruption ---- */
 
-static int first_interruption_sql(const plot_db *db, int xcol, const size_t *curve, size_t n_curve, plot_buf *sql)
-{
-    const char *x = db->cols[xcol].name;
-    plot__buf_printf(sql, "WITH ri AS (SELECT ");
-    plot__buf_cols(sql, db, curve, n_curve, "p.");
-    plot__buf_printf(sql,
-                     "%sp.point_id AS pid, p.%s AS x, r.first_interruption_bytes AS b, r.first_interruption_s AS s "
-                     "FROM runs r JOIN points p ON p.point_id = r.point_id WHERE p.experiment_id = ?1 "
-                     "AND r.first_interruption_bytes IS NOT NULL AND r.first_interruption_s IS NOT NULL), "
-                     "rk AS (SELECT *, row_number() OVER w_b AS kb, row_number() OVER w_s AS ks, "
-                     "count(*) OVER w_all AS m FROM ri WINDOW w_all AS (PARTITION BY ",
-                     n_curve ? ", " : "", x);
-    plot__buf_cols(sql, db, curve, n_curve, "");
-    plot__buf_printf(sql, "%sx), w_b AS (w_all ORDER BY b), w_s AS (w_all ORDER BY s)) SELECT ", n_curve ? ", " : "");
-    plot__buf_cols(sql, db, curve, n_curve, "");
-    plot__buf_printf(sql, "%smin(pid), x, m, "
-                          "avg(CASE WHEN kb IN ((m + 1) / 2, (m + 2) / 2) THEN b END), "
-                          "max(CASE WHEN kb = (m + 3) / 4 THEN b END), max(CASE WHEN kb = (3 * m + 3) / 4 THEN b END), "
-                          "avg(CASE WHEN ks IN ((m + 1) / 2, (m + 2) / 2) THEN s END), "
-                          "max(CASE WHEN ks = (m + 3) / 4 THEN s END), max(CASE WHEN ks = (3 * m + 3) / 4 THEN s END) "
-                          "FROM rk GROUP BY ",
-                     n_curve ? ", " : "");
-    plot__buf_cols(sql, db, curve, n_curve, "");
-    plot__buf_printf(sql, "%sx ORDER BY ", n_curve ? ", " : "");
-    plot__buf_cols(sql, db, curve, n_curve, "");
-    plot__buf_printf(sql, "%sx", n_curve ? ", " : "");
-    return sql->oom ? PLOT_ENOMEM : 0;
-}
-
 static void gp_panel(FILE *f, const fig_ctx *c, const plot_series *s, int col_med, int col_q1, int col_q3,
                      const char *ydiv)
 {
@@ -643,23 +595,6 @@ static void gp_panel(FILE *f, const fig_ctx *c, const plot_series *s, int col_me
         plot__gp_string(f, s->curves[k].label);
         fputs(k + 1 < s->n_curves ? ", \\\n" : "\n", f);
     }
-}
-
-int plot__first_interruption_fetch(plot_db *db, const plot_axes *a, int *xcol_out, plot_series *out, char *err,
-                                   size_t errlen)
-{
-    int xcol = plot__varies(a, a->col_link_rate) ? a->col_link_rate
-               : plot__varies(a, a->col_file_size) ? a->col_file_size : a->col_link_rate;
-    size_t curve[a->n_vary + 1];
-    int excl[] = {a->col_link_rate, a->col_file_size};
-    size_t n_curve = plot__other_axes(a, excl, 2, curve);
-    plot_buf sql = {0};
-    int rc = first_interruption_sql(db, xcol, curve, n_curve, &sql);
-    if (!rc) rc = plot__fetch(db, sql.s, a->e->id, curve, n_curve, 7, out, err, errlen);
-    else snprintf(err, errlen, "out of memory");
-    plot__buf_fini(&sql);
-    if (!rc) *xcol_out = xcol;
-    return rc;
 }
 
 static int fig_first_interruption(fig_ctx *c)
@@ -718,26 +653,6 @@ out:
 
 /* ---- (c) duration vs file size ---- */
 
-int plot__duration_fetch(plot_db *db, const plot_axes *a, plot_series *out, char *err, size_t errlen)
-{
-    size_t curve[a->n_vary + 1];
-    int excl[] = {a->col_file_size};
-    size_t n_curve = plot__other_axes(a, excl, 1, curve);
-    plot_buf sql = {0};
-    plot__buf_printf(&sql, "SELECT ");
-    plot__buf_cols(&sql, db, curve, n_curve, "");
-    plot__buf_printf(&sql, "%spoint_id, file_size, duration_mean_s, duration_lo_s, duration_hi_s, n_completed, "
-                           "n_runs FROM point_summary WHERE experiment_id = ?1 AND duration_mean_s IS NOT NULL "
-                           "ORDER BY ",
-                     n_curve ? ", " : "");
-    plot__buf_cols(&sql, db, curve, n_curve, "");
-    plot__buf_printf(&sql, "%sfile_size, point_id", n_curve ? ", " : "");
-    if (sql.oom) return plot__buf_fini(&sql), snprintf(err, errlen, "out of memory"), PLOT_ENOMEM;
-    int rc = plot__fetch(db, sql.s, a->e->id, curve, n_curve, 5, out, err, errlen);
-    plot__buf_fini(&sql);
-    return rc;
-}
-
 static int fig_duration(fig_ctx *c)
 {
     const plot_axes *a = c->a;
@@ -793,14 +708,6 @@ out:
 
 /* ---- (d) critical value of a threshold search ---- */
 
-static int critical_x(const plot_axes *a, const plot_db *db)
-{
-    if (plot__varies(a, a->col_link_rate)) return a->col_link_rate;
-    for (size_t i = 0; i < a->n_vary; i++)
-        if (db->cols[a->vary[i]].p->type != PRM_ENUM) return (int)a->vary[i];
-    return -1;
-}
-
 static void critical_gp(fig_ctx *c, FILE *f, const plot_series *s, int xcol)
 {
     const scn_param *sp = c->db->cols[c->a->search_col].p;
@@ -854,39 +761,12 @@ static void critical_gp(fig_ctx *c, FILE *f, const plot_series *s, int xcol)
     plot__gp_terminals_end(f);
 }
 
-int plot__critical_fetch(plot_db *db, const plot_axes *a, int *xcol_out, plot_series *out, char *err,
-                         size_t errlen)
-{
-    int xcol = critical_x(a, db);
-    size_t curve[a->n_vary + 1];
-    int excl[] = {xcol};
-    size_t n_curve = plot__other_axes(a, excl, 1, curve);
-    plot_buf sql = {0};
-    plot__buf_printf(&sql, "SELECT ");
-    plot__buf_cols(&sql, db, curve, n_curve, "");
-    if (xcol >= 0) plot__buf_printf(&sql, "%spoint_id, %s, ", n_curve ? ", " : "", db->cols[xcol].name);
-    else plot__buf_printf(&sql, "%spoint_id, NULL, ", n_curve ? ", " : "");
-    plot__buf_printf(&sql,
-                     "critical, lo, hi, CASE WHEN search_status = 'bracketed' THEN 0 "
-                     "WHEN search_status IN ('all_pass', 'above_range') THEN 1 "
-                     "WHEN search_status IN ('none_pass', 'below_range') THEN 2 ELSE 3 END, search_runs, n_probes, "
-                     "n_undecided, search_target FROM threshold_summary WHERE experiment_id = ?1 ORDER BY ");
-    plot__buf_cols(&sql, db, curve, n_curve, "");
-    if (xcol >= 0) plot__buf_printf(&sql, "%s%s, point_id", n_curve ? ", " : "", db->cols[xcol].name);
-    else plot__buf_printf(&sql, "%spoint_id", n_curve ? ", " : "");
-    if (sql.oom) return plot__buf_fini(&sql), snprintf(err, errlen, "out of memory"), PLOT_ENOMEM;
-    int rc = plot__fetch(db, sql.s, a->e->id, curve, n_curve, 8, out, err, errlen);
-    plot__buf_fini(&sql);
-    if (!rc) *xcol_out = xcol;
-    return rc;
-}
-
 static int fig_critical_size(fig_ctx *c)
 {
     const plot_axes *a = c->a;
     if (a->search_col < 0) return skip(c, "not a threshold search");
     if (a->n_thresholds == 0) return skip(c, "no threshold found yet");
-    if (critical_x(a, c->db) < 0) return skip(c, "no numeric axis (such as link.rate) besides the searched key");
+    if (plot__critical_x(a, c->db) < 0) return skip(c, "no numeric axis (such as link.rate) besides the searched key");
     plot_series s;
     int xcol;
     int rc = plot__critical_fetch(c->db, a, &xcol, &s, c->err, c->errlen);

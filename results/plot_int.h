@@ -2,9 +2,10 @@
 #define RESULTS_PLOT_INT_H
 /*
  * Internals shared by the plotting files (plot.c: the database, an
- * experiment's axes, curve queries, units and labels; plot_fig.c: the four
- * figures; plot_gnuplot.c: running gnuplot; plot_run.c: the single-run
- * timeline; report.c: the HTML report). Not for other modules: they use
+ * experiment's axes, strings, units and labels; plot_data.c: rows into
+ * curves and each figure's query; plot_fig.c: the four figures;
+ * plot_gnuplot.c: running gnuplot; plot_run.c: the single-run timeline;
+ * report.c: the HTML report). Not for other modules: they use
  * results/plot.h, results/plot_run.h and results/report.h.
  */
 #include <sqlite3.h>
@@ -103,7 +104,7 @@ int plot__fetch(plot_db *db, const char *sql, int64_t experiment_id, const size_
                 size_t n_curve_cols, size_t n_values, plot_series *out, char *err, size_t errlen);
 void plot__series_fini(plot_series *s);
 
-/* The series behind the figures (plot_fig.c), shared with the report so
+/* The series behind the figures (plot_data.c), shared with the report so
  * that its findings say what the figures show.
  *   p_complete: curves over the varying axes but file.size; x file_size;
  *     values p_complete, _lo, _hi, n_runs, n_completed;
@@ -123,6 +124,9 @@ int plot__first_interruption_fetch(plot_db *db, const plot_axes *a, int *xcol_ou
                                    size_t errlen);
 int plot__critical_fetch(plot_db *db, const plot_axes *a, int *xcol_out, plot_series *out, char *err,
                          size_t errlen);
+/* The x column of the critical figure: link.rate when it varies, else the
+ * first varying numeric axis; -1 when there is none. */
+int plot__critical_x(const plot_axes *a, const plot_db *db);
 
 /* Human form of a value of P in base units (bytes, bit/s, ns ...): exact
  * values as the registry writes them ("100 Mbps", "64 MiB"), others rounded
