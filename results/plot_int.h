@@ -128,6 +128,39 @@ int plot__critical_fetch(plot_db *db, const plot_axes *a, int *xcol_out, plot_se
  * first varying numeric axis; -1 when there is none. */
 int plot__critical_x(const plot_axes *a, const plot_db *db);
 
+/* The layout of the p_complete figure (plot_layout.c): panels by one curve
+ * column, keys by the others, the image's pixel geometry. */
+typedef struct plot_layout {
+    int panel_col;              /* index among the series' curve columns; -1: one panel */
+    size_t n_panels, n_keys;
+    size_t rows, cols;          /* the panel grid, filled row by row */
+    size_t *panel_of, *key_of;  /* per curve; owned (one block with the three below) */
+    size_t *panel_curve;        /* per panel, in value order: one of its curves (names the panel) */
+    size_t *key_curve;          /* per key: its first curve (names the key) */
+    size_t *key_order;          /* the keys in drawing order: grey no-ipsec references first */
+    size_t n_grey;              /* keys drawn as grey references: the no-ipsec keys when some key is not */
+    int width, height;          /* the image */
+    int left, right, top, bottom, xgap, ygap; /* around and between the panels' plot areas */
+    int key_rows;               /* rows of the shared legend below the panels */
+} plot_layout;
+#define PLOT_BAND_LABEL "Wilson 95 % interval" /* the legend entry of the bands */
+/* Fills L for the series S of p_complete, whose curve columns are CURVE
+ * (N_CURVE of them, as plot__p_complete_fetch chose them). Returns 0 or
+ * PLOT_ENOMEM; release with plot__layout_fini (L's arrays are owned). */
+int plot__layout_init(plot_layout *l, const plot_axes *a, const size_t *curve, size_t n_curve,
+                      const plot_series *s);
+void plot__layout_fini(plot_layout *l);
+/* The legend label of key J: its values but the panel's, in human form. */
+void plot__layout_key_label(const plot_layout *l, const plot_series *s, size_t j, char *buf, size_t n);
+/* The colour of the key drawn R-th (its line and its band); a static string. */
+const char *plot__layout_key_colour(const plot_layout *l, size_t r);
+/* The gnuplot style of the key drawn R-th ("lc rgb ... dt ... lw ... pt ... ps ..."). */
+void plot__layout_key_style(const plot_layout *l, size_t r, char *buf, size_t n);
+/* The curve of key J in panel P, or (size_t)-1 when the key has no rows there. */
+size_t plot__layout_curve_at(const plot_layout *l, const plot_series *s, size_t p, size_t j);
+/* The human name of panel P ("10 Mbps"), borrowed from S. */
+const char *plot__layout_panel_label(const plot_layout *l, const plot_series *s, size_t p);
+
 /* Human form of a value of P in base units (bytes, bit/s, ns ...): exact
  * values as the registry writes them ("100 Mbps", "64 MiB"), others rounded
  * to three significant digits in the nearest binary unit ("97.7 MiB"). */
