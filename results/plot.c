@@ -22,10 +22,6 @@
 #include "models/registry.h"
 #include "results/plot_int.h"
 
-const char *const plot__colours[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
-                                     "#9467bd", "#8c564b", "#e377c2", "#17becf"};
-const size_t plot__n_colours = sizeof plot__colours / sizeof plot__colours[0];
-
 /* ---- errors ---- */
 
 int plot_error_is_input(int rc) { return rc == PLOT_EINPUT; }
@@ -498,34 +494,7 @@ char *plot__slurp(const char *dir, const char *name, size_t *len_out)
     return b.s;
 }
 
-/* ---- gnuplot text ---- */
-
-void plot__gp_string(FILE *f, const char *s)
-{
-    fputc('\'', f);
-    for (; s && *s; s++) {
-        if (*s == '\'') fputs("''", f);
-        else if ((unsigned char)*s < 0x20 || *s == 0x7f) fputc(' ', f);
-        else fputc(*s, f);
-    }
-    fputc('\'', f);
-}
-
-void plot__buf_gp_string(plot_buf *b, const char *s)
-{
-    plot__buf_append(b, "'", 1);
-    for (; s && *s; s++) {
-        if (*s == '\'') plot__buf_append(b, "''", 2);
-        else if ((unsigned char)*s < 0x20 || *s == 0x7f) plot__buf_append(b, " ", 1);
-        else plot__buf_append(b, s, 1);
-    }
-    plot__buf_append(b, "'", 1);
-}
-
-void plot__gp_comment_text(FILE *f, const char *s)
-{
-    for (; s && *s; s++) fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, f);
-}
+/* ---- file names ---- */
 
 void plot__safe_name(const char *s, char *buf, size_t n)
 {
@@ -553,38 +522,3 @@ void plot__exp_stem(const plot_db *db, size_t e, char *buf, size_t n)
         }
     }
 }
-
-void plot__gp_preamble(FILE *f, const char *stem, const char *title, const plot_db *db, const char *experiment)
-{
-    fputs("# rekeysim figure: ", f);
-    plot__gp_comment_text(f, title);
-    fprintf(f,
-            "\n# Data: %s.dat (base units: bytes, bit/s, seconds; NaN = no value).\n"
-            "# Rebuild or restyle: edit this file, then run `gnuplot %s.gp` (from any directory:\n"
-            "# file names resolve next to this script). It writes %s.png and %s.svg.\n# Source: database ",
-            stem, stem, stem, stem);
-    plot__gp_comment_text(f, db->path);
-    fputs(", experiment ", f);
-    plot__gp_comment_text(f, experiment);
-    fputs("\nif (strlen(ARG0) > 0) { _cut = 0; _i = strstrt(ARG0, \"/\"); "
-          "while (_i > 0) { _cut = _cut + _i; _i = strstrt(ARG0[_cut + 1:], \"/\") }; "
-          "if (_cut > 0) { cd ARG0[1:_cut] } }\n"
-          "set datafile missing 'NaN'\n",
-          f);
-}
-
-void plot__gp_terminals_begin(FILE *f, const char *stem, int width, int height)
-{
-    fprintf(f,
-            "do for [fmt in \"png svg\"] {\n"
-            "  if (fmt eq \"png\") {\n"
-            "    set terminal pngcairo size %d,%d noenhanced font 'sans,11'\n"
-            "    set output '%s.png'\n"
-            "  } else {\n"
-            "    set terminal svg size %d,%d noenhanced font 'sans,11' background rgb 'white'\n"
-            "    set output '%s.svg'\n"
-            "  }\n",
-            width, height, stem, width, height, stem);
-}
-
-void plot__gp_terminals_end(FILE *f) { fputs("  unset output\n}\n", f); }

@@ -4,7 +4,7 @@ libresults_a_SOURCES += \
 	%D%/plot.c %D%/plot.h %D%/plot_int.h \
 	%D%/plot_data.c \
 	%D%/plot_layout.c \
-	%D%/plot_fig.c \
+	%D%/plot_figures.c \
 	%D%/plot_gnuplot.c \
 	%D%/plot_run.c %D%/plot_run.h \
 	%D%/report.c %D%/report.h

@@ -2,11 +2,12 @@
 #define RESULTS_PLOT_INT_H
 /*
  * Internals shared by the plotting files (plot.c: the database, an
- * experiment's axes, strings, units and labels; plot_data.c: rows into
- * curves and each figure's query; plot_fig.c: the four figures;
- * plot_gnuplot.c: running gnuplot; plot_run.c: the single-run timeline;
- * report.c: the HTML report). Not for other modules: they use
- * results/plot.h, results/plot_run.h and results/report.h.
+ * experiment's axes, strings, units, labels and output files; plot_data.c:
+ * rows into curves and each figure's query; plot_layout.c: the panels and
+ * keys of the p_complete figure; plot_figures.c: the four figures' .dat and
+ * .gp; plot_gnuplot.c: gnuplot's language and process; plot_run.c: the
+ * single-run timeline; report_*.c: the HTML report). Not for other modules:
+ * they use results/plot.h, results/plot_run.h and results/report.h.
  */
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -194,7 +195,16 @@ int plot__out_close(plot_out *o, int failed, char *err, size_t errlen);
 int plot__mkdirs(const char *dir, char *err, size_t errlen);
 /* Reads DIR/NAME whole into a NUL-terminated buffer (caller frees). */
 char *plot__slurp(const char *dir, const char *name, size_t *len_out);
+/* Copies S into BUF keeping [A-Za-z0-9._-] and mapping others to '_'. */
+void plot__safe_name(const char *s, char *buf, size_t n);
+/* The file-name part of experiment E: its safe name, with "-e<id>" added
+ * when another experiment's safe name is the same. */
+void plot__exp_stem(const plot_db *db, size_t e, char *buf, size_t n);
 
+/* gnuplot's language and process (plot_gnuplot.c). */
+/* The curve colours (cycled). */
+extern const char *const plot__colours[];
+extern const size_t plot__n_colours;
 /* Writes S as a gnuplot single-quoted string ('' for a quote; control
  * characters become spaces, so nothing from the database can end the
  * string or the line). */
@@ -203,11 +213,6 @@ void plot__gp_string(FILE *f, const char *s);
 void plot__buf_gp_string(plot_buf *b, const char *s);
 /* Writes S with control characters replaced by spaces (for comments). */
 void plot__gp_comment_text(FILE *f, const char *s);
-/* Copies S into BUF keeping [A-Za-z0-9._-] and mapping others to '_'. */
-void plot__safe_name(const char *s, char *buf, size_t n);
-/* The file-name part of experiment E: its safe name, with "-e<id>" added
- * when another experiment's safe name is the same. */
-void plot__exp_stem(const plot_db *db, size_t e, char *buf, size_t n);
 /* The standard opening of a figure script: comments, the line that makes
  * relative file names resolve next to the script, missing-value marker. */
 void plot__gp_preamble(FILE *f, const char *stem, const char *title, const plot_db *db, const char *experiment);
@@ -225,9 +230,5 @@ int plot__gnuplot_run(const char *dir, const char *script, const char *input, si
                       size_t errlen);
 /* The message for a missing gnuplot, naming the package. */
 void plot__no_gnuplot_msg(char *err, size_t errlen);
-
-/* The curve colours (cycled). */
-extern const char *const plot__colours[];
-extern const size_t plot__n_colours;
 
 #endif

@@ -1,6 +1,8 @@
 /*
- * The four figures of an experiment, each a .dat and a .gp written from one
- * SQL query over the database's views and tables:
+ * The writer of the four figures of an experiment: each a .dat and a .gp,
+ * from the one query of results/plot_data.c over the database's views and
+ * tables (the p_complete panels placed by results/plot_layout.c, the gnuplot
+ * text primitives from results/plot_gnuplot.c):
  *   p_complete          point_summary: p_complete with its Wilson band vs
  *                       file size; with two or more other varying axes one
  *                       panel per link rate (or the last axis) and in each
@@ -23,7 +25,6 @@
  * restyling is editing one line. A figure the experiment's axes cannot
  * support is skipped with one line on the notes stream; that is not an error.
  */
-#include <assert.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
