@@ -220,6 +220,20 @@ int plot__duration_fetch(plot_db *db, const plot_axes *a, plot_series *out, char
 
 /* ---- (d) critical value of a threshold search ---- */
 
+/* The one list of the statuses the runner writes (experiments/runner.c:
+ * finish_search), indexed by plot_search_status. Spliced into SQL as
+ * literals: fixed text without quotes. */
+static const char *const search_status_names[PLOT_SEARCH_OTHER] = {
+    [PLOT_SEARCH_BRACKETED] = "bracketed",
+    [PLOT_SEARCH_ALL_PASS] = "all_pass",
+    [PLOT_SEARCH_NONE_PASS] = "none_pass",
+};
+
+const char *plot_search_status_name(int status)
+{
+    return status >= 0 && status < PLOT_SEARCH_OTHER ? search_status_names[status] : NULL;
+}
+
 int plot__critical_x(const plot_axes *a, const plot_db *db)
 {
     if (plot__varies(a, a->col_link_rate)) return a->col_link_rate;
@@ -241,10 +255,12 @@ int plot__critical_fetch(plot_db *db, const plot_axes *a, int *xcol_out, plot_se
     if (xcol >= 0) plot__buf_printf(&sql, "%spoint_id, %s, ", n_curve ? ", " : "", db->cols[xcol].name);
     else plot__buf_printf(&sql, "%spoint_id, NULL, ", n_curve ? ", " : "");
     plot__buf_printf(&sql,
-                     "critical, lo, hi, CASE WHEN search_status = 'bracketed' THEN 0 "
-                     "WHEN search_status IN ('all_pass', 'above_range') THEN 1 "
-                     "WHEN search_status IN ('none_pass', 'below_range') THEN 2 ELSE 3 END, search_runs, n_probes, "
-                     "n_undecided, search_target FROM threshold_summary WHERE experiment_id = ?1 ORDER BY ");
+                     "critical, lo, hi, CASE search_status WHEN '%s' THEN %d WHEN '%s' THEN %d WHEN '%s' THEN %d "
+                     "ELSE %d END, search_runs, n_probes, n_undecided, search_target FROM threshold_summary "
+                     "WHERE experiment_id = ?1 ORDER BY ",
+                     search_status_names[PLOT_SEARCH_BRACKETED], PLOT_SEARCH_BRACKETED,
+                     search_status_names[PLOT_SEARCH_ALL_PASS], PLOT_SEARCH_ALL_PASS,
+                     search_status_names[PLOT_SEARCH_NONE_PASS], PLOT_SEARCH_NONE_PASS, PLOT_SEARCH_OTHER);
     plot__buf_cols(&sql, db, curve, n_curve, "");
     if (xcol >= 0) plot__buf_printf(&sql, "%s%s, point_id", n_curve ? ", " : "", db->cols[xcol].name);
     else plot__buf_printf(&sql, "%spoint_id", n_curve ? ", " : "");

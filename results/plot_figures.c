@@ -504,6 +504,18 @@ out:
 
 /* ---- (d) critical value of a threshold search ---- */
 
+/* The marks of a search whose range holds no crossing, in drawing order:
+ * at the end of the range every probe reached (the .dat's hi column 5 when
+ * every probe passed, lo column 4 when none did); titled once per figure. */
+static const struct {
+    int status; /* plot_search_status, the .dat's column 6 */
+    int column, pt;
+    const char *title;
+} no_crossing[] = {
+    {PLOT_SEARCH_ALL_PASS, 5, 8, "no crossing: every probe passed (drawn at the range top)"},
+    {PLOT_SEARCH_NONE_PASS, 4, 10, "no crossing: no probe passed (drawn at the range bottom)"},
+};
+
 static void critical_gp(fig_ctx *c, FILE *f, const plot_series *s, int xcol)
 {
     const scn_param *sp = c->db->cols[c->a->search_col].p;
@@ -522,7 +534,7 @@ static void critical_gp(fig_ctx *c, FILE *f, const plot_series *s, int xcol)
     plot__gp_terminals_begin(f, c->stem, c->width, c->height);
     gp_title(f, c);
     fputs("  plot \\\n", f);
-    int titled[3] = {0, 0, 0};
+    int titled[2] = {0, 0};
     for (size_t k = 0; k < s->n_curves; k++) {
         char style[64];
         curve_style(&s->curves[k], k, style, sizeof style);
@@ -537,20 +549,16 @@ static void critical_gp(fig_ctx *c, FILE *f, const plot_series *s, int xcol)
         else
             fprintf(f, "    keyentry with points %s pt %d ps 1.1 title ", style, curve_point(k));
         plot__gp_string(f, s->curves[k].label);
-        int has[3] = {0, 0, 0};
-        for (size_t r = s->curves[k].first; r < s->curves[k].first + s->curves[k].n; r++) {
-            double st = s->rows[r].v[3];
-            if (st == 1 || st == 2) has[(int)st] = 1;
-        }
-        for (int st = 1; st <= 2; st++) {
-            if (!has[st]) continue;
+        for (size_t m = 0; m < sizeof no_crossing / sizeof no_crossing[0]; m++) {
+            int has = 0;
+            for (size_t r = s->curves[k].first; r < s->curves[k].first + s->curves[k].n; r++)
+                has |= s->rows[r].v[3] == no_crossing[m].status;
+            if (!has) continue;
             fprintf(f, ", \\\n    '%s.dat' index %zu using ($2/xdiv):($6 == %d ? $%d/ydiv : NaN) with points %s "
                        "pt %d ps 2 title ",
-                    c->stem, k, st, st == 1 ? 5 : 4, style, st == 1 ? 8 : 10);
-            plot__gp_string(f, !titled[st] ? (st == 1 ? "no crossing: every probe passed (drawn at the range top)"
-                                                      : "no crossing: no probe passed (drawn at the range bottom)")
-                                           : "");
-            titled[st] = 1;
+                    c->stem, k, no_crossing[m].status, no_crossing[m].column, style, no_crossing[m].pt);
+            plot__gp_string(f, titled[m] ? "" : no_crossing[m].title);
+            titled[m] = 1;
         }
         fputs(k + 1 < s->n_curves ? ", \\\n" : "\n", f);
     }

@@ -117,8 +117,8 @@ void plot__series_fini(plot_series *s);
  *     median, q1, q3;
  *   critical: curves over the varying axes but x (*xcol_out: link.rate or
  *     the first numeric axis, -1 if none, then x is NAN); values critical,
- *     lo, hi, status (0 bracketed, 1 above_range, 2 below_range, 3 other),
- *     runs, probes, undecided probes, target. */
+ *     lo, hi, status (a plot_search_status: 0 bracketed, 1 all_pass,
+ *     2 none_pass, 3 other), runs, probes, undecided probes, target. */
 int plot__p_complete_fetch(plot_db *db, const plot_axes *a, plot_series *out, char *err, size_t errlen);
 int plot__duration_fetch(plot_db *db, const plot_axes *a, plot_series *out, char *err, size_t errlen);
 int plot__first_interruption_fetch(plot_db *db, const plot_axes *a, int *xcol_out, plot_series *out, char *err,

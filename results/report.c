@@ -286,9 +286,10 @@ static int findings_thresholds(rep *r, const plot_axes *a)
             char target[96];
             snprintf(target, sizeof target, "%s = %g", a->e->search_outcome ? a->e->search_outcome : "outcome",
                      row->v[7]);
-            if (status == 1 || status == 2)
+            if (status == PLOT_SEARCH_ALL_PASS || status == PLOT_SEARCH_NONE_PASS)
                 escf(&r->h, "%s: %s (%s) was not found in the searched range: %s at both ends (%s and %s; %.0f runs).",
-                     who, what, target, status == 1 ? "every probe passed" : "no probe passed", lo, hi, row->v[4]);
+                     who, what, target, status == PLOT_SEARCH_ALL_PASS ? "every probe passed" : "no probe passed", lo,
+                     hi, row->v[4]);
             else
                 escf(&r->h, "%s: %s (%s) is %s (final bracket %s to %s; %.0f probes, %.0f runs%s).", who, what,
                      target, c, lo, hi, row->v[5], row->v[4],
