@@ -48,7 +48,7 @@ static char *make_report(const char *db, int no_gnuplot)
     size_t n;
     cr_assert_eq(plot_write_figures(h, (size_t)-1, path("out"), NULL, &figs, &n, err, sizeof err), 0, "%s", err);
     if (!no_gnuplot) cr_assert_eq(plot_render_figures(figs, n, path("out"), err, sizeof err), 0, "%s", err);
-    cr_assert_eq(plot_report_write(h, (size_t)-1, figs, n, path("out"), err, sizeof err), 0, "%s", err);
+    cr_assert_eq(report_write(h, (size_t)-1, figs, n, path("out"), err, sizeof err), 0, "%s", err);
     plot_figures_free(figs, n);
     plot_db_free(h);
     char *html = tp_slurp(path("out/report.html"), NULL);
