@@ -14,7 +14,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "models/registry.h"
 #include "results/plot_int.h"
 
 /* ---- rows into curves ---- */

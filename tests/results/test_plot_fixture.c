@@ -20,8 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "models/registry.h"
-#include "results/plot.h"
 #include "results/store.h"
+#include "results/plot.h" /* the search status names */
 
 char *tp_dir_new(void)
 {
