@@ -171,7 +171,7 @@ int exp_cmd_report(int argc, char **argv)
     int rc = figures(argv[0], db, exp, o.out, &figs, &n);
     if (!rc || rc == PLOT_ENOGNUPLOT || rc == PLOT_EGNUPLOT) {
         char err[1024];
-        int rrc = plot_report_write(db, exp, figs, n, o.out, err, sizeof err);
+        int rrc = report_write(db, exp, figs, n, o.out, err, sizeof err);
         if (rrc) fprintf(stderr, "rekeysim report: %s\n", err), rc = rrc;
         else printf("%s/report.html\n", o.out);
     }

@@ -1,16 +1,16 @@
 /*
  * The plotting module's foundation: the read-only database handle, the axes
- * of an experiment (which registry columns vary among its points), curve
- * queries grouped by the non-x axes, human units and labels, and the output
- * file helpers shared by the figures, the timeline and the report.
+ * of an experiment (which registry columns vary among its points), growable
+ * strings, human units and labels, and the output file helpers shared by the
+ * figures, the timeline and the report. The figures' queries are in
+ * results/plot_data.c.
  *
  * A plot_db holds two connections to the same file: the store's (which
  * recognises the file exactly as `sweep` does and lists experiments and
  * meta) and a plain read-only one for the figure queries, which the store's
  * private handle is not for. The only identifiers spliced into SQL are the
  * registry's column names (checked to be [a-z0-9_] when the handle opens);
- * every value is bound. Curve rows arrive ordered by their curve columns, so
- * a curve is a run of equal curve values and grouping needs no hashing.
+ * every value is bound.
  */
 #include <assert.h>
 #include <errno.h>
@@ -21,10 +21,6 @@
 #include <unistd.h>
 #include "models/core/params.h"
 #include "results/plot_int.h"
-
-const char *const plot__colours[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
-                                     "#9467bd", "#8c564b", "#e377c2", "#17becf"};
-const size_t plot__n_colours = sizeof plot__colours / sizeof plot__colours[0];
 
 /* ---- errors ---- */
 
@@ -340,116 +336,6 @@ void plot__buf_cols(plot_buf *b, const plot_db *db, const size_t *cols, size_t n
     for (size_t i = 0; i < n; i++) plot__buf_printf(b, "%s%s%s", i ? ", " : "", prefix, db->cols[cols[i]].name);
 }
 
-/* ---- curve queries ---- */
-
-/* Whether the row under ST has the curve values of the last curve. */
-static int same_curve(sqlite3_stmt *st, const plot_series *s)
-{
-    const plot_value *last = &s->values[(s->n_curves - 1) * s->n_curve_cols];
-    for (size_t k = 0; k < s->n_curve_cols; k++) {
-        const char *t = (const char *)sqlite3_column_text(st, (int)k);
-        if (!last[k].text && !t) continue;
-        if (!last[k].text || !t || strcmp(last[k].text, t) != 0) return 0;
-    }
-    return 1;
-}
-
-/* Grows the curve and value arrays for one more curve. */
-static int grow_curves(plot_series *out, size_t *cap_curves)
-{
-    if (out->n_curves < *cap_curves) return 0;
-    size_t cap = *cap_curves ? 2 * *cap_curves : 8;
-    plot_curve *g = realloc(out->curves, cap * sizeof *g);
-    if (!g) return PLOT_ENOMEM;
-    out->curves = g;
-    plot_value *v = realloc(out->values, (cap * out->n_curve_cols + 1) * sizeof *v);
-    if (!v) return PLOT_ENOMEM;
-    out->values = v;
-    *cap_curves = cap;
-    return 0;
-}
-
-static int start_curve(plot_db *db, sqlite3_stmt *st, const size_t *curve_cols, plot_series *out,
-                       size_t *cap_curves)
-{
-    if (grow_curves(out, cap_curves)) return PLOT_ENOMEM;
-    plot_value *vals = &out->values[out->n_curves * out->n_curve_cols];
-    plot_curve *c = &out->curves[out->n_curves++];
-    memset(c, 0, sizeof *c);
-    memset(vals, 0, out->n_curve_cols * sizeof *vals);
-    c->first = out->n_rows;
-    size_t used = 0;
-    for (size_t k = 0; k < out->n_curve_cols; k++) {
-        const plot_col *col = &db->cols[curve_cols[k]];
-        plot__label_piece(col->p, st, (int)k, vals[k].piece, sizeof vals[k].piece);
-        used += (size_t)snprintf(c->label + used, used < sizeof c->label ? sizeof c->label - used : 0, "%s%s",
-                                 k ? ", " : "", vals[k].piece);
-        if (used >= sizeof c->label) used = sizeof c->label - 1;
-        const char *t = (const char *)sqlite3_column_text(st, (int)k);
-        if (t && !(vals[k].text = strdup(t))) return PLOT_ENOMEM;
-        if (!strcmp(col->p->name, "scenario") && t && !strcmp(t, "no-ipsec")) c->baseline = 1;
-    }
-    if (out->n_curve_cols == 0) snprintf(c->label, sizeof c->label, "all points");
-    return 0;
-}
-
-int plot__fetch(plot_db *db, const char *sql, int64_t experiment_id, const size_t *curve_cols,
-                size_t n_curve_cols, size_t n_values, plot_series *out, char *err, size_t errlen)
-{
-    memset(out, 0, sizeof *out);
-    out->n_curve_cols = n_curve_cols;
-    if (n_values > PLOT_MAX_VALUES) n_values = PLOT_MAX_VALUES;
-    sqlite3_stmt *st = NULL;
-    size_t cap_rows = 0, cap_curves = 0;
-    int rc = sqlite3_prepare_v2(db->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK) goto sqlfail;
-    sqlite3_bind_int64(st, 1, experiment_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((out->n_curves == 0 || !same_curve(st, out)) && start_curve(db, st, curve_cols, out, &cap_curves)) {
-            rc = SQLITE_NOMEM;
-            break;
-        }
-        if (out->n_rows == cap_rows) {
-            cap_rows = cap_rows ? 2 * cap_rows : 64;
-            plot_row *g = realloc(out->rows, cap_rows * sizeof *g);
-            if (!g) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            out->rows = g;
-        }
-        plot_row *r = &out->rows[out->n_rows++];
-        int c = (int)n_curve_cols;
-        r->id = sqlite3_column_int64(st, c);
-        r->x = sqlite3_column_type(st, c + 1) == SQLITE_NULL ? NAN : sqlite3_column_double(st, c + 1);
-        for (size_t k = 0; k < PLOT_MAX_VALUES; k++)
-            r->v[k] = k < n_values && sqlite3_column_type(st, c + 2 + (int)k) != SQLITE_NULL
-                          ? sqlite3_column_double(st, c + 2 + (int)k)
-                          : NAN;
-        out->curves[out->n_curves - 1].n++;
-    }
-sqlfail:
-    if (rc != SQLITE_DONE) {
-        int code = rc == SQLITE_NOMEM ? PLOT_ENOMEM : PLOT_EIO;
-        snprintf(err, errlen, "%s: cannot query the results: %s", db->path,
-                 rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(db->db));
-        sqlite3_finalize(st);
-        plot__series_fini(out);
-        return code;
-    }
-    sqlite3_finalize(st);
-    return 0;
-}
-
-void plot__series_fini(plot_series *s)
-{
-    for (size_t k = 0; s->values && k < s->n_curves * s->n_curve_cols; k++) free(s->values[k].text);
-    free(s->values);
-    free(s->rows);
-    free(s->curves);
-    memset(s, 0, sizeof *s);
-}
-
 /* ---- units and labels ---- */
 
 double plot__db_to_base(const scn_param *p, double db_value)
@@ -608,34 +494,7 @@ char *plot__slurp(const char *dir, const char *name, size_t *len_out)
     return b.s;
 }
 
-/* ---- gnuplot text ---- */
-
-void plot__gp_string(FILE *f, const char *s)
-{
-    fputc('\'', f);
-    for (; s && *s; s++) {
-        if (*s == '\'') fputs("''", f);
-        else if ((unsigned char)*s < 0x20 || *s == 0x7f) fputc(' ', f);
-        else fputc(*s, f);
-    }
-    fputc('\'', f);
-}
-
-void plot__buf_gp_string(plot_buf *b, const char *s)
-{
-    plot__buf_append(b, "'", 1);
-    for (; s && *s; s++) {
-        if (*s == '\'') plot__buf_append(b, "''", 2);
-        else if ((unsigned char)*s < 0x20 || *s == 0x7f) plot__buf_append(b, " ", 1);
-        else plot__buf_append(b, s, 1);
-    }
-    plot__buf_append(b, "'", 1);
-}
-
-void plot__gp_comment_text(FILE *f, const char *s)
-{
-    for (; s && *s; s++) fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, f);
-}
+/* ---- file names ---- */
 
 void plot__safe_name(const char *s, char *buf, size_t n)
 {
@@ -663,38 +522,3 @@ void plot__exp_stem(const plot_db *db, size_t e, char *buf, size_t n)
         }
     }
 }
-
-void plot__gp_preamble(FILE *f, const char *stem, const char *title, const plot_db *db, const char *experiment)
-{
-    fputs("# rekeysim figure: ", f);
-    plot__gp_comment_text(f, title);
-    fprintf(f,
-            "\n# Data: %s.dat (base units: bytes, bit/s, seconds; NaN = no value).\n"
-            "# Rebuild or restyle: edit this file, then run `gnuplot %s.gp` (from any directory:\n"
-            "# file names resolve next to this script). It writes %s.png and %s.svg.\n# Source: database ",
-            stem, stem, stem, stem);
-    plot__gp_comment_text(f, db->path);
-    fputs(", experiment ", f);
-    plot__gp_comment_text(f, experiment);
-    fputs("\nif (strlen(ARG0) > 0) { _cut = 0; _i = strstrt(ARG0, \"/\"); "
-          "while (_i > 0) { _cut = _cut + _i; _i = strstrt(ARG0[_cut + 1:], \"/\") }; "
-          "if (_cut > 0) { cd ARG0[1:_cut] } }\n"
-          "set datafile missing 'NaN'\n",
-          f);
-}
-
-void plot__gp_terminals_begin(FILE *f, const char *stem, int width, int height)
-{
-    fprintf(f,
-            "do for [fmt in \"png svg\"] {\n"
-            "  if (fmt eq \"png\") {\n"
-            "    set terminal pngcairo size %d,%d noenhanced font 'sans,11'\n"
-            "    set output '%s.png'\n"
-            "  } else {\n"
-            "    set terminal svg size %d,%d noenhanced font 'sans,11' background rgb 'white'\n"
-            "    set output '%s.svg'\n"
-            "  }\n",
-            width, height, stem, width, height, stem);
-}
-
-void plot__gp_terminals_end(FILE *f) { fputs("  unset output\n}\n", f); }

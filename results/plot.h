@@ -40,6 +40,19 @@ typedef enum {
 /* The file-name part of a kind ("p_complete", "first_interruption", ...). */
 const char *plot_kind_name(int kind);
 
+/* The statuses of a threshold search (column search_status of the view
+ * threshold_summary): exactly the names the sweep's runner writes, with the
+ * code that stands for each in column 6 of a critical_size .dat. */
+typedef enum {
+    PLOT_SEARCH_BRACKETED = 0, /* "bracketed": the final bracket has one end passing, one not */
+    PLOT_SEARCH_ALL_PASS,      /* "all_pass": every probe passed, no crossing in the range */
+    PLOT_SEARCH_NONE_PASS,     /* "none_pass": no probe passed, no crossing in the range */
+    PLOT_SEARCH_OTHER          /* any other text (none is written) */
+} plot_search_status;
+/* The name of STATUS as stored ("bracketed", "all_pass", "none_pass"); NULL
+ * for PLOT_SEARCH_OTHER and anything out of range. A static string. */
+const char *plot_search_status_name(int status);
+
 /* Image sizes in pixels (the PNG's IHDR and the SVG's width and height). */
 #define PLOT_WIDTH_PX 960
 #define PLOT_HEIGHT_PX 600

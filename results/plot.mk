@@ -2,8 +2,12 @@
 # timeline and the HTML report: part of libresults.
 libresults_a_SOURCES += \
 	%D%/plot.c %D%/plot.h %D%/plot_int.h \
-	%D%/plot_fig.c \
+	%D%/plot_data.c \
+	%D%/plot_layout.c \
+	%D%/plot_figures.c \
 	%D%/plot_gnuplot.c \
 	%D%/plot_run.c %D%/plot_run.h \
-	%D%/report.c %D%/report.h
-%D%/libresults_a-report.$(OBJEXT): %D%/build_info.h
+	%D%/report.h %D%/report_int.h \
+	%D%/report_layout.c \
+	%D%/report_findings.c
+%D%/libresults_a-report_layout.$(OBJEXT): %D%/build_info.h

@@ -1,14 +1,21 @@
 /*
- * Running gnuplot: found on PATH by hand (so a missing gnuplot is a clear
- * message before anything starts), started with fork + exec in the output
- * directory (never through a shell, so no file name or database text is ever
- * interpreted), fed either a script file name or a script on its standard
- * input. Nothing is written to a temporary file: inline scripts travel over
- * a socket pair, whose send(MSG_NOSIGNAL) reports a gnuplot that died early
- * as EPIPE instead of killing this process with SIGPIPE (a pipe would need a
- * process-wide change of the SIGPIPE disposition). gnuplot's standard error
- * is read through a pipe in the same poll loop, so neither side can block
- * the other; its last non-empty line is the message when gnuplot fails.
+ * gnuplot: its language and its process. The language part writes the text
+ * every figure script shares: strings quoted so that nothing from the
+ * database can end a string or a line (and so run `system`), comments, the
+ * standard opening of a script (which makes its file names resolve next to
+ * the script), the png + svg terminal loop, and the curve palette.
+ *
+ * The process part runs gnuplot: found on PATH by hand (so a missing
+ * gnuplot is a clear message before anything starts), started with fork +
+ * exec in the output directory (never through a shell, so no file name or
+ * database text is ever interpreted), fed either a script file name or a
+ * script on its standard input. Nothing is written to a temporary file:
+ * inline scripts travel over a socket pair, whose send(MSG_NOSIGNAL) reports
+ * a gnuplot that died early as EPIPE instead of killing this process with
+ * SIGPIPE (a pipe would need a process-wide change of the SIGPIPE
+ * disposition). gnuplot's standard error is read through a pipe in the same
+ * poll loop, so neither side can block the other; its last non-empty line is
+ * the message when gnuplot fails.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +27,76 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "results/plot_int.h"
+
+/* ---- the language ---- */
+
+const char *const plot__colours[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
+                                     "#9467bd", "#8c564b", "#e377c2", "#17becf"};
+const size_t plot__n_colours = sizeof plot__colours / sizeof plot__colours[0];
+
+void plot__gp_string(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; s && *s; s++) {
+        if (*s == '\'') fputs("''", f);
+        else if ((unsigned char)*s < 0x20 || *s == 0x7f) fputc(' ', f);
+        else fputc(*s, f);
+    }
+    fputc('\'', f);
+}
+
+void plot__buf_gp_string(plot_buf *b, const char *s)
+{
+    plot__buf_append(b, "'", 1);
+    for (; s && *s; s++) {
+        if (*s == '\'') plot__buf_append(b, "''", 2);
+        else if ((unsigned char)*s < 0x20 || *s == 0x7f) plot__buf_append(b, " ", 1);
+        else plot__buf_append(b, s, 1);
+    }
+    plot__buf_append(b, "'", 1);
+}
+
+void plot__gp_comment_text(FILE *f, const char *s)
+{
+    for (; s && *s; s++) fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, f);
+}
+
+void plot__gp_preamble(FILE *f, const char *stem, const char *title, const plot_db *db, const char *experiment)
+{
+    fputs("# rekeysim figure: ", f);
+    plot__gp_comment_text(f, title);
+    fprintf(f,
+            "\n# Data: %s.dat (base units: bytes, bit/s, seconds; NaN = no value).\n"
+            "# Rebuild or restyle: edit this file, then run `gnuplot %s.gp` (from any directory:\n"
+            "# file names resolve next to this script). It writes %s.png and %s.svg.\n# Source: database ",
+            stem, stem, stem, stem);
+    plot__gp_comment_text(f, db->path);
+    fputs(", experiment ", f);
+    plot__gp_comment_text(f, experiment);
+    fputs("\nif (strlen(ARG0) > 0) { _cut = 0; _i = strstrt(ARG0, \"/\"); "
+          "while (_i > 0) { _cut = _cut + _i; _i = strstrt(ARG0[_cut + 1:], \"/\") }; "
+          "if (_cut > 0) { cd ARG0[1:_cut] } }\n"
+          "set datafile missing 'NaN'\n",
+          f);
+}
+
+void plot__gp_terminals_begin(FILE *f, const char *stem, int width, int height)
+{
+    fprintf(f,
+            "do for [fmt in \"png svg\"] {\n"
+            "  if (fmt eq \"png\") {\n"
+            "    set terminal pngcairo size %d,%d noenhanced font 'sans,11'\n"
+            "    set output '%s.png'\n"
+            "  } else {\n"
+            "    set terminal svg size %d,%d noenhanced font 'sans,11' background rgb 'white'\n"
+            "    set output '%s.svg'\n"
+            "  }\n",
+            width, height, stem, width, height, stem);
+}
+
+void plot__gp_terminals_end(FILE *f) { fputs("  unset output\n}\n", f); }
+
+/* ---- the process ---- */
 
 void plot__no_gnuplot_msg(char *err, size_t errlen)
 {

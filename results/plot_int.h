@@ -2,10 +2,12 @@
 #define RESULTS_PLOT_INT_H
 /*
  * Internals shared by the plotting files (plot.c: the database, an
- * experiment's axes, curve queries, units and labels; plot_fig.c: the four
- * figures; plot_gnuplot.c: running gnuplot; plot_run.c: the single-run
- * timeline; report.c: the HTML report). Not for other modules: they use
- * results/plot.h, results/plot_run.h and results/report.h.
+ * experiment's axes, strings, units, labels and output files; plot_data.c:
+ * rows into curves and each figure's query; plot_layout.c: the panels and
+ * keys of the p_complete figure; plot_figures.c: the four figures' .dat and
+ * .gp; plot_gnuplot.c: gnuplot's language and process; plot_run.c: the
+ * single-run timeline; report_*.c: the HTML report). Not for other modules:
+ * they use results/plot.h, results/plot_run.h and results/report.h.
  */
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -103,7 +105,7 @@ int plot__fetch(plot_db *db, const char *sql, int64_t experiment_id, const size_
                 size_t n_curve_cols, size_t n_values, plot_series *out, char *err, size_t errlen);
 void plot__series_fini(plot_series *s);
 
-/* The series behind the figures (plot_fig.c), shared with the report so
+/* The series behind the figures (plot_data.c), shared with the report so
  * that its findings say what the figures show.
  *   p_complete: curves over the varying axes but file.size; x file_size;
  *     values p_complete, _lo, _hi, n_runs, n_completed;
@@ -115,14 +117,50 @@ void plot__series_fini(plot_series *s);
  *     median, q1, q3;
  *   critical: curves over the varying axes but x (*xcol_out: link.rate or
  *     the first numeric axis, -1 if none, then x is NAN); values critical,
- *     lo, hi, status (0 bracketed, 1 above_range, 2 below_range, 3 other),
- *     runs, probes, undecided probes, target. */
+ *     lo, hi, status (a plot_search_status: 0 bracketed, 1 all_pass,
+ *     2 none_pass, 3 other), runs, probes, undecided probes, target. */
 int plot__p_complete_fetch(plot_db *db, const plot_axes *a, plot_series *out, char *err, size_t errlen);
 int plot__duration_fetch(plot_db *db, const plot_axes *a, plot_series *out, char *err, size_t errlen);
 int plot__first_interruption_fetch(plot_db *db, const plot_axes *a, int *xcol_out, plot_series *out, char *err,
                                    size_t errlen);
 int plot__critical_fetch(plot_db *db, const plot_axes *a, int *xcol_out, plot_series *out, char *err,
                          size_t errlen);
+/* The x column of the critical figure: link.rate when it varies, else the
+ * first varying numeric axis; -1 when there is none. */
+int plot__critical_x(const plot_axes *a, const plot_db *db);
+
+/* The layout of the p_complete figure (plot_layout.c): panels by one curve
+ * column, keys by the others, the image's pixel geometry. */
+typedef struct plot_layout {
+    int panel_col;              /* index among the series' curve columns; -1: one panel */
+    size_t n_panels, n_keys;
+    size_t rows, cols;          /* the panel grid, filled row by row */
+    size_t *panel_of, *key_of;  /* per curve; owned (one block with the three below) */
+    size_t *panel_curve;        /* per panel, in value order: one of its curves (names the panel) */
+    size_t *key_curve;          /* per key: its first curve (names the key) */
+    size_t *key_order;          /* the keys in drawing order: grey no-ipsec references first */
+    size_t n_grey;              /* keys drawn as grey references: the no-ipsec keys when some key is not */
+    int width, height;          /* the image */
+    int left, right, top, bottom, xgap, ygap; /* around and between the panels' plot areas */
+    int key_rows;               /* rows of the shared legend below the panels */
+} plot_layout;
+#define PLOT_BAND_LABEL "Wilson 95 % interval" /* the legend entry of the bands */
+/* Fills L for the series S of p_complete, whose curve columns are CURVE
+ * (N_CURVE of them, as plot__p_complete_fetch chose them). Returns 0 or
+ * PLOT_ENOMEM; release with plot__layout_fini (L's arrays are owned). */
+int plot__layout_init(plot_layout *l, const plot_axes *a, const size_t *curve, size_t n_curve,
+                      const plot_series *s);
+void plot__layout_fini(plot_layout *l);
+/* The legend label of key J: its values but the panel's, in human form. */
+void plot__layout_key_label(const plot_layout *l, const plot_series *s, size_t j, char *buf, size_t n);
+/* The colour of the key drawn R-th (its line and its band); a static string. */
+const char *plot__layout_key_colour(const plot_layout *l, size_t r);
+/* The gnuplot style of the key drawn R-th ("lc rgb ... dt ... lw ... pt ... ps ..."). */
+void plot__layout_key_style(const plot_layout *l, size_t r, char *buf, size_t n);
+/* The curve of key J in panel P, or (size_t)-1 when the key has no rows there. */
+size_t plot__layout_curve_at(const plot_layout *l, const plot_series *s, size_t p, size_t j);
+/* The human name of panel P ("10 Mbps"), borrowed from S. */
+const char *plot__layout_panel_label(const plot_layout *l, const plot_series *s, size_t p);
 
 /* Human form of a value of P in base units (bytes, bit/s, ns ...): exact
  * values as the registry writes them ("100 Mbps", "64 MiB"), others rounded
@@ -157,7 +195,16 @@ int plot__out_close(plot_out *o, int failed, char *err, size_t errlen);
 int plot__mkdirs(const char *dir, char *err, size_t errlen);
 /* Reads DIR/NAME whole into a NUL-terminated buffer (caller frees). */
 char *plot__slurp(const char *dir, const char *name, size_t *len_out);
+/* Copies S into BUF keeping [A-Za-z0-9._-] and mapping others to '_'. */
+void plot__safe_name(const char *s, char *buf, size_t n);
+/* The file-name part of experiment E: its safe name, with "-e<id>" added
+ * when another experiment's safe name is the same. */
+void plot__exp_stem(const plot_db *db, size_t e, char *buf, size_t n);
 
+/* gnuplot's language and process (plot_gnuplot.c). */
+/* The curve colours (cycled). */
+extern const char *const plot__colours[];
+extern const size_t plot__n_colours;
 /* Writes S as a gnuplot single-quoted string ('' for a quote; control
  * characters become spaces, so nothing from the database can end the
  * string or the line). */
@@ -166,11 +213,6 @@ void plot__gp_string(FILE *f, const char *s);
 void plot__buf_gp_string(plot_buf *b, const char *s);
 /* Writes S with control characters replaced by spaces (for comments). */
 void plot__gp_comment_text(FILE *f, const char *s);
-/* Copies S into BUF keeping [A-Za-z0-9._-] and mapping others to '_'. */
-void plot__safe_name(const char *s, char *buf, size_t n);
-/* The file-name part of experiment E: its safe name, with "-e<id>" added
- * when another experiment's safe name is the same. */
-void plot__exp_stem(const plot_db *db, size_t e, char *buf, size_t n);
 /* The standard opening of a figure script: comments, the line that makes
  * relative file names resolve next to the script, missing-value marker. */
 void plot__gp_preamble(FILE *f, const char *stem, const char *title, const plot_db *db, const char *experiment);
@@ -188,9 +230,5 @@ int plot__gnuplot_run(const char *dir, const char *script, const char *input, si
                       size_t errlen);
 /* The message for a missing gnuplot, naming the package. */
 void plot__no_gnuplot_msg(char *err, size_t errlen);
-
-/* The curve colours (cycled). */
-extern const char *const plot__colours[];
-extern const size_t plot__n_colours;
 
 #endif

@@ -6,7 +6,8 @@
  * what was simulated (spec text, settings, provenance from meta and the
  * sweep history), key findings written as sentences from the data, the
  * figures of results/plot.h and the point_summary and thresholds tables.
- * Everything that comes from the database is HTML-escaped.
+ * Everything that comes from the database is HTML-escaped. Prefix report_
+ * (report__ inside: results/report_int.h); errors are results/plot.h's.
  */
 #include <stddef.h>
 #include "results/plot.h"
@@ -17,7 +18,7 @@
  * embedded from OUT_DIR/STEM.svg, the others are named with a note that
  * gnuplot did not draw them. Returns 0 or a PLOT_E* code (results/plot.h)
  * with a one-line message in ERR; the file appears whole or not at all. */
-int plot_report_write(plot_db *db, size_t experiment, const plot_figure *figs, size_t n_figs, const char *out_dir,
-                      char *err, size_t errlen);
+int report_write(plot_db *db, size_t experiment, const plot_figure *figs, size_t n_figs, const char *out_dir,
+                 char *err, size_t errlen);
 
 #endif

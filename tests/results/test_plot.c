@@ -5,8 +5,9 @@
  * .dat rows equal to what the SQL views say; and a synthetic database
  * (test_plot_fixture.c) whose every statistic is known, with hostile
  * experiment names. Also: skipped figures, a missing gnuplot, scripts that
- * rebuild the images from another directory, and the command line's exit
- * statuses (0, 1 without gnuplot, 2 for bad input).
+ * rebuild the images from another directory, the search statuses a real
+ * search writes, and the command line's exit statuses (0, 1 without
+ * gnuplot, 2 for bad input).
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -28,6 +29,7 @@ char *tp_slurp(const char *path, size_t *len_out);
 int tp_png_size(const char *path, uint32_t *w, uint32_t *h);
 double tp_q(const char *db, const char *sql);
 void tp_synthetic_db(const char *db, const char *grid_name);
+void tp_sweep_statuses(const char *dir, const char *db);
 
 static char *dir;
 static void setup(void) { dir = tp_dir_new(); }
@@ -358,6 +360,48 @@ Test(plot, critical_size_rows_are_the_thresholds)
         snprintf(sql, sizeof sql, "SELECT link_rate FROM points WHERE point_id = %.0f", rows[i][0]);
         cr_expect(close_to(rows[i][1], tp_q(path("fx.db"), sql)), "x is the link rate");
     }
+}
+
+/* The runner's statuses must be the ones the figure knows: a status it did
+ * not know would come out as code 3 and lose its no-crossing mark. */
+Test(plot, every_search_status_the_runner_writes_is_drawn_with_its_own_mark)
+{
+    tp_sweep_statuses(dir, path("st.db"));
+    static const int codes[] = {PLOT_SEARCH_BRACKETED, PLOT_SEARCH_ALL_PASS, PLOT_SEARCH_NONE_PASS};
+    static const char *const names[] = {"bracketed", "all_pass", "none_pass"};
+    char sql[300];
+    for (int i = 0; i < 3; i++) {
+        cr_expect_str_eq(plot_search_status_name(codes[i]), names[i], "the documented name of code %d", codes[i]);
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM thresholds WHERE status = '%s'", names[i]);
+        cr_expect_geq(tp_q(path("st.db"), sql), 1, "the runner wrote no '%s' search", names[i]);
+    }
+    cr_expect_null(plot_search_status_name(PLOT_SEARCH_OTHER));
+    cr_expect_eq(tp_q(path("st.db"), "SELECT count(*) FROM thresholds WHERE status NOT IN "
+                                     "('bracketed', 'all_pass', 'none_pass')"),
+                 0, "the runner writes only the documented statuses");
+    size_t n;
+    plot_figure *figs = render(path("st.db"), path("out"), &n, NULL, 0);
+    plot_figures_free(figs, n);
+    static double rows[64][12];
+    size_t blocks;
+    size_t m = read_dat(path("out/statuses-critical_size.dat"), rows, 64, &blocks);
+    cr_expect_eq(m, 4, "one row per combination");
+    for (size_t r = 0; r < m; r++) {
+        snprintf(sql, sizeof sql,
+                 "SELECT CASE status WHEN 'bracketed' THEN 0 WHEN 'all_pass' THEN 1 WHEN 'none_pass' THEN 2 END "
+                 "FROM thresholds WHERE point_id = %.0f",
+                 rows[r][0]);
+        cr_expect_eq(rows[r][5], tp_q(path("st.db"), sql), "row %zu: status code %g", r, rows[r][5]);
+    }
+    char *gp = tp_slurp(path("out/statuses-critical_size.gp"), NULL);
+    cr_assert_not_null(gp);
+    cr_expect_eq(count(gp, "($6 == 1 ? $5/ydiv : NaN) with points"), (size_t)tp_q(path("st.db"),
+                 "SELECT count(DISTINCT p.ipsec_qm_lifetime_kb) FROM thresholds t JOIN points p USING (point_id) "
+                 "WHERE t.status = 'all_pass'"), "an all_pass mark on each curve that has one");
+    cr_expect(count(gp, "($6 == 2 ? $4/ydiv : NaN) with points") >= 1, "a none_pass mark");
+    cr_expect_eq(count(gp, "title 'no crossing: every probe passed (drawn at the range top)'"), 1);
+    cr_expect_eq(count(gp, "title 'no crossing: no probe passed (drawn at the range bottom)'"), 1);
+    free(gp);
 }
 
 Test(plot, synthetic_values_come_out_exactly)

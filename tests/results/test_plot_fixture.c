@@ -5,7 +5,8 @@
  * tests/local.mk) without a shell, the fixture database of a real short
  * sweep (tests/results/fixture.ini), a synthetic database written through
  * the store API with hand-chosen values (every statistic known in
- * advance, and hostile text from the database), PNG header checks and
+ * advance, and hostile text from the database), a real search sweep that
+ * ends in every search status the runner writes, PNG header checks and
  * single-value SQL queries.
  */
 #include <criterion/criterion.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 #include "models/core/params.h"
 #include "results/store.h"
+#include "results/plot.h" /* the search status names */
 
 char *tp_dir_new(void)
 {
@@ -77,6 +79,28 @@ void tp_sweep_fixture(const char *dir, const char *db)
     char err[4200];
     snprintf(err, sizeof err, "%s/sweep.err", dir);
     cr_assert_eq(tp_run(argv, dir, NULL, err, NULL), 0, "the fixture sweep failed (see %s)", err);
+}
+
+/* Builds DB with a real sweep of a threshold search whose four combinations
+ * end, between them, in every status the runner writes: at 10 and 100 Mbps
+ * with a quick-mode lifetime of 400 KiB the copies of 1 to 8 MiB fail at one
+ * rate and cross at the other; with 100,000 KiB every copy completes. The
+ * statuses come from the runner, not from this file, so a test can hold
+ * them against the names the figures and the report read. */
+void tp_sweep_statuses(const char *dir, const char *db)
+{
+    char spec[4200], err[4200];
+    snprintf(spec, sizeof spec, "%s/statuses.ini", dir);
+    FILE *f = fopen(spec, "w");
+    cr_assert_not_null(f);
+    fputs("[experiment statuses]\nscenario = kb977526\nlink.rate = 10Mbps, 100Mbps\n"
+          "ipsec.qm_lifetime_kb = 400, 100000\nfile.size = 1MiB..8MiB\n"
+          "search = file.size for p_complete = 0.5\nprecision = 0.2\nreplications = 2\n",
+          f);
+    cr_assert_eq(fclose(f), 0);
+    char *argv[] = {(char *)tp_rekeysim(), "sweep", spec, "--db", (char *)db, "--jobs", "2", "--quiet", NULL};
+    snprintf(err, sizeof err, "%s/sweep.err", dir);
+    cr_assert_eq(tp_run(argv, dir, NULL, err, NULL), 0, "the statuses sweep failed (see %s)", err);
 }
 
 char *tp_slurp(const char *path, size_t *len_out)
@@ -218,7 +242,11 @@ void tp_synthetic_db(const char *db, const char *grid_name)
         }
     int64_t search = experiment(s, "search", "search", 7, 4);
     static const char *const rates[] = {"10Mbps", "100Mbps"}, *const kbs[] = {"1000", "2000"};
-    static const char *const status[] = {"bracketed", "bracketed", "all_pass", "none_pass"};
+    /* The names the figures read (tp_sweep_statuses holds them against the runner's). */
+    const char *const status[] = {plot_search_status_name(PLOT_SEARCH_BRACKETED),
+                                  plot_search_status_name(PLOT_SEARCH_BRACKETED),
+                                  plot_search_status_name(PLOT_SEARCH_ALL_PASS),
+                                  plot_search_status_name(PLOT_SEARCH_NONE_PASS)};
     static const double crit[] = {5e6, 1e7, NAN, NAN}, lo[] = {4.8e6, 9.5e6, 1048576, 1048576},
                         hi[] = {5.2e6, 10.5e6, 67108864, 67108864};
     for (int c = 0; c < 4; c++) {
@@ -231,8 +259,8 @@ void tp_synthetic_db(const char *db, const char *grid_name)
         int64_t point = 7 + c;
         cr_assert_eq(res_point_insert(s, point, search, 1, c + 1, 1, &cfg), 0, "%s", res_store_errmsg(s));
         run(s, point, 1, 1, 1.0, NAN, NAN);
-        res_threshold t = {search, c + 1, point, "file.size", "p_complete", status[c], 0.5, crit[c], lo[c], hi[c],
-                           5, 50, c == 1};
+        res_threshold t = {search, c + 1, point, "file.size", "p_complete", status[c], 0.5, crit[c], lo[c],
+                           hi[c], 5, 50, c == 1};
         cr_assert_eq(res_threshold_put(s, &t), 0, "%s", res_store_errmsg(s));
     }
     cr_assert_eq(res_store_commit(s), 0);

@@ -48,7 +48,7 @@ static char *make_report(const char *db, int no_gnuplot)
     size_t n;
     cr_assert_eq(plot_write_figures(h, (size_t)-1, path("out"), NULL, &figs, &n, err, sizeof err), 0, "%s", err);
     if (!no_gnuplot) cr_assert_eq(plot_render_figures(figs, n, path("out"), err, sizeof err), 0, "%s", err);
-    cr_assert_eq(plot_report_write(h, (size_t)-1, figs, n, path("out"), err, sizeof err), 0, "%s", err);
+    cr_assert_eq(report_write(h, (size_t)-1, figs, n, path("out"), err, sizeof err), 0, "%s", err);
     plot_figures_free(figs, n);
     plot_db_free(h);
     char *html = tp_slurp(path("out/report.html"), NULL);
@@ -118,6 +118,7 @@ Test(report, every_finding_is_confirmed_by_the_database)
     tp_sweep_fixture(dir, db);
     char *html = make_report(db, 0);
     size_t n = 0;
+    double n_critical_missing = 0, causes = 0;
     for (const char *s = html; (s = strstr(s, "<li data-kind=\"")); s++, n++) {
         char kind[64], sql[600];
         sscanf(s + 15, "%63[^\"]", kind);
@@ -149,13 +150,31 @@ Test(report, every_finding_is_confirmed_by_the_database)
                      "SELECT avg(b) FROM (SELECT b FROM v ORDER BY b LIMIT 2 - (SELECT count(*) FROM v) %% 2 "
                      "OFFSET ((SELECT count(*) FROM v) - 1) / 2)", point);
             cr_expect_eq(attr(s, "data-bytes-median"), tp_q(db, sql), "median bytes of point %.0f's group", point);
+        } else if (!strcmp(kind, "p_never_below_half")) {
+            snprintf(sql, sizeof sql, "SELECT count(*) %s WHERE p.point_id = %.0f AND q.p_complete < 0.5", same, point);
+            cr_expect_eq(tp_q(db, sql), 0, "no point of point %.0f's curve is below 0.5", point);
         } else if (!strcmp(kind, "critical")) {
             snprintf(sql, sizeof sql, "SELECT critical FROM thresholds WHERE point_id = %.0f", point);
-            double want = tp_q(db, sql);
-            cr_expect(isnan(want) ? 1 : fabs(attr(s, "data-critical") - want) < 1e-6 * want);
+            double want = tp_q(db, sql), got = attr(s, "data-critical");
+            const char *end = strstr(s, "</li>");
+            const char *missing = strstr(s, "was not found in the searched range");
+            int says_missing = missing && end && missing < end;
+            /* No critical value: the sentence must say so and the attribute hold none. */
+            if (isnan(want)) cr_expect(isnan(got) && says_missing, "point %.0f has no crossing: %.200s", point, s);
+            else cr_expect(fabs(got - want) < 1e-6 * want && !says_missing, "critical of point %.0f: %.17g, table says "
+                           "%.17g", point, got, want);
+            n_critical_missing += isnan(want);
+        } else if (!strcmp(kind, "first_causes")) {
+            causes += attr(s, "data-runs");
+        } else {
+            cr_expect(!strcmp(kind, "no_interruptions") || !strcmp(kind, "no_runs"), "unknown finding %s", kind);
         }
     }
     cr_expect_geq(n, 4 + 2 + 4, "findings: per sizes curve, per link rate, per threshold (%zu)", n);
+    cr_expect_eq(n_critical_missing, tp_q(db, "SELECT count(*) FROM thresholds WHERE critical IS NULL"),
+                 "every search without a crossing has its finding");
+    cr_expect_eq(causes, tp_q(db, "SELECT count(*) FROM interruptions WHERE episode = 1"),
+                 "the causes add up to every first interruption");
     cr_expect(strstr(html, "no-ipsec, 10 Mbps: every copy completed") != NULL);
     cr_expect_eq(count(html, "<tr data-point-id="), (size_t)(tp_q(db, "SELECT count(*) FROM points") +
                                                            tp_q(db, "SELECT count(*) FROM thresholds")),
@@ -202,6 +221,12 @@ Test(report, without_gnuplot_each_figure_is_replaced_by_a_note)
     cr_expect_eq(count(html, "<svg"), 0);
     cr_expect_eq(count(html, "class=\"missing\""), 4);
     cr_expect(strstr(html, "apt-get install gnuplot-nox") != NULL);
-    cr_expect(strstr(html, "grid-p_complete</code>") == NULL || strstr(html, "grid-p_complete.dat") != NULL);
+    static const char *const stems[] = {"grid-p_complete", "grid-first_interruption", "grid-duration",
+                                        "search-critical_size"};
+    for (int i = 0; i < 4; i++) {
+        char want[200];
+        snprintf(want, sizeof want, "<code>%s.dat</code> and <code>%s.gp</code>", stems[i], stems[i]);
+        cr_expect(strstr(html, want) != NULL, "the note names the files that were written: %s", want);
+    }
     free(html);
 }

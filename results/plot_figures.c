@@ -1,6 +1,8 @@
 /*
- * The four figures of an experiment, each a .dat and a .gp written from one
- * SQL query over the database's views and tables:
+ * The writer of the four figures of an experiment: each a .dat and a .gp,
+ * from the one query of results/plot_data.c over the database's views and
+ * tables (the p_complete panels placed by results/plot_layout.c, the gnuplot
+ * text primitives from results/plot_gnuplot.c):
  *   p_complete          point_summary: p_complete with its Wilson band vs
  *                       file size; with two or more other varying axes one
  *                       panel per link rate (or the last axis) and in each
@@ -23,7 +25,6 @@
  * restyling is editing one line. A figure the experiment's axes cannot
  * support is skipped with one line on the notes stream; that is not an error.
  */
-#include <assert.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -195,238 +196,14 @@ static int close_pair(fig_ctx *c, plot_out *dat, plot_out *gp)
 
 /* ---- (a) p_complete vs file size ---- */
 
-int plot__p_complete_fetch(plot_db *db, const plot_axes *a, plot_series *out, char *err, size_t errlen)
-{
-    size_t curve[a->n_vary + 1];
-    int excl[] = {a->col_file_size};
-    size_t n_curve = plot__other_axes(a, excl, 1, curve);
-    plot_buf sql = {0};
-    plot__buf_printf(&sql, "SELECT ");
-    plot__buf_cols(&sql, db, curve, n_curve, "");
-    plot__buf_printf(&sql, "%spoint_id, file_size, p_complete, p_complete_lo, p_complete_hi, n_runs, n_completed "
-                           "FROM point_summary WHERE experiment_id = ?1 AND n_runs > 0 ORDER BY ",
-                     n_curve ? ", " : "");
-    plot__buf_cols(&sql, db, curve, n_curve, "");
-    plot__buf_printf(&sql, "%sfile_size, point_id", n_curve ? ", " : "");
-    if (sql.oom) return plot__buf_fini(&sql), snprintf(err, errlen, "out of memory"), PLOT_ENOMEM;
-    int rc = plot__fetch(db, sql.s, a->e->id, curve, n_curve, 5, out, err, errlen);
-    plot__buf_fini(&sql);
-    return rc;
-}
-
-/* How the p_complete curves are laid out. With two or more curve axes, one
- * of them (link.rate when it is one, else the last in registry order) gets
- * one panel per value, side by side (a grid past four panels) with a shared
- * y range, and the others one key per combination: a legend entry with one
- * colour, dash and mark in every panel, so that a scenario looks the same
- * at every link rate and one legend serves all panels. With one curve axis,
- * or rows for a single value of the panel axis, one panel holds one key per
- * curve. Rejected: a grid by two axes at once (past two axes a figure is
- * not read at a glance whatever the layout), and a colour per curve across
- * all panels (15 curves for a palette of 8, so colours repeated within a
- * panel). Sizes are in pixels of the image. */
-typedef struct pc_layout {
-    int panel_col;              /* index among the series' curve columns; -1: one panel */
-    size_t n_panels, n_keys;
-    size_t rows, cols;          /* the panel grid, filled row by row */
-    size_t *panel_of, *key_of;  /* per curve; owned (one block with the three below) */
-    size_t *panel_curve;        /* per panel, in value order: one of its curves (names the panel) */
-    size_t *key_curve;          /* per key: its first curve (names the key) */
-    size_t *key_order;          /* the keys in drawing order: grey no-ipsec references first */
-    size_t n_grey;              /* keys drawn as grey references: the no-ipsec keys when some key is not */
-    int width, height;          /* the image */
-    int left, right, top, bottom, xgap, ygap; /* around and between the panels' plot areas */
-    int key_rows;               /* rows of the shared legend below the panels */
-} pc_layout;
-
-#define PC_LABEL_PX 62          /* room for a tick label such as "256 MiB" */
-#define PC_PANEL_MIN_PX 280     /* the least height of a panel's plot area */
-#define PC_BAND_LABEL "Wilson 95 % interval" /* the legend entry of the bands */
-
-static int text_eq(const char *x, const char *y) { return (!x && !y) || (x && y && !strcmp(x, y)); }
-
-static const plot_value *pc_value(const plot_series *s, size_t k, size_t col)
-{
-    return &s->values[k * s->n_curve_cols + col];
-}
-
-/* Whether curves K1 and K2 agree on every curve column but the panel's. */
-static int pc_same_key(const plot_series *s, int panel_col, size_t k1, size_t k2)
-{
-    for (size_t i = 0; i < s->n_curve_cols; i++)
-        if ((int)i != panel_col && !text_eq(pc_value(s, k1, i)->text, pc_value(s, k2, i)->text)) return 0;
-    return 1;
-}
-
-/* Two values of one column in SQLite's order: NULL, numbers by value, text. */
-static int value_cmp(const char *x, const char *y)
-{
-    if (!x || !y) return (y == NULL) - (x == NULL);
-    char *ex, *ey;
-    double vx = strtod(x, &ex), vy = strtod(y, &ey);
-    int nx = ex != x && !*ex, ny = ey != y && !*ey;
-    if (nx && ny) return (vx > vy) - (vx < vy);
-    if (nx != ny) return nx ? -1 : 1;
-    return strcmp(x, y);
-}
-
-/* Groups the curves of S into panels by column L->panel_col (in value
- * order) and into keys by the other columns. */
-static void pc_group(pc_layout *l, const plot_series *s)
-{
-    int pc = l->panel_col;
-    for (size_t k = 0; pc >= 0 && k < s->n_curves; k++) {
-        size_t p = 0;
-        while (p < l->n_panels && !text_eq(pc_value(s, l->panel_curve[p], (size_t)pc)->text,
-                                           pc_value(s, k, (size_t)pc)->text))
-            p++;
-        if (p == l->n_panels) l->panel_curve[l->n_panels++] = k;
-    }
-    if (l->n_panels < 2) l->panel_col = pc = -1, l->n_panels = 1, l->panel_curve[0] = 0;
-    for (size_t i = 1; i < l->n_panels; i++) /* insertion sort: a handful of panels */
-        for (size_t j = i; j > 0 && value_cmp(pc_value(s, l->panel_curve[j - 1], (size_t)pc)->text,
-                                              pc_value(s, l->panel_curve[j], (size_t)pc)->text) > 0;
-             j--) {
-            size_t t = l->panel_curve[j];
-            l->panel_curve[j] = l->panel_curve[j - 1], l->panel_curve[j - 1] = t;
-        }
-    for (size_t k = 0; k < s->n_curves; k++) {
-        l->panel_of[k] = 0;
-        for (size_t p = 0; pc >= 0 && p < l->n_panels; p++)
-            if (text_eq(pc_value(s, l->panel_curve[p], (size_t)pc)->text, pc_value(s, k, (size_t)pc)->text))
-                l->panel_of[k] = p;
-        size_t j = 0;
-        while (j < l->n_keys && !pc_same_key(s, pc, l->key_curve[j], k)) j++;
-        if (j == l->n_keys) l->key_curve[l->n_keys++] = k;
-        l->key_of[k] = j;
-    }
-}
-
-/* Whether every curve of key J is a no-ipsec baseline. */
-static int pc_key_baseline(const pc_layout *l, const plot_series *s, size_t j)
-{
-    for (size_t k = 0; k < s->n_curves; k++)
-        if (l->key_of[k] == j && !s->curves[k].baseline) return 0;
-    return 1;
-}
-
-/* The legend label of key J: its values but the panel's, in human form. */
-static void pc_key_label(const pc_layout *l, const plot_series *s, size_t j, char *buf, size_t n)
-{
-    size_t k = l->key_curve[j], used = 0;
-    if (l->panel_col < 0) used = (size_t)snprintf(buf, n, "%s", s->curves[k].label);
-    else
-        for (size_t i = 0; i < s->n_curve_cols; i++)
-            if ((int)i != l->panel_col)
-                used += (size_t)snprintf(buf + used, used < n ? n - used : 0, "%s%s", used ? ", " : "",
-                                         pc_value(s, k, i)->piece);
-    if (l->n_grey && pc_key_baseline(l, s, j) && used < n) snprintf(buf + used, n - used, " (baseline)");
-}
-
-/* The grid, the legend's rows and the image size. The legend's columns are
- * as many as its longest label allows across the image: gnuplot gives a
- * column about 8 pixels (a character of the sans 11 font) for each
- * character of the longest label plus 10 for the sample and gaps. */
-static void pc_geometry(pc_layout *l, const plot_series *s)
-{
-    l->rows = (l->n_panels + 3) / 4;
-    l->cols = (l->n_panels + l->rows - 1) / l->rows;
-    l->width = PLOT_WIDTH_PX;
-    size_t longest = strlen(PC_BAND_LABEL);
-    for (size_t j = 0; j < l->n_keys; j++) {
-        char label[300];
-        pc_key_label(l, s, j, label, sizeof label);
-        if (strlen(label) > longest) longest = strlen(label);
-    }
-    size_t entries = l->n_keys + 1, per_col_px = 8 * (longest + 10);
-    size_t key_cols = ((size_t)l->width - 40) / per_col_px;
-    if (key_cols < 1) key_cols = 1;
-    if (key_cols > entries) key_cols = entries;
-    l->key_rows = (int)((entries + key_cols - 1) / key_cols);
-    l->left = 78, l->right = 24, l->xgap = 30, l->ygap = 84;
-    l->top = l->n_panels > 1 ? 72 : 40;
-    l->bottom = 62 + 18 * l->key_rows + 8;
-    l->height = l->top + (int)l->rows * PC_PANEL_MIN_PX + ((int)l->rows - 1) * l->ygap + l->bottom;
-    if (l->height < PLOT_HEIGHT_PX) l->height = PLOT_HEIGHT_PX;
-}
-
-/* Fills L for the series S of p_complete, whose curve columns are CURVE
- * (N_CURVE of them, as plot__p_complete_fetch chose them). Returns 0 or
- * PLOT_ENOMEM; release with pc_layout_fini. */
-static int pc_layout_init(pc_layout *l, const plot_axes *a, const size_t *curve, size_t n_curve,
-                          const plot_series *s)
-{
-    assert(n_curve == s->n_curve_cols);
-    memset(l, 0, sizeof *l);
-    l->panel_col = -1;
-    if (n_curve >= 2) {
-        l->panel_col = (int)n_curve - 1;
-        for (size_t i = 0; i < n_curve; i++)
-            if ((int)curve[i] == a->col_link_rate) l->panel_col = (int)i;
-    }
-    size_t n = s->n_curves;
-    size_t *mem = malloc((5 * n + 1) * sizeof *mem);
-    if (!mem) return PLOT_ENOMEM;
-    l->panel_of = mem, l->key_of = mem + n, l->panel_curve = mem + 2 * n, l->key_curve = mem + 3 * n;
-    l->key_order = mem + 4 * n;
-    pc_group(l, s);
-    size_t n_base = 0;
-    for (size_t j = 0; j < l->n_keys; j++) n_base += (size_t)pc_key_baseline(l, s, j);
-    l->n_grey = n_base < l->n_keys ? n_base : 0;
-    size_t r = 0;
-    for (int pass = 1; pass >= 0; pass--)
-        for (size_t j = 0; j < l->n_keys; j++)
-            if ((l->n_grey && pc_key_baseline(l, s, j)) == pass) l->key_order[r++] = j;
-    pc_geometry(l, s);
-    return 0;
-}
-
-static void pc_layout_fini(pc_layout *l)
-{
-    free(l->panel_of);
-    l->panel_of = NULL;
-}
-
-/* The colour of the key drawn R-th, the same for its line and its band. */
-static const char *pc_key_colour(const pc_layout *l, size_t r)
-{
-    return r < l->n_grey ? "#404040" : plot__colours[(r - l->n_grey) % plot__n_colours];
-}
-
-/* The look of the key drawn R-th. Curves that coincide (two scenarios that
- * both always complete) must stay apart without being moved: each later key
- * has a thinner line of another dash type drawn over the earlier ones, so
- * their colours show in its gaps and along its edges, and a mark of another
- * shape that fits inside the earlier ones (at one point size a square holds
- * the circle, which holds the diamond), so that coinciding marks nest
- * instead of hiding each other. The grey no-ipsec references come first
- * and are the widest. */
-static void pc_key_style(const pc_layout *l, size_t r, char *buf, size_t n)
-{
-    static const struct {
-        int pt, dt;
-        double ps, lw;
-    } marks[] = {{4, 1, 2.2, 3.0}, {6, 2, 1.7, 2.6}, {12, 3, 1.2, 2.3}, {10, 4, 1.5, 2.0},
-                 {7, 5, 0.8, 1.7}, {14, 1, 2.0, 2.4}, {8, 2, 1.5, 2.0}, {5, 4, 0.8, 1.6}};
-    size_t m = r % (sizeof marks / sizeof marks[0]);
-    snprintf(buf, n, "lc rgb '%s' dt %d lw %.1f pt %d ps %.1f", pc_key_colour(l, r), marks[m].dt, marks[m].lw,
-             marks[m].pt, marks[m].ps);
-}
-
-/* The curve of key J in panel P, or (size_t)-1 when the key has no rows there. */
-static size_t pc_curve_at(const pc_layout *l, const plot_series *s, size_t p, size_t j)
-{
-    for (size_t k = 0; k < s->n_curves; k++)
-        if (l->panel_of[k] == p && l->key_of[k] == j) return k;
-    return (size_t)-1;
-}
+#define TICK_LABEL_PX 62        /* room for a tick label such as "256 MiB" */
 
 /* The x axis: file size on a log axis with labelled ticks at powers of two
  * bytes written in human form ("1 MiB", "16 MiB", "256 MiB"), as far apart
  * as a panel of PANEL_PX pixels needs for the labels not to touch, and
  * unlabelled ticks at the powers between. Positions are bytes over xdiv,
  * so a changed xdiv keeps them right. */
-static void pc_x_axis(FILE *f, const scn_param *p, const plot_series *s, double panel_px)
+static void p_complete_x_axis(FILE *f, const scn_param *p, const plot_series *s, double panel_px)
 {
     double lo = INFINITY, hi = -INFINITY;
     for (size_t r = 0; r < s->n_rows; r++)
@@ -447,7 +224,7 @@ static void pc_x_axis(FILE *f, const scn_param *p, const plot_series *s, double 
         return;
     }
     double per_octave_px = panel_px / log2(xhi / xlo);
-    int step = (int)ceil(PC_LABEL_PX / per_octave_px);
+    int step = (int)ceil(TICK_LABEL_PX / per_octave_px);
     if (step < 1) step = 1;
     fputs("set xtics (", f);
     for (int e = e0; e <= e1; e++) {
@@ -464,19 +241,19 @@ static void pc_x_axis(FILE *f, const scn_param *p, const plot_series *s, double 
 /* The plot command of panel P; the first panel also draws the shared legend
  * (key entries, so every key is listed whatever panel it has rows in).
  * Bands first, then lines and marks over every band. */
-static void pc_gp_panel(FILE *f, const fig_ctx *c, const plot_series *s, const pc_layout *l, size_t p)
+static void p_complete_panel(FILE *f, const fig_ctx *c, const plot_series *s, const plot_layout *l, size_t p)
 {
     const char *sep = "";
     char style[96];
     fputs("  plot", f);
     for (int pass = 0; pass < 2; pass++)
         for (size_t r = 0; r < l->n_keys; r++) {
-            size_t k = pc_curve_at(l, s, p, l->key_order[r]);
+            size_t k = plot__layout_curve_at(l, s, p, l->key_order[r]);
             if (k == (size_t)-1) continue;
-            pc_key_style(l, r, style, sizeof style);
+            plot__layout_key_style(l, r, style, sizeof style);
             if (pass == 0)
                 fprintf(f, "%s \\\n    '%s.dat' index %zu using ($2/xdiv):4:5 with filledcurves fc rgb '%s' notitle",
-                        sep, c->stem, k, pc_key_colour(l, r));
+                        sep, c->stem, k, plot__layout_key_colour(l, r));
             else
                 fprintf(f, "%s \\\n    '%s.dat' index %zu using ($2/xdiv):3 with linespoints %s notitle", sep,
                         c->stem, k, style);
@@ -484,23 +261,23 @@ static void pc_gp_panel(FILE *f, const fig_ctx *c, const plot_series *s, const p
         }
     for (size_t r = 0; p == 0 && r < l->n_keys; r++) {
         char label[300];
-        pc_key_style(l, r, style, sizeof style);
-        pc_key_label(l, s, l->key_order[r], label, sizeof label);
+        plot__layout_key_style(l, r, style, sizeof style);
+        plot__layout_key_label(l, s, l->key_order[r], label, sizeof label);
         fprintf(f, ", \\\n    keyentry with linespoints %s title ", style);
         plot__gp_string(f, label);
     }
     if (p == 0)
-        fputs(", \\\n    keyentry with filledcurves fc rgb '#404040' title '" PC_BAND_LABEL "'", f);
+        fputs(", \\\n    keyentry with filledcurves fc rgb '#404040' title '" PLOT_BAND_LABEL "'", f);
     fputc('\n', f);
 }
 
 /* The .gp of the p_complete figure. */
-static void pc_gp(const fig_ctx *c, FILE *f, const plot_series *s, const pc_layout *l)
+static void p_complete_gp(const fig_ctx *c, FILE *f, const plot_series *s, const plot_layout *l)
 {
     double W = l->width, H = l->height;
     double panel_px = (W - l->left - l->right - (double)(l->cols - 1) * l->xgap) / (double)l->cols;
     plot__gp_preamble(f, c->stem, c->title, c->db, c->a->e->name);
-    pc_x_axis(f, c->db->cols[c->a->col_file_size].p, s, panel_px);
+    p_complete_x_axis(f, c->db->cols[c->a->col_file_size].p, s, panel_px);
     fputs("set ylabel 'share of copies completed'\nset yrange [-0.04:1.04]\nset ytics 0, 0.2, 1\n"
           "set style fill transparent solid 0.15 noborder\nset grid\n",
           f);
@@ -518,7 +295,7 @@ static void pc_gp(const fig_ctx *c, FILE *f, const plot_series *s, const pc_layo
         fputs("  set title ", f);
         plot__gp_string(f, c->title);
         fputc('\n', f);
-        pc_gp_panel(f, c, s, l, 0);
+        p_complete_panel(f, c, s, l, 0);
         plot__gp_terminals_end(f);
         return;
     }
@@ -528,14 +305,14 @@ static void pc_gp(const fig_ctx *c, FILE *f, const plot_series *s, const pc_layo
             l->bottom / H, 1 - l->top / H, l->xgap / W, l->ygap / H);
     for (size_t p = 0; p < l->n_panels; p++) {
         fprintf(f, "  # panel %zu of %zu\n  set title ", p + 1, l->n_panels);
-        plot__gp_string(f, pc_value(s, l->panel_curve[p], (size_t)l->panel_col)->piece);
+        plot__gp_string(f, plot__layout_panel_label(l, s, p));
         fputs(p % l->cols == 0 ? "\n  set ylabel 'share of copies completed'\n  set format y '%g'\n"
                                : "\n  unset ylabel\n  set format y ''\n",
               f);
         /* A panel with another below it leaves its x label to that one. */
         fputs(p + l->cols < l->n_panels ? "  unset xlabel\n" : "  set xlabel 'file size'\n", f);
         fputs(p == 0 ? "  set key\n" : "  unset key\n", f);
-        pc_gp_panel(f, c, s, l, p);
+        p_complete_panel(f, c, s, l, p);
     }
     fputs("  unset multiplot\n", f);
     plot__gp_terminals_end(f);
@@ -543,13 +320,13 @@ static void pc_gp(const fig_ctx *c, FILE *f, const plot_series *s, const pc_layo
 
 /* The .dat: one block per curve as for every figure, and which curves each
  * panel holds. */
-static void pc_dat(const fig_ctx *c, FILE *f, const plot_series *s, const pc_layout *l)
+static void p_complete_dat(const fig_ctx *c, FILE *f, const plot_series *s, const plot_layout *l)
 {
     dat_header(f, c,
                "1 point_id  2 file_size  3 p_complete  4 p_complete_lo  5 p_complete_hi  6 n_runs  7 n_completed");
     for (size_t p = 0; l->n_panels > 1 && p < l->n_panels; p++) {
         fprintf(f, "# panel %zu of %zu, ", p + 1, l->n_panels);
-        plot__gp_comment_text(f, pc_value(s, l->panel_curve[p], (size_t)l->panel_col)->piece);
+        plot__gp_comment_text(f, plot__layout_panel_label(l, s, p));
         fputs(": curves", f);
         for (size_t k = 0; k < s->n_curves; k++)
             if (l->panel_of[k] == p) fprintf(f, " %zu", k);
@@ -570,8 +347,8 @@ static int fig_p_complete(fig_ctx *c)
     plot_series s;
     int rc = plot__p_complete_fetch(c->db, a, &s, c->err, c->errlen);
     if (rc) return rc;
-    pc_layout l;
-    if (pc_layout_init(&l, a, curve, n_curve, &s)) {
+    plot_layout l;
+    if (plot__layout_init(&l, a, curve, n_curve, &s)) {
         plot__series_fini(&s);
         return snprintf(c->err, c->errlen, "out of memory"), PLOT_ENOMEM;
     }
@@ -589,45 +366,16 @@ static int fig_p_complete(fig_ctx *c)
                  "combination of the other varying parameters; the light band is the Wilson 95 %% interval.");
     plot_out dat, gp;
     if ((rc = open_pair(c, &dat, &gp))) goto out;
-    pc_dat(c, dat.f, &s, &l);
-    pc_gp(c, gp.f, &s, &l);
+    p_complete_dat(c, dat.f, &s, &l);
+    p_complete_gp(c, gp.f, &s, &l);
     rc = close_pair(c, &dat, &gp);
 out:
-    pc_layout_fini(&l);
+    plot__layout_fini(&l);
     plot__series_fini(&s);
     return rc;
 }
 
 /* ---- (b) first interruption ---- */
-
-static int first_interruption_sql(const plot_db *db, int xcol, const size_t *curve, size_t n_curve, plot_buf *sql)
-{
-    const char *x = db->cols[xcol].name;
-    plot__buf_printf(sql, "WITH ri AS (SELECT ");
-    plot__buf_cols(sql, db, curve, n_curve, "p.");
-    plot__buf_printf(sql,
-                     "%sp.point_id AS pid, p.%s AS x, r.first_interruption_bytes AS b, r.first_interruption_s AS s "
-                     "FROM runs r JOIN points p ON p.point_id = r.point_id WHERE p.experiment_id = ?1 "
-                     "AND r.first_interruption_bytes IS NOT NULL AND r.first_interruption_s IS NOT NULL), "
-                     "rk AS (SELECT *, row_number() OVER w_b AS kb, row_number() OVER w_s AS ks, "
-                     "count(*) OVER w_all AS m FROM ri WINDOW w_all AS (PARTITION BY ",
-                     n_curve ? ", " : "", x);
-    plot__buf_cols(sql, db, curve, n_curve, "");
-    plot__buf_printf(sql, "%sx), w_b AS (w_all ORDER BY b), w_s AS (w_all ORDER BY s)) SELECT ", n_curve ? ", " : "");
-    plot__buf_cols(sql, db, curve, n_curve, "");
-    plot__buf_printf(sql, "%smin(pid), x, m, "
-                          "avg(CASE WHEN kb IN ((m + 1) / 2, (m + 2) / 2) THEN b END), "
-                          "max(CASE WHEN kb = (m + 3) / 4 THEN b END), max(CASE WHEN kb = (3 * m + 3) / 4 THEN b END), "
-                          "avg(CASE WHEN ks IN ((m + 1) / 2, (m + 2) / 2) THEN s END), "
-                          "max(CASE WHEN ks = (m + 3) / 4 THEN s END), max(CASE WHEN ks = (3 * m + 3) / 4 THEN s END) "
-                          "FROM rk GROUP BY ",
-                     n_curve ? ", " : "");
-    plot__buf_cols(sql, db, curve, n_curve, "");
-    plot__buf_printf(sql, "%sx ORDER BY ", n_curve ? ", " : "");
-    plot__buf_cols(sql, db, curve, n_curve, "");
-    plot__buf_printf(sql, "%sx", n_curve ? ", " : "");
-    return sql->oom ? PLOT_ENOMEM : 0;
-}
 
 static void gp_panel(FILE *f, const fig_ctx *c, const plot_series *s, int col_med, int col_q1, int col_q3,
                      const char *ydiv)
@@ -643,23 +391,6 @@ static void gp_panel(FILE *f, const fig_ctx *c, const plot_series *s, int col_me
         plot__gp_string(f, s->curves[k].label);
         fputs(k + 1 < s->n_curves ? ", \\\n" : "\n", f);
     }
-}
-
-int plot__first_interruption_fetch(plot_db *db, const plot_axes *a, int *xcol_out, plot_series *out, char *err,
-                                   size_t errlen)
-{
-    int xcol = plot__varies(a, a->col_link_rate) ? a->col_link_rate
-               : plot__varies(a, a->col_file_size) ? a->col_file_size : a->col_link_rate;
-    size_t curve[a->n_vary + 1];
-    int excl[] = {a->col_link_rate, a->col_file_size};
-    size_t n_curve = plot__other_axes(a, excl, 2, curve);
-    plot_buf sql = {0};
-    int rc = first_interruption_sql(db, xcol, curve, n_curve, &sql);
-    if (!rc) rc = plot__fetch(db, sql.s, a->e->id, curve, n_curve, 7, out, err, errlen);
-    else snprintf(err, errlen, "out of memory");
-    plot__buf_fini(&sql);
-    if (!rc) *xcol_out = xcol;
-    return rc;
 }
 
 static int fig_first_interruption(fig_ctx *c)
@@ -718,26 +449,6 @@ out:
 
 /* ---- (c) duration vs file size ---- */
 
-int plot__duration_fetch(plot_db *db, const plot_axes *a, plot_series *out, char *err, size_t errlen)
-{
-    size_t curve[a->n_vary + 1];
-    int excl[] = {a->col_file_size};
-    size_t n_curve = plot__other_axes(a, excl, 1, curve);
-    plot_buf sql = {0};
-    plot__buf_printf(&sql, "SELECT ");
-    plot__buf_cols(&sql, db, curve, n_curve, "");
-    plot__buf_printf(&sql, "%spoint_id, file_size, duration_mean_s, duration_lo_s, duration_hi_s, n_completed, "
-                           "n_runs FROM point_summary WHERE experiment_id = ?1 AND duration_mean_s IS NOT NULL "
-                           "ORDER BY ",
-                     n_curve ? ", " : "");
-    plot__buf_cols(&sql, db, curve, n_curve, "");
-    plot__buf_printf(&sql, "%sfile_size, point_id", n_curve ? ", " : "");
-    if (sql.oom) return plot__buf_fini(&sql), snprintf(err, errlen, "out of memory"), PLOT_ENOMEM;
-    int rc = plot__fetch(db, sql.s, a->e->id, curve, n_curve, 5, out, err, errlen);
-    plot__buf_fini(&sql);
-    return rc;
-}
-
 static int fig_duration(fig_ctx *c)
 {
     const plot_axes *a = c->a;
@@ -793,13 +504,17 @@ out:
 
 /* ---- (d) critical value of a threshold search ---- */
 
-static int critical_x(const plot_axes *a, const plot_db *db)
-{
-    if (plot__varies(a, a->col_link_rate)) return a->col_link_rate;
-    for (size_t i = 0; i < a->n_vary; i++)
-        if (db->cols[a->vary[i]].p->type != PRM_ENUM) return (int)a->vary[i];
-    return -1;
-}
+/* The marks of a search whose range holds no crossing, in drawing order:
+ * at the end of the range every probe reached (the .dat's hi column 5 when
+ * every probe passed, lo column 4 when none did); titled once per figure. */
+static const struct {
+    int status; /* plot_search_status, the .dat's column 6 */
+    int column, pt;
+    const char *title;
+} no_crossing[] = {
+    {PLOT_SEARCH_ALL_PASS, 5, 8, "no crossing: every probe passed (drawn at the range top)"},
+    {PLOT_SEARCH_NONE_PASS, 4, 10, "no crossing: no probe passed (drawn at the range bottom)"},
+};
 
 static void critical_gp(fig_ctx *c, FILE *f, const plot_series *s, int xcol)
 {
@@ -819,7 +534,7 @@ static void critical_gp(fig_ctx *c, FILE *f, const plot_series *s, int xcol)
     plot__gp_terminals_begin(f, c->stem, c->width, c->height);
     gp_title(f, c);
     fputs("  plot \\\n", f);
-    int titled[3] = {0, 0, 0};
+    int titled[2] = {0, 0};
     for (size_t k = 0; k < s->n_curves; k++) {
         char style[64];
         curve_style(&s->curves[k], k, style, sizeof style);
@@ -834,51 +549,20 @@ static void critical_gp(fig_ctx *c, FILE *f, const plot_series *s, int xcol)
         else
             fprintf(f, "    keyentry with points %s pt %d ps 1.1 title ", style, curve_point(k));
         plot__gp_string(f, s->curves[k].label);
-        int has[3] = {0, 0, 0};
-        for (size_t r = s->curves[k].first; r < s->curves[k].first + s->curves[k].n; r++) {
-            double st = s->rows[r].v[3];
-            if (st == 1 || st == 2) has[(int)st] = 1;
-        }
-        for (int st = 1; st <= 2; st++) {
-            if (!has[st]) continue;
+        for (size_t m = 0; m < sizeof no_crossing / sizeof no_crossing[0]; m++) {
+            int has = 0;
+            for (size_t r = s->curves[k].first; r < s->curves[k].first + s->curves[k].n; r++)
+                has |= s->rows[r].v[3] == no_crossing[m].status;
+            if (!has) continue;
             fprintf(f, ", \\\n    '%s.dat' index %zu using ($2/xdiv):($6 == %d ? $%d/ydiv : NaN) with points %s "
                        "pt %d ps 2 title ",
-                    c->stem, k, st, st == 1 ? 5 : 4, style, st == 1 ? 8 : 10);
-            plot__gp_string(f, !titled[st] ? (st == 1 ? "no crossing: every probe passed (drawn at the range top)"
-                                                      : "no crossing: no probe passed (drawn at the range bottom)")
-                                           : "");
-            titled[st] = 1;
+                    c->stem, k, no_crossing[m].status, no_crossing[m].column, style, no_crossing[m].pt);
+            plot__gp_string(f, titled[m] ? "" : no_crossing[m].title);
+            titled[m] = 1;
         }
         fputs(k + 1 < s->n_curves ? ", \\\n" : "\n", f);
     }
     plot__gp_terminals_end(f);
-}
-
-int plot__critical_fetch(plot_db *db, const plot_axes *a, int *xcol_out, plot_series *out, char *err,
-                         size_t errlen)
-{
-    int xcol = critical_x(a, db);
-    size_t curve[a->n_vary + 1];
-    int excl[] = {xcol};
-    size_t n_curve = plot__other_axes(a, excl, 1, curve);
-    plot_buf sql = {0};
-    plot__buf_printf(&sql, "SELECT ");
-    plot__buf_cols(&sql, db, curve, n_curve, "");
-    if (xcol >= 0) plot__buf_printf(&sql, "%spoint_id, %s, ", n_curve ? ", " : "", db->cols[xcol].name);
-    else plot__buf_printf(&sql, "%spoint_id, NULL, ", n_curve ? ", " : "");
-    plot__buf_printf(&sql,
-                     "critical, lo, hi, CASE WHEN search_status = 'bracketed' THEN 0 "
-                     "WHEN search_status IN ('all_pass', 'above_range') THEN 1 "
-                     "WHEN search_status IN ('none_pass', 'below_range') THEN 2 ELSE 3 END, search_runs, n_probes, "
-                     "n_undecided, search_target FROM threshold_summary WHERE experiment_id = ?1 ORDER BY ");
-    plot__buf_cols(&sql, db, curve, n_curve, "");
-    if (xcol >= 0) plot__buf_printf(&sql, "%s%s, point_id", n_curve ? ", " : "", db->cols[xcol].name);
-    else plot__buf_printf(&sql, "%spoint_id", n_curve ? ", " : "");
-    if (sql.oom) return plot__buf_fini(&sql), snprintf(err, errlen, "out of memory"), PLOT_ENOMEM;
-    int rc = plot__fetch(db, sql.s, a->e->id, curve, n_curve, 8, out, err, errlen);
-    plot__buf_fini(&sql);
-    if (!rc) *xcol_out = xcol;
-    return rc;
 }
 
 static int fig_critical_size(fig_ctx *c)
@@ -886,7 +570,7 @@ static int fig_critical_size(fig_ctx *c)
     const plot_axes *a = c->a;
     if (a->search_col < 0) return skip(c, "not a threshold search");
     if (a->n_thresholds == 0) return skip(c, "no threshold found yet");
-    if (critical_x(a, c->db) < 0) return skip(c, "no numeric axis (such as link.rate) besides the searched key");
+    if (plot__critical_x(a, c->db) < 0) return skip(c, "no numeric axis (such as link.rate) besides the searched key");
     plot_series s;
     int xcol;
     int rc = plot__critical_fetch(c->db, a, &xcol, &s, c->err, c->errlen);

@@ -1,20 +1,19 @@
 /*
- * The HTML report. The page is built in one growing buffer and written to
- * OUT_DIR/report.html through a temporary file and a rename, so a reader
- * never sees half a report. Its parts, in order: a header (database,
- * generation time, counts), the key findings of every experiment, one
- * section per experiment (what was simulated: kind, counts, the axes and
- * their values, the settings that differ from the registry defaults, the
- * spec text; the figures inline as SVG; the point_summary and thresholds
- * tables), and the provenance (meta and the sweep history).
+ * The HTML layout of the report. The page is built in one growing buffer
+ * and written to OUT_DIR/report.html through a temporary file and a rename,
+ * so a reader never sees half a report. Its parts, in order: a header
+ * (database, generation time, counts), the key findings of every experiment
+ * (results/report_findings.c), one section per experiment (what was
+ * simulated: kind, counts, the axes and their values, the settings that
+ * differ from the registry defaults, the spec text; the figures inline as
+ * SVG; the point_summary and thresholds tables), and the provenance (meta
+ * and the sweep history).
  *
- * Findings are sentences computed from the same series the figures draw
- * (plot__p_complete_fetch and friends), so text and pictures cannot
- * disagree; each finding's <li> carries data- attributes naming its kind and
- * the point it rests on, so a test can check it against the database. Every
- * string from the database goes through esc(); the SVG that gnuplot wrote
- * has its text escaped by gnuplot, and its ids are prefixed per figure so
- * that several inline figures never share an id.
+ * Every string from the database goes through report__esc(); the SVG that
+ * gnuplot wrote has its text escaped by gnuplot, and its ids are prefixed
+ * per figure so that several inline figures never share an id. The header
+ * names the generation time and the commit of this build, so two reports of
+ * one database differ in that line only.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -23,16 +22,8 @@
 #include "config.h"
 #include "models/core/params.h"
 #include "results/build_info.h"
-#include "results/plot_int.h"
 #include "results/report.h"
-
-typedef struct rep {
-    plot_db *db;
-    plot_buf h;
-    char *err;
-    size_t errlen;
-    const char *dir;
-} rep;
+#include "results/report_int.h"
 
 static const char CSS[] =
     "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;margin:0;"
@@ -56,7 +47,7 @@ static const char CSS[] =
 
 /* ---- text ---- */
 
-static void esc(plot_buf *b, const char *s)
+void report__esc(plot_buf *b, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
@@ -72,21 +63,19 @@ static void esc(plot_buf *b, const char *s)
     }
 }
 
-static void escf(plot_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void escf(plot_buf *b, const char *fmt, ...)
+void report__escf(plot_buf *b, const char *fmt, ...)
 {
     char text[2048];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    esc(b, text);
+    report__esc(b, text);
 }
 
-static void pct(double p, char *buf, size_t n) { snprintf(buf, n, "%.3g %%", 100.0 * p); }
 
 /* Human value of column COL for a DB value V (size, rate, time ...). */
-static void human_db(const plot_col *col, double v, char *buf, size_t n)
+void report__human_db(const plot_col *col, double v, char *buf, size_t n)
 {
     if (isnan(v)) snprintf(buf, n, "n/a");
     else plot__human(col->p, plot__db_to_base(col->p, v), buf, n);
@@ -100,7 +89,7 @@ static void cell_value(const scn_param *p, sqlite3_stmt *st, int i, char *buf, s
     else plot__human(p, plot__db_to_base(p, sqlite3_column_double(st, i)), buf, n);
 }
 
-static int prepare(rep *r, sqlite3_stmt **st, const char *sql, int64_t experiment_id)
+int report__prepare(report_ctx *r, sqlite3_stmt **st, const char *sql, int64_t experiment_id)
 {
     if (sqlite3_prepare_v2(r->db->db, sql, -1, st, NULL) != SQLITE_OK) {
         snprintf(r->err, r->errlen, "%s: cannot query the results: %s", r->db->path, sqlite3_errmsg(r->db->db));
@@ -110,7 +99,7 @@ static int prepare(rep *r, sqlite3_stmt **st, const char *sql, int64_t experimen
     return 0;
 }
 
-static int finish(rep *r, sqlite3_stmt *st, int step_rc)
+int report__finish(report_ctx *r, sqlite3_stmt *st, int step_rc)
 {
     sqlite3_finalize(st);
     if (step_rc == SQLITE_DONE) return 0;
@@ -118,209 +107,9 @@ static int finish(rep *r, sqlite3_stmt *st, int step_rc)
     return PLOT_EIO;
 }
 
-/* ---- findings ---- */
-
-static void finding_open(rep *r, const char *kind, int64_t point_id, int bad)
-{
-    plot__buf_printf(&r->h, "<li data-kind=\"%s\" data-point-id=\"%lld\"%s>", kind, (long long)point_id,
-                     bad ? " class=\"bad\"" : "");
-}
-
-/* "LABEL, X" or just "X" when the curve has no label of its own. */
-static void subject(const plot_curve *cv, const char *x, char *buf, size_t n)
-{
-    if (!strcmp(cv->label, "all points")) snprintf(buf, n, "%s", x[0] ? x : "All copies");
-    else if (!x[0]) snprintf(buf, n, "%s", cv->label);
-    else snprintf(buf, n, "%s, %s", cv->label, x);
-}
-
-static void p_complete_curve(rep *r, const plot_axes *a, const plot_series *s, const plot_curve *cv)
-{
-    const plot_col *fs = &r->db->cols[a->col_file_size];
-    const plot_row *rows = &s->rows[cv->first];
-    size_t n = cv->n, first_fail = n, half = n;
-    for (size_t i = 0; i < n; i++) {
-        if (first_fail == n && rows[i].v[4] < rows[i].v[3]) first_fail = i;
-        if (half == n && rows[i].v[0] < 0.5) half = i;
-    }
-    char x[64], y[64], p[32], lo[32], hi[32], who[300];
-    subject(cv, "", who, sizeof who);
-    if (first_fail == n) {
-        double runs = 0;
-        for (size_t i = 0; i < n; i++) runs += rows[i].v[3];
-        human_db(fs, rows[n - 1].x, x, sizeof x);
-        finding_open(r, "all_completed", rows[n - 1].id, 0);
-        escf(&r->h, "%s: every copy completed (%.0f runs, file sizes up to %s).", who, runs, x);
-        plot__buf_printf(&r->h, "</li>\n");
-        return;
-    }
-    double fails = 0, runs = 0;
-    for (size_t i = first_fail; i < n; i++) fails += rows[i].v[3] - rows[i].v[4], runs += rows[i].v[3];
-    human_db(fs, rows[first_fail].x, x, sizeof x);
-    pct(fails / runs, p, sizeof p);
-    finding_open(r, "first_failure", rows[first_fail].id, 1);
-    escf(&r->h, "%s: copies of %s and larger failed in %s of runs (%.0f of %.0f)", who, x, p, fails, runs);
-    if (first_fail > 0) {
-        human_db(fs, rows[first_fail - 1].x, y, sizeof y);
-        escf(&r->h, "; every copy of up to %s completed.", y);
-    } else {
-        escf(&r->h, "; even the smallest size tested failed.");
-    }
-    plot__buf_printf(&r->h, "</li>\n");
-    if (half < n) {
-        human_db(fs, rows[half].x, x, sizeof x);
-        snprintf(p, sizeof p, "%.3f", rows[half].v[0]);
-        snprintf(lo, sizeof lo, "%.3f", rows[half].v[1]);
-        snprintf(hi, sizeof hi, "%.3f", rows[half].v[2]);
-        finding_open(r, "p_below_half", rows[half].id, 1);
-        escf(&r->h, "%s: the smallest file size with p_complete below 0.5 is %s (p_complete %s, 95 %% interval "
-                    "%s to %s, %.0f runs).",
-             who, x, p, lo, hi, rows[half].v[3]);
-    } else {
-        human_db(fs, rows[n - 1].x, x, sizeof x);
-        finding_open(r, "p_never_below_half", rows[n - 1].id, 0);
-        escf(&r->h, "%s: p_complete stays at or above 0.5 up to the largest size tested, %s.", who, x);
-    }
-    plot__buf_printf(&r->h, "</li>\n");
-}
-
-static int findings_p_complete(rep *r, const plot_axes *a)
-{
-    if (a->search_col >= 0 || a->n_runs == 0 || a->col_file_size < 0) return 0;
-    plot_series s;
-    int rc = plot__p_complete_fetch(r->db, a, &s, r->err, r->errlen);
-    for (size_t k = 0; !rc && k < s.n_curves; k++) p_complete_curve(r, a, &s, &s.curves[k]);
-    if (!rc) plot__series_fini(&s);
-    return rc;
-}
-
-static int findings_first_interruption(rep *r, const plot_axes *a)
-{
-    if (a->search_col >= 0 || a->n_runs == 0 || a->col_link_rate < 0 || a->col_file_size < 0) return 0;
-    plot_series s;
-    int xcol;
-    int rc = plot__first_interruption_fetch(r->db, a, &xcol, &s, r->err, r->errlen);
-    if (rc) return rc;
-    const plot_col *fs = &r->db->cols[a->col_file_size];
-    int pooled = xcol == a->col_link_rate && plot__varies(a, a->col_file_size);
-    for (size_t k = 0; k < s.n_curves; k++) {
-        const plot_curve *cv = &s.curves[k];
-        for (size_t i = cv->first; i < cv->first + cv->n; i++) {
-            const plot_row *row = &s.rows[i];
-            char x[64], who[400], b[64], b1[64], b3[64];
-            human_db(&r->db->cols[xcol], row->x, x, sizeof x);
-            subject(cv, x, who, sizeof who);
-            human_db(fs, row->v[1], b, sizeof b);
-            human_db(fs, row->v[2], b1, sizeof b1);
-            human_db(fs, row->v[3], b3, sizeof b3);
-            plot__buf_printf(&r->h, "<li data-kind=\"first_interruption\" data-point-id=\"%lld\" "
-                                    "data-runs=\"%.0f\" data-bytes-median=\"%.17g\" data-seconds-median=\"%.17g\">",
-                             (long long)row->id, row->v[0], row->v[1], row->v[4]);
-            char spread[200] = "";
-            if (row->v[2] != row->v[3] || row->v[5] != row->v[6])
-                snprintf(spread, sizeof spread, "quartiles %s to %s and %.4g to %.4g s; ", b1, b3, row->v[5], row->v[6]);
-            escf(&r->h, "%s: the first interruption comes after a median of %s (%.0f bytes) and %.4g s (%s%.0f runs "
-                        "had one%s).",
-                 who, b, row->v[1], row->v[4], spread, row->v[0], pooled ? ", all file sizes pooled" : "");
-            plot__buf_printf(&r->h, "</li>\n");
-        }
-    }
-    plot__series_fini(&s);
-    return 0;
-}
-
-static int findings_causes(rep *r, const plot_axes *a)
-{
-    sqlite3_stmt *st;
-    int rc = prepare(r, &st,
-                     "SELECT i.cause, count(*) FROM interruptions i JOIN runs u ON u.run_id = i.run_id "
-                     "JOIN points p ON p.point_id = u.point_id WHERE p.experiment_id = ?1 AND i.episode = 1 "
-                     "GROUP BY i.cause ORDER BY count(*) DESC, i.cause",
-                     a->e->id);
-    if (rc) return rc;
-    plot_buf text = {0};
-    int64_t total = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t n = sqlite3_column_int64(st, 1);
-        plot__buf_printf(&text, "%s%s %lld", total ? ", " : "", (const char *)sqlite3_column_text(st, 0),
-                         (long long)n);
-        total += n;
-    }
-    rc = finish(r, st, rc);
-    if (!rc && total > 0) {
-        plot__buf_printf(&r->h, "<li data-kind=\"first_causes\" data-point-id=\"0\" data-runs=\"%lld\">",
-                         (long long)total);
-        escf(&r->h, "Causes of the first interruption (%lld runs): %s.", (long long)total, text.oom ? "?" : text.s);
-        plot__buf_printf(&r->h, "</li>\n");
-    } else if (!rc && a->n_runs > 0 && a->search_col < 0) {
-        plot__buf_printf(&r->h, "<li data-kind=\"no_interruptions\" data-point-id=\"0\">");
-        escf(&r->h, "No run of this experiment was interrupted.");
-        plot__buf_printf(&r->h, "</li>\n");
-    }
-    plot__buf_fini(&text);
-    return rc;
-}
-
-static int findings_thresholds(rep *r, const plot_axes *a)
-{
-    if (a->search_col < 0 || a->n_thresholds == 0) return 0;
-    plot_series s;
-    int xcol;
-    int rc = plot__critical_fetch(r->db, a, &xcol, &s, r->err, r->errlen);
-    if (rc) return rc;
-    const plot_col *sc = &r->db->cols[a->search_col];
-    const char *what = !strcmp(sc->p->name, "file.size") ? "the critical file size" : "the critical value";
-    for (size_t k = 0; k < s.n_curves; k++) {
-        const plot_curve *cv = &s.curves[k];
-        for (size_t i = cv->first; i < cv->first + cv->n; i++) {
-            const plot_row *row = &s.rows[i];
-            char x[64] = "", who[400], c[64], lo[64], hi[64];
-            if (xcol >= 0) human_db(&r->db->cols[xcol], row->x, x, sizeof x);
-            subject(cv, x, who, sizeof who);
-            human_db(sc, row->v[0], c, sizeof c);
-            human_db(sc, row->v[1], lo, sizeof lo);
-            human_db(sc, row->v[2], hi, sizeof hi);
-            int status = (int)row->v[3];
-            plot__buf_printf(&r->h, "<li data-kind=\"critical\" data-point-id=\"%lld\" data-critical=\"%.17g\">",
-                             (long long)row->id, row->v[0]);
-            char target[96];
-            snprintf(target, sizeof target, "%s = %g", a->e->search_outcome ? a->e->search_outcome : "outcome",
-                     row->v[7]);
-            if (status == 1 || status == 2)
-                escf(&r->h, "%s: %s (%s) was not found in the searched range: %s at both ends (%s and %s; %.0f runs).",
-                     who, what, target, status == 1 ? "every probe passed" : "no probe passed", lo, hi, row->v[4]);
-            else
-                escf(&r->h, "%s: %s (%s) is %s (final bracket %s to %s; %.0f probes, %.0f runs%s).", who, what,
-                     target, c, lo, hi, row->v[5], row->v[4],
-                     row->v[6] > 0 ? ", some probes decided by the point estimate" : "");
-            plot__buf_printf(&r->h, "</li>\n");
-        }
-    }
-    plot__series_fini(&s);
-    return 0;
-}
-
-static int findings(rep *r, const plot_axes *a)
-{
-    plot__buf_printf(&r->h, "<ul class=\"findings\" data-experiment=\"");
-    esc(&r->h, a->e->name);
-    plot__buf_printf(&r->h, "\">\n");
-    if (a->n_runs == 0) {
-        plot__buf_printf(&r->h, "<li data-kind=\"no_runs\" data-point-id=\"0\">");
-        escf(&r->h, "No runs yet: run `rekeysim sweep` on its spec with this database.");
-        plot__buf_printf(&r->h, "</li>\n");
-    }
-    int rc = findings_p_complete(r, a);
-    if (!rc) rc = findings_first_interruption(r, a);
-    if (!rc) rc = findings_causes(r, a);
-    if (!rc) rc = findings_thresholds(r, a);
-    plot__buf_printf(&r->h, "</ul>\n");
-    return rc;
-}
-
 /* ---- what was simulated ---- */
 
-static int axes_list(rep *r, const plot_axes *a)
+static int axes_list(report_ctx *r, const plot_axes *a)
 {
     if (a->n_vary == 0 && a->search_col < 0) return 0;
     plot__buf_printf(&r->h, "<h3>Axes</h3>\n<ul>\n");
@@ -332,9 +121,9 @@ static int axes_list(rep *r, const plot_axes *a)
         char sql[256];
         snprintf(sql, sizeof sql, "SELECT DISTINCT %s FROM points WHERE experiment_id = ?1 ORDER BY 1", col->name);
         sqlite3_stmt *st;
-        if ((rc = prepare(r, &st, sql, a->e->id))) break;
+        if ((rc = report__prepare(r, &st, sql, a->e->id))) break;
         plot__buf_printf(&r->h, "<li><code>");
-        esc(&r->h, col->p->name);
+        report__esc(&r->h, col->p->name);
         plot__buf_printf(&r->h, "</code>%s: ", ci == a->search_col ? " (searched; probe values)" : "");
         int n = 0;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -342,17 +131,17 @@ static int axes_list(rep *r, const plot_axes *a)
             char v[96];
             cell_value(col->p, st, 0, v, sizeof v);
             if (n > 1) plot__buf_printf(&r->h, ", ");
-            esc(&r->h, v);
+            report__esc(&r->h, v);
         }
         if (n > 16) plot__buf_printf(&r->h, " … (%d values)", n);
         plot__buf_printf(&r->h, "</li>\n");
-        rc = finish(r, st, rc);
+        rc = report__finish(r, st, rc);
     }
     if (!rc && a->n_dependent) {
         plot__buf_printf(&r->h, "<li>varying with the axes above (set by the scenario presets): ");
         for (size_t k = 0; k < a->n_dependent; k++) {
             plot__buf_printf(&r->h, "%s<code>", k ? ", " : "");
-            esc(&r->h, r->db->cols[a->dependent[k]].p->name);
+            report__esc(&r->h, r->db->cols[a->dependent[k]].p->name);
             plot__buf_printf(&r->h, "</code>");
         }
         plot__buf_printf(&r->h, "</li>\n");
@@ -376,7 +165,7 @@ static int is_default(const scn_param *p, sqlite3_stmt *st, int i)
     return fabs(v - def) <= 1e-9 * fmax(1.0, fabs(def));
 }
 
-static int settings_table(rep *r, const plot_axes *a)
+static int settings_table(report_ctx *r, const plot_axes *a)
 {
     plot_buf sql = {0};
     plot__buf_printf(&sql, "SELECT ");
@@ -384,7 +173,7 @@ static int settings_table(rep *r, const plot_axes *a)
     plot__buf_printf(&sql, " FROM points WHERE experiment_id = ?1 ORDER BY point_id LIMIT 1");
     if (sql.oom) return plot__buf_fini(&sql), snprintf(r->err, r->errlen, "out of memory"), PLOT_ENOMEM;
     sqlite3_stmt *st;
-    int rc = prepare(r, &st, sql.s, a->e->id);
+    int rc = report__prepare(r, &st, sql.s, a->e->id);
     plot__buf_fini(&sql);
     if (rc) return rc;
     rc = sqlite3_step(st);
@@ -402,17 +191,17 @@ static int settings_table(rep *r, const plot_axes *a)
             char v[96];
             cell_value(p, st, (int)i, v, sizeof v);
             plot__buf_printf(&r->h, "<tr><td class=\"t\"><code>");
-            esc(&r->h, p->name);
+            report__esc(&r->h, p->name);
             plot__buf_printf(&r->h, "</code></td><td class=\"t\">");
-            esc(&r->h, v);
+            report__esc(&r->h, v);
             double def;
             char err[256], defs[96];
             if (scn_param_parse(p, p->def, &def, err, sizeof err) == 0) plot__human(p, def, defs, sizeof defs);
             else snprintf(defs, sizeof defs, "%s", p->def);
             plot__buf_printf(&r->h, "</td><td class=\"t\">");
-            esc(&r->h, defs);
+            report__esc(&r->h, defs);
             plot__buf_printf(&r->h, "</td><td class=\"t\">");
-            esc(&r->h, p->desc);
+            report__esc(&r->h, p->desc);
             plot__buf_printf(&r->h, "</td></tr>\n");
             n++;
         }
@@ -420,22 +209,23 @@ static int settings_table(rep *r, const plot_axes *a)
         plot__buf_printf(&r->h, "</tbody></table>\n");
         rc = SQLITE_DONE;
     }
-    return finish(r, st, rc);
+    return report__finish(r, st, rc);
 }
 
-static void facts(rep *r, const plot_axes *a)
+static void facts(report_ctx *r, const plot_axes *a)
 {
     const res_experiment *e = a->e;
     plot__buf_printf(&r->h, "<dl class=\"facts\">\n<dt>kind</dt><dd>");
-    esc(&r->h, e->kind);
+    report__esc(&r->h, e->kind);
     if (!strcmp(e->kind, "search")) {
         plot__buf_printf(&r->h, ": ");
-        escf(&r->h, "%s for %s = %g (precision %g)", e->search_param ? e->search_param : "?",
-             e->search_outcome ? e->search_outcome : "?", e->search_value, e->search_precision);
+        report__escf(&r->h, "%s for %s = %g (precision %g)", e->search_param ? e->search_param : "?",
+                     e->search_outcome ? e->search_outcome : "?", e->search_value, e->search_precision);
     } else if (!strcmp(e->kind, "target")) {
         plot__buf_printf(&r->h, ": ");
-        escf(&r->h, "replications until the 95 %% interval of %s is within ±%g", e->target_outcome ? e->target_outcome : "?",
-             e->target_halfwidth);
+        report__escf(&r->h, "replications until the 95 %% interval of %s is within ±%g",
+                     e->target_outcome ? e->target_outcome : "?",
+                     e->target_halfwidth);
     }
     plot__buf_printf(&r->h, "</dd>\n<dt>replications</dt><dd>%lld", (long long)e->replications);
     if (e->max_replications > e->replications) plot__buf_printf(&r->h, " (at most %lld)", (long long)e->max_replications);
@@ -443,12 +233,12 @@ static void facts(rep *r, const plot_axes *a)
     plot__buf_printf(&r->h, "<dt>design points</dt><dd>%lld</dd>\n<dt>runs done</dt><dd>%lld (%lld completed copies)</dd>\n",
                      (long long)a->n_points, (long long)a->n_runs, (long long)a->n_completed);
     plot__buf_printf(&r->h, "<dt>status</dt><dd>");
-    esc(&r->h, e->status);
+    report__esc(&r->h, e->status);
     plot__buf_printf(&r->h, "</dd>\n<dt>created</dt><dd>");
-    esc(&r->h, e->created_at);
+    report__esc(&r->h, e->created_at);
     if (e->spec_file) {
         plot__buf_printf(&r->h, "</dd>\n<dt>spec file</dt><dd><code>");
-        esc(&r->h, e->spec_file);
+        report__esc(&r->h, e->spec_file);
         plot__buf_printf(&r->h, "</code>");
     }
     plot__buf_printf(&r->h, "</dd>\n</dl>\n");
@@ -468,7 +258,7 @@ static void inline_svg(plot_buf *b, const char *svg, const char *prefix, const c
     while (*s) {
         if (!in_tag && !strncmp(s, "<title>Gnuplot</title>", 22)) {
             plot__buf_printf(b, "<title>");
-            esc(b, title);
+            report__esc(b, title);
             plot__buf_printf(b, "</title>");
             s += 22;
             continue;
@@ -490,10 +280,10 @@ static void inline_svg(plot_buf *b, const char *svg, const char *prefix, const c
     plot__buf_printf(b, "\n");
 }
 
-static void figure(rep *r, const plot_figure *f, size_t index)
+static void figure(report_ctx *r, const plot_figure *f, size_t index)
 {
     plot__buf_printf(&r->h, "<figure id=\"fig-");
-    esc(&r->h, f->stem);
+    report__esc(&r->h, f->stem);
     plot__buf_printf(&r->h, "\" data-kind=\"%s\">\n", plot_kind_name(f->kind));
     char name[400];
     snprintf(name, sizeof name, "%s.svg", f->stem);
@@ -507,18 +297,18 @@ static void figure(rep *r, const plot_figure *f, size_t index)
                                 "<code>",
                          f->rendered ? "its SVG file could not be read"
                                      : "gnuplot is missing or failed; install it with apt-get install gnuplot-nox");
-        esc(&r->h, f->stem);
+        report__esc(&r->h, f->stem);
         plot__buf_printf(&r->h, ".dat</code> and <code>");
-        esc(&r->h, f->stem);
+        report__esc(&r->h, f->stem);
         plot__buf_printf(&r->h, ".gp</code>.</p>\n");
     }
     free(svg);
     plot__buf_printf(&r->h, "<figcaption><strong>");
-    esc(&r->h, f->title);
+    report__esc(&r->h, f->title);
     plot__buf_printf(&r->h, ".</strong> ");
-    esc(&r->h, f->caption);
+    report__esc(&r->h, f->caption);
     plot__buf_printf(&r->h, " Files: <code>");
-    esc(&r->h, f->stem);
+    report__esc(&r->h, f->stem);
     plot__buf_printf(&r->h, ".{png,svg,gp,dat}</code>.</figcaption>\n</figure>\n");
 }
 
@@ -532,27 +322,27 @@ static void num_cell(plot_buf *b, sqlite3_stmt *st, int i, const char *fmt)
     plot__buf_printf(b, "</td>");
 }
 
-static void param_headers(rep *r, const size_t *cols, size_t n)
+static void param_headers(report_ctx *r, const size_t *cols, size_t n)
 {
     for (size_t k = 0; k < n; k++) {
         plot__buf_printf(&r->h, "<th class=\"t\">");
-        esc(&r->h, r->db->cols[cols[k]].p->name);
+        report__esc(&r->h, r->db->cols[cols[k]].p->name);
         plot__buf_printf(&r->h, "</th>");
     }
 }
 
-static void param_cells(rep *r, sqlite3_stmt *st, const size_t *cols, size_t n)
+static void param_cells(report_ctx *r, sqlite3_stmt *st, const size_t *cols, size_t n)
 {
     for (size_t k = 0; k < n; k++) {
         char v[96];
         cell_value(r->db->cols[cols[k]].p, st, (int)k, v, sizeof v);
         plot__buf_printf(&r->h, "<td class=\"v\">");
-        esc(&r->h, v);
+        report__esc(&r->h, v);
         plot__buf_printf(&r->h, "</td>");
     }
 }
 
-static int summary_table(rep *r, const plot_axes *a)
+static int summary_table(report_ctx *r, const plot_axes *a)
 {
     size_t cols[a->n_vary + 1], n = 0;
     for (size_t k = 0; k < a->n_vary; k++) cols[n++] = a->vary[k];
@@ -567,7 +357,7 @@ static int summary_table(rep *r, const plot_axes *a)
                      n ? ", " : "");
     if (sql.oom) return plot__buf_fini(&sql), snprintf(r->err, r->errlen, "out of memory"), PLOT_ENOMEM;
     sqlite3_stmt *st;
-    int rc = prepare(r, &st, sql.s, a->e->id);
+    int rc = report__prepare(r, &st, sql.s, a->e->id);
     plot__buf_fini(&sql);
     if (rc) return rc;
     plot__buf_printf(&r->h, "<h3>Point summary</h3>\n<p>One row per design point (view <code>point_summary</code>); "
@@ -601,10 +391,10 @@ static int summary_table(rep *r, const plot_axes *a)
         plot__buf_printf(&r->h, "</tr>\n");
     }
     plot__buf_printf(&r->h, "</tbody></table>\n");
-    return finish(r, st, rc);
+    return report__finish(r, st, rc);
 }
 
-static int thresholds_table(rep *r, const plot_axes *a)
+static int thresholds_table(report_ctx *r, const plot_axes *a)
 {
     if (a->n_thresholds == 0 || a->search_col < 0) return 0;
     plot_buf sql = {0};
@@ -615,14 +405,14 @@ static int thresholds_table(rep *r, const plot_axes *a)
                      a->n_vary ? ", " : "");
     if (sql.oom) return plot__buf_fini(&sql), snprintf(r->err, r->errlen, "out of memory"), PLOT_ENOMEM;
     sqlite3_stmt *st;
-    int rc = prepare(r, &st, sql.s, a->e->id);
+    int rc = report__prepare(r, &st, sql.s, a->e->id);
     plot__buf_fini(&sql);
     if (rc) return rc;
     const plot_col *sc = &r->db->cols[a->search_col];
     plot__buf_printf(&r->h, "<h3>Thresholds</h3>\n<table class=\"thresholds\"><thead><tr><th>first probe</th>");
     param_headers(r, a->vary, a->n_vary);
     plot__buf_printf(&r->h, "<th>critical ");
-    esc(&r->h, sc->p->name);
+    report__esc(&r->h, sc->p->name);
     plot__buf_printf(&r->h, "</th><th>bracket</th><th class=\"t\">status</th><th>probes</th><th>runs</th>"
                             "<th>undecided</th></tr></thead><tbody>\n");
     int c = (int)a->n_vary;
@@ -631,49 +421,49 @@ static int thresholds_table(rep *r, const plot_axes *a)
         double cv = sqlite3_column_type(st, c + 1) == SQLITE_NULL ? NAN : sqlite3_column_double(st, c + 1);
         double l = sqlite3_column_type(st, c + 2) == SQLITE_NULL ? NAN : sqlite3_column_double(st, c + 2);
         double h = sqlite3_column_type(st, c + 3) == SQLITE_NULL ? NAN : sqlite3_column_double(st, c + 3);
-        human_db(sc, cv, v, sizeof v);
-        human_db(sc, l, lo, sizeof lo);
-        human_db(sc, h, hi, sizeof hi);
+        report__human_db(sc, cv, v, sizeof v);
+        report__human_db(sc, l, lo, sizeof lo);
+        report__human_db(sc, h, hi, sizeof hi);
         plot__buf_printf(&r->h, "<tr data-point-id=\"%lld\"><td>%lld</td>", (long long)sqlite3_column_int64(st, c),
                          (long long)sqlite3_column_int64(st, c));
         param_cells(r, st, a->vary, a->n_vary);
         plot__buf_printf(&r->h, "<td>");
-        esc(&r->h, v);
+        report__esc(&r->h, v);
         plot__buf_printf(&r->h, "</td><td>");
-        escf(&r->h, "%s – %s", lo, hi);
+        report__escf(&r->h, "%s – %s", lo, hi);
         plot__buf_printf(&r->h, "</td><td class=\"t\">");
-        esc(&r->h, (const char *)sqlite3_column_text(st, c + 4));
+        report__esc(&r->h, (const char *)sqlite3_column_text(st, c + 4));
         plot__buf_printf(&r->h, "</td><td>%lld</td><td>%lld</td><td>%lld</td></tr>\n",
                          (long long)sqlite3_column_int64(st, c + 5), (long long)sqlite3_column_int64(st, c + 6),
                          (long long)sqlite3_column_int64(st, c + 7));
     }
     plot__buf_printf(&r->h, "</tbody></table>\n");
-    return finish(r, st, rc);
+    return report__finish(r, st, rc);
 }
 
 /* ---- provenance ---- */
 
-static int provenance(rep *r)
+static int provenance(report_ctx *r)
 {
     sqlite3_stmt *st;
-    int rc = prepare(r, &st, "SELECT key, value FROM meta ORDER BY key", -1);
+    int rc = report__prepare(r, &st, "SELECT key, value FROM meta ORDER BY key", -1);
     if (rc) return rc;
     plot__buf_printf(&r->h, "<section id=\"provenance\">\n<h2>Provenance</h2>\n<h3>Database meta</h3>\n"
                             "<table class=\"meta\"><thead><tr><th class=\"t\">key</th><th class=\"t\">value</th>"
                             "</tr></thead><tbody>\n");
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         plot__buf_printf(&r->h, "<tr><td class=\"t\"><code>");
-        esc(&r->h, (const char *)sqlite3_column_text(st, 0));
+        report__esc(&r->h, (const char *)sqlite3_column_text(st, 0));
         plot__buf_printf(&r->h, "</code></td><td class=\"t\">");
-        esc(&r->h, (const char *)sqlite3_column_text(st, 1));
+        report__esc(&r->h, (const char *)sqlite3_column_text(st, 1));
         plot__buf_printf(&r->h, "</td></tr>\n");
     }
     plot__buf_printf(&r->h, "</tbody></table>\n");
-    if ((rc = finish(r, st, rc))) return rc;
-    if ((rc = prepare(r, &st,
-                      "SELECT started_at, finished_at, command_line, rekeysim, git_commit, outcome FROM history "
-                      "ORDER BY history_id",
-                      -1)))
+    if ((rc = report__finish(r, st, rc))) return rc;
+    if ((rc = report__prepare(r, &st,
+                              "SELECT started_at, finished_at, command_line, rekeysim, git_commit, outcome "
+                              "FROM history ORDER BY history_id",
+                              -1)))
         return rc;
     plot__buf_printf(&r->h, "<h3>Sweeps and merges that wrote to it</h3>\n<table class=\"history\"><thead><tr>"
                             "<th class=\"t\">started</th><th class=\"t\">finished</th><th class=\"t\">command</th>"
@@ -684,18 +474,18 @@ static int provenance(rep *r)
         for (int i = 0; i < 6; i++) {
             const char *t = (const char *)sqlite3_column_text(st, i);
             plot__buf_printf(&r->h, i == 2 ? "<td class=\"t\"><code>" : "<td class=\"t\">");
-            esc(&r->h, t ? t : "–");
+            report__esc(&r->h, t ? t : "–");
             plot__buf_printf(&r->h, i == 2 ? "</code></td>" : "</td>");
         }
         plot__buf_printf(&r->h, "</tr>\n");
     }
     plot__buf_printf(&r->h, "</tbody></table>\n</section>\n");
-    return finish(r, st, rc);
+    return report__finish(r, st, rc);
 }
 
 /* ---- the page ---- */
 
-static void header(rep *r, size_t experiment)
+static void header(report_ctx *r, size_t experiment)
 {
     char now[64];
     time_t t = time(NULL);
@@ -706,40 +496,40 @@ static void header(rep *r, size_t experiment)
     plot__buf_printf(&r->h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                             "<title>rekeysim report: ");
-    esc(&r->h, base ? base + 1 : r->db->path);
+    report__esc(&r->h, base ? base + 1 : r->db->path);
     plot__buf_printf(&r->h, "</title>\n<style>%s</style>\n</head>\n<body>\n<main>\n<h1>rekeysim report</h1>\n"
                             "<p class=\"lede\">Database <code>",
                      CSS);
-    esc(&r->h, r->db->path);
+    report__esc(&r->h, r->db->path);
     plot__buf_printf(&r->h, "</code>, written %s by rekeysim %s (git %s%s). ", now, PACKAGE_VERSION,
                      RES_GIT_COMMIT, RES_GIT_DIRTY ? ", modified" : "");
     if (experiment == (size_t)-1) plot__buf_printf(&r->h, "All %zu experiments.", r->db->n_exps);
     else {
         plot__buf_printf(&r->h, "Experiment <code>");
-        esc(&r->h, r->db->exps[experiment].name);
+        report__esc(&r->h, r->db->exps[experiment].name);
         plot__buf_printf(&r->h, "</code>.");
     }
     plot__buf_printf(&r->h, "</p>\n<nav><ul><li><a href=\"#findings\">Key findings</a></li>\n");
     for (size_t e = 0; e < r->db->n_exps; e++) {
         if (experiment != (size_t)-1 && experiment != e) continue;
         plot__buf_printf(&r->h, "<li><a href=\"#exp-%zu\">Experiment ", e + 1);
-        esc(&r->h, r->db->exps[e].name);
+        report__esc(&r->h, r->db->exps[e].name);
         plot__buf_printf(&r->h, "</a></li>\n");
     }
     plot__buf_printf(&r->h, "<li><a href=\"#provenance\">Provenance</a></li></ul></nav>\n");
 }
 
-static int experiment_section(rep *r, const plot_axes *a, const plot_figure *figs, size_t n_figs)
+static int experiment_section(report_ctx *r, const plot_axes *a, const plot_figure *figs, size_t n_figs)
 {
     plot__buf_printf(&r->h, "<section id=\"exp-%zu\" class=\"experiment\">\n<h2>Experiment ", a->exp_index + 1);
-    esc(&r->h, a->e->name);
+    report__esc(&r->h, a->e->name);
     plot__buf_printf(&r->h, "</h2>\n<h3>What was simulated</h3>\n");
     facts(r, a);
     int rc = axes_list(r, a);
     if (!rc) rc = settings_table(r, a);
     if (rc) return rc;
     plot__buf_printf(&r->h, "<h3>Spec</h3>\n<pre class=\"spec\">");
-    esc(&r->h, a->e->spec_text);
+    report__esc(&r->h, a->e->spec_text);
     plot__buf_printf(&r->h, "</pre>\n<h3>Figures</h3>\n");
     size_t shown = 0;
     for (size_t i = 0; i < n_figs; i++)
@@ -751,7 +541,7 @@ static int experiment_section(rep *r, const plot_axes *a, const plot_figure *fig
     return rc;
 }
 
-static int body(rep *r, size_t experiment, const plot_figure *figs, size_t n_figs)
+static int body(report_ctx *r, size_t experiment, const plot_figure *figs, size_t n_figs)
 {
     int rc = 0;
     header(r, experiment);
@@ -761,9 +551,9 @@ static int body(rep *r, size_t experiment, const plot_figure *figs, size_t n_fig
         plot_axes a;
         if ((rc = plot__axes_init(r->db, e, &a, r->err, r->errlen))) break;
         plot__buf_printf(&r->h, "<h3>Experiment ");
-        esc(&r->h, a.e->name);
+        report__esc(&r->h, a.e->name);
         plot__buf_printf(&r->h, "</h3>\n");
-        rc = findings(r, &a);
+        rc = report__findings(r, &a);
         plot__axes_fini(&a);
     }
     plot__buf_printf(&r->h, "</section>\n");
@@ -776,16 +566,16 @@ static int body(rep *r, size_t experiment, const plot_figure *figs, size_t n_fig
     }
     if (!rc) rc = provenance(r);
     plot__buf_printf(&r->h, "<footer>Rebuild this page with <code>rekeysim report --db ");
-    esc(&r->h, r->db->path);
+    report__esc(&r->h, r->db->path);
     plot__buf_printf(&r->h, "</code>; every number and figure on it comes from that database.</footer>\n"
                             "</main>\n</body>\n</html>\n");
     return rc;
 }
 
-int plot_report_write(plot_db *db, size_t experiment, const plot_figure *figs, size_t n_figs, const char *out_dir,
-                      char *err, size_t errlen)
+int report_write(plot_db *db, size_t experiment, const plot_figure *figs, size_t n_figs, const char *out_dir,
+                 char *err, size_t errlen)
 {
-    rep r = {.db = db, .err = err, .errlen = errlen, .dir = out_dir};
+    report_ctx r = {.db = db, .err = err, .errlen = errlen, .dir = out_dir};
     int rc = plot__mkdirs(out_dir, err, errlen);
     if (!rc) rc = body(&r, experiment, figs, n_figs);
     if (!rc && r.h.oom) rc = PLOT_ENOMEM, snprintf(err, errlen, "out of memory");
