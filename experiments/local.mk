@@ -1,6 +1,7 @@
 # The command line and experiment machinery.
 noinst_LIBRARIES += libexp.a
 libexp_a_SOURCES = \
+	%D%/errors.c %D%/errors.h \
 	%D%/spec.c %D%/spec.h \
 	%D%/runner.c %D%/runner.h %D%/runner_int.h \
 	%D%/workers.c \

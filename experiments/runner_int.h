@@ -6,6 +6,7 @@
  * search.c (decisions on a point's runs and the threshold bisection).
  */
 #include <stdint.h>
+#include "experiments/errors.h"
 #include "models/config.h"
 #include "models/scenario.h"
 
@@ -27,8 +28,6 @@ typedef struct exp_done {
     int status;
     scn_result r;
 } exp_done;
-
-enum { EXP_POOL_EFORK = -1, EXP_POOL_EDIED = -2 };
 
 /* Starts N worker processes (each ignores SIGINT and dies with the parent).
  * CLOSE_FD, if >= 0, is closed in every worker (the writer's lock). */
