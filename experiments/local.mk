@@ -3,9 +3,11 @@ noinst_LIBRARIES += libexp.a
 libexp_a_SOURCES = \
 	%D%/errors.c %D%/errors.h \
 	%D%/spec.c %D%/spec.h \
-	%D%/runner.c %D%/runner.h %D%/runner_int.h \
-	%D%/workers.c \
-	%D%/search.c %D%/search.h
+	%D%/plan.c \
+	%D%/ledger.c \
+	%D%/search.c %D%/search.h \
+	%D%/pool.c %D%/pool_int.h \
+	%D%/runner.c %D%/runner.h %D%/runner_int.h
 libexp_a_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) $(SQLITE_CFLAGS) $(INIH_CFLAGS)
 EXTRA_DIST += %D%/kb977526.ini %D%/capacity.ini %D%/hypotheses.ini \
 	%D%/cluster/slurm-sweep.sh %D%/cluster/parallel-sweep.sh %D%/cluster/README
