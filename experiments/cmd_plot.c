@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "experiments/commands.h"
+#include "experiments/opts.h"
 #include "results/plot.h"
 #include "results/report.h"
 
@@ -54,30 +55,25 @@ static int parse(int argc, char **argv, plot_opts *o)
     *o = (plot_opts){NULL, NULL, "results"};
     const char *cmd = argv[0];
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char **slot = !strcmp(a, "--db") ? &o->db
-                            : !strcmp(a, "--experiment") ? &o->experiment
-                            : !strcmp(a, "--out") ? &o->out : NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+        const char *a = argv[i], *v = NULL;
+        int rc = 0;
+        if (exp_opt_is(a, "--help", "-h")) {
             help(cmd, stdout);
             return EXP_OK;
         }
-        if (slot) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "rekeysim %s: %s needs a value; see `rekeysim %s --help`\n", cmd, a, cmd);
-                return EXP_INPUT;
-            }
-            *slot = argv[++i];
-            continue;
+        const char **slot = (rc = exp_opt_value(argc, argv, &i, "--db", &v)) != 0           ? &o->db
+                            : (rc = exp_opt_value(argc, argv, &i, "--experiment", &v)) != 0 ? &o->experiment
+                            : (rc = exp_opt_value(argc, argv, &i, "--out", &v)) != 0        ? &o->out
+                                                                                            : NULL;
+        if (rc < 0) {
+            fprintf(stderr, "rekeysim %s: %s %s; see `rekeysim %s --help`\n", cmd, a, exp_strerror(rc), cmd);
+            return EXP_INPUT;
         }
-        const char *eq = strchr(a, '=');
-        if (eq && !strncmp(a, "--db=", 5)) o->db = eq + 1;
-        else if (eq && !strncmp(a, "--experiment=", 13)) o->experiment = eq + 1;
-        else if (eq && !strncmp(a, "--out=", 6)) o->out = eq + 1;
-        else {
+        if (!slot) {
             fprintf(stderr, "rekeysim %s: unexpected argument '%s'; see `rekeysim %s --help`\n", cmd, a, cmd);
             return EXP_INPUT;
         }
+        *slot = v;
     }
     if (!o->db || !*o->db) {
         fprintf(stderr, "rekeysim %s: --db FILE is required; see `rekeysim %s --help`\n", cmd, cmd);

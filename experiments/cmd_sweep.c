@@ -1,20 +1,17 @@
 /*
- * The sweep, merge and status subcommands: argument parsing, the progress
- * line, signal handling and exit statuses around experiments/runner.c and
- * results/store.c, which do the work and never print.
+ * `rekeysim sweep`: argument parsing, the progress line, signal handling
+ * and exit statuses around experiments/runner.c, which does the work and
+ * never prints. SIGINT and SIGTERM set the runner's stop flag (once: finish
+ * the runs in hand; twice: drop them); the exit status says which.
  */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "experiments/commands.h"
+#include "experiments/opts.h"
 #include "experiments/runner.h"
-#include "experiments/spec.h"
-#include "models/core/params.h"
-#include "results/store.h"
 
 static const char sweep_help[] =
     "usage: rekeysim sweep SPEC.ini [--db FILE] [--jobs N] [--shard K/N] [--quiet] [--force-new] [--yes]\n"
@@ -50,44 +47,6 @@ static const char sweep_help[] =
     "130 interrupted (the runs made are kept; run the same command to resume).\n"
     "Test-only: REKEYSIM_TEST_KILL_AFTER_COMMIT=N makes the writer SIGKILL itself\n"
     "after its Nth commit; REKEYSIM_TEST_COMMIT_EVERY=N commits every N runs.\n";
-
-/* ---- helpers ---- */
-
-/* The command line as one string, arguments with spaces quoted. Caller frees. */
-static char *join_command(int argc, char **argv)
-{
-    size_t n = 16;
-    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 3;
-    char *out = malloc(n);
-    if (!out) return NULL;
-    size_t used = (size_t)snprintf(out, n, "rekeysim");
-    for (int i = 0; i < argc; i++)
-        used += (size_t)snprintf(out + used, n - used, strpbrk(argv[i], " \t'\"") ? " '%s'" : " %s", argv[i]);
-    return out;
-}
-
-static int parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (!*s || *s == '-' || *end || errno || v > max) return -1;
-    *out = v;
-    return 0;
-}
-
-/* The value of option ARGV[*i] ("--opt VALUE" or "--opt=VALUE"), or NULL. */
-static const char *option_value(int argc, char **argv, int *i, const char *name)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0) return NULL;
-    if (argv[*i][n] == '=') return argv[*i] + n + 1;
-    if (argv[*i][n] != 0) return NULL;
-    if (*i + 1 >= argc) return "";
-    return argv[++*i];
-}
-
-/* ---- sweep ---- */
 
 static volatile sig_atomic_t stop_requests;
 static volatile sig_atomic_t stop_signal;
@@ -151,33 +110,29 @@ int exp_cmd_sweep(int argc, char **argv)
     o.jobs = cores > 0 ? (unsigned)cores : 1;
     o.shard_k = o.shard_n = 1;
     for (int i = 1; i < argc; i++) {
-        const char *v;
-        unsigned long n, k;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+        const char *v = "";
+        int rc;
+        unsigned long n;
+        if (exp_opt_is(argv[i], "--help", "-h")) {
             fputs(sweep_help, stdout);
             return EXP_OK;
-        } else if ((v = option_value(argc, argv, &i, "--db"))) {
-            if (!*v) return fprintf(stderr, "rekeysim sweep: --db needs a file name\n"), EXP_INPUT;
+        } else if ((rc = exp_opt_value(argc, argv, &i, "--db", &v)) != 0) {
+            if (rc < 0 || !*v) return fprintf(stderr, "rekeysim sweep: --db needs a file name\n"), EXP_INPUT;
             db = v;
-        } else if ((v = option_value(argc, argv, &i, "--jobs"))) {
-            if (parse_uint(v, 1024, &n) || n < 1)
+        } else if ((rc = exp_opt_value(argc, argv, &i, "--jobs", &v)) != 0) {
+            if (rc < 0) v = "";
+            if (exp_opt_uint(v, 1024, &n) || n < 1)
                 return fprintf(stderr, "rekeysim sweep: --jobs '%s': expected a number from 1 to 1024\n", v), EXP_INPUT;
             o.jobs = (unsigned)n;
-        } else if ((v = option_value(argc, argv, &i, "--shard"))) {
-            char kbuf[32], *slash = strchr(v, '/');
-            if (!slash || (size_t)(slash - v) >= sizeof kbuf)
-                return fprintf(stderr, "rekeysim sweep: --shard '%s': expected K/N, as in 1/4\n", v), EXP_INPUT;
-            memcpy(kbuf, v, (size_t)(slash - v));
-            kbuf[slash - v] = 0;
-            if (parse_uint(kbuf, 1000000, &k) || parse_uint(slash + 1, 1000000, &n) || n < 1 || k < 1 || k > n)
-                return fprintf(stderr, "rekeysim sweep: --shard '%s': expected K/N with K from 1 to N\n", v), EXP_INPUT;
-            o.shard_k = (unsigned)k;
-            o.shard_n = (unsigned)n;
-        } else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
+        } else if ((rc = exp_opt_value(argc, argv, &i, "--shard", &v)) != 0) {
+            if (rc < 0) v = "";
+            if ((rc = exp_opt_shard(v, &o.shard_k, &o.shard_n)) != 0)
+                return fprintf(stderr, "rekeysim sweep: --shard '%s': %s\n", v, exp_strerror(rc)), EXP_INPUT;
+        } else if (exp_opt_is(argv[i], "--quiet", "-q")) {
             quiet = 1;
-        } else if (!strcmp(argv[i], "--force-new")) {
+        } else if (exp_opt_is(argv[i], "--force-new", NULL)) {
             o.force_new = 1;
-        } else if (!strcmp(argv[i], "--yes")) {
+        } else if (exp_opt_is(argv[i], "--yes", NULL)) {
             o.yes = 1;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "rekeysim sweep: unknown option '%s'; see rekeysim sweep --help\n", argv[i]);
@@ -198,11 +153,11 @@ int exp_cmd_sweep(int argc, char **argv)
         db = owned_db = default_db(o.spec_path);
         o.make_db_dir = 1;
     }
-    char *cmdline = join_command(argc, argv);
+    char *cmdline = exp_opt_join_command(argc, argv);
     if (!db || !cmdline) {
         free(owned_db);
         free(cmdline);
-        fprintf(stderr, "rekeysim sweep: out of memory\n");
+        fprintf(stderr, "rekeysim sweep: %s\n", exp_strerror(EXP_ENOMEM));
         return EXP_RUNTIME;
     }
     o.db_path = db;
@@ -262,192 +217,4 @@ int exp_cmd_sweep(int argc, char **argv)
     free(owned_db);
     free(cmdline);
     return status;
-}
-
-/* ---- merge ---- */
-
-int exp_cmd_merge(int argc, char **argv)
-{
-    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        printf("usage: rekeysim merge OUT.db IN.db [IN.db ...]\n\n"
-               "Adds the experiments, points and runs of each IN to OUT (created if missing),\n"
-               "keeping point and run ids; typically the shards of one sweep. Refuses inputs\n"
-               "whose experiments have a different spec, or whose rows disagree.\n");
-        return EXP_OK;
-    }
-    if (argc < 3) {
-        fprintf(stderr, "rekeysim merge: usage: rekeysim merge OUT.db IN.db [IN.db ...]\n");
-        return EXP_INPUT;
-    }
-    char err[1024];
-    struct stat out_sb;
-    int out_existed = stat(argv[1], &out_sb) == 0;
-    /* Check every input before writing anything. */
-    for (int i = 2; i < argc; i++) {
-        struct stat sb;
-        if (out_existed && stat(argv[i], &sb) == 0 && sb.st_dev == out_sb.st_dev && sb.st_ino == out_sb.st_ino) {
-            fprintf(stderr, "rekeysim merge: %s is both the output and an input\n", argv[i]);
-            return EXP_INPUT;
-        }
-        res_store *in = NULL;
-        int rc = res_store_new(argv[i], RES_OPEN_READONLY, NULL, err, sizeof err, &in);
-        res_store_free(in);
-        if (rc) {
-            fprintf(stderr, "rekeysim merge: %s\n", err);
-            return res_error_is_input(rc) ? EXP_INPUT : EXP_RUNTIME;
-        }
-    }
-    char *cmdline = join_command(argc, argv);
-    res_store *out = NULL;
-    int rc = res_store_new(argv[1], RES_OPEN_CREATE, cmdline, err, sizeof err, &out);
-    if (rc) {
-        free(cmdline);
-        fprintf(stderr, "rekeysim merge: %s\n", err);
-        return res_error_is_input(rc) ? EXP_INPUT : EXP_RUNTIME;
-    }
-    int64_t total = 0, hist;
-    for (int i = 2; i < argc && !rc; i++) {
-        int64_t added = 0;
-        int differ = 0;
-        rc = res_store_merge(out, argv[i], &added, &differ);
-        if (!rc) {
-            total += added;
-            printf("merge: %lld runs added from %s\n", (long long)added, argv[i]);
-            if (differ)
-                fprintf(stderr, "rekeysim merge: warning: %s was written by another rekeysim build (see meta)\n",
-                        argv[i]);
-        }
-    }
-    if (!rc) rc = res_store_begin(out);
-    if (!rc) rc = res_history_begin(out, cmdline, &hist);
-    if (!rc) rc = res_history_end(out, hist, "complete");
-    if (!rc) rc = res_store_commit(out);
-    free(cmdline);
-    if (rc) {
-        fprintf(stderr, "rekeysim merge: %s\n", res_store_errmsg(out));
-        res_store_free(out);
-        if (!out_existed) {
-            /* A failed merge into a new file leaves no file behind. */
-            const char *suffix[] = {"", "-wal", "-shm"};
-            for (int k = 0; k < 3; k++) {
-                char path[4096];
-                snprintf(path, sizeof path, "%s%s", argv[1], suffix[k]);
-                unlink(path);
-            }
-        }
-        return res_error_is_input(rc) ? EXP_INPUT : EXP_RUNTIME;
-    }
-    res_store_free(out);
-    printf("merge: %lld runs added to %s\n", (long long)total, argv[1]);
-    return EXP_OK;
-}
-
-/* ---- status ---- */
-
-typedef struct status_ctx {
-    const exp_experiment *spec;  /* the experiment's own spec section, parsed again */
-} status_ctx;
-
-static int print_threshold(void *ctx, const res_threshold *t, const scn_config *cfg)
-{
-    status_ctx *sc = ctx;
-    const scn_param *p = scn_param_find(t->param);
-    char combo[512] = "", lo[64] = "?", hi[64] = "?", crit[64] = "-";
-    size_t used = 0;
-    for (size_t i = 0; sc->spec && cfg && i < sc->spec->n_axes; i++) {
-        const exp_axis *ax = &sc->spec->axes[i];
-        if (i == sc->spec->search_axis || ax->n < 2) continue;
-        char v[64];
-        scn_param_format(ax->param, cfg, v, sizeof v);
-        used += (size_t)snprintf(combo + used, sizeof combo - used, "%s%s=%s", used ? " " : "", ax->param->name, v);
-        if (used >= sizeof combo) break;
-    }
-    if (p && cfg) {
-        scn_config c = *cfg;
-        scn_param_store(p, &c, t->lo);
-        scn_param_format(p, &c, lo, sizeof lo);
-        scn_param_store(p, &c, t->hi);
-        scn_param_format(p, &c, hi, sizeof hi);
-        if (t->critical == t->critical) {
-            scn_param_store(p, &c, t->critical);
-            scn_param_format(p, &c, crit, sizeof crit);
-        }
-    }
-    printf("    combination %lld%s%s: %s, critical %s in [%s, %s], %lld probes, %lld runs%s\n",
-           (long long)t->combo, combo[0] ? " " : "", combo, t->status, crit, lo, hi, (long long)t->n_probes,
-           (long long)t->n_runs, t->n_undecided ? " (some probes decided by the point estimate)" : "");
-    return 0;
-}
-
-int exp_cmd_status(int argc, char **argv)
-{
-    const char *db = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *v;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: rekeysim status --db FILE\n\nLists the database's experiments with their runs done "
-                   "and planned, and the thresholds found.\n");
-            return EXP_OK;
-        } else if ((v = option_value(argc, argv, &i, "--db")) && *v) {
-            db = v;
-        } else {
-            fprintf(stderr, "rekeysim status: unexpected argument '%s'; usage: rekeysim status --db FILE\n", argv[i]);
-            return EXP_INPUT;
-        }
-    }
-    if (!db) {
-        fprintf(stderr, "rekeysim status: usage: rekeysim status --db FILE\n");
-        return EXP_INPUT;
-    }
-    char err[1024], created[64] = "?", version[64] = "?", commit[64] = "?", dirty[16] = "?";
-    res_store *s = NULL;
-    int rc = res_store_new(db, RES_OPEN_READONLY, NULL, err, sizeof err, &s);
-    if (rc) {
-        fprintf(stderr, "rekeysim status: %s\n", err);
-        return res_error_is_input(rc) ? EXP_INPUT : EXP_RUNTIME;
-    }
-    res_store_meta(s, "created_at", created, sizeof created);
-    res_store_meta(s, "rekeysim_version", version, sizeof version);
-    res_store_meta(s, "git_commit", commit, sizeof commit);
-    res_store_meta(s, "git_dirty", dirty, sizeof dirty);
-    printf("%s: created %s by rekeysim %s (git %s%s)\n", db, created, version, commit,
-           !strcmp(dirty, "1") ? ", modified tree" : "");
-    res_experiment *list = NULL;
-    size_t n = 0;
-    rc = res_experiments_list(s, &list, &n);
-    for (size_t i = 0; !rc && i < n; i++) {
-        const res_experiment *e = &list[i];
-        res_counts c;
-        rc = res_experiment_counts(s, e->id, &c);
-        if (rc) break;
-        printf("experiment %s (%s, %s, seed %llu): ", e->name, e->kind, e->status, (unsigned long long)e->master_seed);
-        if (!strcmp(e->kind, "grid")) {
-            printf("%lld points, %lld/%lld runs", (long long)c.n_points, (long long)c.n_runs,
-                   (long long)(c.n_points * e->replications));
-        } else if (!strcmp(e->kind, "target")) {
-            printf("%lld points (%lld decided), %lld runs (at least %lld, at most %lld), target %s +-%g",
-                   (long long)c.n_points, (long long)c.n_stopped, (long long)c.n_runs,
-                   (long long)(c.n_points * e->replications), (long long)(c.n_points * e->max_replications),
-                   e->target_outcome, e->target_halfwidth);
-        } else {
-            printf("search %s for %s = %g: %lld/%lld combinations done, %lld probes, %lld runs", e->search_param,
-                   e->search_outcome, e->search_value, (long long)c.n_thresholds, (long long)e->n_combos,
-                   (long long)c.n_points, (long long)c.n_runs);
-        }
-        printf(", %lld copies did not complete\n", (long long)(c.n_runs - c.n_completed));
-        if (!strcmp(e->kind, "search") && c.n_thresholds > 0) {
-            exp_spec *spec = NULL;
-            char perr[512];
-            status_ctx sc = {NULL};
-            if (e->spec_text && exp_spec_new_text(e->name, e->spec_text, perr, sizeof perr, &spec) == 0 &&
-                spec->n == 1)
-                sc.spec = &spec->exps[0];
-            rc = res_thresholds_scan(s, e->id, print_threshold, &sc);
-            exp_spec_free(spec);
-        }
-    }
-    if (rc) fprintf(stderr, "rekeysim status: %s\n", res_store_errmsg(s));
-    res_experiments_free(list, n);
-    res_store_free(s);
-    return rc ? (res_error_is_input(rc) ? EXP_INPUT : EXP_RUNTIME) : EXP_OK;
 }

@@ -4,14 +4,15 @@
  * The subcommands of the rekeysim command line. Each takes the arguments
  * after its own name (argv[0] is the subcommand name) and returns the
  * process exit status: 0 success, 1 runtime failure, 2 bad input, 130 after
- * SIGINT. Only these functions and main() print or decide exit statuses.
+ * SIGINT. Only these functions and main() print or decide exit statuses;
+ * they parse their options with experiments/opts.h.
  */
 int exp_cmd_run(int argc, char **argv);        /* experiments/cmd_run.c */
 int exp_cmd_params(int argc, char **argv);     /* experiments/cmd_run.c */
 int exp_cmd_scenarios(int argc, char **argv);  /* experiments/cmd_run.c */
 int exp_cmd_sweep(int argc, char **argv);      /* experiments/cmd_sweep.c */
-int exp_cmd_merge(int argc, char **argv);      /* experiments/cmd_sweep.c */
-int exp_cmd_status(int argc, char **argv);     /* experiments/cmd_sweep.c */
+int exp_cmd_merge(int argc, char **argv);      /* experiments/cmd_merge.c */
+int exp_cmd_status(int argc, char **argv);     /* experiments/cmd_status.c */
 int exp_cmd_plot(int argc, char **argv);       /* experiments/cmd_plot.c */
 int exp_cmd_report(int argc, char **argv);     /* experiments/cmd_plot.c */
 

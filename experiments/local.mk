@@ -1,10 +1,14 @@
 # The command line and experiment machinery.
 noinst_LIBRARIES += libexp.a
 libexp_a_SOURCES = \
+	%D%/errors.c %D%/errors.h \
+	%D%/opts.c %D%/opts.h \
 	%D%/spec.c %D%/spec.h \
-	%D%/runner.c %D%/runner.h %D%/runner_int.h \
-	%D%/workers.c \
-	%D%/search.c %D%/search.h
+	%D%/plan.c \
+	%D%/ledger.c \
+	%D%/search.c %D%/search.h \
+	%D%/pool.c %D%/pool_int.h \
+	%D%/runner.c %D%/runner.h %D%/runner_int.h
 libexp_a_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) $(SQLITE_CFLAGS) $(INIH_CFLAGS)
 EXTRA_DIST += %D%/kb977526.ini %D%/capacity.ini %D%/hypotheses.ini \
 	%D%/cluster/slurm-sweep.sh %D%/cluster/parallel-sweep.sh %D%/cluster/README
@@ -14,6 +18,8 @@ experiments_rekeysim_SOURCES = \
 	%D%/main.c %D%/commands.h \
 	%D%/cmd_run.c \
 	%D%/cmd_sweep.c \
+	%D%/cmd_merge.c \
+	%D%/cmd_status.c \
 	%D%/cmd_plot.c
 experiments_rekeysim_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) $(SQLITE_CFLAGS) $(INIH_CFLAGS)
 experiments_rekeysim_LDADD = libexp.a libresults.a libmodels.a libsim.a $(SQLITE_LIBS) $(INIH_LIBS) $(GSL_LIBS) -lm

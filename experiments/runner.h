@@ -12,6 +12,7 @@
  */
 #include <signal.h>
 #include <stdint.h>
+#include "experiments/errors.h"
 
 /* Progress and totals of one sweep invocation. */
 typedef struct exp_sweep_report {
@@ -47,11 +48,10 @@ typedef struct exp_sweep_options {
 
 #define EXP_SWEEP_GUARD 100000
 
-enum {
-    EXP_SWEEP_EINPUT = -1,      /* bad spec or database: exit status 2 */
-    EXP_SWEEP_ERUNTIME = -2,    /* I/O, locked, full, a worker died: exit status 1 */
-    EXP_SWEEP_EINTERRUPTED = -3 /* stopped by *stop; finished work committed */
-};
+/* Errors (experiments/errors.h): EXP_SWEEP_EINPUT (bad spec or database:
+ * exit status 2), EXP_SWEEP_ERUNTIME (I/O, locked, full, a worker died:
+ * exit status 1), EXP_SWEEP_EINTERRUPTED (stopped by *stop; finished work
+ * committed). */
 
 /* The shard rule (documented in the sweep's --help):
  *   grid experiments:   run (i, r) of point index i (0-based) and

@@ -15,12 +15,20 @@
  * undecided). Rejected: stochastic approximation (Robbins-Monro) and
  * probit fits, which need many more runs and a noise model to give the same
  * bracket; bisection's answer is a bracket anyone can check in points.
+ *
+ * The search's state (exp_search) lives in the caller's unit; the caller
+ * makes and stores each probe's runs and the final threshold, this file
+ * decides everything else, so the bisection can be tested without runs.
  */
 #include <math.h>
-#include "experiments/runner_int.h"
+#include <string.h>
 #include "experiments/search.h"
 #include "experiments/spec.h"
 #include "sim/stats.h"
+
+/* The stages of exp_search: probing the range's first end, its second end,
+ * then the bisection between the ends that decide differently. */
+enum { S_LO = 0, S_HI, S_BISECT };
 
 exp_estimate exp_estimate_outcome(int outcome, const exp_rep *reps, uint32_t n)
 {
@@ -75,4 +83,64 @@ int exp_bisect(double a, double b, double precision, int integral, double *x_out
     if (!(x > lo && x < hi)) return 0;
     *x_out = x;
     return 1;
+}
+
+double exp_search_begin(exp_search *st, const exp_experiment *e)
+{
+    st->stage = S_LO;
+    return e->axes[e->search_axis].values[0];
+}
+
+uint32_t exp_search_started(exp_search *st, double x)
+{
+    st->x = x;
+    return ++st->n_probes;
+}
+
+static int finish(exp_search *st, const char *status, double lo, double hi)
+{
+    st->status = status;
+    st->lo = lo;
+    st->hi = hi;
+    st->critical = !strcmp(status, EXP_SEARCH_BRACKETED) ? sqrt(lo) * sqrt(hi) : NAN;
+    return EXP_SEARCH_DONE;
+}
+
+/* The probe in hand is decided (D): the next probe, or the end. */
+static int next_probe(exp_search *st, const exp_experiment *e, int d, double *x_out)
+{
+    const exp_axis *ax = &e->axes[e->search_axis];
+    int integral = ax->param->type != PRM_REAL && ax->param->type != PRM_PROB;
+    if (st->stage == S_LO) {
+        st->pass_a = d;
+        st->a = ax->values[0];
+        st->stage = S_HI;
+        *x_out = ax->values[1];
+        return EXP_SEARCH_PROBE;
+    }
+    if (st->stage == S_HI) {
+        st->b = ax->values[1];
+        if (d == st->pass_a) return finish(st, d == EXP_PASS ? EXP_SEARCH_ALL_PASS : EXP_SEARCH_NONE_PASS, st->a, st->b);
+        st->stage = S_BISECT;
+    } else if (d == st->pass_a) {
+        st->a = st->x;
+    } else {
+        st->b = st->x;
+    }
+    if (st->n_probes < e->probes_per_combo && exp_bisect(st->a, st->b, e->precision, integral, x_out))
+        return EXP_SEARCH_PROBE;
+    return finish(st, EXP_SEARCH_BRACKETED, fmin(st->a, st->b), fmax(st->a, st->b));
+}
+
+int exp_search_step(exp_search *st, const exp_experiment *e, const exp_rep *reps, uint32_t goal, const char **stop_out,
+                    double *x_out)
+{
+    int final = goal >= e->max_replications;
+    int d = exp_decide(e->outcome, e->search_value, reps, goal, final);
+    if (d == EXP_UNDECIDED) return EXP_SEARCH_MORE;
+    int undecided = exp_decide(e->outcome, e->search_value, reps, goal, 0) == EXP_UNDECIDED;
+    st->n_undecided += (uint32_t)undecided;
+    st->n_runs += goal;
+    *stop_out = undecided ? EXP_STOP_MAX_REPLICATIONS : EXP_STOP_DECIDED;
+    return next_probe(st, e, d, x_out);
 }

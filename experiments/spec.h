@@ -17,13 +17,8 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include "experiments/errors.h" /* EXP_ESPEC, EXP_EREAD, EXP_ENOMEM */
 #include "models/core/params.h"
-
-enum {
-    EXP_ESPEC = -1,   /* bad spec: message names file, line and key */
-    EXP_EREAD = -2,   /* missing or unreadable spec file */
-    EXP_ENOMEM = -3
-};
 
 typedef enum { EXP_GRID = 0, EXP_TARGET, EXP_SEARCH } exp_kind;
 

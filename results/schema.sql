@@ -123,7 +123,8 @@ CREATE TABLE interruptions (
 --   critical     geometric mean of the final bracket [lo, hi], in the
 --                searched parameter's base unit (bytes, bit/s, seconds ...);
 --   status       bracketed (lo passes, hi does not, or the reverse),
---                above_range (both ends pass), below_range (neither passes);
+--                all_pass (both ends pass), none_pass (neither passes);
+--                the only values written (experiments/search.h);
 --   n_undecided  probes decided by the point estimate because the interval
 --                still contained search_value at max_replications.
 CREATE TABLE thresholds (

@@ -6,6 +6,7 @@ include %D%/sim.mk
 include %D%/models.mk
 include %D%/ipsec.mk
 include %D%/results.mk
+include %D%/experiments.mk
 include %D%/plots.mk
 include %D%/reliability.mk
 endif

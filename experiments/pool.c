@@ -1,6 +1,6 @@
 /*
  * The worker pool: N forked processes, each with a task pipe (parent to
- * worker: fixed-size exp_task records) and a result pipe (worker to parent:
+ * worker: fixed-size exp__task records) and a result pipe (worker to parent:
  * a fixed header followed by the run's interruption records). Workers never
  * touch the database; the parent is its one writer.
  *
@@ -14,6 +14,10 @@
  * next one too). Processes rather than threads: the model keeps no shared
  * state to protect, a crash stays in its worker, and fork is cheap next to a
  * run.
+ *
+ * The pool never prints. A worker ends with _exit (not exit), so that it
+ * never flushes stdio buffers it inherited from the parent; that is the end
+ * of the worker process, not of the program.
  */
 #include <errno.h>
 #include <poll.h>
@@ -27,7 +31,7 @@
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
-#include "experiments/runner_int.h"
+#include "experiments/pool_int.h"
 
 #define MAX_DEPTH 16
 
@@ -46,10 +50,10 @@ typedef struct worker {
     int dead;
 } worker;
 
-struct exp_pool {
+struct exp__pool {
     unsigned n;
     unsigned depth;             /* tasks a worker may hold, 2..MAX_DEPTH */
-    unsigned next;              /* where exp_pool_wait starts looking */
+    unsigned next;              /* where exp__pool_wait starts looking */
     worker *w;
 };
 
@@ -91,7 +95,7 @@ static void worker_main(int task_fd, int result_fd, pid_t parent)
     prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
     if (getppid() != parent) _exit(1);
-    exp_task t;
+    exp__task t;
     for (;;) {
         int rc = read_full(task_fd, &t, sizeof t);
         if (rc <= 0) _exit(rc == 0 ? 0 : 1);
@@ -113,9 +117,9 @@ static void worker_main(int task_fd, int result_fd, pid_t parent)
     }
 }
 
-int exp_pool_new(unsigned n, int close_fd, exp_pool **pool_out)
+int exp__pool_new(unsigned n, int close_fd, exp__pool **pool_out)
 {
-    exp_pool *p = calloc(1, sizeof *p);
+    exp__pool *p = calloc(1, sizeof *p);
     if (!p || !(p->w = calloc(n, sizeof *p->w))) {
         free(p);
         return EXP_POOL_EFORK;
@@ -152,14 +156,14 @@ int exp_pool_new(unsigned n, int close_fd, exp_pool **pool_out)
         p->n = i + 1;
     }
     if (p->n < n) {
-        exp_pool_free(p, 1);
+        exp__pool_free(p, 1);
         return EXP_POOL_EFORK;
     }
     *pool_out = p;
     return 0;
 }
 
-void exp_pool_free(exp_pool *p, int kill_first)
+void exp__pool_free(exp__pool *p, int kill_first)
 {
     if (!p) return;
     for (unsigned i = 0; i < p->n; i++) {
@@ -175,26 +179,26 @@ void exp_pool_free(exp_pool *p, int kill_first)
     free(p);
 }
 
-void exp_pool_set_depth(exp_pool *p, unsigned depth)
+void exp__pool_set_depth(exp__pool *p, unsigned depth)
 {
     p->depth = depth < 2 ? 2 : depth > MAX_DEPTH ? MAX_DEPTH : depth;
 }
 
-int exp_pool_has_room(const exp_pool *p)
+int exp__pool_has_room(const exp__pool *p)
 {
     for (unsigned i = 0; i < p->n; i++)
         if (!p->w[i].dead && p->w[i].n_in_flight < p->depth) return 1;
     return 0;
 }
 
-unsigned exp_pool_in_flight(const exp_pool *p)
+unsigned exp__pool_in_flight(const exp__pool *p)
 {
     unsigned n = 0;
     for (unsigned i = 0; i < p->n; i++) n += p->w[i].n_in_flight;
     return n;
 }
 
-int exp_pool_submit(exp_pool *p, const exp_task *t)
+int exp__pool_submit(exp__pool *p, const exp__task *t)
 {
     worker *best = NULL;
     for (unsigned i = 0; i < p->n; i++) {
@@ -230,7 +234,7 @@ static void describe_death(worker *w, char *msg, size_t msglen)
 }
 
 /* Reads one result from worker W. */
-static int take_result(worker *w, exp_done *done_out, uint64_t *tag_out, char *msg, size_t msglen)
+static int take_result(worker *w, exp__done *done_out, uint64_t *tag_out, char *msg, size_t msglen)
 {
     result_header h;
     int rc = read_full(w->result_fd, &h, sizeof h);
@@ -258,7 +262,7 @@ static int take_result(worker *w, exp_done *done_out, uint64_t *tag_out, char *m
     return 1;
 }
 
-int exp_pool_wait(exp_pool *p, int timeout_ms, exp_done *done_out, uint64_t *tag_out, char *msg, size_t msglen)
+int exp__pool_wait(exp__pool *p, int timeout_ms, exp__done *done_out, uint64_t *tag_out, char *msg, size_t msglen)
 {
     struct pollfd fds[p->n];
     for (unsigned i = 0; i < p->n; i++) {
