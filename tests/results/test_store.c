@@ -3,7 +3,8 @@
  * (one points column per registry parameter, with the registry's types;
  * meta; t quantiles from GSL), refusal of files that are not ours or are
  * newer, point and run round trips, point_summary against values worked out
- * by hand (Wilson, Student t, medians), merging, locking, read-only use and
+ * by hand (Wilson, Student t, medians), merging, locking, read-only use (a
+ * read-only file checked as an ordinary user, also when run as root) and
  * the test-only kill-after-commit hook.
  */
 #include <criterion/criterion.h>
@@ -16,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <grp.h>
 #include "models/registry.h"
 #include "results/store.h"
 #include "sim/stats.h"
@@ -454,14 +456,51 @@ Test(store, a_read_only_store_refuses_writes)
     res_store_free(s);
 }
 
+/* Opens P for writing in a child process that runs as an ordinary user, as
+ * a user of the program would: root (CI runs as root) first drops to nobody
+ * (uid and gid 65534), because file permissions do not bind root. Returns
+ * the result code of res_store_new, or 100 + a step when the child could not
+ * set itself up. */
+static int open_as_a_user(const char *p)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        if (geteuid() == 0) {
+            if (setgroups(0, NULL) != 0 || setgid(65534) != 0) _exit(101);
+            if (setuid(65534) != 0) _exit(102);
+            if (geteuid() == 0) _exit(103);
+        }
+        res_store *s = NULL;
+        char err[600] = "";
+        int rc = res_store_new(p, RES_OPEN_CREATE, NULL, err, sizeof err, &s);
+        if (rc) fprintf(stderr, "open as uid %d: %s\n", (int)geteuid(), err);
+        res_store_free(s);
+        _exit(-rc);
+    }
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status), "the child died");
+    int code = WEXITSTATUS(status);
+    cr_assert_lt(code, 100, "the child could not become an ordinary user (step %d)", code - 100);
+    return -code;
+}
+
 Test(store, a_read_only_file_is_refused_for_writing)
 {
-    if (geteuid() == 0) cr_skip_test("file permissions do not bind root");
     res_store_free(open_ok(path("ro.db"), RES_OPEN_CREATE));
-    chmod(path("ro.db"), 0444);
-    res_store *s = NULL;
-    char err[600];
-    cr_expect_eq(res_store_new(path("ro.db"), RES_OPEN_CREATE, NULL, err, sizeof err, &s), RES_EREADONLY, "%s", err);
+    /* Everyone may enter and write the directory (SQLite needs the -shm and
+     * -wal files next to a WAL database even to read it); only the database
+     * file itself is read-only. */
+    cr_assert_eq(chmod(dir, 0777), 0);
+    cr_expect_eq(open_as_a_user(path("w.db")), 0, "the user creates a new database in the directory");
+    cr_assert_eq(chmod(path("ro.db"), 0444), 0);
+    cr_expect_eq(open_as_a_user(path("ro.db")), RES_EREADONLY, "a 0444 file is read-only");
+    /* The refusal came from the mode: the same file, left intact, opens for
+     * the same user once everyone may write it. */
+    cr_assert_eq(chmod(path("ro.db"), 0666), 0);
+    cr_expect_eq(open_as_a_user(path("ro.db")), 0, "a 0666 file opens for writing");
 }
 
 Test(store, the_kill_hook_kills_right_after_the_nth_commit)
