@@ -11,4 +11,4 @@ include %D%/plots.mk
 include %D%/reliability.mk
 endif
 AM_TESTS_ENVIRONMENT = export REKEYSIM='$(abs_top_builddir)/experiments/rekeysim'; export TOP_SRCDIR='$(abs_top_srcdir)'; export TOP_BUILDDIR='$(abs_top_builddir)';
-include %D%/arch.mk
+include %D%/shell.mk

@@ -4,10 +4,11 @@ models_tests = \
 	tests/models/test_link \
 	tests/models/test_tcp \
 	tests/models/test_smb \
+	tests/models/test_host \
 	tests/models/test_scenario
 check_PROGRAMS += $(models_tests)
-TESTS += $(models_tests) tests/e2e/test_run.sh
-EXTRA_DIST += tests/e2e/test_run.sh tests/models/sim_helpers.h
+TESTS += $(models_tests)
+EXTRA_DIST += tests/models/sim_helpers.h
 
 tests_models_test_registry_SOURCES = tests/models/test_registry.c
 tests_models_test_registry_CFLAGS = $(test_cflags)
@@ -21,6 +22,9 @@ tests_models_test_tcp_LDADD = $(test_ldadd)
 tests_models_test_smb_SOURCES = tests/models/test_smb.c tests/models/sim_helpers.h
 tests_models_test_smb_CFLAGS = $(test_cflags)
 tests_models_test_smb_LDADD = $(test_ldadd)
+tests_models_test_host_SOURCES = tests/models/test_host.c tests/models/sim_helpers.h
+tests_models_test_host_CFLAGS = $(test_cflags)
+tests_models_test_host_LDADD = $(test_ldadd)
 tests_models_test_scenario_SOURCES = tests/models/test_scenario.c tests/models/sim_helpers.h
 tests_models_test_scenario_CFLAGS = $(test_cflags)
 tests_models_test_scenario_LDADD = $(test_ldadd)

@@ -5,7 +5,7 @@
 # themselves (tests/fuzz/run.sh) and the sanitizer/valgrind pass
 # (tests/sanitize.sh) are run by hand or by CI, never by `make check`.
 check_PROGRAMS += tests/fuzz/test_regressions
-TESTS += tests/fuzz/test_regressions tests/e2e/test_bad_input.sh
+TESTS += tests/fuzz/test_regressions
 
 tests_fuzz_test_regressions_SOURCES = tests/fuzz/test_regressions.c tests/fuzz/harness.h \
 	tests/fuzz/fuzz_units.c tests/fuzz/fuzz_keyvalue.c tests/fuzz/fuzz_spec.c
@@ -14,6 +14,6 @@ tests_fuzz_test_regressions_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NO_LIBFUZZER \
 tests_fuzz_test_regressions_CFLAGS = $(test_cflags)
 tests_fuzz_test_regressions_LDADD = $(test_ldadd)
 
-EXTRA_DIST += tests/e2e/test_bad_input.sh tests/e2e/BAD_INPUT.md tests/sanitize.sh \
+EXTRA_DIST += tests/e2e/BAD_INPUT.md tests/sanitize.sh \
 	tests/fuzz/run.sh tests/fuzz/README.md tests/fuzz/dictgen.c \
 	tests/fuzz/corpus tests/fuzz/regressions

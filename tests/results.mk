@@ -5,8 +5,7 @@ sweep_tests = \
 	tests/experiments/test_spec \
 	tests/experiments/test_search
 check_PROGRAMS += $(sweep_tests)
-TESTS += $(sweep_tests) tests/experiments/test_sweep.sh tests/cluster/test_parallel.sh tests/cluster/slurm-local.sh
-EXTRA_DIST += tests/experiments/test_sweep.sh tests/cluster/test_parallel.sh tests/cluster/slurm-local.sh
+TESTS += $(sweep_tests)
 
 tests_results_test_store_SOURCES = tests/results/test_store.c
 tests_results_test_store_CFLAGS = $(test_cflags)

@@ -6,8 +6,7 @@ sim_tests = \
 	tests/sim/test_rng \
 	tests/sim/test_stats
 check_PROGRAMS += $(sim_tests)
-TESTS += $(sim_tests) tests/sim/test_no_network_words.sh
-EXTRA_DIST += tests/sim/test_no_network_words.sh
+TESTS += $(sim_tests)
 sim_test_ldadd = libsim.a $(CRITERION_LIBS) $(GSL_LIBS) -lm
 
 tests_sim_test_queue_SOURCES = tests/sim/test_queue.c tests/sim/leak_check.h

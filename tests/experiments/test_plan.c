@@ -7,7 +7,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 #include "experiments/runner_int.h"
-#include "models/registry.h"
+#include "models/core/params.h"
 
 static exp_spec *parse(const char *text)
 {

@@ -110,7 +110,7 @@ static char *dump(const char *db)
     for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++) {
         char *err = NULL;
         cr_assert_eq(sqlite3_exec(h, queries[q], append_row, &out, &err), SQLITE_OK, "%s", err ? err : "");
-        out = realloc(out, strlen(out) + 3);
+        out = realloc(out, strlen(out) + 4); /* "--\n" and its NUL */
         strcat(out, "--\n");
     }
     sqlite3_close(h);

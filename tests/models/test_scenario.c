@@ -1,8 +1,10 @@
 /*
  * The scenario as a whole: determinism (same seed, same result but the wall
  * clock; another seed, another loss pattern), no packet left behind whatever
- * the ending, memory that does not grow with the file, the result fields,
- * the safety net, and every preset running through the IPsec seam.
+ * the ending (each ending with its failure and its time from the timers),
+ * a lossless copy against the link's goodput, memory that does not grow
+ * with the file, the result fields, the safety net, and every preset's
+ * known outcome through the IPsec seam.
  */
 #include "sim_helpers.h"
 #include "models/core/presets.h"
@@ -44,14 +46,60 @@ Test(scenario, no_packet_is_left_behind_whatever_the_ending)
         {"sim.max_time=0.2s", "link.delay=50ms", NULL},                    /* sim_limit mid-flight */
         {"link.loss=0.05", "file.size=1MiB", "link.delay=1ms"},             /* lossy */
     };
-    static const char *const want[] = {"none", "connect_timeout", "tcp_abort", "smb_timeout", "sim_limit", NULL};
+    static const char *const want[] = {"none", "connect_timeout", "tcp_abort", "smb_timeout", "sim_limit", "none"};
+    /* When each ending happens (seconds), worked out from the timers: the SYN
+     * and its 2 retransmissions give up after 3+6+12 s; the last segment
+     * sent before the outage (0.5 s) is retransmitted 5 times from the
+     * 300 ms floor, doubling, and TCP gives up 0.3 x 63 s after it; the
+     * oldest unanswered request left at most one pipeline (8 reads of 60 KiB,
+     * 40 ms at 100 Mbps) before the outage and times out 60 s later;
+     * sim.max_time. NAN: no closed form (a copy that completes). */
+    static const double when_lo_s[] = {NAN, 21.0, 0.45 + 0.3 * 63, 60.44, 0.2, NAN};
+    static const double when_hi_s[] = {NAN, 21.0, 0.50 + 0.3 * 63, 60.50, 0.2, NAN};
     for (size_t i = 0; i < sizeof endings / sizeof endings[0]; i++) {
         scn_config c = cfg_of("file.size=100MiB", endings[i][0], endings[i][1], endings[i][2], NULL);
         scn_probe pr;
         scn_result r = run_probe(&c, 1, NULL, &pr); /* checks pkts_outstanding == 0 */
-        if (want[i]) cr_expect_str_eq(scn_failure_name(r.failure), want[i], "ending %zu", i);
+        cr_expect_str_eq(scn_failure_name(r.failure), want[i], "ending %zu", i);
+        int ok = !strcmp(want[i], "none");
+        cr_expect_eq(r.completed, ok, "ending %zu: completed %d with failure %s", i, r.completed,
+                     scn_failure_name(r.failure));
+        if (ok) cr_expect_eq(r.bytes_done, c.file_size_bytes, "ending %zu: a completed copy delivers the file", i);
+        else cr_expect_lt(r.bytes_done, c.file_size_bytes, "ending %zu: a failed copy stops short", i);
+        if (!isnan(when_lo_s[i]))
+            cr_expect(r.duration_s >= when_lo_s[i] - 1e-6 && r.duration_s <= when_hi_s[i] + 1e-6,
+                      "ending %zu at %.4f s, expected %.2f..%.2f s", i, r.duration_s, when_lo_s[i], when_hi_s[i]);
         scn_result_fini(&r);
     }
+    /* No byte crosses a link that is down from the start. */
+    scn_config c = cfg_of("link.outage.start=0", "link.outage.duration=1h", NULL);
+    scn_result r = run_probe(&c, 1, NULL, NULL);
+    cr_expect_eq(r.bytes_done, 0);
+    cr_expect(isnan(r.setup_s), "never established");
+    scn_result_fini(&r);
+}
+
+/* A lossless copy without IPsec on the default LAN is limited by the link:
+ * the server sends the file and one 64-byte READ_ANDX response header per
+ * 60 KiB read (MS-CIFS: NetBIOS 4 + SMB 32 + WordCount 1 + 12 words + ByteCount
+ * 2 + pad 1) in segments of at most MSS 1460 bytes, each with 40 bytes of IP
+ * and TCP headers and 38 bytes of Ethernet framing on the 100 Mbps wire. That
+ * wire time is a lower bound no copy can beat; slow start, the set-up
+ * exchanges and the last round trips add well under 1 % to 100 MiB. */
+Test(scenario, a_lossless_copy_takes_the_file_over_the_link_goodput)
+{
+    const double file = 100.0 * 1048576, read = 61440, mss = 1460, rate = 100e6;
+    scn_config c = cfg_of("scenario=no-ipsec", "file.size=100MiB", "link.loss=0", NULL);
+    scn_result r = run_probe(&c, 1, NULL, NULL);
+    cr_expect_eq(r.completed, 1);
+    cr_expect_str_eq(scn_failure_name(r.failure), "none");
+    cr_expect_eq(r.bytes_done, 100 * 1048576ull);
+    cr_expect_eq(r.n_retransmits, 0, "nothing is lost");
+    double stream = file + ceil(file / read) * 64;
+    double bound = ceil(stream / mss) * (mss + 40 + 38) * 8 / rate; /* 8.846 s: goodput 94.9 Mbps */
+    cr_expect_geq(r.duration_s, bound, "%.4f s beats the link's %.4f s", r.duration_s, bound);
+    cr_expect_lt(r.duration_s, 1.01 * bound, "%.4f s against the link's %.4f s", r.duration_s, bound);
+    scn_result_fini(&r);
 }
 
 Test(scenario, memory_does_not_grow_with_the_file)
@@ -85,7 +133,6 @@ Test(scenario, the_result_fields_are_consistent)
     cr_expect_eq(r.n_negotiations + r.n_fallbacks + r.n_rekeys + r.n_negotiation_failures, 0);
     cr_expect_gt(r.events, 1000);
     cr_expect_gt(r.peak_pending, 0);
-    cr_expect_geq(r.wall_s, 0);
     cr_expect_eq(r.seed, 42);
     cr_expect_float_eq(pr.end_s, r.duration_s, 1e-9, "the clock starts with the first SYN at 0");
     cr_expect_eq(pr.fail_host, -1);
@@ -115,18 +162,49 @@ Test(scenario, an_invalid_config_is_refused_without_running)
     cr_expect_eq(r.seed, 77, "the result is untouched");
 }
 
-Test(scenario, every_preset_runs_to_an_outcome, .timeout = 60)
+/* What a 2 MiB copy (done before any SA expires) gives in each preset of
+ * KB 977526's story (DOMAIN.md sections 1 and 3): every preset that
+ * communicates completes; IKEFlags without 0x14 or no Simple Policy Update
+ * block B's SYN-ACK, so A's connect fails after 21 s with nothing copied. */
+static const struct {
+    const char *name, *failure;
+} preset_outcomes[] = {
+    {"no-ipsec", "none"},
+    {"kb977526", "none"},
+    {"kb977526-b-initiates", "none"},
+    {"kb977526-a-has-cert", "none"},
+    {"kb977526-flags0", "blocked"},
+    {"kb977526-no-update", "blocked"},
+};
+
+Test(scenario, every_preset_runs_to_its_known_outcome, .timeout = 60)
 {
     for (size_t i = 0; i < scn_n_presets; i++) {
+        const char *name = scn_presets[i].name, *want = NULL;
         scn_config c;
         char err[256], kv[128];
         scn_config_defaults(&c);
-        snprintf(kv, sizeof kv, "scenario=%s", scn_presets[i].name);
+        snprintf(kv, sizeof kv, "scenario=%s", name);
         cr_assert_eq(scn_config_set_pair(&c, kv, err, sizeof err), 0, "%s", err);
         cr_assert_eq(scn_config_set_pair(&c, "file.size=2MiB", err, sizeof err), 0);
         scn_result r = run_probe(&c, 1, NULL, NULL);
-        cr_expect(r.failure != FAIL_SIM_LIMIT, "%s hit the safety net", scn_presets[i].name);
-        cr_expect(r.completed || r.failure != FAIL_NONE, "%s", scn_presets[i].name);
+        for (size_t j = 0; j < sizeof preset_outcomes / sizeof preset_outcomes[0]; j++)
+            if (!strcmp(preset_outcomes[j].name, name)) want = preset_outcomes[j].failure;
+        if (want) {
+            cr_expect_str_eq(scn_failure_name(r.failure), want, "%s", name);
+        } else {
+            /* A preset added since: no known answer here, but it must end. */
+            cr_log_warn("preset %s has no expected outcome in this test", name);
+            cr_expect(r.failure != FAIL_SIM_LIMIT, "%s hit the safety net", name);
+        }
+        /* completed, failure and bytes tell one story. */
+        int ok = r.failure == FAIL_NONE;
+        cr_expect_eq(r.completed, ok, "%s: completed %d, failure %s", name, r.completed, scn_failure_name(r.failure));
+        cr_expect_eq(r.bytes_done == c.file_size_bytes, ok, "%s: %llu bytes", name, (unsigned long long)r.bytes_done);
+        if (want && !strcmp(want, "blocked")) {
+            cr_expect_eq(r.bytes_done, 0, "%s", name);
+            cr_expect(fabs(r.duration_s - 21.0) < 0.01, "%s: connect gave up at %.3f s", name, r.duration_s);
+        }
         scn_result_fini(&r);
     }
 }

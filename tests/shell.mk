@@ -1,0 +1,17 @@
+# Tests that need only the program, a shell and python3: they run with or
+# without Criterion (./configure --without-criterion). One list, so nothing
+# is listed twice.
+shell_tests = \
+	tests/sim/test_no_network_words.sh \
+	tests/ipsec/test_no_special_case.sh \
+	tests/arch/test_layers.sh \
+	tests/arch/test_timeline_reads_events.sh \
+	tests/fingerprints/check.sh \
+	tests/e2e/test_run.sh \
+	tests/e2e/test_bad_input.sh \
+	tests/experiments/test_sweep.sh \
+	tests/cluster/test_parallel.sh \
+	tests/cluster/slurm-local.sh
+TESTS += $(shell_tests)
+EXTRA_DIST += $(shell_tests) tests/arch/check_layers.py \
+	tests/fingerprints/refresh.sh tests/fingerprints/reference.list tests/fingerprints/expected
