@@ -1,7 +1,7 @@
 # The SQLite results store and plotting.
 noinst_LIBRARIES += libresults.a
 libresults_a_SOURCES = \
-	%D%/store.c %D%/store.h %D%/store_int.h \
+	%D%/schema.c %D%/rows.c %D%/store.h %D%/store_int.h \
 	%D%/merge.c
 nodist_libresults_a_SOURCES = %D%/schema_sql.h %D%/build_info.h
 libresults_a_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) $(SQLITE_CFLAGS)
@@ -29,5 +29,5 @@ CLEANFILES += %D%/schema_sql.h %D%/build_info.h
 FORCE_RES_BUILD_INFO:
 .PHONY: FORCE_RES_BUILD_INFO
 
-%D%/libresults_a-store.$(OBJEXT): %D%/schema_sql.h %D%/build_info.h
+%D%/libresults_a-schema.$(OBJEXT) %D%/libresults_a-rows.$(OBJEXT): %D%/schema_sql.h %D%/build_info.h
 include %D%/plot.mk

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "models/core/outcome.h"
 #include "results/store_int.h"
 
 /* Runs a query that returns one integer (bound: nothing). */
@@ -128,16 +129,17 @@ static int merge_points(res_store *s, const char *in_path)
 
 static int merge_runs(res_store *s, const char *in_path, int64_t *added_out)
 {
-    static const char *const outcome[] = {
-        "run_id", "seed", "completed", "failure", "bytes_done", "setup_s", "duration_s", "n_interruptions",
-        "first_interruption_s", "first_interruption_bytes", "n_negotiations", "n_negotiation_failures",
-        "n_fallbacks", "n_rekeys", "n_retransmits", "events", "peak_pending"};
-    char cond[2048];
-    size_t used = 0;
-    for (size_t i = 0; i < sizeof outcome / sizeof outcome[0]; i++)
-        used += (size_t)snprintf(cond + used, sizeof cond - used, "%sx.%s IS NOT m.%s", i ? " OR " : "",
-                                 outcome[i], outcome[i]);
-    char sql[2400];
+    /* Every column that the model determines: the run's identity and each
+     * outcome field that is not wall-clock (from the outcome table). */
+    char cond[4096];
+    size_t used = (size_t)snprintf(cond, sizeof cond, "x.run_id IS NOT m.run_id OR x.seed IS NOT m.seed");
+    for (size_t i = 0; i < out_field_count(); i++) {
+        const out_field *f = out_field_at(i);
+        if (f->wall_clock) continue;
+        used += (size_t)snprintf(cond + used, sizeof cond - used, " OR x.%s IS NOT m.%s", f->name, f->name);
+    }
+    if (used >= sizeof cond) return res__failf(s, RES_ENOMEM, "too many outcome fields to compare");
+    char sql[4400];
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM src.runs x JOIN main.runs m"
              " ON m.point_id = x.point_id AND m.replication = x.replication WHERE %s",

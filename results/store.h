@@ -16,7 +16,7 @@
 
 typedef struct res_store res_store;
 
-#define RES_SCHEMA_VERSION 1
+#define RES_SCHEMA_VERSION 2
 #define RES_APPLICATION_ID 0x524b5953 /* "RKYS" */
 /* run_id = point_id * RES_RUN_ID_STRIDE + replication (replications 1..99,999). */
 #define RES_RUN_ID_STRIDE 100000

@@ -1,8 +1,9 @@
 #ifndef RESULTS_STORE_INT_H
 #define RESULTS_STORE_INT_H
 /*
- * Internals shared by the files of the results store (store.c: opening,
- * schema, writes, reads; merge.c: combining databases). Not for other
+ * Internals shared by the files of the results store (schema.c: opening
+ * and the schema; rows.c: row writes and reads; merge.c: combining
+ * databases). Not for other
  * modules: they use results/store.h.
  */
 #include <sqlite3.h>
@@ -30,5 +31,10 @@ int res__failf(res_store *s, int rc, const char *fmt, ...);
 int res__exec(res_store *s, const char *sql);
 /* The current UTC time as ISO 8601 text. */
 void res__now(char *buf, size_t n);
+/* One integer from a single-row query (no parameters). */
+int res__query_int(res_store *s, const char *sql, int64_t *out);
+/* Prepares the statements a reader needs / a writer needs (rows.c). */
+int res__prepare_reads(res_store *s);
+int res__prepare_writes(res_store *s);
 
 #endif

@@ -231,18 +231,26 @@ check "database does not exist (status)" 2 "missing.db: no such database" absent
 check "database in a missing directory" 1 "nodir/x.db" absent:nodir/x.db sweep  -- \
   "$rk" sweep tiny.ini --db nodir/x.db --quiet
 if [ $have_base = 1 ] && [ $have_sqlite = 1 ]; then
+  # One version past this build's (read from a database it made), so the
+  # case keeps meaning "newer" whenever the schema version moves.
+  cur=$(sqlite3 base.db "PRAGMA user_version")
+  nv=$((cur + 1))
   cp base.db newer.db
-  sqlite3 newer.db "PRAGMA user_version = 2; UPDATE meta SET value = '2' WHERE key = 'schema_version';"
-  check "database from a newer schema (sweep)" 2 "newer.db has schema version 2, newer than this rekeysim's" \
+  sqlite3 newer.db "PRAGMA user_version = $nv; UPDATE meta SET value = '$nv' WHERE key = 'schema_version';"
+  check "database from a newer schema (sweep)" 2 "newer.db has schema version $nv, newer than this rekeysim's" \
     same:newer.db sweep,sqlite -- "$rk" sweep tiny.ini --db newer.db --quiet
-  check "database from a newer schema (status)" 2 "newer.db has schema version 2" same:newer.db sweep,sqlite -- \
+  check "database from a newer schema (status)" 2 "newer.db has schema version $nv" same:newer.db sweep,sqlite -- \
     "$rk" status --db newer.db
-  check "database from a newer schema (merge input)" 2 "newer.db has schema version 2" absent:merged.db \
+  check "database from a newer schema (merge input)" 2 "newer.db has schema version $nv" absent:merged.db \
     sweep,sqlite -- "$rk" merge merged.db newer.db
   cp base.db newer_meta.db
-  sqlite3 newer_meta.db "UPDATE meta SET value = '2' WHERE key = 'schema_version';"
-  check "database whose meta says a newer schema" 2 "newer_meta.db has schema version 2" same:newer_meta.db \
+  sqlite3 newer_meta.db "UPDATE meta SET value = '$nv' WHERE key = 'schema_version';"
+  check "database whose meta says a newer schema" 2 "newer_meta.db has schema version $nv" same:newer_meta.db \
     sweep,sqlite  -- "$rk" status --db newer_meta.db
+  cp base.db older.db
+  sqlite3 older.db "PRAGMA user_version = 1; UPDATE meta SET value = '1' WHERE key = 'schema_version';"
+  check "database from an older schema (before runs.fingerprint)" 2 "older.db has schema version 1, from an older rekeysim" \
+    same:older.db sweep,sqlite -- "$rk" sweep tiny.ini --db older.db --quiet
   check "replay: no such run" 2 "base.db has no run 999" same:base.db sweep,sqlite -- "$rk" run --db base.db --run 999
   check "replay: --db without --run" 2 "--db and --run go together" same:base.db sweep -- "$rk" run --db base.db
   check "replay: run id not a number" 2 "--run 'x' is not a run id" same:base.db sweep -- "$rk" run --db base.db --run x

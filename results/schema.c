@@ -1,0 +1,471 @@
+/*
+ * The results store's connection and schema: opening a database, telling
+ * rekeysim's files from others (application_id, user_version, meta, and the
+ * columns of points and runs), creating the schema from results/schema.sql
+ * (embedded at build time) with one points column per registry parameter and
+ * one runs column per outcome field, the build's meta, and the error codes.
+ * Row reads and writes are in rows.c.
+ *
+ * Invariants: a file is written to only after it has been recognised as
+ * rekeysim's or found empty; the only identifiers ever spliced into SQL are
+ * the registry's and the outcome table's column names (checked to be
+ * [a-z0-9_]); the schema is created in one transaction.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <gsl/gsl_version.h>
+#include "config.h"
+#include "models/core/outcome.h"
+#include "models/core/params.h"
+#include "results/build_info.h"
+#include "results/schema_sql.h"
+#include "results/store_int.h"
+#include "sim/rng.h"
+#include "sim/stats.h"
+
+#define PARAM_PLACEHOLDER "/*@PARAM_COLUMNS@*/"
+#define OUTCOME_PLACEHOLDER "/*@OUTCOME_COLUMNS@*/"
+#define T_QUANTILE_MAX_DF 1000
+
+/* ---- errors ---- */
+
+int res_error_is_input(int rc)
+{
+    return rc == RES_ENOTOURS || rc == RES_ENEWER || rc == RES_EMISMATCH || rc == RES_ENOENT;
+}
+
+const char *res_strerror(int rc)
+{
+    switch (rc) {
+    case 0: return "success";
+    case RES_EIO: return "I/O error";
+    case RES_EBUSY: return "database is locked by another process";
+    case RES_EREADONLY: return "database is read-only";
+    case RES_EFULL: return "disk full";
+    case RES_ENOMEM: return "out of memory";
+    case RES_ENOTOURS: return "not a rekeysim database";
+    case RES_ENEWER: return "database written by a newer rekeysim";
+    case RES_EMISMATCH: return "databases or experiments do not match";
+    case RES_ENOENT: return "no such database";
+    }
+    return "unknown error";
+}
+
+int res__code(int sqlite_rc)
+{
+    switch (sqlite_rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW: return 0;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return RES_EBUSY;
+    case SQLITE_READONLY: return RES_EREADONLY;
+    case SQLITE_FULL: return RES_EFULL;
+    case SQLITE_NOMEM: return RES_ENOMEM;
+    case SQLITE_NOTADB: return RES_ENOTOURS;
+    }
+    return RES_EIO;
+}
+
+int res__failf(res_store *s, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->msg, sizeof s->msg, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int res__fail(res_store *s, int sqlite_rc, const char *what)
+{
+    int rc = res__code(sqlite_rc);
+    if (rc == 0) rc = RES_EIO;
+    const char *detail = s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(sqlite_rc);
+    return res__failf(s, rc, "%s: %s: %s", s->path, what, detail);
+}
+
+int res__exec(res_store *s, const char *sql)
+{
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : res__fail(s, rc, "cannot update the database");
+}
+
+void res__now(char *buf, size_t n)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+const char *res_store_errmsg(const res_store *s) { return s->msg; }
+
+/* ---- the registry's columns ---- */
+
+/* The column name of registry entry I. The registry's names are dotted
+ * identifiers, so the column is [a-z0-9_]+; the test of the registry checks
+ * every name, and this assert keeps SQL splicing safe in debug builds. */
+static void param_column(size_t i, char *buf, size_t n)
+{
+    scn_param_column(scn_param_at(i), buf, n);
+    for (const char *c = buf; *c; c++)
+        assert((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_');
+}
+
+/* "\"a\", \"b\" ..." (QUOTED) or "\"a\" INTEGER, ..." (with types). Caller frees. */
+static char *param_column_list(int with_types)
+{
+    size_t cap = 64 * scn_param_count() + 16, used = 0;
+    char *out = malloc(cap);
+    if (!out) return NULL;
+    out[0] = 0;
+    for (size_t i = 0; i < scn_param_count(); i++) {
+        char col[128];
+        param_column(i, col, sizeof col);
+        const char *type = scn_param_sql_type(scn_param_at(i));
+        used += (size_t)snprintf(out + used, cap - used, "%s\"%s\"%s%s", i ? ", " : "", col, with_types ? " " : "",
+                                 with_types ? type : "");
+        if (used >= cap) {
+            free(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+/* "    name TYPE,\n" for every outcome field, in table order. Caller frees. */
+static char *outcome_column_list(void)
+{
+    size_t cap = 96 * out_field_count() + 16, used = 0;
+    char *out = malloc(cap);
+    if (!out) return NULL;
+    out[0] = 0;
+    for (size_t i = 0; i < out_field_count(); i++) {
+        const out_field *f = out_field_at(i);
+        used += (size_t)snprintf(out + used, cap - used, "%s    %-25s %s", i ? ",\n" : "", f->name,
+                                 out_field_sql_decl(f));
+        if (used >= cap) {
+            free(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+/* TEXT with the first occurrence of MARK replaced by WITH. Caller frees. */
+static char *replace_mark(const char *text, const char *mark, const char *with)
+{
+    const char *at = strstr(text, mark);
+    if (!at) return NULL;
+    size_t head = (size_t)(at - text), n = strlen(text) + strlen(with) + 1;
+    char *out = malloc(n);
+    if (!out) return NULL;
+    memcpy(out, text, head);
+    strcpy(out + head, with);
+    strcat(out, at + strlen(mark));
+    return out;
+}
+
+/* ---- schema ---- */
+
+static int fill_t_quantiles(res_store *s)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, "INSERT INTO t_quantile(df, q975) VALUES (?, ?)", -1, &st, NULL);
+    if (rc != SQLITE_OK) return res__fail(s, rc, "cannot create the schema");
+    for (int df = 1; df <= T_QUANTILE_MAX_DF && rc == SQLITE_OK; df++) {
+        sqlite3_bind_int(st, 1, df);
+        sqlite3_bind_double(st, 2, sim_t_quantile(0.95, df));
+        rc = sqlite3_step(st);
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_OK ? 0 : res__fail(s, rc, "cannot fill t_quantile");
+}
+
+static int put_meta(res_store *s, const char *key, const char *value)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    return rc == SQLITE_DONE || rc == SQLITE_OK ? 0 : res__fail(s, rc, "cannot write meta");
+}
+
+static int fill_meta(res_store *s, const char *command_line)
+{
+    char buf[64], now[32];
+    res__now(now, sizeof now);
+    snprintf(buf, sizeof buf, "%d", RES_SCHEMA_VERSION);
+    const char *dirty = RES_GIT_DIRTY == 1 ? "1" : RES_GIT_DIRTY == 0 ? "0" : "unknown";
+    const char *kv[][2] = {
+        {"schema_version", buf},
+        {"rekeysim_version", PACKAGE_VERSION},
+        {"git_commit", RES_GIT_COMMIT},
+        {"git_dirty", dirty},
+        {"rng_scheme", SIM_RNG_SCHEME},
+        {"gsl_version", gsl_version},
+        {"sqlite_version", sqlite3_libversion()},
+        {"command_line", command_line ? command_line : ""},
+        {"created_at", now},
+    };
+    for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
+        int rc = put_meta(s, kv[i][0], kv[i][1]);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* Creates every table and view in one transaction. */
+static int create_schema(res_store *s, const char *command_line)
+{
+    char *cols = param_column_list(1), *outs = outcome_column_list();
+    char *with_params = cols && outs ? replace_mark(RES_SCHEMA_SQL, PARAM_PLACEHOLDER, cols) : NULL;
+    char *sql = with_params ? replace_mark(with_params, OUTCOME_PLACEHOLDER, outs) : NULL;
+    free(cols);
+    free(outs);
+    free(with_params);
+    if (!sql) return res__failf(s, RES_ENOMEM, "out of memory");
+    char pragmas[128];
+    snprintf(pragmas, sizeof pragmas, "PRAGMA application_id = %d; PRAGMA user_version = %d;",
+             RES_APPLICATION_ID, RES_SCHEMA_VERSION);
+    int rc = res__exec(s, "BEGIN IMMEDIATE");
+    if (!rc) rc = res__exec(s, pragmas);
+    if (!rc) rc = res__exec(s, sql);
+    if (!rc) rc = fill_t_quantiles(s);
+    if (!rc) rc = fill_meta(s, command_line);
+    if (!rc) rc = res__exec(s, "COMMIT");
+    if (rc) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    free(sql);
+    return rc;
+}
+
+/* One integer from a single-row query (no parameters). */
+int res__query_int(res_store *s, const char *sql, int64_t *out)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) return res__fail(s, rc, "cannot read the database");
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : res__fail(s, rc, "cannot read the database");
+}
+
+/* Checks that the points table has exactly this build's registry columns. */
+static int check_columns(res_store *s)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, "SELECT name FROM pragma_table_info('points') ORDER BY cid", -1, &st, NULL);
+    if (rc != SQLITE_OK) return res__fail(s, rc, "cannot read the database");
+    size_t i = 0, n_fixed_head = 3, np = scn_param_count();
+    static const char *const head[] = {"point_id", "experiment_id", "point_index"};
+    static const char *const tail[] = {"search_combo", "search_probe", "stop_reason"};
+    char want[128], first_bad[160] = "";
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *have = (const char *)sqlite3_column_text(st, 0);
+        if (i < n_fixed_head) snprintf(want, sizeof want, "%s", head[i]);
+        else if (i < n_fixed_head + np) param_column(i - n_fixed_head, want, sizeof want);
+        else if (i < n_fixed_head + np + 3) snprintf(want, sizeof want, "%s", tail[i - n_fixed_head - np]);
+        else want[0] = 0;
+        if (!first_bad[0] && strcmp(want, have ? have : "") != 0)
+            snprintf(first_bad, sizeof first_bad, "column %zu is '%s', this build expects '%s'", i + 1,
+                     have ? have : "", want[0] ? want : "(none)");
+        i++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return res__fail(s, rc, "cannot read the database");
+    if (!first_bad[0] && i != n_fixed_head + np + 3)
+        snprintf(first_bad, sizeof first_bad, "it has %zu columns, this build expects %zu", i, n_fixed_head + np + 3);
+    if (first_bad[0])
+        return res__failf(s, RES_EMISMATCH,
+                          "%s: its points table was made by a rekeysim with other parameters (%s); "
+                          "use a new database",
+                          s->path, first_bad);
+    return 0;
+}
+
+/* Checks that the runs table has this build's outcome columns, in order. */
+static int check_run_columns(res_store *s)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, "SELECT name FROM pragma_table_info('runs') ORDER BY cid", -1, &st, NULL);
+    if (rc != SQLITE_OK) return res__fail(s, rc, "cannot read the database");
+    static const char *const head[] = {"run_id", "point_id", "replication", "seed"};
+    size_t i = 0, n_head = 4, n_want = n_head + out_field_count();
+    char first_bad[200] = "";
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *have = (const char *)sqlite3_column_text(st, 0);
+        const char *want = i < n_head ? head[i] : i < n_want ? out_field_at(i - n_head)->name : "(none)";
+        if (!first_bad[0] && strcmp(want, have ? have : "") != 0)
+            snprintf(first_bad, sizeof first_bad, "column %zu is '%s', this build expects '%s'", i + 1,
+                     have ? have : "", want);
+        i++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return res__fail(s, rc, "cannot read the database");
+    if (!first_bad[0] && i != n_want)
+        snprintf(first_bad, sizeof first_bad, "it has %zu columns, this build expects %zu", i, n_want);
+    if (first_bad[0])
+        return res__failf(s, RES_EMISMATCH,
+                          "%s: its runs table was made by a rekeysim with other outcome fields (%s); "
+                          "use a new database",
+                          s->path, first_bad);
+    return 0;
+}
+
+/* Recognises the file: 1 = empty (new), 0 = ours and usable, or an error. */
+static int recognise(res_store *s)
+{
+    int64_t app, version, n_objects;
+    int rc = res__query_int(s, "PRAGMA application_id", &app);
+    if (rc == RES_ENOTOURS || rc == RES_EIO)
+        return res__failf(s, RES_ENOTOURS, "%s is not a rekeysim database (not an SQLite file)", s->path);
+    if (!rc) rc = res__query_int(s, "PRAGMA user_version", &version);
+    if (!rc) rc = res__query_int(s, "SELECT count(*) FROM sqlite_master", &n_objects);
+    if (rc) return rc;
+    if (app == 0 && version == 0 && n_objects == 0) return 1;
+    if (app != RES_APPLICATION_ID)
+        return res__failf(s, RES_ENOTOURS, "%s is not a rekeysim database (an SQLite file of another application)",
+                          s->path);
+    if (version > RES_SCHEMA_VERSION)
+        return res__failf(s, RES_ENEWER,
+                          "%s has schema version %lld, newer than this rekeysim's %d; use a newer rekeysim",
+                          s->path, (long long)version, RES_SCHEMA_VERSION);
+    if (version < 1) return res__failf(s, RES_ENOTOURS, "%s has no rekeysim schema version", s->path);
+    if (version < RES_SCHEMA_VERSION)
+        return res__failf(s, RES_EMISMATCH,
+                          "%s has schema version %lld, from an older rekeysim (version %d adds "
+                          "runs.fingerprint); sweep its spec into a new database",
+                          s->path, (long long)version, RES_SCHEMA_VERSION);
+    /* meta.schema_version is the version users and other tools read; a file
+     * whose meta claims a newer schema is refused even if user_version was
+     * left behind. */
+    int64_t meta_version = 0;
+    rc = res__query_int(s, "SELECT coalesce(max(CAST(value AS INTEGER)), 0) FROM meta WHERE key = 'schema_version'",
+                   &meta_version);
+    if (rc) return res__failf(s, RES_ENOTOURS, "%s is not a rekeysim database (no readable meta table)", s->path);
+    if (meta_version > RES_SCHEMA_VERSION)
+        return res__failf(s, RES_ENEWER,
+                          "%s has schema version %lld, newer than this rekeysim's %d; use a newer rekeysim",
+                          s->path, (long long)meta_version, RES_SCHEMA_VERSION);
+    rc = check_columns(s);
+    return rc ? rc : check_run_columns(s);
+}
+
+/* Opens the connection; sets *new_out when there is no file or an empty one. */
+static int open_db(res_store *s, int flags, int *new_out)
+{
+    struct stat sb;
+    int exists = stat(s->path, &sb) == 0;
+    if (!exists && !(flags & RES_OPEN_CREATE))
+        return res__failf(s, RES_ENOENT, "%s: no such database", s->path);
+    if (exists && S_ISDIR(sb.st_mode)) return res__failf(s, RES_ENOENT, "%s is a directory", s->path);
+    if (exists && access(s->path, R_OK) != 0)
+        return res__failf(s, RES_EIO, "%s: cannot read: %s", s->path, strerror(errno));
+    int oflags = s->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    int rc = sqlite3_open_v2(s->path, &s->db, oflags, NULL);
+    if (rc != SQLITE_OK) return res__fail(s, rc, "cannot open");
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, 2000);
+    *new_out = !exists || sb.st_size == 0;
+    return 0;
+}
+
+int res_store_new(const char *path, int flags, const char *command_line, char *err, size_t errlen,
+                  res_store **store_out)
+{
+    res_store *s = calloc(1, sizeof *s);
+    if (!s || !(s->path = strdup(path))) {
+        free(s);
+        snprintf(err, errlen, "out of memory");
+        return RES_ENOMEM;
+    }
+    s->readonly = (flags & RES_OPEN_READONLY) != 0;
+    const char *hook = getenv("REKEYSIM_TEST_KILL_AFTER_COMMIT");
+    s->kill_after_commit = hook ? atol(hook) : 0;
+    int is_new = 0;
+    int rc = open_db(s, flags, &is_new);
+    if (!rc) {
+        rc = recognise(s);
+        if (rc == 1 && s->readonly) rc = res__failf(s, RES_ENOTOURS, "%s is an empty database", path);
+        if (rc == 1) is_new = 1, rc = 0;
+        else if (rc == 0) is_new = 0;
+    }
+    if (!rc && !s->readonly && sqlite3_db_readonly(s->db, "main") == 1)
+        rc = res__failf(s, RES_EREADONLY, "%s is read-only (file or directory permissions)", path);
+    if (!rc && !s->readonly) {
+        rc = res__exec(s, "PRAGMA journal_mode = WAL");
+        if (!rc) rc = res__exec(s, "PRAGMA synchronous = NORMAL");
+    }
+    if (!rc) rc = res__exec(s, "PRAGMA foreign_keys = ON");
+    if (!rc && is_new) rc = create_schema(s, command_line);
+    if (!rc && !(s->param_cols = param_column_list(0))) rc = res__failf(s, RES_ENOMEM, "out of memory");
+    if (!rc) rc = res__prepare_reads(s);
+    if (!rc && !s->readonly) rc = res__prepare_writes(s);
+    if (rc) {
+        snprintf(err, errlen, "%s", s->msg);
+        res_store_free(s);
+        return rc;
+    }
+    *store_out = s;
+    return 0;
+}
+
+void res_store_free(res_store *s)
+{
+    if (!s) return;
+    if (s->in_tx) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_finalize(s->ins_point);
+    sqlite3_finalize(s->ins_run);
+    sqlite3_finalize(s->ins_intr);
+    sqlite3_finalize(s->get_point);
+    sqlite3_finalize(s->ins_threshold);
+    sqlite3_close(s->db);
+    free(s->param_cols);
+    free(s->path);
+    free(s);
+}
+
+int res_store_meta(res_store *s, const char *key, char *buf, size_t n)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL);
+    if (rc != SQLITE_OK) return res__fail(s, rc, "cannot read meta");
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    int out = RES_ENOENT;
+    if (rc == SQLITE_ROW) {
+        const unsigned char *v = sqlite3_column_text(st, 0);
+        snprintf(buf, n, "%s", v ? (const char *)v : "");
+        out = 0;
+    } else if (rc != SQLITE_DONE) {
+        out = res__fail(s, rc, "cannot read meta");
+    }
+    sqlite3_finalize(st);
+    return out;
+}
+
+int res_store_same_build(res_store *s)
+{
+    char commit[64], version[64];
+    if (res_store_meta(s, "git_commit", commit, sizeof commit) ||
+        res_store_meta(s, "rekeysim_version", version, sizeof version))
+        return -1;
+    return !strcmp(commit, RES_GIT_COMMIT) && !strcmp(version, PACKAGE_VERSION);
+}
+
