@@ -144,12 +144,12 @@ static double direct_loop(const char *spec_path, double *cpu_out)
     const exp_experiment *e = &spec->exps[0];
     double t0 = now_s(), c0 = cpu_now();
     for (uint64_t i = 0; i < e->n_points; i++) {
-        scn_config cfg;
+        prm_config cfg;
         if (exp_point_config(e, i, 0, &cfg, err, sizeof err)) return -1;
         for (uint32_t r = 1; r <= e->replications; r++) {
-            scn_result res;
+            out_result res;
             if (scn_run(&cfg, sim_rng_run_seed(e->seed, r), NULL, &res)) return -1;
-            scn_result_fini(&res);
+            out_result_fini(&res);
         }
     }
     double t = now_s() - t0;

@@ -158,27 +158,27 @@ typedef struct bulk {
 
 static bulk run_copy(const char *scenario, uint64_t file_bytes, const char *rate, const char *delay)
 {
-    scn_config c;
+    prm_config c;
     char err[256], kv[64];
-    scn_config_defaults(&c);
+    prm_defaults(&c);
     const char *pairs[] = {scenario, "tcp.mss=1448", "client.tcp.window=1MiB", "server.os=2003",
                            "smb.client_outstanding=50", rate, delay, NULL};
     for (const char **p = pairs; *p; p++)
-        if (scn_config_set_pair(&c, *p, err, sizeof err) != 0) {
+        if (prm_set_pair(&c, *p, err, sizeof err) != 0) {
             fprintf(stderr, "tcp_bulk: %s\n", err);
             exit(2);
         }
     snprintf(kv, sizeof kv, "file.size=%" PRIu64, file_bytes);
-    if (scn_config_set_pair(&c, kv, err, sizeof err) != 0) exit(2);
-    scn_result r;
+    if (prm_set_pair(&c, kv, err, sizeof err) != 0) exit(2);
+    out_result r;
     scn_probe pr;
     double t0 = now_s();
     if (scn__run_probe(&c, 1, NULL, 0, &r, &pr) != 0) exit(1);
     bulk b = {.wall_s = now_s() - t0, .sim_s = r.duration_s, .events = r.events,
-              .segments = pr.tcp[SCN_SERVER].n_data_segs_sent, .retransmits = r.n_retransmits,
+              .segments = pr.tcp[PRM_SERVER].n_data_segs_sent, .retransmits = r.n_retransmits,
               .peak_pending = r.peak_pending, .rss_kib = peak_rss_kib(), .completed = r.completed};
     b.goodput_bps = r.duration_s > 0 ? (double)r.bytes_done * 8 / r.duration_s : 0;
-    scn_result_fini(&r);
+    out_result_fini(&r);
     return b;
 }
 

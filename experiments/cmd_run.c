@@ -83,29 +83,29 @@ static void run_usage(FILE *f)
             "result (exit 0); bad input exits 2.\n");
 }
 
-static void print_json(FILE *f, const scn_config *cfg, const scn_result *r)
+static void print_json(FILE *f, const prm_config *cfg, const out_result *r)
 {
-    fprintf(f, "{\"scenario\":\"%s\",\"seed\":%" PRIu64 ",", scn_presets[cfg->scenario].name, r->seed);
+    fprintf(f, "{\"scenario\":\"%s\",\"seed\":%" PRIu64 ",", preset_table[cfg->scenario].name, r->seed);
     out_write_json_fields(f, r, 1);
     fputs(",\"interruptions\":[", f);
     for (uint64_t i = 0; i < r->n_interruptions; i++) {
-        const scn_interruption *e = &r->interruptions[i];
+        const out_interruption *e = &r->interruptions[i];
         fprintf(f, "%s{\"start_s\":%.9f,\"end_s\":", i ? "," : "", e->start_s);
         if (isnan(e->end_s)) fputs("null", f);
         else fprintf(f, "%.9f", e->end_s);
-        fprintf(f, ",\"bytes_at_start\":%" PRIu64 ",\"cause\":\"%s\"}", e->bytes_at_start, scn_cause_name(e->cause));
+        fprintf(f, ",\"bytes_at_start\":%" PRIu64 ",\"cause\":\"%s\"}", e->bytes_at_start, out_cause_name(e->cause));
     }
     fputs("]}\n", f);
 }
 
-static void show(const scn_config *cfg, const char *key, char *buf, size_t n)
+static void show(const prm_config *cfg, const char *key, char *buf, size_t n)
 {
-    const scn_param *p = scn_param_find(key);
-    if (p) scn_param_format(p, cfg, buf, n);
+    const prm_entry *p = prm_find(key);
+    if (p) prm_format(p, cfg, buf, n);
     else snprintf(buf, n, "?");
 }
 
-static void print_human(FILE *f, const scn_config *cfg, const scn_result *r, int n_keys, char **keys)
+static void print_human(FILE *f, const prm_config *cfg, const out_result *r, int n_keys, char **keys)
 {
     char size[64], dir[32], rate[32], delay[32], loss[32], cos[16], sos[16], ccert[16], scert[16];
     show(cfg, "file.size", size, sizeof size);
@@ -117,7 +117,7 @@ static void print_human(FILE *f, const scn_config *cfg, const scn_result *r, int
     show(cfg, "server.os", sos, sizeof sos);
     show(cfg, "client.cert", ccert, sizeof ccert);
     show(cfg, "server.cert", scert, sizeof scert);
-    fprintf(f, "scenario   %s (seed %" PRIu64 ")\n", scn_presets[cfg->scenario].name, r->seed);
+    fprintf(f, "scenario   %s (seed %" PRIu64 ")\n", preset_table[cfg->scenario].name, r->seed);
     fprintf(f, "copy       %s %s; client %s (cert %s), server %s (cert %s)\n", dir, size, cos, ccert, sos, scert);
     fprintf(f, "link       %s, %s one way, loss %s\n", rate, delay, loss);
     if (n_keys) {
@@ -127,7 +127,7 @@ static void print_human(FILE *f, const scn_config *cfg, const scn_result *r, int
     }
     fputc('\n', f);
     if (r->completed) fprintf(f, "result     completed\n");
-    else fprintf(f, "result     FAILED: %s\n", scn_failure_name(r->failure));
+    else fprintf(f, "result     FAILED: %s\n", out_failure_name(r->failure));
     fprintf(f, "bytes      %" PRIu64 " of %" PRIu64 " (%.1f %%)\n", r->bytes_done, cfg->file_size_bytes,
             100.0 * (double)r->bytes_done / (double)cfg->file_size_bytes);
     if (isnan(r->setup_s)) fprintf(f, "setup      never established\n");
@@ -137,13 +137,13 @@ static void print_human(FILE *f, const scn_config *cfg, const scn_result *r, int
         fprintf(f, "goodput    %.3f Mbit/s\n", (double)r->bytes_done * 8 / r->duration_s / 1e6);
     fprintf(f, "interruptions %" PRIu64 "\n", r->n_interruptions);
     for (uint64_t i = 0; i < r->n_interruptions; i++) {
-        const scn_interruption *e = &r->interruptions[i];
+        const out_interruption *e = &r->interruptions[i];
         if (isnan(e->end_s))
             fprintf(f, "  %3" PRIu64 "  start %.6f s, never ended, at %" PRIu64 " bytes, cause %s\n", i + 1, e->start_s,
-                    e->bytes_at_start, scn_cause_name(e->cause));
+                    e->bytes_at_start, out_cause_name(e->cause));
         else
             fprintf(f, "  %3" PRIu64 "  start %.6f s, end %.6f s (%.3f s), at %" PRIu64 " bytes, cause %s\n", i + 1,
-                    e->start_s, e->end_s, e->end_s - e->start_s, e->bytes_at_start, scn_cause_name(e->cause));
+                    e->start_s, e->end_s, e->end_s - e->start_s, e->bytes_at_start, out_cause_name(e->cause));
     }
     fprintf(f, "IKE        %" PRIu64 " negotiations, %" PRIu64 " failed, %" PRIu64 " fallbacks, %" PRIu64 " rekeys\n",
             r->n_negotiations, r->n_negotiation_failures, r->n_fallbacks, r->n_rekeys);
@@ -155,7 +155,7 @@ static void print_human(FILE *f, const scn_config *cfg, const scn_result *r, int
 /* Warns, on stderr, about each explicit KEY=VALUE that cannot change this
  * run (for example IPsec lifetimes when neither host runs IPsec): the run
  * still happens, but the user probably meant something else. */
-static void warn_no_effect(const scn_config *cfg, int n_keys, char **keys)
+static void warn_no_effect(const prm_config *cfg, int n_keys, char **keys)
 {
     for (int i = 0; i < n_keys; i++) {
         char name[128], why[256];
@@ -163,8 +163,8 @@ static void warn_no_effect(const scn_config *cfg, int n_keys, char **keys)
         if (len >= sizeof name) continue;
         memcpy(name, keys[i], len);
         name[len] = 0;
-        const scn_param *p = scn_param_find(name);
-        if (p && !scn_param_has_effect(p, cfg, why, sizeof why))
+        const prm_entry *p = prm_find(name);
+        if (p && !prm_has_effect(p, cfg, why, sizeof why))
             fprintf(stderr, "rekeysim run: warning: %s has no effect: %s\n", name, why);
     }
 }
@@ -172,7 +172,7 @@ static void warn_no_effect(const scn_config *cfg, int n_keys, char **keys)
 /* Loads the parameters and run seed of run RUN_ID from the results database
  * at PATH (opened read-only). Returns EXP_OK, or EXP_INPUT / EXP_RUNTIME with
  * ERR filled. */
-static int load_stored_run(const char *path, int64_t run_id, scn_config *cfg_out, uint64_t *seed_out, char *err,
+static int load_stored_run(const char *path, int64_t run_id, prm_config *cfg_out, uint64_t *seed_out, char *err,
                            size_t errlen)
 {
     res_store *st;
@@ -275,7 +275,7 @@ int exp_cmd_run(int argc, char **argv)
             goto input;
         }
     }
-    scn_config cfg;
+    prm_config cfg;
     if (db_path || run_id) {
         if (!db_path || !run_id) {
             snprintf(err, sizeof err, "--db and --run go together: rekeysim run --db FILE --run ID");
@@ -293,12 +293,12 @@ int exp_cmd_run(int argc, char **argv)
             return rc;
         }
     } else {
-        scn_config_defaults(&cfg);
-        if (scn_config_apply_preset(&cfg, scenario, err, sizeof err) != 0) goto input;
+        prm_defaults(&cfg);
+        if (prm_apply_preset(&cfg, scenario, err, sizeof err) != 0) goto input;
         for (int i = 0; i < n_keys; i++)
-            if (scn_config_set_pair(&cfg, keys[i], err, sizeof err) != 0) goto input;
+            if (prm_set_pair(&cfg, keys[i], err, sizeof err) != 0) goto input;
     }
-    if (scn_config_check(&cfg, err, sizeof err) != 0) goto input;
+    if (prm_check(&cfg, err, sizeof err) != 0) goto input;
     warn_no_effect(&cfg, n_keys, keys);
 
     /* The run's events go to each requested sink: the text trace, the event
@@ -324,7 +324,7 @@ int exp_cmd_run(int argc, char **argv)
         }
         sinks[n_sinks++] = (rec_sink){plot_timeline_event, tl};
     }
-    scn_result res;
+    out_result res;
     rc = scn_run_sinks(&cfg, seed, sinks, n_sinks, &res);
     if (close_output(trace, trace_path, "trace") != 0) out_rc = EXP_RUNTIME;
     if (close_output(events, events_path, "event table") != 0) out_rc = EXP_RUNTIME;
@@ -335,7 +335,7 @@ int exp_cmd_run(int argc, char **argv)
     }
     if (out_rc == EXP_OK && plot_path) {
         char label[128];
-        snprintf(label, sizeof label, "%s, seed %" PRIu64, scn_presets[cfg.scenario].name, seed);
+        snprintf(label, sizeof label, "%s, seed %" PRIu64, preset_table[cfg.scenario].name, seed);
         int prc = plot_timeline_draw(tl, trace_path ? trace_path : label, plot_path, err, sizeof err);
         if (prc != 0) {
             fprintf(stderr, "rekeysim run: %s\n", err);
@@ -345,13 +345,13 @@ int exp_cmd_run(int argc, char **argv)
     plot_timeline_free(tl);
     tl = NULL;
     if (out_rc != EXP_OK) {
-        scn_result_fini(&res);
+        out_result_fini(&res);
         free(keys);
         return out_rc;
     }
     if (json) print_json(stdout, &cfg, &res);
     else print_human(stdout, &cfg, &res, n_keys, keys);
-    scn_result_fini(&res);
+    out_result_fini(&res);
     free(keys);
     return fflush(stdout) == 0 ? EXP_OK : EXP_RUNTIME;
 
@@ -398,14 +398,14 @@ int exp_cmd_params(int argc, char **argv)
             return bad("params", err);
         }
     }
-    scn_config cfg;
-    scn_config_defaults(&cfg);
-    if (scn_config_apply_preset(&cfg, scenario, err, sizeof err) != 0) return bad("params", err);
+    prm_config cfg;
+    prm_defaults(&cfg);
+    if (prm_apply_preset(&cfg, scenario, err, sizeof err) != 0) return bad("params", err);
     printf("# parameters under scenario %s: KEY VALUE UNIT DESCRIPTION [SOURCE]\n", scenario);
-    for (size_t i = 0; i < scn_param_count(); i++) {
-        const scn_param *p = scn_param_at(i);
+    for (size_t i = 0; i < prm_count(); i++) {
+        const prm_entry *p = prm_at(i);
         char val[128];
-        scn_param_format(p, &cfg, val, sizeof val);
+        prm_format(p, &cfg, val, sizeof val);
         printf("%-30s %-14s %-8s %s [%s]\n", p->name, val, p->unit[0] ? p->unit : "-", p->desc, p->source);
     }
     return fflush(stdout) == 0 ? EXP_OK : EXP_RUNTIME;
@@ -425,9 +425,9 @@ int exp_cmd_scenarios(int argc, char **argv)
         snprintf(err, sizeof err, "unexpected argument '%s'; see rekeysim scenarios --help", argv[1]);
         return bad("scenarios", err);
     }
-    for (size_t i = 0; i < scn_n_presets; i++) {
-        printf("%s\n    %s\n   ", scn_presets[i].name, scn_presets[i].summary);
-        for (const char *const *s = scn_presets[i].settings; *s; s++) printf(" %s", *s);
+    for (size_t i = 0; i < preset_count; i++) {
+        printf("%s\n    %s\n   ", preset_table[i].name, preset_table[i].summary);
+        for (const char *const *s = preset_table[i].settings; *s; s++) printf(" %s", *s);
         printf("\n\n");
     }
     return fflush(stdout) == 0 ? EXP_OK : EXP_RUNTIME;

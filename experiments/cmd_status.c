@@ -17,29 +17,29 @@ typedef struct status_ctx {
     const exp_experiment *spec;  /* the experiment's own spec section, parsed again */
 } status_ctx;
 
-static int print_threshold(void *ctx, const res_threshold *t, const scn_config *cfg)
+static int print_threshold(void *ctx, const res_threshold *t, const prm_config *cfg)
 {
     status_ctx *sc = ctx;
-    const scn_param *p = scn_param_find(t->param);
+    const prm_entry *p = prm_find(t->param);
     char combo[512] = "", lo[64] = "?", hi[64] = "?", crit[64] = "-";
     size_t used = 0;
     for (size_t i = 0; sc->spec && cfg && i < sc->spec->n_axes; i++) {
         const exp_axis *ax = &sc->spec->axes[i];
         if (i == sc->spec->search_axis || ax->n < 2) continue;
         char v[64];
-        scn_param_format(ax->param, cfg, v, sizeof v);
+        prm_format(ax->param, cfg, v, sizeof v);
         used += (size_t)snprintf(combo + used, sizeof combo - used, "%s%s=%s", used ? " " : "", ax->param->name, v);
         if (used >= sizeof combo) break;
     }
     if (p && cfg) {
-        scn_config c = *cfg;
-        scn_param_store(p, &c, t->lo);
-        scn_param_format(p, &c, lo, sizeof lo);
-        scn_param_store(p, &c, t->hi);
-        scn_param_format(p, &c, hi, sizeof hi);
+        prm_config c = *cfg;
+        prm_store(p, &c, t->lo);
+        prm_format(p, &c, lo, sizeof lo);
+        prm_store(p, &c, t->hi);
+        prm_format(p, &c, hi, sizeof hi);
         if (t->critical == t->critical) {
-            scn_param_store(p, &c, t->critical);
-            scn_param_format(p, &c, crit, sizeof crit);
+            prm_store(p, &c, t->critical);
+            prm_format(p, &c, crit, sizeof crit);
         }
     }
     printf("    combination %lld%s%s: %s, critical %s in [%s, %s], %lld probes, %lld runs%s\n",

@@ -216,7 +216,7 @@ int exp__ledger_create(exp__sweep *s, char **new_names)
         next += r.n_point_ids;
         s->rep->n_new_experiments++;
         for (uint64_t k = 0; e->kind != EXP_SEARCH && k < e->n_points; k++) {
-            scn_config cfg;
+            prm_config cfg;
             char msg[600];
             if (exp_point_config(e, k, 0, &cfg, msg, sizeof msg)) return exp__fail(s, EXP_SWEEP_EINPUT, "%s", msg);
             rc = res_point_insert(s->db, x->first_point_id + (int64_t)k, x->id, (int64_t)k + 1, 0, 0, &cfg);
@@ -230,7 +230,7 @@ int exp__ledger_create(exp__sweep *s, char **new_names)
 
 /* The record of point POINT_ID of experiment XI, if a unit of this shard
  * holds it (its unit's records are allocated on the way). */
-static exp__point_rec *rec_of_point(exp__sweep *s, size_t xi, int64_t point_id)
+static exp__point_rec *point_record_of(exp__sweep *s, size_t xi, int64_t point_id)
 {
     exp__xp *x = &s->xps[xi];
     const exp_experiment *e = x->e;
@@ -253,7 +253,7 @@ static int load_run(void *ctx, const res_run_brief *b)
 {
     load_ctx *lc = ctx;
     exp__sweep *s = lc->s;
-    exp__point_rec *pr = rec_of_point(s, lc->xi, b->point_id);
+    exp__point_rec *pr = point_record_of(s, lc->xi, b->point_id);
     if (!pr || b->replication < 1 || b->replication > RES_MAX_REPLICATIONS) return 0;
     if (exp__rec_reserve(pr, b->replication)) return exp__fail(s, EXP_SWEEP_ERUNTIME, "%s", exp_strerror(EXP_ENOMEM));
     exp_rep *r = &pr->reps[b->replication];
@@ -280,7 +280,7 @@ int exp__ledger_load(exp__sweep *s)
 
 /* ---- writes as the sweep goes ---- */
 
-int exp__ledger_put_run(exp__sweep *s, exp__unit *u, uint32_t rep, const scn_result *r)
+int exp__ledger_put_run(exp__sweep *s, exp__unit *u, uint32_t rep, const out_result *r)
 {
     exp__point_rec *pr = &u->recs[u->cur];
     if (exp__ledger_begin(s)) return s->fatal;
@@ -298,14 +298,14 @@ int exp__ledger_put_run(exp__sweep *s, exp__unit *u, uint32_t rep, const scn_res
     return 0;
 }
 
-static int params_equal(const scn_config *a, const scn_config *b)
+static int params_equal(const prm_config *a, const prm_config *b)
 {
-    for (size_t i = 0; i < scn_param_count(); i++)
-        if (scn_param_load(scn_param_at(i), a) != scn_param_load(scn_param_at(i), b)) return 0;
+    for (size_t i = 0; i < prm_count(); i++)
+        if (prm_load(prm_at(i), a) != prm_load(prm_at(i), b)) return 0;
     return 1;
 }
 
-int exp__ledger_probe_point(exp__sweep *s, exp__unit *u, uint32_t probe, const scn_config *cfg,
+int exp__ledger_probe_point(exp__sweep *s, exp__unit *u, uint32_t probe, const prm_config *cfg,
                             int64_t *point_id_out)
 {
     const exp__xp *xx = &s->xps[u->xp];
@@ -313,7 +313,7 @@ int exp__ledger_probe_point(exp__sweep *s, exp__unit *u, uint32_t probe, const s
     int64_t index = (int64_t)u->index * e->probes_per_combo + probe;
     int64_t pid = xx->first_point_id + index - 1;
     int exists = 0;
-    scn_config have;
+    prm_config have;
     int rc = res_point_get(s->db, pid, &exists, &have);
     if (rc) return exp__fail_store(s, rc);
     if (exists && !params_equal(&have, cfg))

@@ -80,7 +80,7 @@ int exp__plan_check(exp__sweep *s)
     char msg[600];
     for (size_t i = 0; i < s->spec->n; i++) {
         const exp_experiment *e = &s->spec->exps[i];
-        scn_config cfg;
+        prm_config cfg;
         for (uint64_t k = 0; k < e->n_points; k++) {
             int bad = e->kind == EXP_SEARCH
                           ? exp_point_config(e, k, e->axes[e->search_axis].values[0], &cfg, msg, sizeof msg) ||

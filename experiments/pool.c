@@ -39,7 +39,7 @@ typedef struct result_header {
     uint64_t tag;
     int32_t status;
     uint32_t n_records;
-    scn_result r;               /* r.interruptions is meaningless here */
+    out_result r;               /* r.interruptions is meaningless here */
 } result_header;
 
 typedef struct worker {
@@ -103,7 +103,7 @@ static void worker_main(int task_fd, int result_fd, pid_t parent)
         memset(&h, 0, sizeof h);
         h.tag = t.tag;
         h.status = scn_run(&t.cfg, t.seed, NULL, &h.r);
-        scn_interruption *recs = NULL;
+        out_interruption *recs = NULL;
         if (h.status == 0) {
             recs = h.r.interruptions;
             h.n_records = recs ? (uint32_t)h.r.n_interruptions : 0;
@@ -112,7 +112,7 @@ static void worker_main(int task_fd, int result_fd, pid_t parent)
         int bad = write_full(result_fd, &h, sizeof h) != 0 ||
                   (h.n_records && write_full(result_fd, recs, h.n_records * sizeof *recs) != 0);
         h.r.interruptions = recs;
-        if (h.status == 0) scn_result_fini(&h.r);
+        if (h.status == 0) out_result_fini(&h.r);
         if (bad) _exit(1);
     }
 }
@@ -238,7 +238,7 @@ static int take_result(worker *w, exp__done *done_out, uint64_t *tag_out, char *
 {
     result_header h;
     int rc = read_full(w->result_fd, &h, sizeof h);
-    scn_interruption *recs = NULL;
+    out_interruption *recs = NULL;
     if (rc == 1 && h.n_records) {
         recs = malloc(h.n_records * sizeof *recs);
         if (!recs || read_full(w->result_fd, recs, h.n_records * sizeof *recs) != 1) {

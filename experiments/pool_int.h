@@ -18,15 +18,15 @@ typedef struct exp__pool exp__pool;
 typedef struct exp__task {
     uint64_t tag;
     uint64_t seed;
-    scn_config cfg;
+    prm_config cfg;
 } exp__task;
 
 /* One finished run: STATUS is scn_run's return value; on 0, R holds the
- * result (R.interruptions is owned: release with scn_result_fini). */
+ * result (R.interruptions is owned: release with out_result_fini). */
 typedef struct exp__done {
     uint64_t tag;
     int status;
-    scn_result r;
+    out_result r;
 } exp__done;
 
 /* Starts N worker processes (each ignores SIGINT and dies with the parent).

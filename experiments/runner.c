@@ -122,7 +122,7 @@ static uint32_t queue_batch(exp__sweep *s, size_t ui)
 }
 
 /* Releases what an active unit holds. */
-static void unit_release(const exp__sweep *s, exp__unit *u)
+static void release_unit(const exp__sweep *s, exp__unit *u)
 {
     free(u->cfg);
     u->cfg = NULL;
@@ -132,10 +132,10 @@ static void unit_release(const exp__sweep *s, exp__unit *u)
     u->recs = NULL;
 }
 
-static void unit_done(exp__sweep *s, exp__unit *u, int state)
+static void finish_unit(exp__sweep *s, exp__unit *u, int state)
 {
     u->state = (uint8_t)state;
-    unit_release(s, u);
+    release_unit(s, u);
     s->rep->n_total -= (uint64_t)u->est;
     u->est = 0;
     if (state == EXP__U_DONE) s->xps[u->xp].n_done_units++;
@@ -149,7 +149,7 @@ static int start_probe(exp__sweep *s, exp__unit *u, double x)
 {
     const exp_experiment *e = ex_of(s, u);
     char msg[600];
-    scn_config cfg;
+    prm_config cfg;
     if (exp_point_config(e, u->index, x, &cfg, msg, sizeof msg)) return exp__fail(s, EXP_SWEEP_EINPUT, "%s", msg);
     uint32_t probe = exp_search_started(&u->search, x);
     if (probe > e->probes_per_combo)
@@ -174,13 +174,13 @@ static int search_advance(exp__sweep *s, exp__unit *u)
     if (next == EXP_SEARCH_MORE) return 1;
     exp__ledger_set_stop(s, u, stop);
     if (next == EXP_SEARCH_PROBE) return start_probe(s, u, x) ? 0 : 2;
-    if (exp__ledger_put_threshold(s, u) == 0) unit_done(s, u, EXP__U_DONE);
+    if (exp__ledger_put_threshold(s, u) == 0) finish_unit(s, u, EXP__U_DONE);
     return 0;
 }
 
 /* Moves unit UI on as far as the runs at hand allow: queues the next batch
  * or decides. Called on activation and when a batch's last run is back. */
-static void unit_advance(exp__sweep *s, size_t ui)
+static void advance_unit(exp__sweep *s, size_t ui)
 {
     exp__unit *u = &s->units[ui];
     const exp_experiment *e = ex_of(s, u);
@@ -191,14 +191,14 @@ static void unit_advance(exp__sweep *s, size_t ui)
             continue;
         }
         if (e->kind == EXP_GRID) {
-            unit_done(s, u, EXP__U_DONE);
+            finish_unit(s, u, EXP__U_DONE);
             return;
         }
         if (e->kind == EXP_TARGET) {
             int met = exp_precision_met(e->outcome, e->target_halfwidth, pr->reps, u->goal);
             if (met || u->goal >= e->max_replications) {
                 exp__ledger_set_stop(s, u, met ? EXP_STOP_PRECISION : EXP_STOP_MAX_REPLICATIONS);
-                unit_done(s, u, EXP__U_DONE);
+                finish_unit(s, u, EXP__U_DONE);
                 return;
             }
         } else {
@@ -211,7 +211,7 @@ static void unit_advance(exp__sweep *s, size_t ui)
     }
 }
 
-static void unit_activate(exp__sweep *s, size_t ui)
+static void activate_unit(exp__sweep *s, size_t ui)
 {
     exp__unit *u = &s->units[ui];
     const exp_experiment *e = ex_of(s, u);
@@ -236,7 +236,7 @@ static void unit_activate(exp__sweep *s, size_t ui)
         u->recs[0].point_id = s->xps[u->xp].first_point_id + (int64_t)u->index;
         u->goal = e->replications;
     }
-    unit_advance(s, ui);
+    advance_unit(s, ui);
 }
 
 /* ---- results and dispatch ---- */
@@ -264,9 +264,9 @@ static void handle_done(exp__sweep *s, exp__done *d)
     } else {
         exp__ledger_put_run(s, u, rep, &d->r);
     }
-    if (d->status == 0) scn_result_fini(&d->r);
-    if (u->outstanding == 0 && u->state == EXP__U_FAILED) unit_done(s, u, EXP__U_FAILED);
-    else if (u->outstanding == 0 && u->state == EXP__U_ACTIVE) unit_advance(s, ui);
+    if (d->status == 0) out_result_fini(&d->r);
+    if (u->outstanding == 0 && u->state == EXP__U_FAILED) finish_unit(s, u, EXP__U_FAILED);
+    else if (u->outstanding == 0 && u->state == EXP__U_ACTIVE) advance_unit(s, ui);
 }
 
 static int stopping(const exp__sweep *s) { return s->fatal || (s->o->stop && *s->o->stop); }
@@ -278,7 +278,7 @@ static void dispatch(exp__sweep *s)
     while (!stopping(s)) {
         if (s->q_len == 0) {
             if (s->cursor >= s->n_units) return;
-            unit_activate(s, s->cursor++);
+            activate_unit(s, s->cursor++);
             continue;
         }
         if (!s->pool) {
@@ -304,7 +304,7 @@ static void dispatch(exp__sweep *s)
     }
 }
 
-static void report_progress(exp__sweep *s, int final)
+static void tell_progress(exp__sweep *s, int final)
 {
     s->rep->elapsed_s = exp__now_s() - s->t0;
     if (s->o->progress) s->o->progress(s->o->progress_ctx, s->rep, final);
@@ -347,7 +347,7 @@ static void run_loop(exp__sweep *s)
         double t = exp__now_s();
         if (t - last_progress >= PROGRESS_SECONDS) {
             last_progress = t;
-            report_progress(s, 0);
+            tell_progress(s, 0);
         }
     }
 }
@@ -400,12 +400,12 @@ int exp_sweep_run(const exp_sweep_options *o, exp_sweep_report *report, char *er
     int interrupted = !s->fatal && o->stop && *o->stop;
     exp__ledger_finish(s, interrupted);
     report->nothing_to_do = !s->fatal && !interrupted && !s->wrote && report->n_done == 0;
-    report_progress(s, 1);
+    tell_progress(s, 1);
     exp__pool_free(s->pool, s->fatal || (o->stop && *o->stop >= 2));
     int result = s->fatal ? s->fatal : interrupted ? EXP_SWEEP_EINTERRUPTED : report->n_errors ? EXP_SWEEP_ERUNTIME : 0;
     resume_hint(s, result);
     for (size_t i = 0; i < s->n_units; i++)
-        if (s->units[i].state != EXP__U_DONE && s->units[i].state != EXP__U_FAILED) unit_release(s, &s->units[i]);
+        if (s->units[i].state != EXP__U_DONE && s->units[i].state != EXP__U_FAILED) release_unit(s, &s->units[i]);
     free(s->units);
     free(s->queue);
     for (size_t i = 0; new_names && i < s->spec->n; i++) free(new_names[i]);

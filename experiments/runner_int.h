@@ -42,7 +42,7 @@ typedef struct exp__unit {
     uint32_t goal;              /* replications 1..goal wanted of the current point */
     uint32_t outstanding;       /* tasks handed out, results not back */
     int64_t est;                /* runs still expected, for progress */
-    scn_config *cfg;            /* the current point's parameters while active */
+    prm_config *cfg;            /* the current point's parameters while active */
     exp__point_rec *recs;       /* grid/target: 1; search: probes_per_combo */
     uint32_t cur;               /* the current point: recs[cur] */
     exp_search search;          /* search experiments: the bisection's state */
@@ -154,10 +154,10 @@ int exp__ledger_create(exp__sweep *s, char **new_names);
 /* Loads the runs already stored into the units' point records. */
 int exp__ledger_load(exp__sweep *s);
 /* Stores run REP of unit U's current point and records what it said. */
-int exp__ledger_put_run(exp__sweep *s, exp__unit *u, uint32_t rep, const scn_result *r);
+int exp__ledger_put_run(exp__sweep *s, exp__unit *u, uint32_t rep, const out_result *r);
 /* Makes sure probe PROBE (1-based) of search unit U exists with CFG: found
  * identical, or inserted. *point_id_out is its point id. */
-int exp__ledger_probe_point(exp__sweep *s, exp__unit *u, uint32_t probe, const scn_config *cfg,
+int exp__ledger_probe_point(exp__sweep *s, exp__unit *u, uint32_t probe, const prm_config *cfg,
                             int64_t *point_id_out);
 /* The stop reason of unit U's current point, when this invocation made runs
  * for it; the threshold row of a finished search unit. */

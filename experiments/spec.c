@@ -238,7 +238,7 @@ static void parser_fini(parser *ps)
 
 /* ---- phase 2: values ---- */
 
-static int integral_type(const scn_param *p)
+static int integral_type(const prm_entry *p)
 {
     return p->type == PRM_SIZE || p->type == PRM_RATE || p->type == PRM_INT || p->type == PRM_TIME;
 }
@@ -255,14 +255,14 @@ static int push_value(parser *ps, exp_axis *ax, double v)
 static int parse_one(parser *ps, const exp_axis *ax, const char *text, double *out)
 {
     char msg[512];
-    if (scn_param_parse(ax->param, text, out, msg, sizeof msg) != 0) return failf(ps, ax->line, "%s", msg), -1;
+    if (prm_parse(ax->param, text, out, msg, sizeof msg) != 0) return failf(ps, ax->line, "%s", msg), -1;
     return 0;
 }
 
 /* "LO..HI [log|lin N]"; BARE: the searched key's "LO..HI". */
 static int parse_range(parser *ps, exp_axis *ax, char *item, int bare)
 {
-    const scn_param *p = ax->param;
+    const prm_entry *p = ax->param;
     char *dots = strstr(item, "..");
     *dots = 0;
     char *lo_text = trim(item), *rest = trim(dots + 2);
@@ -410,9 +410,9 @@ static int parse_search(parser *ps, exp_experiment *x, const raw_entry *en, char
                      "duration_mean_s or interruptions_mean", outcome), -1;
     if (exp_outcome_is_proportion(found) && !(v > 0 && v < 1))
         return failf(ps, en->line, "search: a proportion threshold must lie strictly between 0 and 1"), -1;
-    const scn_param *p = scn_param_find(name);
+    const prm_entry *p = prm_find(name);
     if (!p)
-        return failf(ps, en->line, "search: unknown key '%s' (did you mean %s?)", name, scn_param_nearest(name)), -1;
+        return failf(ps, en->line, "search: unknown key '%s' (did you mean %s?)", name, prm_nearest(name)), -1;
     if (p->type == PRM_ENUM || p->type == PRM_BOOL || !strcmp(p->name, "scenario"))
         return failf(ps, en->line, "search: %s is not numeric; a search bisects a numeric key", name), -1;
     x->kind = EXP_SEARCH;
@@ -507,9 +507,9 @@ static int read_special_keys(parser *ps, size_t si, exp_experiment *x, uint64_t 
             if (end == en->value || *trim(end) || !(x->precision > 0 && x->precision < 10))
                 failf(ps, en->line, "precision: '%s' must be a relative width above 0 (0.05 = 5 %%)", en->value);
             have_precision = en->line;
-        } else if (!scn_param_find(en->key)) {
+        } else if (!prm_find(en->key)) {
             failf(ps, en->line, "%s: unknown key (did you mean %s?); `rekeysim params` lists every key", en->key,
-                  scn_param_nearest(en->key));
+                  prm_nearest(en->key));
         }
     }
     if (ps->error) return ps->error;
@@ -530,7 +530,7 @@ static int read_axes(parser *ps, size_t si, exp_experiment *x, const char *searc
 {
     for (size_t i = 0; i < ps->n_entries && !ps->error; i++) {
         const raw_entry *en = &ps->entries[i];
-        const scn_param *p = en->section == (int)si ? scn_param_find(en->key) : NULL;
+        const prm_entry *p = en->section == (int)si ? prm_find(en->key) : NULL;
         if (!p) continue;
         exp_axis *grown = realloc(x->axes, (x->n_axes + 1) * sizeof *grown);
         if (!grown) return ps->error = EXP_ENOMEM;
@@ -695,14 +695,14 @@ int exp_spec_new(const char *path, char *err, size_t errlen, exp_spec **spec_out
 /* The defaults with preset NAME applied, computed once per preset: parsing
  * every default and setting again for each of 100,000 points took seconds.
  * NULL NAME: the defaults alone. Returns 0 or the registry's error. */
-static int base_config(const char *name, scn_config *out, char *msg, size_t n)
+static int base_config(const char *name, prm_config *out, char *msg, size_t n)
 {
     enum { CACHE = 32 };
-    static scn_config defaults, presets[CACHE];
+    static prm_config defaults, presets[CACHE];
     static const char *names[CACHE];
     static int have_defaults;
     if (!have_defaults) {
-        scn_config_defaults(&defaults);
+        prm_defaults(&defaults);
         have_defaults = 1;
     }
     if (!name) {
@@ -715,18 +715,18 @@ static int base_config(const char *name, scn_config *out, char *msg, size_t n)
             *out = presets[k];
             return 0;
         }
-    scn_config cfg = defaults;
-    int rc = scn_config_apply_preset(&cfg, name, msg, n);
+    prm_config cfg = defaults;
+    int rc = prm_apply_preset(&cfg, name, msg, n);
     if (rc) return rc;
     if (k < CACHE) presets[k] = cfg, names[k] = name; /* NAME points into the registry's choices */
     *out = cfg;
     return 0;
 }
 
-int exp_point_config(const exp_experiment *e, uint64_t index, double search_value, scn_config *cfg_out, char *err,
+int exp_point_config(const exp_experiment *e, uint64_t index, double search_value, prm_config *cfg_out, char *err,
                      size_t errlen)
 {
-    scn_config cfg;
+    prm_config cfg;
     size_t pick[e->n_axes + 1];
     uint64_t rest = index;
     for (size_t i = e->n_axes; i-- > 0;) {
@@ -738,7 +738,7 @@ int exp_point_config(const exp_experiment *e, uint64_t index, double search_valu
     /* The preset first, whatever the key order, so explicit keys override it. */
     const char *preset = NULL;
     for (size_t i = 0; i < e->n_axes; i++) {
-        const scn_param *p = e->axes[i].param;
+        const prm_entry *p = e->axes[i].param;
         if (!strcmp(p->name, "scenario")) preset = p->choices[(int)e->axes[i].values[pick[i]]];
     }
     if (base_config(preset, &cfg, msg, sizeof msg) != 0) {
@@ -746,12 +746,12 @@ int exp_point_config(const exp_experiment *e, uint64_t index, double search_valu
         return EXP_ESPEC;
     }
     for (size_t i = 0; i < e->n_axes; i++) {
-        const scn_param *p = e->axes[i].param;
+        const prm_entry *p = e->axes[i].param;
         if (!strcmp(p->name, "scenario")) continue;
         double v = e->kind == EXP_SEARCH && i == e->search_axis ? search_value : e->axes[i].values[pick[i]];
-        scn_param_store(p, &cfg, v);
+        prm_store(p, &cfg, v);
     }
-    if (scn_config_check(&cfg, msg, sizeof msg) != 0) {
+    if (prm_check(&cfg, msg, sizeof msg) != 0) {
         snprintf(err, errlen, "experiment '%s' (line %d), %s %llu: %s", e->name, e->line,
                  e->kind == EXP_SEARCH ? "combination" : "point", (unsigned long long)index + 1, msg);
         return EXP_ESPEC;

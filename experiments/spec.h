@@ -37,7 +37,7 @@ const char *exp_kind_name(int kind);
 /* One key of a section: its values in base units (for the searched key, the
  * two ends of its range). */
 typedef struct exp_axis {
-    const scn_param *param;
+    const prm_entry *param;
     int line;
     size_t n;
     double *values;
@@ -83,7 +83,7 @@ void exp_spec_free(exp_spec *spec);
  * searched key set to SEARCH_VALUE (ignored otherwise). Returns 0, or
  * EXP_ESPEC with ERR naming the experiment, the point and the problem (a
  * cross-parameter check failed). */
-int exp_point_config(const exp_experiment *e, uint64_t index, double search_value, scn_config *cfg_out,
+int exp_point_config(const exp_experiment *e, uint64_t index, double search_value, prm_config *cfg_out,
                      char *err, size_t errlen);
 
 /* Probes a search needs at most for the bracket [lo, hi] to shrink to

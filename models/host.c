@@ -1,5 +1,5 @@
 /*
- * The OS profile table, indexed by host_os. Sources: receive windows KB 224829
+ * The OS profile table, indexed by prm_os. Sources: receive windows KB 224829
  * and the Vista TCP/IP notes (auto-tuning starts at 64 KiB, scale factor 8);
  * MaxMpxCount KB 926646 (XP Professional serves 10 commands) and MS-CIFS <79>
  * (servers 50); the redirector's cap of 50 KB 271148. Vista and XP are client
@@ -11,29 +11,29 @@
 #define AUTOTUNE_START_BYTES 65536
 
 static const host_profile profiles[] = {
-    [OS_XP] = {"xp", 0, 16384, 10, 50, 0},
-    [OS_2003] = {"2003", 0, 16384, 50, 50, 0},
-    [OS_VISTA] = {"vista", 1, AUTOTUNE_START_BYTES, 10, 50, 1},
-    [OS_2008] = {"2008", 1, AUTOTUNE_START_BYTES, 50, 50, 1},
+    [PRM_OS_XP] = {"xp", 0, 16384, 10, 50, 0},
+    [PRM_OS_2003] = {"2003", 0, 16384, 50, 50, 0},
+    [PRM_OS_VISTA] = {"vista", 1, AUTOTUNE_START_BYTES, 10, 50, 1},
+    [PRM_OS_2008] = {"2008", 1, AUTOTUNE_START_BYTES, 50, 50, 1},
 };
 
 const host_profile *host_profile_of(int os)
 {
-    if (os < OS_XP || os > OS_2008) os = OS_XP;
+    if (os < PRM_OS_XP || os > PRM_OS_2008) os = PRM_OS_XP;
     return &profiles[os];
 }
 
-int64_t host_mss(const scn_config *cfg, int role)
+int64_t host_mss(const prm_config *cfg, int role)
 {
     int64_t room = cfg->link.mtu_bytes - PKT_IP_HEADER_BYTES - PKT_TCP_HEADER_BYTES;
-    if (cfg->host[role].ipsec_policy != POLICY_NONE) room -= cfg->ipsec.esp_overhead_bytes;
+    if (cfg->host[role].ipsec_policy != PRM_POLICY_NONE) room -= cfg->ipsec.esp_overhead_bytes;
     int64_t mss = cfg->tcp.mss_bytes < room ? cfg->tcp.mss_bytes : room;
     return mss < 64 ? 64 : mss;
 }
 
-uint64_t host_rcv_window(const scn_config *cfg, int role, int *autotune_out)
+uint64_t host_rcv_window(const prm_config *cfg, int role, int *autotune_out)
 {
-    const host_config *h = &cfg->host[role];
+    const prm_host *h = &cfg->host[role];
     const host_profile *p = host_profile_of(h->os);
     if (h->tcp_window_bytes) {
         *autotune_out = 0;
@@ -46,14 +46,14 @@ uint64_t host_rcv_window(const scn_config *cfg, int role, int *autotune_out)
     return (p->rcv_window_bytes + mss - 1) / mss * mss;
 }
 
-int64_t host_smb_server_maxmpx(const scn_config *cfg, int role)
+int64_t host_smb_server_maxmpx(const prm_config *cfg, int role)
 {
-    const host_config *h = &cfg->host[role];
+    const prm_host *h = &cfg->host[role];
     return h->smb_maxmpx ? h->smb_maxmpx : host_profile_of(h->os)->smb_server_maxmpx;
 }
 
-int64_t host_smb_client_maxmpx(const scn_config *cfg, int role)
+int64_t host_smb_client_maxmpx(const prm_config *cfg, int role)
 {
-    const host_config *h = &cfg->host[role];
+    const prm_host *h = &cfg->host[role];
     return h->smb_maxmpx ? h->smb_maxmpx : host_profile_of(h->os)->smb_client_maxmpx;
 }

@@ -18,22 +18,22 @@ typedef struct host_profile {
     int authip;                  /* speaks AuthIP besides IKEv1 (Vista/2008) */
 } host_profile;
 
-/* The profile of OS (host_os); borrowed static data. */
+/* The profile of OS (prm_os); borrowed static data. */
 const host_profile *host_profile_of(int os);
 
 /* The TCP maximum segment size of host ROLE: tcp.mss, lowered so that a
  * segment with IP and TCP headers (and ESP overhead when the host has an IPsec
  * policy) fits link.mtu. */
-int64_t host_mss(const scn_config *cfg, int role);
+int64_t host_mss(const prm_config *cfg, int role);
 
 /* The receive window host ROLE advertises at the start, in bytes, and whether
  * it auto-tunes (*autotune_out, 0 or 1). An explicit ROLE.tcp.window is used
  * as given and never auto-tuned. */
-uint64_t host_rcv_window(const scn_config *cfg, int role, int *autotune_out);
+uint64_t host_rcv_window(const prm_config *cfg, int role, int *autotune_out);
 
 /* The SMB outstanding-request limit of host ROLE acting as server (its
  * MaxMpxCount) or as client (its redirector's cap). */
-int64_t host_smb_server_maxmpx(const scn_config *cfg, int role);
-int64_t host_smb_client_maxmpx(const scn_config *cfg, int role);
+int64_t host_smb_server_maxmpx(const prm_config *cfg, int role);
+int64_t host_smb_client_maxmpx(const prm_config *cfg, int role);
 
 #endif

@@ -22,7 +22,7 @@ static const char *const msg_names[] = {"?", "MM1", "MM2", "MM3", "MM4", "MM5", 
 static void retrans_fire(sim_kernel *k, void *arg);
 static void responder_give_up(sim_kernel *k, void *arg);
 
-void ike_init(ipsec_host *h)
+void ike__init(ipsec_host *h)
 {
     h->init = (ike_xchg){0};
     h->resp = (ike_xchg){0};
@@ -30,7 +30,7 @@ void ike_init(ipsec_host *h)
     sim_timer_init(&h->resp.retrans_timer, responder_give_up, h);
 }
 
-void ike_fini(ipsec_host *h)
+void ike__fini(ipsec_host *h)
 {
     sim_timer_disarm(h->k, &h->init.retrans_timer);
     sim_timer_disarm(h->k, &h->resp.retrans_timer);
@@ -38,7 +38,7 @@ void ike_fini(ipsec_host *h)
 
 static sim_time_ns first_retrans(const ipsec_host *h)
 {
-    int both_modern = !h->legacy && h->peer_hc->os >= OS_VISTA;
+    int both_modern = !h->legacy && h->peer_hc->os >= PRM_OS_VISTA;
     return both_modern ? h->cfg->ipsec.ike_authip_retrans_ns : h->cfg->ipsec.ike_retrans_ns;
 }
 
@@ -69,7 +69,7 @@ static void init_done(ipsec_host *h, int ok, const char *why)
     ipsec__initiator_failed(h);
 }
 
-void ike_start(ipsec_host *h, int rekey, int cause)
+void ike__start(ipsec_host *h, int rekey, int cause)
 {
     ike_xchg *x = &h->init;
     if (x->role == IKE_INITIATOR) return;
@@ -186,10 +186,10 @@ static void responder_input(ipsec_host *h, const pkt *p)
         resp_reply(h, IKE_MM4);
         break;
     case IKE_MM5:
-        if (h->peer_hc->cert != CERT_VALID || h->hc->cert != CERT_VALID) {
+        if (h->peer_hc->cert != PRM_CERT_VALID || h->hc->cert != PRM_CERT_VALID) {
             x->failed = 1;
             rec_emit(h->rec, &(ev_event){.kind = EV_IKE_AUTH_FAIL, .host = (int8_t)h->self, .xchg = x->id,
-                                         .flags = h->hc->cert != CERT_VALID});
+                                         .flags = h->hc->cert != PRM_CERT_VALID});
             resp_reply(h, IKE_NOTIFY_FAIL);
         } else {
             h->mm_until_ns = now + h->cfg->ipsec.mm_lifetime_ns;
@@ -225,7 +225,7 @@ static void initiator_input(ipsec_host *h, const pkt *p)
         init_send(h, IKE_MM5, 0);
         break;
     case IKE_MM6:
-        if (h->peer_hc->cert != CERT_VALID) {
+        if (h->peer_hc->cert != PRM_CERT_VALID) {
             init_done(h, 0, "peer's certificate is not valid");
             return;
         }
@@ -241,7 +241,7 @@ static void initiator_input(ipsec_host *h, const pkt *p)
     }
 }
 
-void ike_input(ipsec_host *h, pkt *p)
+void ike__input(ipsec_host *h, pkt *p)
 {
     int kind = p->ike_msg;
     if (kind > 0 && kind <= IKE_AUTHIP_MM1)

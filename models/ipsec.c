@@ -20,7 +20,7 @@
 static const char *const kind_names[] = {"none", "hard", "soft", "clear", "blocked"};
 
 /* IKE message sizes on the wire (IP + UDP + ISAKMP payloads), rough but fixed. */
-static uint32_t ike_bytes(int kind)
+static uint32_t message_bytes(int kind)
 {
     switch (kind) {
     case IKE_MM1: case IKE_MM2: return 200;
@@ -42,7 +42,7 @@ void ipsec__send_ike(ipsec_host *h, int kind, uint32_t id, unsigned aux)
     p->src = (uint8_t)h->self;
     p->dst = (uint8_t)h->peer;
     p->proto = PKT_UDP_IKE;
-    p->ip_bytes = ike_bytes(kind);
+    p->ip_bytes = message_bytes(kind);
     p->ike_msg = (uint16_t)kind;
     p->ike_xchg = id;
     p->ike_aux = (uint16_t)aux;
@@ -64,7 +64,7 @@ static void disarm_record(ipsec_host *h)
 /* Installs a fresh record of KIND with new lifetimes and rekey point. */
 static void install(ipsec_host *h, int kind)
 {
-    const ipsec_config *ic = &h->cfg->ipsec;
+    const prm_ipsec *ic = &h->cfg->ipsec;
     disarm_record(h);
     h->kind = kind;
     h->bytes[0] = h->bytes[1] = 0;
@@ -74,7 +74,7 @@ static void install(ipsec_host *h, int kind)
     rec_emit(h->rec, &(ev_event){.kind = EV_SA_INSTALL, .host = (int8_t)h->self, .sa = kind, .detail = kind_names[kind]});
     if (kind == SA_BLOCKED || kind == SA_NONE) return;
     sim_timer_arm_in(h->k, &h->idle_timer, ic->idle_timeout_ns);
-    if (kind != SA_HARD && ic->softlife_rule == SOFTLIFE_IDLE) return; /* R4 alternative */
+    if (kind != SA_HARD && ic->softlife_rule == PRM_SOFTLIFE_IDLE) return; /* R4 alternative */
     double f = ic->rekey_fraction * gsl_ran_flat(h->rng, 1.0 - ic->rekey_jitter, 1.0 + ic->rekey_jitter);
     h->limit_bytes = ic->qm_lifetime_kb * 1024u;
     if (h->limit_bytes) h->rekey_bytes = (uint64_t)((double)h->limit_bytes * f);
@@ -99,8 +99,8 @@ static void trigger_rekey(ipsec_host *h)
     h->rekey_started = 1;
     /* R1: only the host that opened the flow renegotiates at its rekey point,
      * unless the alternative rule lets both sides do so. */
-    if (h->cfg->ipsec.rekey_rule == REKEY_OPENER && !h->opener) return;
-    ike_start(h, 1, CAUSE_REKEY);
+    if (h->cfg->ipsec.rekey_rule == PRM_REKEY_OPENER && !h->opener) return;
+    ike__start(h, 1, OUT_CAUSE_REKEY);
 }
 
 static void rekey_fire(sim_kernel *k, void *arg) { trigger_rekey(arg); }
@@ -109,7 +109,7 @@ static void expire_fire(sim_kernel *k, void *arg)
 {
     /* A record that reaches its lifetime is gone; an old hard SA from the
      * previous generation may still cover traffic (old_hard). */
-    drop_record(arg, CAUSE_EXPIRY);
+    drop_record(arg, OUT_CAUSE_EXPIRY);
 }
 
 static void idle_fire(sim_kernel *k, void *arg)
@@ -120,7 +120,7 @@ static void idle_fire(sim_kernel *k, void *arg)
         sim_timer_arm_at(k, &h->idle_timer, idle_at); /* re-armed lazily, not per packet */
         return;
     }
-    drop_record(h, CAUSE_IDLE);
+    drop_record(h, OUT_CAUSE_IDLE);
 }
 
 static void old_fire(sim_kernel *k, void *arg)
@@ -137,7 +137,7 @@ static void count(ipsec_host *h, int dir, uint32_t ip_bytes)
     uint64_t n = (h->bytes[dir] += ip_bytes - PKT_IP_HEADER_BYTES);
     h->last_used_ns = sim_kernel_now(h->k);
     if (h->rekey_bytes && n >= h->rekey_bytes) trigger_rekey(h);
-    if (h->limit_bytes && n >= h->limit_bytes) drop_record(h, CAUSE_EXPIRY);
+    if (h->limit_bytes && n >= h->limit_bytes) drop_record(h, OUT_CAUSE_EXPIRY);
 }
 
 /* ---- the packet path ----------------------------------------------- */
@@ -158,7 +158,7 @@ static void drop_pkt(ipsec_host *h, pkt *p, int cause, const char *why)
 {
     rec_emit(h->rec, &(ev_event){.kind = EV_IPSEC_DROP, .host = (int8_t)h->self, .seq = p->seq, .len = p->len,
                                  .cause = cause, .detail = why});
-    if (cause == CAUSE_BLOCKED) h->rec->blocked = 1;
+    if (cause == OUT_CAUSE_BLOCKED) h->rec->blocked = 1;
     rec_episode_begin(h->rec, h->self, cause);
     pkt_put(h->pp, p);
 }
@@ -206,7 +206,7 @@ static void route_out(ipsec_host *h, pkt *p)
         send_down(h, p, 0);
         return;
     case SA_BLOCKED:
-        drop_pkt(h, p, CAUSE_BLOCKED, "blocked after a failed negotiation");
+        drop_pkt(h, p, OUT_CAUSE_BLOCKED, "blocked after a failed negotiation");
         return;
     default:
         break;
@@ -218,18 +218,18 @@ static void route_out(ipsec_host *h, pkt *p)
     /* No new negotiation while one runs, while the host waits for the peer's
      * (R3), or while a failed one still awaits its fallback decision. */
     int may_start = h->init.role != IKE_INITIATOR && !h->waiting_peer && !sim_timer_is_armed(&h->fallback_timer);
-    if (!h->legacy && h->hc->ipsec_policy == POLICY_NEGOTIATE) {
+    if (!h->legacy && h->hc->ipsec_policy == PRM_POLICY_NEGOTIATE) {
         /* Negotiation discovery: clear now, IKE in parallel (R5). */
         send_down(h, p, 0);
-        if (may_start && (h->opener || h->cfg->ipsec.discovery_rule == DISCOVERY_ALL))
-            ike_start(h, 0, h->hold_cause);
+        if (may_start && (h->opener || h->cfg->ipsec.discovery_rule == PRM_DISCOVERY_ALL))
+            ike__start(h, 0, h->hold_cause);
         return;
     }
     hold(h, p);
-    if (may_start) ike_start(h, 0, h->hold_cause);
+    if (may_start) ike__start(h, 0, h->hold_cause);
 }
 
-static void out_fn(void *ctx, pkt *p)
+static void outbound_fn(void *ctx, pkt *p)
 {
     ipsec_host *h = ctx;
     if (!h->active) {
@@ -244,7 +244,7 @@ static void in_fn(void *ctx, pkt *p)
 {
     ipsec_host *h = ctx;
     if (p->proto == PKT_UDP_IKE) {
-        if (h->active) ike_input(h, p);
+        if (h->active) ike__input(h, p);
         else pkt_put(h->pp, p); /* not IPsec-aware: IKE goes unanswered */
         return;
     }
@@ -271,7 +271,7 @@ static void in_fn(void *ctx, pkt *p)
     else
         accept = h->kind == SA_SOFT || h->hc->ipsec_inbound_clear;
     if (!accept) {
-        rec_episode_begin(h->rec, h->self, CAUSE_BLOCKED);
+        rec_episode_begin(h->rec, h->self, OUT_CAUSE_BLOCKED);
         pkt_put(h->pp, p);
         return;
     }
@@ -285,15 +285,15 @@ void ipsec__negotiation_started(ipsec_host *h, int as_initiator, int peer_rekey)
 {
     /* R2: an XP/2003 host drops its soft SA when a negotiation with the peer
      * starts (a soft SA would block the hard SA, KB 313236). */
-    if (!h->legacy || h->kind != SA_SOFT || h->cfg->ipsec.hold_rule != HOLD_DROP_SOFT) return;
-    int cause = as_initiator ? h->init_cause : (peer_rekey ? CAUSE_REKEY : CAUSE_PEER_NEGOTIATION);
+    if (!h->legacy || h->kind != SA_SOFT || h->cfg->ipsec.hold_rule != PRM_HOLD_DROP_SOFT) return;
+    int cause = as_initiator ? h->init_cause : (peer_rekey ? OUT_CAUSE_REKEY : OUT_CAUSE_PEER_NEGOTIATION);
     drop_record(h, cause);
     if (!as_initiator) {
         /* R3: it starts none of its own until the peer's negotiation succeeds
          * or the responder time-out expires. */
         h->waiting_peer = 1;
         rec_emit(h->rec, &(ev_event){.kind = EV_IPSEC_WAIT_PEER, .host = (int8_t)h->self});
-        if (h->cfg->ipsec.fallback_rule == FALLBACK_BOTH) {
+        if (h->cfg->ipsec.fallback_rule == PRM_FALLBACK_BOTH) {
             sim_time_ns fb = h->update_on ? h->cfg->ipsec.fallback_update_ns : h->cfg->ipsec.fallback_legacy_ns;
             sim_timer_arm_in(h->k, &h->fallback_timer, fb);
         }
@@ -315,7 +315,7 @@ void ipsec__negotiation_succeeded(ipsec_host *h)
 
 int ipsec__fallback_allowed(const ipsec_host *h)
 {
-    if (h->hc->ipsec_policy != POLICY_NEGOTIATE || !h->hc->ipsec_fallback) return 0;
+    if (h->hc->ipsec_policy != PRM_POLICY_NEGOTIATE || !h->hc->ipsec_fallback) return 0;
     /* Before the update only a peer that never answered allows fallback. */
     return h->update_on || !h->init.got_reply;
 }
@@ -343,7 +343,7 @@ void ipsec__initiator_failed(ipsec_host *h)
     if (!h->legacy) {
         /* Vista/2008: the failed discovery leaves a clear record (R1), unless
          * the policy requires security. */
-        install(h, h->hc->ipsec_policy == POLICY_REQUIRE ? SA_BLOCKED : SA_CLEAR);
+        install(h, h->hc->ipsec_policy == PRM_POLICY_REQUIRE ? SA_BLOCKED : SA_CLEAR);
         return;
     }
     if (h->kind == SA_HARD) return; /* a failed rekey: the hard SA stays until it expires */
@@ -370,7 +370,7 @@ void ipsec__fallback_fired(ipsec_host *h)
         else block(h);
         return;
     }
-    if (h->waiting_peer && h->cfg->ipsec.fallback_rule == FALLBACK_BOTH && h->hc->ipsec_fallback)
+    if (h->waiting_peer && h->cfg->ipsec.fallback_rule == PRM_FALLBACK_BOTH && h->hc->ipsec_fallback)
         fall_back(h); /* R3 alternative: the responder falls back too */
 }
 
@@ -381,17 +381,17 @@ void ipsec__responder_gave_up(ipsec_host *h)
     if (!h->waiting_peer) return;
     h->waiting_peer = 0;
     rec_emit(h->rec, &(ev_event){.kind = EV_IPSEC_STOP_WAIT, .host = (int8_t)h->self});
-    if (h->kind == SA_NONE && h->n_held > 0) ike_start(h, 0, h->hold_cause);
+    if (h->kind == SA_NONE && h->n_held > 0) ike__start(h, 0, h->hold_cause);
 }
 
 /* ---- lifecycle ------------------------------------------------------ */
 
-ipsec_host *ipsec_host_new(sim_kernel *k, const scn_config *cfg, int self, pkt_pool *pp, scn_record *rec,
+ipsec_host *ipsec_host_new(sim_kernel *k, const prm_config *cfg, int self, pkt_pool *pp, rec_recorder *rec,
                            uint64_t run_seed)
 {
     ipsec_host *h = calloc(1, sizeof *h);
     if (!h) return NULL;
-    h->rng = sim_rng_new(run_seed, self == SCN_CLIENT ? "ipsec.rekey.client" : "ipsec.rekey.server");
+    h->rng = sim_rng_new(run_seed, self == PRM_CLIENT ? "ipsec.rekey.client" : "ipsec.rekey.server");
     if (!h->rng) {
         free(h);
         return NULL;
@@ -402,18 +402,18 @@ ipsec_host *ipsec_host_new(sim_kernel *k, const scn_config *cfg, int self, pkt_p
     h->peer = 1 - self;
     h->hc = &cfg->host[self];
     h->peer_hc = &cfg->host[h->peer];
-    h->legacy = h->hc->os == OS_XP || h->hc->os == OS_2003;
+    h->legacy = h->hc->os == PRM_OS_XP || h->hc->os == PRM_OS_2003;
     h->update_on = h->hc->ipsec_update && (h->hc->ipsec_ikeflags & 0x14) == 0x14;
-    h->active = h->hc->ipsec_policy != POLICY_NONE;
+    h->active = h->hc->ipsec_policy != PRM_POLICY_NONE;
     h->pp = pp;
     h->rec = rec;
-    h->hold_cause = CAUSE_PEER_NEGOTIATION;
+    h->hold_cause = OUT_CAUSE_PEER_NEGOTIATION;
     sim_timer_init(&h->expire_timer, expire_fire, h);
     sim_timer_init(&h->rekey_timer, rekey_fire, h);
     sim_timer_init(&h->idle_timer, idle_fire, h);
     sim_timer_init(&h->old_timer, old_fire, h);
     sim_timer_init(&h->fallback_timer, fallback_fire, h);
-    ike_init(h);
+    ike__init(h);
     return h;
 }
 
@@ -424,7 +424,7 @@ void ipsec_host_free(ipsec_host *h)
     disarm_record(h);
     sim_timer_disarm(h->k, &h->old_timer);
     sim_timer_disarm(h->k, &h->fallback_timer);
-    ike_fini(h);
+    ike__fini(h);
     for (pkt *p = h->held_head; p;) {
         pkt *next = p->next;
         pkt_put(h->pp, p);
@@ -440,5 +440,5 @@ void ipsec_host_wire(ipsec_host *h, pkt_port down, pkt_port up)
     h->up = up;
 }
 
-pkt_port ipsec_host_out_port(ipsec_host *h) { return (pkt_port){out_fn, h}; }
+pkt_port ipsec_host_out_port(ipsec_host *h) { return (pkt_port){outbound_fn, h}; }
 pkt_port ipsec_host_in_port(ipsec_host *h) { return (pkt_port){in_fn, h}; }

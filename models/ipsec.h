@@ -15,13 +15,13 @@
 
 typedef struct ipsec_host ipsec_host;
 
-/* A new IPsec layer for host SELF (SCN_CLIENT or SCN_SERVER). CFG, PP and REC
+/* A new IPsec layer for host SELF (PRM_CLIENT or PRM_SERVER). CFG, PP and REC
  * are borrowed and must outlive it. Random draws come from the streams
  * "ipsec.rekey.<client|server>" and "ike.jitter.<client|server>" of RUN_SEED.
  * Returns NULL when out of memory. Free with ipsec_host_free (NULL no-op),
  * which returns every held packet to the pool. */
-ipsec_host *ipsec_host_new(sim_kernel *k, const scn_config *cfg, int self, pkt_pool *pp,
-                           scn_record *rec, uint64_t run_seed);
+ipsec_host *ipsec_host_new(sim_kernel *k, const prm_config *cfg, int self, pkt_pool *pp,
+                           rec_recorder *rec, uint64_t run_seed);
 void ipsec_host_free(ipsec_host *h);
 
 /* Wires the layer: DOWN receives packets for the link, UP receives accepted

@@ -42,15 +42,15 @@ typedef struct ike_xchg {
 
 struct ipsec_host {
     sim_kernel *k;
-    const scn_config *cfg;
-    const host_config *hc;
-    const host_config *peer_hc;
+    const prm_config *cfg;
+    const prm_host *hc;
+    const prm_host *peer_hc;
     int self, peer;
     int legacy;               /* XP/2003: soft SAs, holding, IKEv1 only */
     int update_on;            /* Simple Policy Update active: update && (ikeflags & 0x14) == 0x14 */
     int active;               /* policy != none */
     pkt_pool *pp;
-    scn_record *rec;
+    rec_recorder *rec;
     gsl_rng *rng;
     pkt_port down, up;
 
@@ -70,7 +70,7 @@ struct ipsec_host {
     /* holding (legacy) */
     pkt *held_head, *held_tail;
     uint64_t n_held;
-    int hold_cause;           /* scn_cause of the current hold */
+    int hold_cause;           /* out_cause of the current hold */
     int waiting_peer;         /* R3: soft SA dropped because the peer negotiates;
                                * ends when the responder gives up (resp timer) */
 
@@ -84,15 +84,15 @@ struct ipsec_host {
 };
 
 /* ike.c */
-void ike_init(ipsec_host *h);
-void ike_fini(ipsec_host *h);
+void ike__init(ipsec_host *h);
+void ike__fini(ipsec_host *h);
 /* The name of IKE message KIND for traces ("MM1", ...). */
 const char *ike__msg_name(int kind);
 /* Starts a negotiation as initiator (no-op if one runs). CAUSE is recorded
  * for any hold it leads to; REKEY marks a renegotiation of a live record. */
-void ike_start(ipsec_host *h, int rekey, int cause);
+void ike__start(ipsec_host *h, int rekey, int cause);
 /* Handles an IKE packet from the peer (consumes it). */
-void ike_input(ipsec_host *h, pkt *p);
+void ike__input(ipsec_host *h, pkt *p);
 
 /* ipsec.c, called back by ike.c */
 void ipsec__negotiation_started(ipsec_host *h, int as_initiator, int peer_rekey);

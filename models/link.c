@@ -46,16 +46,16 @@ typedef struct link_dir {
 
 struct link_p2p {
     sim_kernel *k;
-    const link_config *cfg;
+    const prm_link *cfg;
     pkt_pool *pp;
-    scn_record *rec;
+    rec_recorder *rec;
     link_dir dir[2];
 };
 
 
 static void deliver_due(sim_kernel *k, void *arg);
 
-link_p2p *link_new(sim_kernel *k, const link_config *cfg, pkt_pool *pp, scn_record *rec, uint64_t run_seed)
+link_p2p *link_new(sim_kernel *k, const prm_link *cfg, pkt_pool *pp, rec_recorder *rec, uint64_t run_seed)
 {
     link_p2p *l = calloc(1, sizeof *l);
     if (!l) return NULL;
@@ -73,7 +73,7 @@ link_p2p *link_new(sim_kernel *k, const link_config *cfg, pkt_pool *pp, scn_reco
         d->fl_cap = 64;
         d->dep = malloc(d->dep_cap * sizeof *d->dep);
         d->fl = malloc(d->fl_cap * sizeof *d->fl);
-        d->rng = sim_rng_new(run_seed, s == SCN_CLIENT ? "link.loss.ab" : "link.loss.ba");
+        d->rng = sim_rng_new(run_seed, s == PRM_CLIENT ? "link.loss.ab" : "link.loss.ba");
         if (!d->dep || !d->fl || !d->rng) {
             link_free(l);
             return NULL;
@@ -125,7 +125,7 @@ uint64_t link_queue_length(link_p2p *l, int src)
 
 sim_time_ns link_tx_time(const link_p2p *l, uint32_t ip_bytes)
 {
-    const link_config *c = l->cfg;
+    const prm_link *c = l->cfg;
     uint64_t wire;
     if (ip_bytes <= (uint64_t)c->mtu_bytes) {
         wire = ip_bytes + (uint64_t)c->overhead_bytes;
@@ -158,8 +158,8 @@ static int grow_ring(void **ring, uint32_t *cap, uint32_t *head, uint32_t n, siz
 /* Whether the wire loses the next packet of D (draws from D's stream). */
 static int lost(link_dir *d)
 {
-    const link_config *c = d->l->cfg;
-    if (c->loss_model == LOSS_GILBERT) {
+    const prm_link *c = d->l->cfg;
+    if (c->loss_model == PRM_LOSS_GILBERT) {
         double u = gsl_rng_uniform(d->rng);
         if (d->ge_bad) d->ge_bad = !(u < c->ge_p_bad_good);
         else d->ge_bad = u < c->ge_p_good_bad;
@@ -180,7 +180,7 @@ static void drop(link_dir *d, pkt *p, uint64_t *counter, const char *why)
 void link_send(link_p2p *l, int src, pkt *p)
 {
     link_dir *d = &l->dir[src];
-    const link_config *c = l->cfg;
+    const prm_link *c = l->cfg;
     sim_time_ns now = sim_kernel_now(l->k);
     pop_departed(d, now);
     if (d->dep_n >= (uint64_t)c->queue_packets) {

@@ -29,10 +29,10 @@ typedef struct link_stats {
  * come from the streams "link.loss.ab" (client to server) and "link.loss.ba"
  * of RUN_SEED. Returns NULL when out of memory. link_free (NULL no-op)
  * returns every packet still in flight to PP. */
-link_p2p *link_new(sim_kernel *k, const link_config *cfg, pkt_pool *pp, scn_record *rec, uint64_t run_seed);
+link_p2p *link_new(sim_kernel *k, const prm_link *cfg, pkt_pool *pp, rec_recorder *rec, uint64_t run_seed);
 void link_free(link_p2p *l);
 
-/* Packets for host DST (SCN_CLIENT or SCN_SERVER) are delivered to DELIVER,
+/* Packets for host DST (PRM_CLIENT or PRM_SERVER) are delivered to DELIVER,
  * which takes ownership. Must be called for both hosts before any traffic. */
 void link_wire(link_p2p *l, int dst, pkt_port deliver);
 /* The port host SRC sends into; the link takes ownership of each packet. */

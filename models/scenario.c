@@ -9,7 +9,7 @@
  * always (with policy none the IPsec layer passes through), runs the kernel
  * until the copy ends (the SMB layer reports completion or the first terminal
  * event at either host, and the kernel is stopped at once) or sim.max_time,
- * then turns the recorder into an scn_result and frees everything. Nothing
+ * then turns the recorder into an out_result and frees everything. Nothing
  * here depends on the file size except the simulated time.
  */
 #include <math.h>
@@ -27,10 +27,10 @@
 #define FLOW_ID 1
 
 typedef struct scn_sim {
-    const scn_config *cfg;
+    const prm_config *cfg;
     sim_kernel *k;
     pkt_pool *pp;
-    scn_record rec;
+    rec_recorder rec;
     link_p2p *link;
     ipsec_host *ipsec[2];
     tcp_conn *tcp[2];
@@ -46,10 +46,10 @@ static void on_done(void *ctx, int failure, int host)
     if (s->ended) return;
     s->ended = 1;
     s->failure = failure;
-    s->fail_host = failure == FAIL_NONE ? -1 : host;
+    s->fail_host = failure == OUT_FAIL_NONE ? -1 : host;
     s->end_ns = sim_kernel_now(s->k);
     rec_emit(&s->rec, &(ev_event){.kind = EV_COPY_END, .host = (int8_t)host, .cause = failure,
-                                  .detail = scn_failure_name(failure)});
+                                  .detail = out_failure_name(failure)});
     sim_kernel_stop(s->k);
 }
 
@@ -79,10 +79,10 @@ static void teardown(scn_sim *s, scn_probe *probe)
 
 /* Both endpoints use the smaller of the two hosts' MSS (what the SYN's MSS
  * options would settle on). */
-static void host_params(scn_sim *s)
+static void endpoint_params(scn_sim *s)
 {
-    int64_t mss = host_mss(s->cfg, SCN_CLIENT);
-    if (host_mss(s->cfg, SCN_SERVER) < mss) mss = host_mss(s->cfg, SCN_SERVER);
+    int64_t mss = host_mss(s->cfg, PRM_CLIENT);
+    if (host_mss(s->cfg, PRM_SERVER) < mss) mss = host_mss(s->cfg, PRM_SERVER);
     for (int h = 0; h < 2; h++) {
         s->hp[h].mss_bytes = mss;
         s->hp[h].rcv_window_bytes = host_rcv_window(s->cfg, h, &s->hp[h].autotune);
@@ -99,7 +99,7 @@ static int build(scn_sim *s, uint64_t run_seed, const rec_sink *sinks, int n_sin
         if (rec_add_sink(&s->rec, sinks[i]) != 0) return -1;
     s->link = link_new(s->k, &s->cfg->link, s->pp, &s->rec, run_seed);
     if (!s->link) return -1;
-    host_params(s);
+    endpoint_params(s);
     for (int h = 0; h < 2; h++) {
         s->ipsec[h] = ipsec_host_new(s->k, s->cfg, h, s->pp, &s->rec, run_seed);
         s->tcp[h] = tcp_new(s->k, &s->cfg->tcp, &s->hp[h], h, FLOW_ID, s->pp, &s->rec);
@@ -110,7 +110,7 @@ static int build(scn_sim *s, uint64_t run_seed, const rec_sink *sinks, int n_sin
         ipsec_host_wire(s->ipsec[h], link_send_port(s->link, h), tcp_input_port(s->tcp[h]));
         link_wire(s->link, h, ipsec_host_in_port(s->ipsec[h]));
     }
-    s->smb = smb_new(s->k, s->cfg, &s->rec, s->tcp[SCN_CLIENT], s->tcp[SCN_SERVER], on_done, s);
+    s->smb = smb_new(s->k, s->cfg, &s->rec, s->tcp[PRM_CLIENT], s->tcp[PRM_SERVER], on_done, s);
     return s->smb ? 0 : -1;
 }
 
@@ -121,14 +121,14 @@ static double wall_now(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static int fill_result(scn_sim *s, uint64_t run_seed, double wall_s, scn_result *out)
+static int fill_result(scn_sim *s, uint64_t run_seed, double wall_s, out_result *out)
 {
-    const scn_record *r = &s->rec;
-    scn_result res = {0};
+    const rec_recorder *r = &s->rec;
+    out_result res = {0};
     res.failure = s->failure;
-    if (res.failure == FAIL_CONNECT_TIMEOUT && r->blocked) res.failure = FAIL_BLOCKED;
+    if (res.failure == OUT_FAIL_CONNECT_TIMEOUT && r->blocked) res.failure = OUT_FAIL_BLOCKED;
     res.bytes_done = r->bytes_done;
-    res.completed = res.failure == FAIL_NONE && r->bytes_done >= s->cfg->file_size_bytes;
+    res.completed = res.failure == OUT_FAIL_NONE && r->bytes_done >= s->cfg->file_size_bytes;
     res.setup_s = r->established ? sim_time_to_s(r->established_ns - r->t0_ns) : NAN;
     res.duration_s = r->started ? sim_time_to_s(s->end_ns - r->t0_ns) : 0.0;
     res.n_interruptions = r->n_eps;
@@ -162,11 +162,11 @@ static int fill_result(scn_sim *s, uint64_t run_seed, double wall_s, scn_result 
     return 0;
 }
 
-int scn__run_probe(const scn_config *cfg, uint64_t run_seed, const rec_sink *sinks, int n_sinks, scn_result *out,
+int scn__run_probe(const prm_config *cfg, uint64_t run_seed, const rec_sink *sinks, int n_sinks, out_result *out,
                    scn_probe *probe)
 {
     char err[256];
-    if (scn_config_check(cfg, err, sizeof err) != 0) return SCN_ECONFIG;
+    if (prm_check(cfg, err, sizeof err) != 0) return SCN_ECONFIG;
     scn_sim s = {.cfg = cfg, .fail_host = -1};
     if (build(&s, run_seed, sinks, n_sinks) != 0) {
         teardown(&s, NULL);
@@ -177,7 +177,7 @@ int scn__run_probe(const scn_config *cfg, uint64_t run_seed, const rec_sink *sin
     sim_kernel_run_until(s.k, cfg->max_sim_ns);
     double wall = wall_now() - t0;
     if (!s.ended) {
-        s.failure = FAIL_SIM_LIMIT;
+        s.failure = OUT_FAIL_SIM_LIMIT;
         s.end_ns = sim_kernel_now(s.k);
         rec_emit(&s.rec, &(ev_event){.kind = EV_SIM_LIMIT, .host = -1});
     }
@@ -187,13 +187,13 @@ int scn__run_probe(const scn_config *cfg, uint64_t run_seed, const rec_sink *sin
     return rc;
 }
 
-int scn_run(const scn_config *cfg, uint64_t run_seed, FILE *trace, scn_result *out)
+int scn_run(const prm_config *cfg, uint64_t run_seed, FILE *trace, out_result *out)
 {
     rec_sink text = {rec_sink_text, trace};
     return scn__run_probe(cfg, run_seed, &text, trace ? 1 : 0, out, NULL);
 }
 
-int scn_run_sinks(const scn_config *cfg, uint64_t run_seed, const rec_sink *sinks, int n_sinks, scn_result *out)
+int scn_run_sinks(const prm_config *cfg, uint64_t run_seed, const rec_sink *sinks, int n_sinks, out_result *out)
 {
     return scn__run_probe(cfg, run_seed, sinks, n_sinks, out, NULL);
 }
@@ -203,7 +203,7 @@ const char *scn_strerror(int code)
     switch (code) {
     case 0: return "no error";
     case SCN_ENOMEM: return "out of memory";
-    case SCN_ECONFIG: return "the configuration is invalid (see scn_config_check)";
+    case SCN_ECONFIG: return "the configuration is invalid (see prm_check)";
     }
     return "unknown scenario error";
 }

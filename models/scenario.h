@@ -2,8 +2,8 @@
 #define MODELS_SCENARIO_H
 /*
  * One simulated copy: wires a client host, a server host and a link from an
- * scn_config, runs the kernel until the copy completes or fails, and fills an
- * scn_result (the outcome fields of models/core/outcome.h plus one record
+ * prm_config, runs the kernel until the copy completes or fails, and fills an
+ * out_result (the outcome fields of models/core/outcome.h plus one record
  * per interruption episode). Deterministic in (config, run seed). This is the
  * one assembler of models/: nothing below it includes this header.
  */
@@ -19,11 +19,11 @@ const char *scn_strerror(int code);
 
 /* Runs one copy. TRACE, if not NULL, receives one line per model event:
  * "<time_s> <host> <layer> <what>" (borrowed). Returns 0 and fills *out
- * (caller releases with scn_result_fini), or SCN_ENOMEM / SCN_ECONFIG with *out untouched. A copy that fails is a result, not an
+ * (caller releases with out_result_fini), or SCN_ENOMEM / SCN_ECONFIG with *out untouched. A copy that fails is a result, not an
  * error. */
-int scn_run(const scn_config *cfg, uint64_t run_seed, FILE *trace, scn_result *out);
+int scn_run(const prm_config *cfg, uint64_t run_seed, FILE *trace, out_result *out);
 /* The same with N_SINKS event sinks (borrowed, called in order for every
  * event; models/core/record.h) instead of a text trace. */
-int scn_run_sinks(const scn_config *cfg, uint64_t run_seed, const rec_sink *sinks, int n_sinks, scn_result *out);
+int scn_run_sinks(const prm_config *cfg, uint64_t run_seed, const rec_sink *sinks, int n_sinks, out_result *out);
 
 #endif

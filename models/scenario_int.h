@@ -20,7 +20,7 @@ typedef struct scn_probe {
 } scn_probe;
 
 /* scn_run_sinks, and fills *probe_out when not NULL. */
-int scn__run_probe(const scn_config *cfg, uint64_t run_seed, const rec_sink *sinks, int n_sinks, scn_result *out,
+int scn__run_probe(const prm_config *cfg, uint64_t run_seed, const rec_sink *sinks, int n_sinks, out_result *out,
                    scn_probe *probe_out);
 
 #endif

@@ -50,8 +50,8 @@ typedef struct fifo {
 
 struct smb_copy {
     sim_kernel *k;
-    const scn_config *cfg;
-    scn_record *rec;
+    const prm_config *cfg;
+    rec_recorder *rec;
     tcp_conn *tcp[2];
     fifo dir[2];         /* dir[h]: messages sent by host h */
     smb_done_fn done;
@@ -75,7 +75,7 @@ static void on_client_closed(void *ctx);
 static void on_client_failed(void *ctx, int failure);
 static void on_server_failed(void *ctx, int failure);
 
-smb_copy *smb_new(sim_kernel *k, const scn_config *cfg, scn_record *rec, tcp_conn *client, tcp_conn *server,
+smb_copy *smb_new(sim_kernel *k, const prm_config *cfg, rec_recorder *rec, tcp_conn *client, tcp_conn *server,
                   smb_done_fn done, void *done_ctx)
 {
     smb_copy *s = calloc(1, sizeof *s);
@@ -83,12 +83,12 @@ smb_copy *smb_new(sim_kernel *k, const scn_config *cfg, scn_record *rec, tcp_con
     s->k = k;
     s->cfg = cfg;
     s->rec = rec;
-    s->tcp[SCN_CLIENT] = client;
-    s->tcp[SCN_SERVER] = server;
+    s->tcp[PRM_CLIENT] = client;
+    s->tcp[PRM_SERVER] = server;
     s->done = done;
     s->done_ctx = done_ctx;
     int64_t lim = cfg->smb.client_outstanding;
-    int64_t cmax = host_smb_client_maxmpx(cfg, SCN_CLIENT), smax = host_smb_server_maxmpx(cfg, SCN_SERVER);
+    int64_t cmax = host_smb_client_maxmpx(cfg, PRM_CLIENT), smax = host_smb_server_maxmpx(cfg, PRM_SERVER);
     if (cmax < lim) lim = cmax;
     if (smax < lim) lim = smax;
     s->limit = lim < 1 ? 1 : lim;
@@ -125,8 +125,8 @@ int64_t smb_max_outstanding(const smb_copy *s) { return s->limit; }
 
 void smb_start(smb_copy *s)
 {
-    tcp_listen(s->tcp[SCN_SERVER]);
-    tcp_connect(s->tcp[SCN_CLIENT]);
+    tcp_listen(s->tcp[PRM_SERVER]);
+    tcp_connect(s->tcp[PRM_CLIENT]);
 }
 
 static void finish(smb_copy *s, int failure, int host)
@@ -176,7 +176,7 @@ static void request(smb_copy *s, int kind, uint32_t data_len)
     s->sent[(s->sent_head + s->sent_n++) & (s->sent_cap - 1)] = sim_kernel_now(s->k);
     if (!sim_timer_is_armed(&s->sess_timer))
         sim_timer_arm_in(s->k, &s->sess_timer, s->cfg->smb.session_timeout_ns);
-    send_msg(s, SCN_CLIENT, (msg){.len = req_bytes[kind] + fb, .file_bytes = fb, .arg = data_len, .kind = (uint8_t)kind});
+    send_msg(s, PRM_CLIENT, (msg){.len = req_bytes[kind] + fb, .file_bytes = fb, .arg = data_len, .kind = (uint8_t)kind});
 }
 
 static void sess_fire(sim_kernel *k, void *arg)
@@ -188,9 +188,9 @@ static void sess_fire(sim_kernel *k, void *arg)
         sim_timer_arm_at(k, &s->sess_timer, deadline);
         return;
     }
-    rec_emit(s->rec, &(ev_event){.kind = EV_SMB_TIMEOUT, .host = SCN_CLIENT});
-    tcp_drop(s->tcp[SCN_CLIENT]);
-    finish(s, FAIL_SMB_TIMEOUT, SCN_CLIENT);
+    rec_emit(s->rec, &(ev_event){.kind = EV_SMB_TIMEOUT, .host = PRM_CLIENT});
+    tcp_drop(s->tcp[PRM_CLIENT]);
+    finish(s, OUT_FAIL_SMB_TIMEOUT, PRM_CLIENT);
 }
 
 /* Keeps the pipeline full; sends CLOSE when every byte has been moved. */
@@ -202,7 +202,7 @@ static void issue(smb_copy *s)
         if (n > s->cfg->smb.read_size_bytes) n = s->cfg->smb.read_size_bytes;
         s->next_offset += n;
         s->outstanding++;
-        request(s, s->cfg->direction == COPY_WRITE ? K_WRITE : K_READ, (uint32_t)n);
+        request(s, s->cfg->direction == PRM_COPY_WRITE ? K_WRITE : K_READ, (uint32_t)n);
     }
     if (s->next_offset >= size && s->outstanding == 0 && !s->closing) {
         s->closing = 1;
@@ -227,7 +227,7 @@ static void client_response(smb_copy *s, const msg *m)
         s->outstanding--;
         issue(s);
         break;
-    case K_CLOSE: tcp_close(s->tcp[SCN_CLIENT]); break;
+    case K_CLOSE: tcp_close(s->tcp[PRM_CLIENT]); break;
     }
 }
 
@@ -243,7 +243,7 @@ static void on_established(void *ctx)
 static void server_request(smb_copy *s, const msg *m)
 {
     uint32_t fb = m->kind == K_READ ? m->arg : 0;
-    send_msg(s, SCN_SERVER, (msg){.len = resp_bytes[m->kind] + fb, .file_bytes = fb, .arg = m->arg, .kind = m->kind});
+    send_msg(s, PRM_SERVER, (msg){.len = resp_bytes[m->kind] + fb, .file_bytes = fb, .arg = m->arg, .kind = m->kind});
 }
 
 /* ---- receiving ---- */
@@ -270,26 +270,26 @@ static void consume(smb_copy *s, int from, uint64_t n)
         f->n--;
         rec_emit(s->rec, &(ev_event){.kind = EV_SMB_DONE, .host = (int8_t)(1 - from), .detail = kind_name[done.kind],
                                      .msg = done.kind, .bytes = s->rec->bytes_done});
-        if (from == SCN_CLIENT) server_request(s, &done);
+        if (from == PRM_CLIENT) server_request(s, &done);
         else client_response(s, &done);
         if (s->finished) return;
     }
 }
 
-static void on_client_data(void *ctx, uint64_t n) { consume(ctx, SCN_SERVER, n); }
-static void on_server_data(void *ctx, uint64_t n) { consume(ctx, SCN_CLIENT, n); }
+static void on_client_data(void *ctx, uint64_t n) { consume(ctx, PRM_SERVER, n); }
+static void on_server_data(void *ctx, uint64_t n) { consume(ctx, PRM_CLIENT, n); }
 
 static void on_server_peer_closed(void *ctx)
 {
     smb_copy *s = ctx;
-    tcp_close(s->tcp[SCN_SERVER]);
+    tcp_close(s->tcp[PRM_SERVER]);
 }
 
 static void on_client_closed(void *ctx)
 {
     smb_copy *s = ctx;
-    finish(s, FAIL_NONE, SCN_CLIENT);
+    finish(s, OUT_FAIL_NONE, PRM_CLIENT);
 }
 
-static void on_client_failed(void *ctx, int failure) { finish(ctx, failure, SCN_CLIENT); }
-static void on_server_failed(void *ctx, int failure) { finish(ctx, failure, SCN_SERVER); }
+static void on_client_failed(void *ctx, int failure) { finish(ctx, failure, PRM_CLIENT); }
+static void on_server_failed(void *ctx, int failure) { finish(ctx, failure, PRM_SERVER); }

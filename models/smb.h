@@ -17,8 +17,8 @@
 
 typedef struct smb_copy smb_copy;
 
-/* Called once when the copy ends: FAILURE is FAIL_NONE after a clean close,
- * or FAIL_CONNECT_TIMEOUT / FAIL_TCP_ABORT / FAIL_SMB_TIMEOUT; HOST is the
+/* Called once when the copy ends: FAILURE is OUT_FAIL_NONE after a clean close,
+ * or OUT_FAIL_CONNECT_TIMEOUT / OUT_FAIL_TCP_ABORT / OUT_FAIL_SMB_TIMEOUT; HOST is the
  * host where the terminal event happened. */
 typedef void (*smb_done_fn)(void *ctx, int failure, int host);
 
@@ -34,7 +34,7 @@ enum {
  * it; the copy installs itself as their application with tcp_set_callbacks).
  * CFG and REC are borrowed. Returns NULL when out of memory; smb_free (NULL
  * no-op). */
-smb_copy *smb_new(sim_kernel *k, const scn_config *cfg, scn_record *rec, tcp_conn *client, tcp_conn *server,
+smb_copy *smb_new(sim_kernel *k, const prm_config *cfg, rec_recorder *rec, tcp_conn *client, tcp_conn *server,
                   smb_done_fn done, void *done_ctx);
 void smb_free(smb_copy *s);
 

@@ -37,9 +37,9 @@ typedef struct range {
 
 struct tcp_conn {
     sim_kernel *k;
-    const tcp_config *cfg;
+    const prm_tcp *cfg;
     pkt_pool *pp;
-    scn_record *rec;
+    rec_recorder *rec;
     int self;
     uint32_t flow;
     pkt_port down;
@@ -88,8 +88,8 @@ static void rtx_fire(sim_kernel *k, void *arg);
 static void delack_fire(sim_kernel *k, void *arg);
 static void output(tcp_conn *c);
 
-tcp_conn *tcp_new(sim_kernel *k, const tcp_config *cfg, const tcp_host_params *hp, int self, uint32_t flow,
-                  pkt_pool *pp, scn_record *rec)
+tcp_conn *tcp_new(sim_kernel *k, const prm_tcp *cfg, const tcp_host_params *hp, int self, uint32_t flow,
+                  pkt_pool *pp, rec_recorder *rec)
 {
     tcp_conn *c = calloc(1, sizeof *c);
     if (!c) return NULL;
@@ -105,7 +105,7 @@ tcp_conn *tcp_new(sim_kernel *k, const tcp_config *cfg, const tcp_host_params *h
     c->autotune_max = cfg->autotune_max_bytes > c->rcv_wnd ? cfg->autotune_max_bytes : c->rcv_wnd;
     /* Fixed initial sequence numbers; the server's sits just below 2^32 so
      * every run exercises wrap-around of the wire sequence space. */
-    c->iss = self == SCN_CLIENT ? 0x1000u : 0xFFFF0000u;
+    c->iss = self == PRM_CLIENT ? 0x1000u : 0xFFFF0000u;
     c->rto_ns = cfg->rto_initial_ns;
     c->rtx_deadline_ns = SIM_TIME_MAX;
     c->delack_deadline_ns = SIM_TIME_MAX;
@@ -347,7 +347,7 @@ static void rtx_fire(sim_kernel *k, void *arg)
             return;
         }
         rec_emit(c->rec, &(ev_event){.kind = handshake ? EV_TCP_CONNECT_TIMEOUT : EV_TCP_ABORT, .host = (int8_t)c->self});
-        fail(c, handshake ? FAIL_CONNECT_TIMEOUT : FAIL_TCP_ABORT);
+        fail(c, handshake ? OUT_FAIL_CONNECT_TIMEOUT : OUT_FAIL_TCP_ABORT);
         return;
     }
     backoff(c);

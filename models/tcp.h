@@ -26,7 +26,7 @@ typedef struct tcp_callbacks {
     void (*data)(void *ctx, uint64_t n_bytes);      /* in-order bytes arrived */
     void (*peer_closed)(void *ctx);                 /* the peer's FIN arrived in order */
     void (*closed)(void *ctx);                      /* our FIN acknowledged and the peer's received */
-    void (*failed)(void *ctx, int failure);         /* FAIL_CONNECT_TIMEOUT or FAIL_TCP_ABORT */
+    void (*failed)(void *ctx, int failure);         /* OUT_FAIL_CONNECT_TIMEOUT or OUT_FAIL_TCP_ABORT */
 } tcp_callbacks;
 
 /* Per-host settings the scenario derives from the OS profile (models/host.h). */
@@ -51,8 +51,8 @@ typedef struct tcp_stats {
 /* A new endpoint of host SELF talking to host 1 - SELF on connection FLOW.
  * CFG, HP, PP and REC are borrowed and must outlive it. Returns NULL when out
  * of memory; tcp_free (NULL no-op) disarms its timers. */
-tcp_conn *tcp_new(sim_kernel *k, const tcp_config *cfg, const tcp_host_params *hp, int self, uint32_t flow,
-                  pkt_pool *pp, scn_record *rec);
+tcp_conn *tcp_new(sim_kernel *k, const prm_tcp *cfg, const tcp_host_params *hp, int self, uint32_t flow,
+                  pkt_pool *pp, rec_recorder *rec);
 void tcp_free(tcp_conn *c);
 /* DOWN receives every segment sent (and takes ownership). */
 void tcp_wire(tcp_conn *c, pkt_port down);

@@ -55,13 +55,13 @@ static int map_store_error(int rc)
 
 static int load_columns(plot_db *db, char *err, size_t errlen)
 {
-    db->n_cols = scn_param_count();
+    db->n_cols = prm_count();
     db->cols = calloc(db->n_cols, sizeof *db->cols);
     if (!db->cols) return snprintf(err, errlen, "out of memory"), PLOT_ENOMEM;
     for (size_t i = 0; i < db->n_cols; i++) {
         plot_col *c = &db->cols[i];
-        c->p = scn_param_at(i);
-        scn_param_column(c->p, c->name, sizeof c->name);
+        c->p = prm_at(i);
+        prm_column(c->p, c->name, sizeof c->name);
         /* The registry is ours: a column name that is not a plain SQL name is
          * a broken invariant (the store checks the same). */
         for (const char *s = c->name; *s; s++)
@@ -338,7 +338,7 @@ void plot__buf_cols(plot_buf *b, const plot_db *db, const size_t *cols, size_t n
 
 /* ---- units and labels ---- */
 
-double plot__db_to_base(const scn_param *p, double db_value)
+double plot__db_to_base(const prm_entry *p, double db_value)
 {
     return p->type == PRM_TIME ? db_value * 1e9 : db_value;
 }
@@ -352,7 +352,7 @@ plot_unit plot__size_unit(double lo, double hi)
     return (plot_unit){"B", 1.0};
 }
 
-plot_unit plot__unit(const scn_param *p, double lo, double hi)
+plot_unit plot__unit(const prm_entry *p, double lo, double hi)
 {
     double g = lo > 0 ? sqrt(lo * hi) : hi;
     plot_unit u = {"", 1.0};
@@ -372,12 +372,12 @@ plot_unit plot__unit(const scn_param *p, double lo, double hi)
  * "1234567 B"); a mantissa of 1000 or more reads badly, so those values are
  * rounded to four significant digits in the unit that keeps the mantissa
  * below 1024 ("2.864 MiB"). */
-void plot__human(const scn_param *p, double base, char *buf, size_t n)
+void plot__human(const prm_entry *p, double base, char *buf, size_t n)
 {
-    scn_config cfg;
-    scn_config_defaults(&cfg);
-    scn_param_store(p, &cfg, base);
-    scn_param_format(p, &cfg, buf, n);
+    prm_config cfg;
+    prm_defaults(&cfg);
+    prm_store(p, &cfg, base);
+    prm_format(p, &cfg, buf, n);
     if ((p->type != PRM_SIZE && p->type != PRM_RATE) || strtod(buf, NULL) < 1000) return;
     if (p->type == PRM_SIZE) {
         static const plot_unit units[] = {{"TiB", 1099511627776.0}, {"GiB", 1073741824.0}, {"MiB", 1048576.0},
@@ -397,7 +397,7 @@ void plot__human(const scn_param *p, double base, char *buf, size_t n)
     }
 }
 
-void plot__label_piece(const scn_param *p, sqlite3_stmt *st, int i, char *buf, size_t n)
+void plot__label_piece(const prm_entry *p, sqlite3_stmt *st, int i, char *buf, size_t n)
 {
     char value[96];
     if (sqlite3_column_type(st, i) == SQLITE_NULL) snprintf(value, sizeof value, "null");

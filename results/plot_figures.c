@@ -122,7 +122,7 @@ static int curve_point(size_t k)
 }
 
 /* The x axis lines of the .gp: xdiv, label, scale. */
-static void gp_x_axis(FILE *f, const scn_param *p, const char *what, const plot_series *s, int force_log)
+static void gp_x_axis(FILE *f, const prm_entry *p, const char *what, const plot_series *s, int force_log)
 {
     double lo = INFINITY, hi = -INFINITY;
     for (size_t r = 0; r < s->n_rows; r++)
@@ -203,7 +203,7 @@ static int close_pair(fig_ctx *c, plot_out *dat, plot_out *gp)
  * as a panel of PANEL_PX pixels needs for the labels not to touch, and
  * unlabelled ticks at the powers between. Positions are bytes over xdiv,
  * so a changed xdiv keeps them right. */
-static void p_complete_x_axis(FILE *f, const scn_param *p, const plot_series *s, double panel_px)
+static void p_complete_x_axis(FILE *f, const prm_entry *p, const plot_series *s, double panel_px)
 {
     double lo = INFINITY, hi = -INFINITY;
     for (size_t r = 0; r < s->n_rows; r++)
@@ -518,7 +518,7 @@ static const struct {
 
 static void critical_gp(fig_ctx *c, FILE *f, const plot_series *s, int xcol)
 {
-    const scn_param *sp = c->db->cols[c->a->search_col].p;
+    const prm_entry *sp = c->db->cols[c->a->search_col].p;
     double lo, hi;
     value_range(s, 0, 2, &lo, &hi);
     plot_unit yu = plot__unit(sp, lo, hi);
@@ -575,7 +575,7 @@ static int fig_critical_size(fig_ctx *c)
     int xcol;
     int rc = plot__critical_fetch(c->db, a, &xcol, &s, c->err, c->errlen);
     if (rc) return rc;
-    const scn_param *sp = c->db->cols[a->search_col].p;
+    const prm_entry *sp = c->db->cols[a->search_col].p;
     const char *what = !strcmp(sp->name, "file.size") ? "Critical file size" : "Critical value";
     snprintf(c->title, sizeof c->title, "%s (%s = %g) vs %s (experiment %s)", what,
              a->e->search_outcome ? a->e->search_outcome : "outcome", a->e->search_value,

@@ -19,7 +19,7 @@
 
 /* One registry parameter present as a points column. */
 typedef struct plot_col {
-    const scn_param *p;
+    const prm_entry *p;
     char name[64];              /* the column: dots as underscores */
 } plot_col;
 
@@ -165,12 +165,12 @@ const char *plot__layout_panel_label(const plot_layout *l, const plot_series *s,
 /* Human form of a value of P in base units (bytes, bit/s, ns ...): exact
  * values as the registry writes them ("100 Mbps", "64 MiB"), others rounded
  * to three significant digits in the nearest binary unit ("97.7 MiB"). */
-void plot__human(const scn_param *p, double base, char *buf, size_t n);
+void plot__human(const prm_entry *p, double base, char *buf, size_t n);
 /* A points column value of P as stored (seconds for times) to base units. */
-double plot__db_to_base(const scn_param *p, double db_value);
+double plot__db_to_base(const prm_entry *p, double db_value);
 /* Short human label of one curve value: the bare value for scenario,
  * file.size and link.rate ("kb977526", "100 Mbps"), "NAME=VALUE" otherwise. */
-void plot__label_piece(const scn_param *p, sqlite3_stmt *st, int i, char *buf, size_t n);
+void plot__label_piece(const prm_entry *p, sqlite3_stmt *st, int i, char *buf, size_t n);
 
 /* The display unit of an axis for values of P (base units) within [LO, HI]:
  * sizes in B/KiB/MiB/GiB, rates in Kbps/Mbps/Gbps, times in s. */
@@ -178,7 +178,7 @@ typedef struct plot_unit {
     char name[16];
     double div;                 /* display value = base / div */
 } plot_unit;
-plot_unit plot__unit(const scn_param *p, double lo, double hi);
+plot_unit plot__unit(const prm_entry *p, double lo, double hi);
 /* The same for a size in bytes. */
 plot_unit plot__size_unit(double lo, double hi);
 

@@ -145,7 +145,7 @@ void plot_timeline_event(void *ctx, const ev_event *e)
     case EV_IPSEC_BLOCK: event(tl, t, host, TL_BLOCK); break;
     case EV_INTERRUPTION_BEGIN: {
         span *s = open_span(tl, &tl->intrs, &tl->n_intrs, &tl->cap_intrs, t, host);
-        if (s) snprintf(s->cause, sizeof s->cause, "%s", scn_cause_name(e->cause));
+        if (s) snprintf(s->cause, sizeof s->cause, "%s", out_cause_name(e->cause));
         progress(tl, t, (double)e->bytes);
         break;
     }
@@ -159,7 +159,7 @@ void plot_timeline_event(void *ctx, const ev_event *e)
     case EV_TCP_ESTABLISHED:
         if (host == 0) event(tl, t, host, TL_ESTABLISHED);
         break;
-    case EV_COPY_END: snprintf(tl->end_text, sizeof tl->end_text, "%s", scn_failure_name(e->cause)); break;
+    case EV_COPY_END: snprintf(tl->end_text, sizeof tl->end_text, "%s", out_failure_name(e->cause)); break;
     default: break;
     }
 }

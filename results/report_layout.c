@@ -82,7 +82,7 @@ void report__human_db(const plot_col *col, double v, char *buf, size_t n)
 }
 
 /* The bare human form of column I of ST for parameter P. */
-static void cell_value(const scn_param *p, sqlite3_stmt *st, int i, char *buf, size_t n)
+static void cell_value(const prm_entry *p, sqlite3_stmt *st, int i, char *buf, size_t n)
 {
     if (sqlite3_column_type(st, i) == SQLITE_NULL) snprintf(buf, n, "null");
     else if (p->type == PRM_ENUM) snprintf(buf, n, "%s", (const char *)sqlite3_column_text(st, i));
@@ -151,11 +151,11 @@ static int axes_list(report_ctx *r, const plot_axes *a)
 }
 
 /* Whether column I of ST holds P's registry default. */
-static int is_default(const scn_param *p, sqlite3_stmt *st, int i)
+static int is_default(const prm_entry *p, sqlite3_stmt *st, int i)
 {
     double def;
     char err[256];
-    if (scn_param_parse(p, p->def, &def, err, sizeof err) != 0) return 0;
+    if (prm_parse(p, p->def, &def, err, sizeof err) != 0) return 0;
     if (sqlite3_column_type(st, i) == SQLITE_NULL) return 0;
     if (p->type == PRM_ENUM) {
         const char *t = (const char *)sqlite3_column_text(st, i);
@@ -184,7 +184,7 @@ static int settings_table(report_ctx *r, const plot_axes *a)
                                 "<th class=\"t\">default</th><th class=\"t\">description</th></tr></thead><tbody>\n");
         int n = 0;
         for (size_t i = 0; i < r->db->n_cols; i++) {
-            const scn_param *p = r->db->cols[i].p;
+            const prm_entry *p = r->db->cols[i].p;
             if (plot__varies(a, (int)i) || plot__dependent(a, (int)i) || (int)i == a->search_col ||
                 is_default(p, st, (int)i))
                 continue;
@@ -196,7 +196,7 @@ static int settings_table(report_ctx *r, const plot_axes *a)
             report__esc(&r->h, v);
             double def;
             char err[256], defs[96];
-            if (scn_param_parse(p, p->def, &def, err, sizeof err) == 0) plot__human(p, def, defs, sizeof defs);
+            if (prm_parse(p, p->def, &def, err, sizeof err) == 0) plot__human(p, def, defs, sizeof defs);
             else snprintf(defs, sizeof defs, "%s", p->def);
             plot__buf_printf(&r->h, "</td><td class=\"t\">");
             report__esc(&r->h, defs);

@@ -59,7 +59,7 @@ static int prepare_insert_run(res_store *s)
 
 int res__prepare_writes(res_store *s)
 {
-    size_t np = scn_param_count();
+    size_t np = prm_count();
     size_t n = strlen(s->param_cols) + 4 * np + 256;
     char *sql = malloc(n);
     if (!sql) return res__failf(s, RES_ENOMEM, "out of memory");
@@ -297,7 +297,7 @@ int res_next_point_id(res_store *s, int64_t *id_out)
 /* ---- points ---- */
 
 int res_point_insert(res_store *s, int64_t point_id, int64_t experiment_id, int64_t point_index,
-                     int64_t combo, int64_t probe, const scn_config *cfg)
+                     int64_t combo, int64_t probe, const prm_config *cfg)
 {
     sqlite3_stmt *st = s->ins_point;
     sqlite3_bind_int64(st, 1, point_id);
@@ -307,18 +307,18 @@ int res_point_insert(res_store *s, int64_t point_id, int64_t experiment_id, int6
     else sqlite3_bind_null(st, 4);
     if (probe > 0) sqlite3_bind_int64(st, 5, probe);
     else sqlite3_bind_null(st, 5);
-    for (size_t i = 0; i < scn_param_count(); i++) {
-        const scn_param *p = scn_param_at(i);
+    for (size_t i = 0; i < prm_count(); i++) {
+        const prm_entry *p = prm_at(i);
         int col = 6 + (int)i;
-        double v = scn_param_load(p, cfg);
+        double v = prm_load(p, cfg);
         switch (p->type) {
-        case PRM_ENUM: bind_text_or_null(st, col, scn_param_text(p, cfg)); break;
+        case PRM_ENUM: bind_text_or_null(st, col, prm_text(p, cfg)); break;
         case PRM_TIME:
         case PRM_PROB:
         case PRM_REAL: sqlite3_bind_double(st, col, v); break;
         default: sqlite3_bind_int64(st, col, (int64_t)llround(v));
         }
-        if (p->type == PRM_TIME) sqlite3_bind_double(st, col, scn_param_to_db(p, v));
+        if (p->type == PRM_TIME) sqlite3_bind_double(st, col, prm_to_db(p, v));
     }
     return step_write(s, st, "cannot add a point");
 }
@@ -330,7 +330,7 @@ int res_point_set_stop(res_store *s, int64_t point_id, const char *reason)
 }
 
 /* The base-unit value of registry entry P from column I of ST. */
-static int column_value(const scn_param *p, sqlite3_stmt *st, int i, double *out)
+static int column_value(const prm_entry *p, sqlite3_stmt *st, int i, double *out)
 {
     if (sqlite3_column_type(st, i) == SQLITE_NULL) return -1;
     switch (p->type) {
@@ -345,26 +345,26 @@ static int column_value(const scn_param *p, sqlite3_stmt *st, int i, double *out
     }
     case PRM_TIME:
     case PRM_PROB:
-    case PRM_REAL: *out = scn_param_from_db(p, sqlite3_column_double(st, i)); return 0;
+    case PRM_REAL: *out = prm_from_db(p, sqlite3_column_double(st, i)); return 0;
     default: *out = (double)sqlite3_column_int64(st, i); return 0;
     }
 }
 
-int res_point_get(res_store *s, int64_t point_id, int *exists_out, scn_config *cfg_out)
+int res_point_get(res_store *s, int64_t point_id, int *exists_out, prm_config *cfg_out)
 {
     sqlite3_stmt *st = s->get_point;
     sqlite3_bind_int64(st, 1, point_id);
     int rc = sqlite3_step(st), out = 0;
     if (rc == SQLITE_ROW && cfg_out) {
-        scn_config cfg;
-        scn_config_defaults(&cfg);
-        for (size_t i = 0; i < scn_param_count() && !out; i++) {
-            const scn_param *p = scn_param_at(i);
+        prm_config cfg;
+        prm_defaults(&cfg);
+        for (size_t i = 0; i < prm_count() && !out; i++) {
+            const prm_entry *p = prm_at(i);
             double v;
             if (column_value(p, st, (int)i, &v) != 0)
                 out = res__failf(s, RES_EMISMATCH, "%s: point %lld has no valid value for %s", s->path,
                                  (long long)point_id, p->name);
-            else scn_param_store(p, &cfg, v);
+            else prm_store(p, &cfg, v);
         }
         if (!out) *cfg_out = cfg;
     } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -378,24 +378,24 @@ int res_point_get(res_store *s, int64_t point_id, int *exists_out, scn_config *c
 
 /* ---- runs ---- */
 
-static int insert_interruptions(res_store *s, int64_t run_id, const scn_result *r)
+static int insert_interruptions(res_store *s, int64_t run_id, const out_result *r)
 {
     for (uint64_t i = 0; i < r->n_interruptions && r->interruptions; i++) {
-        const scn_interruption *in = &r->interruptions[i];
+        const out_interruption *in = &r->interruptions[i];
         sqlite3_stmt *st = s->ins_intr;
         sqlite3_bind_int64(st, 1, run_id);
         sqlite3_bind_int64(st, 2, (int64_t)i + 1);
         sqlite3_bind_double(st, 3, in->start_s);
         bind_real_or_null(st, 4, in->end_s);
         sqlite3_bind_int64(st, 5, (int64_t)in->bytes_at_start);
-        sqlite3_bind_text(st, 6, scn_cause_name(in->cause), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, out_cause_name(in->cause), -1, SQLITE_STATIC);
         int rc = step_write(s, st, "cannot add an interruption");
         if (rc) return rc;
     }
     return 0;
 }
 
-int res_run_insert(res_store *s, int64_t point_id, uint32_t replication, uint64_t seed, const scn_result *r)
+int res_run_insert(res_store *s, int64_t point_id, uint32_t replication, uint64_t seed, const out_result *r)
 {
     sqlite3_stmt *st = s->ins_run;
     int64_t run_id = point_id * RES_RUN_ID_STRIDE + replication;
@@ -495,7 +495,7 @@ int res_threshold_put(res_store *s, const res_threshold *t)
 }
 
 int res_thresholds_scan(res_store *s, int64_t experiment_id,
-                        int (*fn)(void *ctx, const res_threshold *t, const scn_config *cfg), void *ctx)
+                        int (*fn)(void *ctx, const res_threshold *t, const prm_config *cfg), void *ctx)
 {
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(s->db,
@@ -520,7 +520,7 @@ int res_thresholds_scan(res_store *s, int64_t experiment_id,
                            sqlite3_column_int64(st, 9),
                            sqlite3_column_int64(st, 10),
                            sqlite3_column_int64(st, 11)};
-        scn_config cfg;
+        prm_config cfg;
         int exists = 0;
         out = res_point_get(s, t.point_id, &exists, &cfg);
         if (!out) out = fn(ctx, &t, exists ? &cfg : NULL);

@@ -116,7 +116,7 @@ const char *res_store_errmsg(const res_store *s) { return s->msg; }
  * every name, and this assert keeps SQL splicing safe in debug builds. */
 static void param_column(size_t i, char *buf, size_t n)
 {
-    scn_param_column(scn_param_at(i), buf, n);
+    prm_column(prm_at(i), buf, n);
     for (const char *c = buf; *c; c++)
         assert((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_');
 }
@@ -124,14 +124,14 @@ static void param_column(size_t i, char *buf, size_t n)
 /* "\"a\", \"b\" ..." (QUOTED) or "\"a\" INTEGER, ..." (with types). Caller frees. */
 static char *param_column_list(int with_types)
 {
-    size_t cap = 64 * scn_param_count() + 16, used = 0;
+    size_t cap = 64 * prm_count() + 16, used = 0;
     char *out = malloc(cap);
     if (!out) return NULL;
     out[0] = 0;
-    for (size_t i = 0; i < scn_param_count(); i++) {
+    for (size_t i = 0; i < prm_count(); i++) {
         char col[128];
         param_column(i, col, sizeof col);
-        const char *type = scn_param_sql_type(scn_param_at(i));
+        const char *type = prm_sql_type(prm_at(i));
         used += (size_t)snprintf(out + used, cap - used, "%s\"%s\"%s%s", i ? ", " : "", col, with_types ? " " : "",
                                  with_types ? type : "");
         if (used >= cap) {
@@ -272,7 +272,7 @@ static int check_columns(res_store *s)
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(s->db, "SELECT name FROM pragma_table_info('points') ORDER BY cid", -1, &st, NULL);
     if (rc != SQLITE_OK) return res__fail(s, rc, "cannot read the database");
-    size_t i = 0, n_fixed_head = 3, np = scn_param_count();
+    size_t i = 0, n_fixed_head = 3, np = prm_count();
     static const char *const head[] = {"point_id", "experiment_id", "point_index"};
     static const char *const tail[] = {"search_combo", "search_probe", "stop_reason"};
     char want[128], first_bad[160] = "";

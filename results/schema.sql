@@ -7,7 +7,7 @@
 -- database. Three things are filled in by the program, never by hand:
 --   * the PARAM_COLUMNS placeholder comment in points becomes one column per registry
 --     parameter, in registry order, named and typed by the registry
---     (scn_param_column, scn_param_sql_type: bytes and bit/s INTEGER, seconds
+--     (prm_column, prm_sql_type: bytes and bit/s INTEGER, seconds
 --     REAL, booleans 0/1, enumerations TEXT); "scenario" is the first;
 --   * the OUTCOME_COLUMNS placeholder in runs becomes one column per outcome
 --     field, in the order of the outcome table (models/core/outcome.c);

@@ -96,15 +96,15 @@ int res_next_point_id(res_store *s, int64_t *id_out);
 /* Points. The parameter columns come from CFG through the registry. COMBO
  * and PROBE are 0 for points that are not search probes. */
 int res_point_insert(res_store *s, int64_t point_id, int64_t experiment_id, int64_t point_index,
-                     int64_t combo, int64_t probe, const scn_config *cfg);
+                     int64_t combo, int64_t probe, const prm_config *cfg);
 int res_point_set_stop(res_store *s, int64_t point_id, const char *reason);
 /* Whether point POINT_ID exists; if so and CFG_OUT is not NULL, its
  * parameter set is loaded into *cfg_out (every registry parameter). */
-int res_point_get(res_store *s, int64_t point_id, int *exists_out, scn_config *cfg_out);
+int res_point_get(res_store *s, int64_t point_id, int *exists_out, prm_config *cfg_out);
 
 /* Inserts one run and its interruption records. SEED is the run seed. */
 int res_run_insert(res_store *s, int64_t point_id, uint32_t replication, uint64_t seed,
-                   const scn_result *r);
+                   const out_result *r);
 /* Finds a run by id: its point and run seed. Returns RES_ENOENT if absent. */
 int res_run_get(res_store *s, int64_t run_id, int64_t *point_id_out, uint64_t *seed_out);
 
@@ -139,7 +139,7 @@ int res_experiment_counts(res_store *s, int64_t experiment_id, res_counts *out);
 /* Calls FN for each threshold row of the experiment, in combination order,
  * with the parameter set of the combination's first probe (CFG, borrowed). */
 int res_thresholds_scan(res_store *s, int64_t experiment_id,
-                        int (*fn)(void *ctx, const res_threshold *t, const scn_config *cfg), void *ctx);
+                        int (*fn)(void *ctx, const res_threshold *t, const prm_config *cfg), void *ctx);
 
 /* History of the sweeps and merges that wrote to the database. */
 int res_history_begin(res_store *s, const char *command_line, int64_t *id_out);

@@ -68,7 +68,7 @@ int ev_kind_from_name(const char *name)
     return -1;
 }
 
-static const char *host_name(int host)
+static const char *role_name(int host)
 {
     static const char *const names[] = {"link", "client", "server"};
     return host >= -1 && host <= 1 ? names[host + 1] : "?";
@@ -113,7 +113,7 @@ int ev_format_text(const ev_event *e, char *buf, size_t n)
     case EV_IKE_START:
         return snprintf(buf, n, "initiator starts exchange %u (%s%s, cause %s)", (unsigned)e->xchg,
                         e->flags & EV_IKE_QUICK ? "quick mode" : "main mode", e->flags & EV_IKE_REKEY ? ", rekey" : "",
-                        scn_cause_name(e->cause));
+                        out_cause_name(e->cause));
     case EV_IKE_SEND: return snprintf(buf, n, "sends %s of exchange %u", det(e), (unsigned)e->xchg);
     case EV_IKE_RECV: return snprintf(buf, n, "receives %s of exchange %u", det(e), (unsigned)e->xchg);
     case EV_IKE_RETRANSMIT: return snprintf(buf, n, "retransmits %s (%d)", det(e), (int)e->count);
@@ -127,7 +127,7 @@ int ev_format_text(const ev_event *e, char *buf, size_t n)
     case EV_IKE_AUTH_FAIL:
         return snprintf(buf, n, "authentication fails (%s certificate)", e->flags ? "own" : "peer's");
     case EV_SA_INSTALL: return snprintf(buf, n, "installs %s SA record", det(e));
-    case EV_SA_DELETE: return snprintf(buf, n, "deletes %s SA record (%s)", det(e), scn_cause_name(e->cause));
+    case EV_SA_DELETE: return snprintf(buf, n, "deletes %s SA record (%s)", det(e), out_cause_name(e->cause));
     case EV_SA_OLD_DELETE: return snprintf(buf, n, "deletes the old hard SA");
     case EV_IPSEC_DROP:
         return snprintf(buf, n, "drops TCP seq=%u len=%u (%s)", (unsigned)e->seq, (unsigned)e->len, det(e));
@@ -149,9 +149,9 @@ int ev_format_text(const ev_event *e, char *buf, size_t n)
                         det(e), bytes);
     case EV_SMB_TIMEOUT: return snprintf(buf, n, "session timeout: closing the connection");
     case EV_INTERRUPTION_BEGIN:
-        return snprintf(buf, n, "interruption begins cause=%s bytes=%llu", scn_cause_name(e->cause), bytes);
+        return snprintf(buf, n, "interruption begins cause=%s bytes=%llu", out_cause_name(e->cause), bytes);
     case EV_INTERRUPTION_END: return snprintf(buf, n, "interruption ends");
-    case EV_COPY_END: return snprintf(buf, n, "copy ends: %s", scn_failure_name(e->cause));
+    case EV_COPY_END: return snprintf(buf, n, "copy ends: %s", out_failure_name(e->cause));
     case EV_SIM_LIMIT: return snprintf(buf, n, "sim.max_time reached");
     }
     return snprintf(buf, n, "?");
@@ -161,7 +161,7 @@ int ev_write_text(FILE *f, const ev_event *e)
 {
     char text[256];
     ev_format_text(e, text, sizeof text);
-    return fprintf(f, "%.9f %s %s %s\n", sim_time_to_s(e->t_ns), host_name(e->host), ev_layer(e->kind), text);
+    return fprintf(f, "%.9f %s %s %s\n", sim_time_to_s(e->t_ns), role_name(e->host), ev_layer(e->kind), text);
 }
 
 int ev_write_tsv_header(FILE *f)
@@ -176,7 +176,7 @@ int ev_write_tsv(FILE *f, const ev_event *e)
     return fprintf(f,
                    "%.9f\t%s\t%s\t%s\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%u\t%" PRIu32
                    "\t%" PRId32 "\t%" PRId32 "\t%" PRId32 "\t%" PRIu64 "\t%" PRIu64 "\t%.9g\t%s\n",
-                   sim_time_to_s(e->t_ns), host_name(e->host), ev_layer(e->kind), ev_name(e->kind), e->seq, e->ack,
+                   sim_time_to_s(e->t_ns), role_name(e->host), ev_layer(e->kind), ev_name(e->kind), e->seq, e->ack,
                    e->len, e->win, e->cwnd, (unsigned)e->flags, e->xchg, e->msg, e->sa, e->cause, e->bytes, e->count,
                    e->value, e->detail ? e->detail : "");
 }

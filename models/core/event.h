@@ -58,7 +58,7 @@ typedef enum {
     /* recorder and scenario */
     EV_INTERRUPTION_BEGIN,/* cause, bytes = file bytes delivered */
     EV_INTERRUPTION_END,
-    EV_COPY_END,          /* cause = failure (scn_failure), detail = its name */
+    EV_COPY_END,          /* cause = failure (out_failure), detail = its name */
     EV_SIM_LIMIT,         /* host -1 */
     EV_N_KINDS
 } ev_kind;

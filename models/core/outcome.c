@@ -1,5 +1,5 @@
 /*
- * The outcome table. Each row names one member of scn_result; the order of
+ * The outcome table. Each row names one member of out_result; the order of
  * the rows is the order of the JSON members and of the runs columns, fixed by
  * doc/design.md, so a new field goes at the end of its group and old
  * databases keep their meaning. The failure and cause name lists are the
@@ -11,9 +11,9 @@
 #include <string.h>
 #include "models/core/outcome.h"
 
-static const char *failure_name_of(int v) { return scn_failure_name(v); }
+static const char *failure_name_of(int v) { return out_failure_name(v); }
 
-#define F(member) offsetof(scn_result, member)
+#define F(member) offsetof(out_result, member)
 
 static const out_field fields[] = {
     {"completed", OUT_BOOL, F(completed), "", NULL, 0, NULL,
@@ -71,32 +71,32 @@ const char *out_field_sql_decl(const out_field *f)
     return "";
 }
 
-uint64_t out_get_u64(const out_field *f, const scn_result *r)
+uint64_t out_get_u64(const out_field *f, const out_result *r)
 {
     uint64_t v;
     memcpy(&v, (const char *)r + f->offset, sizeof v);
     return v;
 }
 
-int out_get_int(const out_field *f, const scn_result *r)
+int out_get_int(const out_field *f, const out_result *r)
 {
     int v;
     memcpy(&v, (const char *)r + f->offset, sizeof v);
     return v;
 }
 
-double out_get_real(const out_field *f, const scn_result *r)
+double out_get_real(const out_field *f, const out_result *r)
 {
     double v;
     memcpy(&v, (const char *)r + f->offset, sizeof v);
     return v;
 }
 
-void out_set_u64(const out_field *f, scn_result *r, uint64_t v) { memcpy((char *)r + f->offset, &v, sizeof v); }
-void out_set_int(const out_field *f, scn_result *r, int v) { memcpy((char *)r + f->offset, &v, sizeof v); }
-void out_set_real(const out_field *f, scn_result *r, double v) { memcpy((char *)r + f->offset, &v, sizeof v); }
+void out_set_u64(const out_field *f, out_result *r, uint64_t v) { memcpy((char *)r + f->offset, &v, sizeof v); }
+void out_set_int(const out_field *f, out_result *r, int v) { memcpy((char *)r + f->offset, &v, sizeof v); }
+void out_set_real(const out_field *f, out_result *r, double v) { memcpy((char *)r + f->offset, &v, sizeof v); }
 
-int out_write_json_fields(FILE *f, const scn_result *r, int with_wall)
+int out_write_json_fields(FILE *f, const out_result *r, int with_wall)
 {
     int total = 0, first = 1;
     for (size_t i = 0; i < N_FIELDS; i++) {
@@ -125,7 +125,7 @@ int out_write_json_fields(FILE *f, const scn_result *r, int with_wall)
     return total;
 }
 
-void scn_result_fini(scn_result *r)
+void out_result_fini(out_result *r)
 {
     if (!r) return;
     free(r->interruptions);
@@ -136,12 +136,12 @@ static const char *const failure_names[OUT_N_FAILURES] = {"none",        "connec
                                                           "smb_timeout", "blocked",         "sim_limit"};
 static const char *const cause_names[OUT_N_CAUSES] = {"rekey", "expiry", "idle", "peer_negotiation", "blocked"};
 
-const char *scn_failure_name(int failure)
+const char *out_failure_name(int failure)
 {
     return failure >= 0 && failure < OUT_N_FAILURES ? failure_names[failure] : "unknown";
 }
 
-const char *scn_cause_name(int cause) { return cause >= 0 && cause < OUT_N_CAUSES ? cause_names[cause] : "unknown"; }
+const char *out_cause_name(int cause) { return cause >= 0 && cause < OUT_N_CAUSES ? cause_names[cause] : "unknown"; }
 
 int out_failure_from_name(const char *name)
 {

@@ -7,7 +7,7 @@
  * description and where it lives in the record. The JSON writer, the columns
  * and the insert of `runs`, merge's comparisons, `rekeysim outcomes` and the
  * end-to-end field checks all iterate this table, so adding an outcome field
- * is one new row here (and one member of scn_result).
+ * is one new row here (and one member of out_result).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -15,27 +15,27 @@
 
 /* Why a copy ended. Names are the `failure` strings of the contract. */
 typedef enum {
-    FAIL_NONE = 0, FAIL_CONNECT_TIMEOUT, FAIL_TCP_ABORT, FAIL_SMB_TIMEOUT, FAIL_BLOCKED,
-    FAIL_SIM_LIMIT  /* sim.max_time reached before the copy ended: named "sim_limit" */
-} scn_failure;
-#define OUT_N_FAILURES (FAIL_SIM_LIMIT + 1)
+    OUT_FAIL_NONE = 0, OUT_FAIL_CONNECT_TIMEOUT, OUT_FAIL_TCP_ABORT, OUT_FAIL_SMB_TIMEOUT, OUT_FAIL_BLOCKED,
+    OUT_FAIL_SIM_LIMIT  /* sim.max_time reached before the copy ended: named "sim_limit" */
+} out_failure;
+#define OUT_N_FAILURES (OUT_FAIL_SIM_LIMIT + 1)
 
 /* Why an interruption episode began (interruptions.cause). */
-typedef enum { CAUSE_REKEY = 0, CAUSE_EXPIRY, CAUSE_IDLE, CAUSE_PEER_NEGOTIATION, CAUSE_BLOCKED } scn_cause;
-#define OUT_N_CAUSES (CAUSE_BLOCKED + 1)
+typedef enum { OUT_CAUSE_REKEY = 0, OUT_CAUSE_EXPIRY, OUT_CAUSE_IDLE, OUT_CAUSE_PEER_NEGOTIATION, OUT_CAUSE_BLOCKED } out_cause;
+#define OUT_N_CAUSES (OUT_CAUSE_BLOCKED + 1)
 
-typedef struct scn_interruption {
+typedef struct out_interruption {
     double start_s;             /* from the client's first attempt to send */
     double end_s;               /* NAN when the copy died inside the episode */
     uint64_t bytes_at_start;    /* file bytes delivered when it began */
-    int cause;                  /* scn_cause */
-} scn_interruption;
+    int cause;                  /* out_cause */
+} out_interruption;
 
 /* One run's outcome; every field but `interruptions` has a row in the
  * outcome table. NAN marks a null real. */
-typedef struct scn_result {
+typedef struct out_result {
     int completed;
-    int failure;                /* scn_failure */
+    int failure;                /* out_failure */
     uint64_t bytes_done;
     double setup_s;             /* NAN if never established */
     double duration_s;
@@ -50,8 +50,8 @@ typedef struct scn_result {
     double wall_s;
     uint64_t fingerprint;       /* hash of the run's trajectory (models/core/record.h) */
     uint64_t seed;              /* the run seed used (not an outcome: runs.seed is the point's input) */
-    scn_interruption *interruptions;    /* n_interruptions records; owned, see scn_result_fini */
-} scn_result;
+    out_interruption *interruptions;    /* n_interruptions records; owned, see out_result_fini */
+} out_result;
 
 /* How an outcome field is held, written to JSON and stored in SQL. */
 typedef enum {
@@ -66,7 +66,7 @@ typedef enum {
 typedef struct out_field {
     const char *name;           /* JSON key and runs column */
     out_type type;
-    size_t offset;              /* offsetof(scn_result, ...) */
+    size_t offset;              /* offsetof(out_result, ...) */
     const char *unit;           /* "s", "B", "" ... */
     const char *json_format;    /* printf format of an OUT_REAL (for example "%.9f") */
     int wall_clock;             /* 1: depends on the machine, not the model (excluded from comparisons) */
@@ -83,24 +83,24 @@ const out_field *out_field_find(const char *name);
 const char *out_field_sql_decl(const out_field *f);
 
 /* Typed access to field F of R. */
-uint64_t out_get_u64(const out_field *f, const scn_result *r);   /* OUT_COUNT, OUT_HEX64 */
-int out_get_int(const out_field *f, const scn_result *r);        /* OUT_BOOL, OUT_ENUM */
-double out_get_real(const out_field *f, const scn_result *r);    /* OUT_REAL, OUT_WHOLE */
-void out_set_u64(const out_field *f, scn_result *r, uint64_t v);
-void out_set_int(const out_field *f, scn_result *r, int v);
-void out_set_real(const out_field *f, scn_result *r, double v);
+uint64_t out_get_u64(const out_field *f, const out_result *r);   /* OUT_COUNT, OUT_HEX64 */
+int out_get_int(const out_field *f, const out_result *r);        /* OUT_BOOL, OUT_ENUM */
+double out_get_real(const out_field *f, const out_result *r);    /* OUT_REAL, OUT_WHOLE */
+void out_set_u64(const out_field *f, out_result *r, uint64_t v);
+void out_set_int(const out_field *f, out_result *r, int v);
+void out_set_real(const out_field *f, out_result *r, double v);
 
 /* Writes R's outcome fields as JSON members ("name":value pairs separated by
  * commas, no braces) to F, in table order. WITH_WALL 0 leaves out the
  * wall-clock fields. Returns what fprintf returns in total (negative on an
  * error). */
-int out_write_json_fields(FILE *f, const scn_result *r, int with_wall);
+int out_write_json_fields(FILE *f, const out_result *r, int with_wall);
 
 /* Releases what R owns (its interruptions); R may be zeroed. NULL no-op. */
-void scn_result_fini(scn_result *r);
+void out_result_fini(out_result *r);
 
-const char *scn_failure_name(int failure);   /* "none", "tcp_abort", ...; "unknown" out of range */
-const char *scn_cause_name(int cause);       /* "rekey", "expiry", ... */
+const char *out_failure_name(int failure);   /* "none", "tcp_abort", ...; "unknown" out of range */
+const char *out_cause_name(int cause);       /* "rekey", "expiry", ... */
 /* The failure or cause whose name is NAME, or -1. */
 int out_failure_from_name(const char *name);
 int out_cause_from_name(const char *name);

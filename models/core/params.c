@@ -1,8 +1,8 @@
 /*
  * The parameter registry's operations over the one table (params_net.c
- * followed by params_ipsec.c, indexed as one by scn_param_at): lookup with
+ * followed by params_ipsec.c, indexed as one by prm_at): lookup with
  * "did you mean", parsing with range checks and helpful messages, storing
- * into and loading from a scn_config, defaults and presets, cross-parameter
+ * into and loading from a prm_config, defaults and presets, cross-parameter
  * checks, formatting for `params`, and the SQL form of `points` columns with
  * the one database <-> base-unit conversion.
  *
@@ -21,22 +21,22 @@
 #include "models/core/params_int.h"
 #include "models/core/units.h"
 
-#define N_NET scn__net_n_params
+#define N_NET prm__net_n_params
 
-size_t scn_param_count(void) { return N_NET + scn__ipsec_n_params; }
+size_t prm_count(void) { return N_NET + prm__ipsec_n_params; }
 
-const scn_param *scn_param_at(size_t i)
+const prm_entry *prm_at(size_t i)
 {
-    scn__net_params_init();
-    if (i < N_NET) return &scn__net_params[i];
-    if (i < N_NET + scn__ipsec_n_params) return &scn__ipsec_params[i - N_NET];
+    prm__net_params_init();
+    if (i < N_NET) return &prm__net_params[i];
+    if (i < N_NET + prm__ipsec_n_params) return &prm__ipsec_params[i - N_NET];
     return NULL;
 }
 
-const scn_param *scn_param_find(const char *name)
+const prm_entry *prm_find(const char *name)
 {
-    for (size_t i = 0; i < scn_param_count(); i++)
-        if (strcmp(scn_param_at(i)->name, name) == 0) return scn_param_at(i);
+    for (size_t i = 0; i < prm_count(); i++)
+        if (strcmp(prm_at(i)->name, name) == 0) return prm_at(i);
     return NULL;
 }
 
@@ -64,15 +64,15 @@ static size_t edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
-const char *scn_param_nearest(const char *name)
+const char *prm_nearest(const char *name)
 {
     const char *best = NULL;
     size_t best_d = (size_t)-1;
-    for (size_t i = 0; i < scn_param_count(); i++) {
-        size_t d = edit_distance(name, scn_param_at(i)->name);
+    for (size_t i = 0; i < prm_count(); i++) {
+        size_t d = edit_distance(name, prm_at(i)->name);
         if (d < best_d) {
             best_d = d;
-            best = scn_param_at(i)->name;
+            best = prm_at(i)->name;
         }
     }
     return best;
@@ -80,7 +80,7 @@ const char *scn_param_nearest(const char *name)
 
 /* ---- parsing ---- */
 
-static const char *expected(const scn_param *p)
+static const char *expected(const prm_entry *p)
 {
     switch (p->type) {
     case PRM_SIZE: return "a size: a number with B, KB, KiB, MB, MiB, GB, GiB, TB or TiB (KB = 1000 B, KiB = 1024 B; bare = bytes)";
@@ -113,7 +113,7 @@ static int trimmed(const char *text, char *buf, size_t n)
     return 0;
 }
 
-static int parse_int(const scn_param *p, const char *s, double *out)
+static int parse_int(const prm_entry *p, const char *s, double *out)
 {
     const char *q = s;
     int neg = 0;
@@ -132,7 +132,7 @@ static int parse_int(const scn_param *p, const char *s, double *out)
     return 0;
 }
 
-static int parse_choice(const scn_param *p, const char *s, double *out)
+static int parse_choice(const prm_entry *p, const char *s, double *out)
 {
     for (int i = 0; p->choices[i]; i++)
         if (strcmp(p->choices[i], s) == 0) {
@@ -153,7 +153,7 @@ static int parse_bool(const char *s, double *out)
 }
 
 /* The unit kind of a scalar parameter type. */
-static unit_kind kind_of(const scn_param *p)
+static unit_kind kind_of(const prm_entry *p)
 {
     switch (p->type) {
     case PRM_SIZE: return UNIT_SIZE;
@@ -165,9 +165,9 @@ static unit_kind kind_of(const scn_param *p)
 }
 
 /* Formats a base-unit value of P's type with units into BUF. */
-static void format_value(const scn_param *p, double v, char *buf, size_t n);
+static void format_value(const prm_entry *p, double v, char *buf, size_t n);
 
-static void choices_list(const scn_param *p, char *buf, size_t n)
+static void choices_list(const prm_entry *p, char *buf, size_t n)
 {
     size_t used = 0;
     buf[0] = 0;
@@ -175,7 +175,7 @@ static void choices_list(const scn_param *p, char *buf, size_t n)
         used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? ", " : "", p->choices[i]);
 }
 
-int scn_param_parse(const scn_param *p, const char *text, double *out, char *err, size_t errlen)
+int prm_parse(const prm_entry *p, const char *text, double *out, char *err, size_t errlen)
 {
     char s[256];
     double v = 0;
@@ -196,7 +196,7 @@ int scn_param_parse(const scn_param *p, const char *text, double *out, char *err
         } else {
             snprintf(err, errlen, "%s: '%s' is not valid; expected %s", p->name, text, expected(p));
         }
-        return SCN_EVALUE;
+        return PRM_EVALUE;
     }
     int too_high = p->type == PRM_PROB && p->max == 1 ? v >= 1 : v > p->max;
     if (v < p->min || too_high) {
@@ -207,7 +207,7 @@ int scn_param_parse(const scn_param *p, const char *text, double *out, char *err
             snprintf(err, errlen, "%s: '%s' is out of range: must be at least %s and below 1", p->name, text, lo);
         else
             snprintf(err, errlen, "%s: '%s' is out of range: must be from %s to %s", p->name, text, lo, hi);
-        return SCN_ERANGE;
+        return PRM_ERANGE;
     }
     *out = v;
     return 0;
@@ -215,7 +215,7 @@ int scn_param_parse(const scn_param *p, const char *text, double *out, char *err
 
 /* ---- storage ---- */
 
-void scn_param_store(const scn_param *p, scn_config *cfg, double value)
+void prm_store(const prm_entry *p, prm_config *cfg, double value)
 {
     char *at = (char *)cfg + p->offset;
     switch (p->type) {
@@ -242,7 +242,7 @@ void scn_param_store(const scn_param *p, scn_config *cfg, double value)
     }
 }
 
-double scn_param_load(const scn_param *p, const scn_config *cfg)
+double prm_load(const prm_entry *p, const prm_config *cfg)
 {
     const char *at = (const char *)cfg + p->offset;
     switch (p->type) {
@@ -276,59 +276,59 @@ double scn_param_load(const scn_param *p, const scn_config *cfg)
 
 /* ---- configs and presets ---- */
 
-void scn_config_defaults(scn_config *cfg)
+void prm_defaults(prm_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
-    for (size_t i = 0; i < scn_param_count(); i++) {
-        const scn_param *p = scn_param_at(i);
+    for (size_t i = 0; i < prm_count(); i++) {
+        const prm_entry *p = prm_at(i);
         double v;
         char err[256];
-        int rc = scn_param_parse(p, p->def, &v, err, sizeof err);
+        int rc = prm_parse(p, p->def, &v, err, sizeof err);
         (void)rc;
         if (rc != 0) v = p->min; /* a broken default is caught by the registry tests */
-        scn_param_store(p, cfg, v);
+        prm_store(p, cfg, v);
     }
 }
 
-int scn_config_apply_preset(scn_config *cfg, const char *name, char *err, size_t errlen)
+int prm_apply_preset(prm_config *cfg, const char *name, char *err, size_t errlen)
 {
     int index;
-    const scn_preset *ps = scn_preset_find(name, &index);
+    const preset_entry *ps = preset_find(name, &index);
     if (!ps) {
         char list[512];
-        choices_list(scn_param_at(0), list, sizeof list);
+        choices_list(prm_at(0), list, sizeof list);
         snprintf(err, errlen, "unknown scenario '%s'; expected one of: %s", name, list);
-        return SCN_ESCENARIO;
+        return PRM_ESCENARIO;
     }
     for (const char *const *s = ps->settings; *s; s++) {
-        int rc = scn_config_set_pair(cfg, *s, err, errlen);
+        int rc = prm_set_pair(cfg, *s, err, errlen);
         if (rc != 0) return rc;
     }
     cfg->scenario = index;
     return 0;
 }
 
-int scn_config_set(scn_config *cfg, const char *key, const char *text, char *err, size_t errlen)
+int prm_set(prm_config *cfg, const char *key, const char *text, char *err, size_t errlen)
 {
-    const scn_param *p = scn_param_find(key);
+    const prm_entry *p = prm_find(key);
     if (!p) {
         snprintf(err, errlen, "unknown key '%s' (did you mean %s?); `rekeysim params` lists every key", key,
-                 scn_param_nearest(key));
-        return SCN_EUNKNOWN;
+                 prm_nearest(key));
+        return PRM_EUNKNOWN;
     }
-    if (p == &scn__net_params[0]) {
+    if (p == &prm__net_params[0]) {
         char name[128];
         if (trimmed(text, name, sizeof name) != 0) name[0] = 0;
-        return scn_config_apply_preset(cfg, name, err, errlen);
+        return prm_apply_preset(cfg, name, err, errlen);
     }
     double v;
-    int rc = scn_param_parse(p, text, &v, err, errlen);
+    int rc = prm_parse(p, text, &v, err, errlen);
     if (rc != 0) return rc;
-    scn_param_store(p, cfg, v);
+    prm_store(p, cfg, v);
     return 0;
 }
 
-int scn_config_set_pair(scn_config *cfg, const char *pair, char *err, size_t errlen)
+int prm_set_pair(prm_config *cfg, const char *pair, char *err, size_t errlen)
 {
     const char *eq = strchr(pair, '=');
     char raw[128], key[128];
@@ -340,27 +340,27 @@ int scn_config_set_pair(scn_config *cfg, const char *pair, char *err, size_t err
     }
     if (!eq || klen >= sizeof raw || !key[0]) {
         snprintf(err, errlen, "'%s' is not KEY=VALUE", pair);
-        return SCN_EVALUE;
+        return PRM_EVALUE;
     }
-    return scn_config_set(cfg, key, eq + 1, err, errlen);
+    return prm_set(cfg, key, eq + 1, err, errlen);
 }
 
-int scn_config_check(const scn_config *cfg, char *err, size_t errlen)
+int prm_check(const prm_config *cfg, char *err, size_t errlen)
 {
     if (cfg->tcp.mss_bytes + PKT_IP_HEADER_BYTES + PKT_TCP_HEADER_BYTES > cfg->link.mtu_bytes) {
         snprintf(err, errlen,
                  "tcp.mss (%lld B) plus 40 B of IP and TCP headers exceeds link.mtu (%lld B)",
                  (long long)cfg->tcp.mss_bytes, (long long)cfg->link.mtu_bytes);
-        return SCN_ERANGE;
+        return PRM_ERANGE;
     }
     if (cfg->tcp.rto_min_ns > cfg->tcp.rto_max_ns) {
         snprintf(err, errlen, "tcp.rto.min (%g s) exceeds tcp.rto.max (%g s)", sim_time_to_s(cfg->tcp.rto_min_ns),
                  sim_time_to_s(cfg->tcp.rto_max_ns));
-        return SCN_ERANGE;
+        return PRM_ERANGE;
     }
-    if (cfg->scenario < 0 || (size_t)cfg->scenario >= scn_n_presets) {
+    if (cfg->scenario < 0 || (size_t)cfg->scenario >= preset_count) {
         snprintf(err, errlen, "scenario index %d is not a preset", cfg->scenario);
-        return SCN_ERANGE;
+        return PRM_ERANGE;
     }
     return 0;
 }
@@ -368,13 +368,13 @@ int scn_config_check(const scn_config *cfg, char *err, size_t errlen)
 /* ---- formatting ---- */
 
 /* Bitmask parameters (names ending in "flags", such as IKEFlags) show in hex. */
-static int shown_hex(const scn_param *p)
+static int shown_hex(const prm_entry *p)
 {
     size_t len = strlen(p->name);
     return len >= 5 && strcmp(p->name + len - 5, "flags") == 0;
 }
 
-static void format_value(const scn_param *p, double v, char *buf, size_t n)
+static void format_value(const prm_entry *p, double v, char *buf, size_t n)
 {
     switch (p->type) {
     case PRM_SIZE:
@@ -397,19 +397,19 @@ static void format_value(const scn_param *p, double v, char *buf, size_t n)
     }
 }
 
-void scn_param_format(const scn_param *p, const scn_config *cfg, char *buf, size_t n)
+void prm_format(const prm_entry *p, const prm_config *cfg, char *buf, size_t n)
 {
-    format_value(p, scn_param_load(p, cfg), buf, n);
+    format_value(p, prm_load(p, cfg), buf, n);
 }
 
-void scn_param_column(const scn_param *p, char *buf, size_t n)
+void prm_column(const prm_entry *p, char *buf, size_t n)
 {
     snprintf(buf, n, "%s", p->name);
     for (char *c = buf; *c; c++)
         if (*c == '.' || *c == '-') *c = '_';
 }
 
-const char *scn_param_sql_type(const scn_param *p)
+const char *prm_sql_type(const prm_entry *p)
 {
     switch (p->type) {
     case PRM_SIZE:
@@ -424,38 +424,38 @@ const char *scn_param_sql_type(const scn_param *p)
     return "TEXT";
 }
 
-double scn_param_to_db(const scn_param *p, double base)
+double prm_to_db(const prm_entry *p, double base)
 {
     return p->type == PRM_TIME ? sim_time_to_s((sim_time_ns)base) : base;
 }
 
-double scn_param_from_db(const scn_param *p, double db)
+double prm_from_db(const prm_entry *p, double db)
 {
     return p->type == PRM_TIME ? (double)sim_time_from_s(db) : db;
 }
 
-const char *scn_param_text(const scn_param *p, const scn_config *cfg)
+const char *prm_text(const prm_entry *p, const prm_config *cfg)
 {
     if (p->type != PRM_ENUM) return NULL;
-    int i = (int)scn_param_load(p, cfg);
+    int i = (int)prm_load(p, cfg);
     for (int k = 0; p->choices[k]; k++)
         if (k == i) return p->choices[k];
     return NULL;
 }
 
-int scn_param_has_effect(const scn_param *p, const scn_config *cfg, char *why, size_t whylen)
+int prm_has_effect(const prm_entry *p, const prm_config *cfg, char *why, size_t whylen)
 {
     const char *n = p->name;
     int ipsec_key = !strncmp(n, "ipsec.", 6) || !strncmp(n, "ike.", 4) ||
                     ((!strncmp(n, "client.ipsec.", 13) || !strncmp(n, "server.ipsec.", 13)) &&
                      strcmp(n + 13, "policy") != 0);
-    if (ipsec_key && cfg->host[SCN_CLIENT].ipsec_policy == POLICY_NONE &&
-        cfg->host[SCN_SERVER].ipsec_policy == POLICY_NONE) {
+    if (ipsec_key && cfg->host[PRM_CLIENT].ipsec_policy == PRM_POLICY_NONE &&
+        cfg->host[PRM_SERVER].ipsec_policy == PRM_POLICY_NONE) {
         snprintf(why, whylen, "both hosts' IPsec policy is none (set client.ipsec.policy or server.ipsec.policy, "
                               "or pick an IPsec scenario)");
         return 0;
     }
-    if (!strncmp(n, "link.ge.", 8) && cfg->link.loss_model != LOSS_GILBERT) {
+    if (!strncmp(n, "link.ge.", 8) && cfg->link.loss_model != PRM_LOSS_GILBERT) {
         snprintf(why, whylen, "link.loss_model is bernoulli (set link.loss_model=gilbert)");
         return 0;
     }
@@ -466,14 +466,14 @@ int scn_param_has_effect(const scn_param *p, const scn_config *cfg, char *why, s
     return 1;
 }
 
-const char *scn_param_strerror(int code)
+const char *prm_strerror(int code)
 {
     switch (code) {
     case 0: return "no error";
-    case SCN_EUNKNOWN: return "no such parameter";
-    case SCN_EVALUE: return "malformed value or unit";
-    case SCN_ERANGE: return "value out of range";
-    case SCN_ESCENARIO: return "no such scenario";
+    case PRM_EUNKNOWN: return "no such parameter";
+    case PRM_EVALUE: return "malformed value or unit";
+    case PRM_ERANGE: return "value out of range";
+    case PRM_ESCENARIO: return "no such scenario";
     }
     return "unknown parameter error";
 }

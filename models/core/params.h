@@ -2,11 +2,11 @@
 #define MODELS_CORE_PARAMS_H
 /*
  * The parameter registry: the resolved parameter set of one simulated copy
- * (scn_config), the entry type that declares each parameter once (dotted
+ * (prm_config), the entry type that declares each parameter once (dotted
  * name, type, default, unit, description, source), and every operation on
  * parameters by name: unit parsing, defaults, presets, validation with
  * helpful messages, formatting for `params`, and the SQL column values of
- * `points`. Every field of scn_config has exactly one entry (params_net.c for
+ * `points`. Every field of prm_config has exactly one entry (params_net.c for
  * the network path, params_ipsec.c for IPsec); nothing else parses or names
  * parameters. Values are in base units: bytes, bit/s, nanoseconds,
  * probabilities, enum indices.
@@ -15,40 +15,40 @@
 #include <stdint.h>
 #include "sim/kernel.h"
 
-enum { SCN_CLIENT = 0, SCN_SERVER = 1 };
+enum { PRM_CLIENT = 0, PRM_SERVER = 1 };
 
 /* Enumerations; the registry's choice lists use exactly these orders. */
-typedef enum { OS_XP = 0, OS_2003, OS_VISTA, OS_2008 } host_os;              /* xp 2003 vista 2008 */
-typedef enum { CERT_VALID = 0, CERT_NONE, CERT_EXPIRED } host_cert;          /* valid none expired */
-typedef enum { COPY_READ = 0, COPY_WRITE } copy_direction;                    /* read write */
-typedef enum { LOSS_BERNOULLI = 0, LOSS_GILBERT } link_loss_model;           /* bernoulli gilbert */
-typedef enum { POLICY_NONE = 0, POLICY_NEGOTIATE, POLICY_REQUIRE } ipsec_policy_kind; /* none negotiate require */
-typedef enum { REKEY_OPENER = 0, REKEY_BOTH } ipsec_rekey_rule;              /* opener both (R1) */
-typedef enum { HOLD_DROP_SOFT = 0, HOLD_KEEP_SOFT } ipsec_hold_rule;         /* drop-soft keep-soft (R2) */
-typedef enum { FALLBACK_INITIATOR = 0, FALLBACK_BOTH } ipsec_fallback_rule;  /* initiator both (R3) */
-typedef enum { SOFTLIFE_QM = 0, SOFTLIFE_IDLE } ipsec_softlife_rule;         /* quick-mode idle (R4) */
-typedef enum { DISCOVERY_OPENED = 0, DISCOVERY_ALL } ipsec_discovery_rule;   /* opened all (R5) */
+typedef enum { PRM_OS_XP = 0, PRM_OS_2003, PRM_OS_VISTA, PRM_OS_2008 } prm_os;              /* xp 2003 vista 2008 */
+typedef enum { PRM_CERT_VALID = 0, PRM_CERT_NONE, PRM_CERT_EXPIRED } prm_cert;          /* valid none expired */
+typedef enum { PRM_COPY_READ = 0, PRM_COPY_WRITE } prm_direction;                    /* read write */
+typedef enum { PRM_LOSS_BERNOULLI = 0, PRM_LOSS_GILBERT } prm_loss_model;           /* bernoulli gilbert */
+typedef enum { PRM_POLICY_NONE = 0, PRM_POLICY_NEGOTIATE, PRM_POLICY_REQUIRE } prm_policy; /* none negotiate require */
+typedef enum { PRM_REKEY_OPENER = 0, PRM_REKEY_BOTH } prm_rekey_rule;              /* opener both (R1) */
+typedef enum { PRM_HOLD_DROP_SOFT = 0, PRM_HOLD_KEEP_SOFT } prm_hold_rule;         /* drop-soft keep-soft (R2) */
+typedef enum { PRM_FALLBACK_INITIATOR = 0, PRM_FALLBACK_BOTH } prm_fallback_rule;  /* initiator both (R3) */
+typedef enum { PRM_SOFTLIFE_QM = 0, PRM_SOFTLIFE_IDLE } prm_softlife_rule;         /* quick-mode idle (R4) */
+typedef enum { PRM_DISCOVERY_OPENED = 0, PRM_DISCOVERY_ALL } prm_discovery_rule;   /* opened all (R5) */
 
 /* Per-host settings: client.* and server.* */
-typedef struct host_config {
-    int os;                     /* host.os: host_os */
-    int cert;                   /* host.cert: host_cert */
+typedef struct prm_host {
+    int os;                     /* host.os: prm_os */
+    int cert;                   /* host.cert: prm_cert */
     uint64_t tcp_window_bytes;  /* host.tcp.window: receive window; 0 = OS default */
     int64_t smb_maxmpx;         /* host.smb.maxmpx: server outstanding limit; 0 = OS default */
     /* IPsec (models/ipsec_params.c) */
-    int ipsec_policy;           /* host.ipsec.policy: ipsec_policy_kind */
+    int ipsec_policy;           /* host.ipsec.policy: prm_policy */
     int ipsec_fallback;         /* host.ipsec.fallback: allow unsecured with non-IPsec-aware (bool) */
     int ipsec_inbound_clear;    /* host.ipsec.inbound_clear: accept unsecured, respond with IPsec (bool) */
     int ipsec_update;           /* host.ipsec.update: Simple Policy Update installed (bool) */
     int64_t ipsec_ikeflags;     /* host.ipsec.ikeflags: IKEFlags registry value */
-} host_config;
+} prm_host;
 
 /* Link settings: link.* */
-typedef struct link_config {
+typedef struct prm_link {
     uint64_t rate_bps;          /* link.rate */
     sim_time_ns delay_ns;       /* link.delay, one way */
     double loss;                /* link.loss, per packet per direction */
-    int loss_model;             /* link.loss_model: link_loss_model */
+    int loss_model;             /* link.loss_model: prm_loss_model */
     double ge_p_good_bad;       /* link.ge.p_gb: per packet, good -> bad */
     double ge_p_bad_good;       /* link.ge.p_bg: per packet, bad -> good */
     double ge_loss_bad;         /* link.ge.loss_bad: loss probability in bad state */
@@ -57,10 +57,10 @@ typedef struct link_config {
     int64_t overhead_bytes;     /* link.overhead: framing bytes per packet on the wire */
     sim_time_ns outage_start_ns;    /* link.outage.start: both directions drop everything from here */
     sim_time_ns outage_duration_ns; /* link.outage.duration: 0 = no outage */
-} link_config;
+} prm_link;
 
 /* TCP settings shared by both hosts: tcp.* */
-typedef struct tcp_config {
+typedef struct prm_tcp {
     sim_time_ns rto_initial_ns; /* tcp.rto.initial */
     sim_time_ns rto_min_ns;     /* tcp.rto.min */
     sim_time_ns rto_max_ns;     /* tcp.rto.max */
@@ -72,17 +72,17 @@ typedef struct tcp_config {
     int64_t ack_frequency;      /* tcp.ack_frequency: TcpAckFrequency, segments per immediate ACK */
     int64_t init_cwnd_segments; /* tcp.init_cwnd: initial congestion window, segments */
     uint64_t autotune_max_bytes;/* tcp.autotune_max: Vista receive window ceiling */
-} tcp_config;
+} prm_tcp;
 
 /* SMB settings: smb.* */
-typedef struct smb_config {
+typedef struct prm_smb {
     uint64_t read_size_bytes;   /* smb.read_size: bytes per READ_ANDX / WRITE_ANDX */
     int64_t client_outstanding; /* smb.client_outstanding: copy engine's parallel I/Os */
     sim_time_ns session_timeout_ns; /* smb.session_timeout */
-} smb_config;
+} prm_smb;
 
 /* IPsec settings shared by both hosts: ipsec.* and ike.* (models/ipsec_params.c) */
-typedef struct ipsec_config {
+typedef struct prm_ipsec {
     sim_time_ns mm_lifetime_ns;       /* ipsec.mm_lifetime */
     sim_time_ns qm_lifetime_ns;       /* ipsec.qm_lifetime */
     uint64_t qm_lifetime_kb;          /* ipsec.qm_lifetime_kb: KB of 1,024 bytes; 0 = unlimited */
@@ -98,24 +98,24 @@ typedef struct ipsec_config {
     sim_time_ns ike_authip_retrans_ns;/* ike.authip_retrans: AuthIP (both hosts Vista/2008) */
     int64_t ike_retrans_max;          /* ike.retrans_max */
     sim_time_ns ike_responder_timeout_ns; /* ike.responder_timeout */
-    int rekey_rule;                   /* ipsec.rule.rekey: ipsec_rekey_rule (R1) */
-    int hold_rule;                    /* ipsec.rule.hold: ipsec_hold_rule (R2) */
-    int fallback_rule;                /* ipsec.rule.fallback: ipsec_fallback_rule (R3) */
-    int softlife_rule;                /* ipsec.rule.soft_lifetime: ipsec_softlife_rule (R4) */
-    int discovery_rule;               /* ipsec.rule.discovery: ipsec_discovery_rule (R5) */
-} ipsec_config;
+    int rekey_rule;                   /* ipsec.rule.rekey: prm_rekey_rule (R1) */
+    int hold_rule;                    /* ipsec.rule.hold: prm_hold_rule (R2) */
+    int fallback_rule;                /* ipsec.rule.fallback: prm_fallback_rule (R3) */
+    int softlife_rule;                /* ipsec.rule.soft_lifetime: prm_softlife_rule (R4) */
+    int discovery_rule;               /* ipsec.rule.discovery: prm_discovery_rule (R5) */
+} prm_ipsec;
 
-typedef struct scn_config {
+typedef struct prm_config {
     int scenario;               /* scenario: index into the preset table */
     uint64_t file_size_bytes;   /* file.size */
-    int direction;              /* copy.direction: copy_direction */
+    int direction;              /* copy.direction: prm_direction */
     sim_time_ns max_sim_ns;     /* sim.max_time: stop the run here (safety net) */
-    host_config host[2];        /* client.*, server.* */
-    link_config link;
-    tcp_config tcp;
-    smb_config smb;
-    ipsec_config ipsec;
-} scn_config;
+    prm_host host[2];        /* client.*, server.* */
+    prm_link link;
+    prm_tcp tcp;
+    prm_smb smb;
+    prm_ipsec ipsec;
+} prm_config;
 
 /* Registry entry types. How a value is written on the command line, stored in
  * points (SQL type) and shown: */
@@ -128,83 +128,83 @@ typedef enum {
     PRM_INT,    /* int64_t; decimal or 0x hex; INTEGER */
     PRM_BOOL,   /* int 0/1; on/off yes/no true/false 1/0; INTEGER */
     PRM_ENUM    /* int index into choices; TEXT */
-} scn_param_type;
+} prm_type;
 
-typedef struct scn_param {
+typedef struct prm_entry {
     const char *name;             /* dotted, e.g. "link.rate" */
-    scn_param_type type;
-    size_t offset;                /* offsetof(scn_config, ...) */
+    prm_type type;
+    size_t offset;                /* offsetof(prm_config, ...) */
     const char *def;              /* default, as the user would write it */
     const char *unit;             /* shown by `params`: "B", "bit/s", "s", "" ... */
     const char *const *choices;   /* PRM_ENUM: NULL-terminated names */
     double min, max;              /* valid range in base units (ns for PRM_TIME) */
     const char *desc;             /* one line */
     const char *source;           /* DOMAIN.md source and confidence, e.g. "KB 170359 [S]" */
-} scn_param;
+} prm_entry;
 
 /* ---- the registry: every operation on parameters by name ---- */
 
 enum {
-    SCN_EUNKNOWN = -1,   /* no such key */
-    SCN_EVALUE = -2,     /* malformed value or unit */
-    SCN_ERANGE = -3,     /* value out of range */
-    SCN_ESCENARIO = -4   /* no such scenario preset */
+    PRM_EUNKNOWN = -1,   /* no such key */
+    PRM_EVALUE = -2,     /* malformed value or unit */
+    PRM_ERANGE = -3,     /* value out of range */
+    PRM_ESCENARIO = -4   /* no such scenario preset */
 };
 
 /* All parameters, in a fixed documented order (also the column order of
  * `points`). The pseudo-parameter "scenario" is entry 0 (PRM_ENUM over the
- * preset names, stored in scn_config.scenario). */
-size_t scn_param_count(void);
-const scn_param *scn_param_at(size_t i);
-const scn_param *scn_param_find(const char *name);
+ * preset names, stored in prm_config.scenario). */
+size_t prm_count(void);
+const prm_entry *prm_at(size_t i);
+const prm_entry *prm_find(const char *name);
 /* The registered name closest to NAME (edit distance), for "did you mean". */
-const char *scn_param_nearest(const char *name);
+const char *prm_nearest(const char *name);
 
 /* Parses TEXT as a value of P into base units: *out is bytes, bit/s, ns,
  * probability, integer, 0/1 or enum index, as a double (exact for integers up
- * to 2^53). Returns 0, or SCN_EVALUE / SCN_ERANGE with a one-line message in
+ * to 2^53). Returns 0, or PRM_EVALUE / PRM_ERANGE with a one-line message in
  * ERR (what was wrong and what is expected, naming the key). */
-int scn_param_parse(const scn_param *p, const char *text, double *out, char *err, size_t errlen);
-/* Stores a base-unit value (as from scn_param_parse) into CFG. */
-void scn_param_store(const scn_param *p, scn_config *cfg, double value);
+int prm_parse(const prm_entry *p, const char *text, double *out, char *err, size_t errlen);
+/* Stores a base-unit value (as from prm_parse) into CFG. */
+void prm_store(const prm_entry *p, prm_config *cfg, double value);
 /* Reads P's base-unit value from CFG. */
-double scn_param_load(const scn_param *p, const scn_config *cfg);
+double prm_load(const prm_entry *p, const prm_config *cfg);
 
 /* CFG = every default, scenario "no-ipsec". */
-void scn_config_defaults(scn_config *cfg);
+void prm_defaults(prm_config *cfg);
 /* Sets KEY=TEXT (parse + store). Returns 0 or a negative SCN_E* with ERR
  * filled: unknown keys get the nearest name ("did you mean link.rate?").
  * KEY "scenario" applies that preset's settings on top of CFG. */
-int scn_config_set(scn_config *cfg, const char *key, const char *text, char *err, size_t errlen);
-/* Parses "KEY=VALUE" and calls scn_config_set. */
-int scn_config_set_pair(scn_config *cfg, const char *pair, char *err, size_t errlen);
+int prm_set(prm_config *cfg, const char *key, const char *text, char *err, size_t errlen);
+/* Parses "KEY=VALUE" and calls prm_set. */
+int prm_set_pair(prm_config *cfg, const char *pair, char *err, size_t errlen);
 /* Applies preset NAME (defaults are NOT reset first). */
-int scn_config_apply_preset(scn_config *cfg, const char *name, char *err, size_t errlen);
+int prm_apply_preset(prm_config *cfg, const char *name, char *err, size_t errlen);
 /* Cross-parameter checks run before a simulation (for example link.mtu vs
- * tcp.mss). Returns 0 or SCN_ERANGE with ERR filled. */
-int scn_config_check(const scn_config *cfg, char *err, size_t errlen);
+ * tcp.mss). Returns 0 or PRM_ERANGE with ERR filled. */
+int prm_check(const prm_config *cfg, char *err, size_t errlen);
 
 /* Whether P can change anything under CFG. Returns 1, or 0 with a one-line
  * reason in WHY: IPsec and IKE settings when both hosts' policy is none,
  * Gilbert-Elliott settings under Bernoulli loss, an outage start without a
  * duration. `rekeysim run` warns about such explicit settings (exit 0). */
-int scn_param_has_effect(const scn_param *p, const scn_config *cfg, char *why, size_t whylen);
+int prm_has_effect(const prm_entry *p, const prm_config *cfg, char *why, size_t whylen);
 
 /* The one database <-> base-unit conversion: times are REAL seconds in the
  * database and nanoseconds in a config; every other type is the same number. */
-double scn_param_to_db(const scn_param *p, double base);
-double scn_param_from_db(const scn_param *p, double db);
+double prm_to_db(const prm_entry *p, double base);
+double prm_from_db(const prm_entry *p, double db);
 /* A message for a negative SCN_E* code. */
-const char *scn_param_strerror(int code);
+const char *prm_strerror(int code);
 
 /* Human form of P's value in CFG with its unit ("100 Mbps", "2 GiB", "0x14"). */
-void scn_param_format(const scn_param *p, const scn_config *cfg, char *buf, size_t n);
+void prm_format(const prm_entry *p, const prm_config *cfg, char *buf, size_t n);
 
 /* SQL form for the points table: column name (dots as underscores) and SQL
  * type "INTEGER", "REAL" or "TEXT". Times are REAL seconds; enums TEXT. */
-void scn_param_column(const scn_param *p, char *buf, size_t n);
-const char *scn_param_sql_type(const scn_param *p);
+void prm_column(const prm_entry *p, char *buf, size_t n);
+const char *prm_sql_type(const prm_entry *p);
 /* For TEXT columns: the enum choice name of P's value in CFG. */
-const char *scn_param_text(const scn_param *p, const scn_config *cfg);
+const char *prm_text(const prm_entry *p, const prm_config *cfg);
 
 #endif

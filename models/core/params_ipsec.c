@@ -12,8 +12,8 @@ static const char *const fallback_choices[] = {"initiator", "both", NULL};
 static const char *const softlife_choices[] = {"quick-mode", "idle", NULL};
 static const char *const discovery_choices[] = {"opened", "all", NULL};
 
-#define H(role, field) offsetof(scn_config, host[role].field)
-#define G(field) offsetof(scn_config, ipsec.field)
+#define H(role, field) offsetof(prm_config, host[role].field)
+#define G(field) offsetof(prm_config, ipsec.field)
 #define NS(s) ((s) * 1e9)
 
 #define HOST_IPSEC(role, pfx)                                                                          \
@@ -34,9 +34,9 @@ static const char *const discovery_choices[] = {"opened", "all", NULL};
      "HKLM\\...\\PolicyAgent\\Oakley\\IKEFlags; the update's behaviour is on iff (flags & 0x14) == 0x14", \
      "KB 977526 [S], bit meaning [I]"}
 
-const scn_param scn__ipsec_params[] = {
-    HOST_IPSEC(SCN_CLIENT, "client"),
-    HOST_IPSEC(SCN_SERVER, "server"),
+const prm_entry prm__ipsec_params[] = {
+    HOST_IPSEC(PRM_CLIENT, "client"),
+    HOST_IPSEC(PRM_SERVER, "server"),
     {"ipsec.mm_lifetime", PRM_TIME, G(mm_lifetime_ns), "480min", "s", NULL, NS(1), NS(864000),
      "main-mode SA lifetime", "MS-GPIPSEC [S]"},
     {"ipsec.qm_lifetime", PRM_TIME, G(qm_lifetime_ns), "60min", "s", NULL, NS(1), NS(864000),
@@ -93,4 +93,4 @@ const scn_param scn__ipsec_params[] = {
      "R5 Vista/2008 negotiation discovery starts IKE for: opened (flows it opens) or all flows",
      "MS-IKEE 3.7 [S], per-flow acquire [I]"},
 };
-const size_t scn__ipsec_n_params = sizeof scn__ipsec_params / sizeof scn__ipsec_params[0];
+const size_t prm__ipsec_n_params = sizeof prm__ipsec_params / sizeof prm__ipsec_params[0];

@@ -2,7 +2,7 @@
  * The network-path half of the parameter table: the pseudo-parameter
  * "scenario" (entry 0), the file and copy, the hosts' OS and certificate
  * settings, the link, TCP and SMB. Each entry: dotted name, type, offset in
- * scn_config, default as a user writes it, unit, choices, range in base units,
+ * prm_config, default as a user writes it, unit, choices, range in base units,
  * description, and the source of the default with its confidence tag
  * (doc/domain.md). The IPsec half is in params_ipsec.c.
  */
@@ -11,7 +11,7 @@
 #include "models/core/presets.h"
 #include "models/core/params_int.h"
 
-/* The choices of the "scenario" entry: the preset names in scn_presets order,
+/* The choices of the "scenario" entry: the preset names in preset_table order,
  * filled once before the table is first read (the names live only in
  * models/presets.c). The entry's range admits any index; the list bounds it. */
 #define MAX_PRESETS 63
@@ -20,8 +20,8 @@ static pthread_once_t scenario_choices_once = PTHREAD_ONCE_INIT;
 
 static void fill_scenario_choices(void)
 {
-    size_t n = scn_n_presets < MAX_PRESETS ? scn_n_presets : MAX_PRESETS;
-    for (size_t i = 0; i < n; i++) scenario_choices[i] = scn_presets[i].name;
+    size_t n = preset_count < MAX_PRESETS ? preset_count : MAX_PRESETS;
+    for (size_t i = 0; i < n; i++) scenario_choices[i] = preset_table[i].name;
     scenario_choices[n] = NULL;
 }
 static const char *const os_choices[] = {"xp", "2003", "vista", "2008", NULL};
@@ -29,8 +29,8 @@ static const char *const cert_choices[] = {"valid", "none", "expired", NULL};
 static const char *const direction_choices[] = {"read", "write", NULL};
 static const char *const loss_model_choices[] = {"bernoulli", "gilbert", NULL};
 
-#define C(field) offsetof(scn_config, field)
-#define H(role, field) offsetof(scn_config, host[role].field)
+#define C(field) offsetof(prm_config, field)
+#define H(role, field) offsetof(prm_config, host[role].field)
 #define NS(s) ((s) * 1e9)
 
 #define HOST_NET(role, pfx, os_def)                                                                   \
@@ -49,7 +49,7 @@ static const char *const loss_model_choices[] = {"bernoulli", "gilbert", NULL};
      "XP/Vista 10, 2003/2008 50); as client its redirector's cap (0 = OS default 50)",                 \
      "KB 926646, MS-CIFS <79>, KB 271148 [S]"}
 
-const scn_param scn__net_params[] = {
+const prm_entry prm__net_params[] = {
     {"scenario", PRM_ENUM, C(scenario), "no-ipsec", "", scenario_choices, 0, MAX_PRESETS - 1,
      "named preset applied first (see `rekeysim scenarios`); explicit keys override it", "DESIGN.md"},
     {"file.size", PRM_SIZE, C(file_size_bytes), "100MiB", "B", NULL, 1, 1e15,
@@ -60,8 +60,8 @@ const scn_param scn__net_params[] = {
     {"sim.max_time", PRM_TIME, C(max_sim_ns), "720h", "s", NULL, NS(0.001), NS(1e7),
      "safety net: a run still going at this simulated time ends with failure sim_limit",
      "simulator setting"},
-    HOST_NET(SCN_CLIENT, "client", "vista"),
-    HOST_NET(SCN_SERVER, "server", "xp"),
+    HOST_NET(PRM_CLIENT, "client", "vista"),
+    HOST_NET(PRM_SERVER, "server", "xp"),
     {"link.rate", PRM_RATE, C(link.rate_bps), "100Mbps", "bit/s", NULL, 1000, 1e13,
      "link rate, each direction (full duplex); counts IP bytes plus link.overhead per packet",
      "scenario choice"},
@@ -134,6 +134,6 @@ const scn_param scn__net_params[] = {
      "a request unanswered this long makes the client close the connection (error 64)",
      "MS-SMB 3.2.3, KB 102067 [S]"},
 };
-const size_t scn__net_n_params = sizeof scn__net_params / sizeof scn__net_params[0];
+const size_t prm__net_n_params = sizeof prm__net_params / sizeof prm__net_params[0];
 
-void scn__net_params_init(void) { pthread_once(&scenario_choices_once, fill_scenario_choices); }
+void prm__net_params_init(void) { pthread_once(&scenario_choices_once, fill_scenario_choices); }

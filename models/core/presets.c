@@ -29,7 +29,7 @@ static const char *const kb_no_update[] = {HOST_A("client"), HOST_B("server"), "
 static const char *const kb_a_cert[] = {HOST_A("client"), HOST_B("server"), "client.cert=valid",
                                         "link.rate=100Mbps", NULL};
 
-const scn_preset scn_presets[] = {
+const preset_entry preset_table[] = {
     {"no-ipsec", "Vista client copies from an XP server over 100 Mbps, no IPsec", no_ipsec},
     {"kb977526", "KB 977526: A (Vista, no certificate) copies from B (XP, cert, update, fallback, IKEFlags 0x14)", kb},
     {"kb977526-b-initiates", "KB 977526 reversed: B (XP) is the client and copies from A (Vista, no certificate)", kb_b_init},
@@ -37,14 +37,14 @@ const scn_preset scn_presets[] = {
     {"kb977526-no-update", "kb977526 without the Simple Policy Update on B", kb_no_update},
     {"kb977526-a-has-cert", "kb977526 with a valid certificate on A: hard SAs, ESP", kb_a_cert},
 };
-const size_t scn_n_presets = sizeof scn_presets / sizeof scn_presets[0];
+const size_t preset_count = sizeof preset_table / sizeof preset_table[0];
 
-const scn_preset *scn_preset_find(const char *name, int *index_out)
+const preset_entry *preset_find(const char *name, int *index_out)
 {
-    for (size_t i = 0; i < scn_n_presets; i++)
-        if (strcmp(scn_presets[i].name, name) == 0) {
+    for (size_t i = 0; i < preset_count; i++)
+        if (strcmp(preset_table[i].name, name) == 0) {
             if (index_out) *index_out = (int)i;
-            return &scn_presets[i];
+            return &preset_table[i];
         }
     return NULL;
 }

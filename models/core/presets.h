@@ -7,16 +7,16 @@
  */
 #include <stddef.h>
 
-typedef struct scn_preset {
+typedef struct preset_entry {
     const char *name;
     const char *summary;              /* one line for `rekeysim scenarios` */
     const char *const *settings;      /* "key=value", NULL-terminated */
-} scn_preset;
+} preset_entry;
 
-extern const scn_preset scn_presets[];
-extern const size_t scn_n_presets;
+extern const preset_entry preset_table[];
+extern const size_t preset_count;
 
 /* The preset named NAME and its index, or NULL. */
-const scn_preset *scn_preset_find(const char *name, int *index_out);
+const preset_entry *preset_find(const char *name, int *index_out);
 
 #endif

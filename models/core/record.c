@@ -9,64 +9,64 @@
 #include <stdlib.h>
 #include "models/core/record.h"
 
-void rec_init(scn_record *r, sim_kernel *k)
+void rec_init(rec_recorder *r, sim_kernel *k)
 {
-    *r = (scn_record){0};
+    *r = (rec_recorder){0};
     r->k = k;
     r->fingerprint = REC_FINGERPRINT_SEED;
 }
 
-void rec_fini(scn_record *r)
+void rec_fini(rec_recorder *r)
 {
     free(r->eps);
     r->eps = NULL;
 }
 
-int rec_add_sink(scn_record *r, rec_sink sink)
+int rec_add_sink(rec_recorder *r, rec_sink sink)
 {
     if (r->n_sinks == REC_MAX_SINKS) return -1;
     r->sinks[r->n_sinks++] = sink;
     return 0;
 }
 
-void rec_emit(scn_record *r, ev_event *e)
+void rec_emit(rec_recorder *r, ev_event *e)
 {
     e->t_ns = sim_kernel_now(r->k);
     r->fingerprint = ev_fingerprint_fold(r->fingerprint, e);
     for (int i = 0; i < r->n_sinks; i++) r->sinks[i].fn(r->sinks[i].ctx, e);
 }
 
-void rec_out_of_memory(scn_record *r)
+void rec_out_of_memory(rec_recorder *r)
 {
     r->oom = 1;
     sim_kernel_stop(r->k);
 }
 
-void rec_start(scn_record *r)
+void rec_start(rec_recorder *r)
 {
     if (r->started) return;
     r->started = 1;
     r->t0_ns = sim_kernel_now(r->k);
 }
 
-void rec_established(scn_record *r)
+void rec_established(rec_recorder *r)
 {
     if (r->established) return;
     r->established = 1;
     r->established_ns = sim_kernel_now(r->k);
 }
 
-double rec_elapsed_s(const scn_record *r)
+double rec_elapsed_s(const rec_recorder *r)
 {
     return r->started ? sim_time_to_s(sim_kernel_now(r->k) - r->t0_ns) : 0.0;
 }
 
-void rec_episode_begin(scn_record *r, int host, int cause)
+void rec_episode_begin(rec_recorder *r, int host, int cause)
 {
     if (!r->established || r->in_episode) return;
     if (r->n_eps == r->cap_eps) {
         uint64_t cap = r->cap_eps ? 2 * r->cap_eps : 16;
-        scn_interruption *e = realloc(r->eps, cap * sizeof *e);
+        out_interruption *e = realloc(r->eps, cap * sizeof *e);
         if (!e) {
             rec_out_of_memory(r);
             return;
@@ -74,7 +74,7 @@ void rec_episode_begin(scn_record *r, int host, int cause)
         r->eps = e;
         r->cap_eps = cap;
     }
-    r->eps[r->n_eps++] = (scn_interruption){
+    r->eps[r->n_eps++] = (out_interruption){
         .start_s = rec_elapsed_s(r), .end_s = NAN, .bytes_at_start = r->bytes_done, .cause = cause};
     r->in_episode = 1;
     r->episode_host = host;
@@ -82,7 +82,7 @@ void rec_episode_begin(scn_record *r, int host, int cause)
                             .bytes = r->bytes_done});
 }
 
-void rec_traffic_flows(scn_record *r, int host)
+void rec_traffic_flows(rec_recorder *r, int host)
 {
     if (!r->in_episode || host != r->episode_host) return;
     r->eps[r->n_eps - 1].end_s = rec_elapsed_s(r);

@@ -21,7 +21,7 @@ typedef struct rec_sink {
     void *ctx;
 } rec_sink;
 
-typedef struct scn_record {
+typedef struct rec_recorder {
     sim_kernel *k;
     rec_sink sinks[REC_MAX_SINKS];
     int n_sinks;
@@ -37,44 +37,44 @@ typedef struct scn_record {
     /* interruption episodes */
     int in_episode;
     int episode_host;            /* host whose IPsec holds or drops the copy */
-    scn_interruption *eps;
+    out_interruption *eps;
     uint64_t n_eps, cap_eps;
     int oom;                     /* something could not be allocated: the run is an error */
-} scn_record;
+} rec_recorder;
 
 /* The fingerprint of a run before its first event. */
 #define REC_FINGERPRINT_SEED UINT64_C(0x72656b657973696d) /* "rekeysim" */
 
-void rec_init(scn_record *r, sim_kernel *k);
-void rec_fini(scn_record *r);
+void rec_init(rec_recorder *r, sim_kernel *k);
+void rec_fini(rec_recorder *r);
 /* Adds a sink (borrowed; must outlive the run). Returns 0, or -1 when
  * REC_MAX_SINKS are there already. */
-int rec_add_sink(scn_record *r, rec_sink sink);
+int rec_add_sink(rec_recorder *r, rec_sink sink);
 
 /* Stamps E with the current time, folds it into the fingerprint and hands it
  * to every sink. E is the caller's; fields it does not set must be zero. */
-void rec_emit(scn_record *r, ev_event *e);
+void rec_emit(rec_recorder *r, ev_event *e);
 
 /* Marks the time origin once (later calls are no-ops). */
-void rec_start(scn_record *r);
+void rec_start(rec_recorder *r);
 /* Marks the TCP connection established once. */
-void rec_established(scn_record *r);
+void rec_established(rec_recorder *r);
 
 /* IPsec at HOST held or dropped a packet of the copy's flow for CAUSE
- * (scn_cause). Opens an episode if the connection is established and none is
+ * (out_cause). Opens an episode if the connection is established and none is
  * open; otherwise a no-op. */
-void rec_episode_begin(scn_record *r, int host, int cause);
+void rec_episode_begin(rec_recorder *r, int host, int cause);
 /* A packet of the copy's flow passed IPsec at HOST again: closes the open
  * episode if HOST is the one that blocked it. */
-void rec_traffic_flows(scn_record *r, int host);
+void rec_traffic_flows(rec_recorder *r, int host);
 
 /* A model could not allocate what the run needs: marks the run as failed by
  * out-of-memory and stops the kernel. scn_run then returns SCN_ENOMEM (exit
  * status 1), never a simulated outcome. */
-void rec_out_of_memory(scn_record *r);
+void rec_out_of_memory(rec_recorder *r);
 
 /* Seconds since the time origin (0 before it). */
-double rec_elapsed_s(const scn_record *r);
+double rec_elapsed_s(const rec_recorder *r);
 
 /* Ready-made sinks. The text trace: one line per event to the FILE * CTX
  * (borrowed). The event table: one TSV row per event to the FILE * CTX (the

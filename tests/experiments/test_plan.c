@@ -18,7 +18,7 @@ static exp_spec *parse(const char *text)
     return s;
 }
 
-static double value_of(const scn_config *cfg, const char *key) { return scn_param_load(scn_param_find(key), cfg); }
+static double value_of(const prm_config *cfg, const char *key) { return prm_load(prm_find(key), cfg); }
 
 Test(exp_plan, points_follow_key_order_with_the_last_key_varying_fastest)
 {
@@ -28,7 +28,7 @@ Test(exp_plan, points_follow_key_order_with_the_last_key_varying_fastest)
     static const double rates[] = {1e7, 1e7, 1e7, 1e8, 1e8, 1e8};
     static const double sizes[] = {1 << 20, 2 << 20, 4 << 20, 1 << 20, 2 << 20, 4 << 20};
     for (uint64_t k = 0; k < 6; k++) {
-        scn_config cfg;
+        prm_config cfg;
         char err[256];
         cr_assert_eq(exp_point_config(e, k, 0, &cfg, err, sizeof err), 0, "%s", err);
         cr_expect_eq(value_of(&cfg, "link.rate"), rates[k], "point %llu: link.rate", (unsigned long long)k);

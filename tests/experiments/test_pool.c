@@ -61,7 +61,7 @@ static void run_pool(unsigned n, exp__done *results)
 
 static int same_double(double a, double b) { return (isnan(a) && isnan(b)) || a == b; }
 
-static void expect_same(const scn_result *a, const scn_result *b, const char *what, int i)
+static void expect_same(const out_result *a, const out_result *b, const char *what, int i)
 {
     cr_expect_eq(a->completed, b->completed, "%s, task %d: completed", what, i);
     cr_expect_eq(a->failure, b->failure, "%s, task %d: failure", what, i);
@@ -92,15 +92,15 @@ Test(exp_pool, results_are_identical_with_one_and_two_workers_and_in_process)
     for (int i = 0; i < N_TASKS; i++) {
         cr_assert_eq(one[i].status, 0);
         cr_assert_eq(two[i].status, 0);
-        scn_result direct;
+        out_result direct;
         cr_assert_eq(scn_run(&tasks[i].cfg, tasks[i].seed, NULL, &direct), 0);
         expect_same(&one[i].r, &direct, "1 worker vs in process", i);
         expect_same(&two[i].r, &direct, "2 workers vs in process", i);
         n_failed += !direct.completed;
         n_interrupted += direct.n_interruptions > 0;
-        scn_result_fini(&direct);
-        scn_result_fini(&one[i].r);
-        scn_result_fini(&two[i].r);
+        out_result_fini(&direct);
+        out_result_fini(&one[i].r);
+        out_result_fini(&two[i].r);
     }
     /* The comparison covers the interesting parts of a result. */
     cr_expect_gt(n_interrupted, 0, "some runs have interruption records");

@@ -58,7 +58,7 @@ Test(spec, a_single_value_is_one_point_with_defaults_for_the_rest)
     cr_expect_eq(e->replications, 1);
     cr_expect_eq(e->seed, 1);
     cr_expect_eq(e->n_runs_min, 1);
-    scn_config cfg;
+    prm_config cfg;
     char err[256];
     cr_assert_eq(exp_point_config(e, 0, 0, &cfg, err, sizeof err), 0, "%s", err);
     cr_expect_eq(cfg.file_size_bytes, 2097152);
@@ -118,7 +118,7 @@ Test(spec, expansion_is_the_cartesian_product_with_the_last_key_fastest)
     uint64_t rate[] = {10000000, 10000000, 10000000, 100000000, 100000000, 100000000};
     uint64_t size[] = {1048576, 2097152, 3145728, 1048576, 2097152, 3145728};
     for (uint64_t i = 0; i < 6; i++) {
-        scn_config cfg;
+        prm_config cfg;
         char err[256];
         cr_assert_eq(exp_point_config(e, i, 0, &cfg, err, sizeof err), 0, "%s", err);
         cr_expect_eq(cfg.link.rate_bps, rate[i], "point %llu", (unsigned long long)i + 1);
@@ -134,16 +134,16 @@ Test(spec, explicit_keys_override_the_scenario_whatever_their_order)
     const exp_experiment *e = &s->exps[0];
     cr_assert_eq(e->n_points, 2);
     for (uint64_t i = 0; i < 2; i++) {
-        scn_config cfg;
+        prm_config cfg;
         char err[256];
         cr_assert_eq(exp_point_config(e, i, 0, &cfg, err, sizeof err), 0, "%s", err);
-        cr_expect_eq(cfg.host[SCN_SERVER].os, OS_2003);
-        cr_expect_str_eq(scn_param_text(scn_param_find("scenario"), &cfg), i == 0 ? "kb977526" : "no-ipsec");
+        cr_expect_eq(cfg.host[PRM_SERVER].os, PRM_OS_2003);
+        cr_expect_str_eq(prm_text(prm_find("scenario"), &cfg), i == 0 ? "kb977526" : "no-ipsec");
     }
-    scn_config cfg;
+    prm_config cfg;
     char err[256];
     exp_point_config(e, 0, 0, &cfg, err, sizeof err);
-    cr_expect_eq(cfg.host[SCN_CLIENT].cert, CERT_NONE, "the preset's other settings apply");
+    cr_expect_eq(cfg.host[PRM_CLIENT].cert, PRM_CERT_NONE, "the preset's other settings apply");
     exp_spec_free(s);
 }
 
@@ -183,7 +183,7 @@ Test(spec, target_and_search_are_read_with_their_defaults)
     cr_expect_eq(a->n, 2);
     /* ln(1024) / ln(1.05) = 142 -> 8 halvings; 2 ends + 8 + 1 spare. */
     cr_expect_eq(x->probes_per_combo, 11);
-    scn_config cfg;
+    prm_config cfg;
     char err[256];
     cr_assert_eq(exp_point_config(x, 1, 5e6, &cfg, err, sizeof err), 0, "%s", err);
     cr_expect_eq(cfg.link.rate_bps, 100000000);
@@ -283,7 +283,7 @@ Test(spec, a_missing_file_is_a_read_error_naming_it)
 Test(spec, a_point_failing_the_cross_checks_is_named)
 {
     exp_spec *s = parse_ok("[experiment c]\ntcp.mss = 1460, 1600\n");
-    scn_config cfg;
+    prm_config cfg;
     char err[512] = "";
     cr_expect_eq(exp_point_config(&s->exps[0], 0, 0, &cfg, err, sizeof err), 0, "%s", err);
     cr_expect_eq(exp_point_config(&s->exps[0], 1, 0, &cfg, err, sizeof err), EXP_ESPEC);

@@ -31,8 +31,8 @@ int main(int argc, char **argv)
         "[experiment ", "]", "\n", "\n  ", "..", " log ", " lin ", ", ", ";", " #", "replications",
         "max_replications", "seed", "target", "search", "precision", " for ", " = ", " >= ", "p_complete",
         "p_interrupted", "duration_mean_s", "interruptions_mean", "+-", "\xc2\xb1", "\xef\xbb\xbf", "\r\n"};
-    for (size_t i = 0; i < scn_param_count(); i++) {
-        const scn_param *p = scn_param_at(i);
+    for (size_t i = 0; i < prm_count(); i++) {
+        const prm_entry *p = prm_at(i);
         char kv[160];
         word(p->name);
         snprintf(kv, sizeof kv, "%s=", p->name);

@@ -20,7 +20,7 @@
 
 #define LABEL "fuzz.ini"
 
-static int value_ok(const scn_param *p, double v)
+static int value_ok(const prm_entry *p, double v)
 {
     if (!isfinite(v)) return 0;
     if (p->type != PRM_PROB && p->type != PRM_REAL && v != floor(v)) return 0;
@@ -30,15 +30,15 @@ static int value_ok(const scn_param *p, double v)
 
 static void check_point(const exp_experiment *x, uint64_t index, double search_value)
 {
-    scn_config cfg;
+    prm_config cfg;
     char err[1024] = "";
     int rc = exp_point_config(x, index, search_value, &cfg, err, sizeof err);
     FUZZ_CHECK(rc == 0 || (rc == EXP_ESPEC && err[0]), "experiment %s point %llu: rc %d, message '%s'", x->name,
                (unsigned long long)index, rc, err);
     if (rc == 0) {
         char msg[512];
-        FUZZ_CHECK(scn_config_check(&cfg, msg, sizeof msg) == 0, "experiment %s point %llu passes a config that "
-                   "fails scn_config_check: %s", x->name, (unsigned long long)index, msg);
+        FUZZ_CHECK(prm_check(&cfg, msg, sizeof msg) == 0, "experiment %s point %llu passes a config that "
+                   "fails prm_check: %s", x->name, (unsigned long long)index, msg);
     }
 }
 

@@ -14,10 +14,10 @@
 #include <string.h>
 
 /* tests/fuzz/fuzz_units.c: byte 0 picks the registry parameter, the rest is
- * the value text given to scn_param_parse. */
+ * the value text given to prm_parse. */
 int fuzz_units_one(const uint8_t *data, size_t size);
 /* tests/fuzz/fuzz_keyvalue.c: each line is one KEY=VALUE given to
- * scn_config_set_pair on one config, then scn_config_check. */
+ * prm_set_pair on one config, then prm_check. */
 int fuzz_keyvalue_one(const uint8_t *data, size_t size);
 /* tests/fuzz/fuzz_spec.c: the text is a sweep spec given to
  * exp_spec_new_text, then sample points expanded with exp_point_config. */

@@ -10,25 +10,25 @@
 #include "models/core/params.h"
 #include "models/scenario.h"
 
-static scn_config preset(const char *name)
+static prm_config preset(const char *name)
 {
-    scn_config c;
+    prm_config c;
     char err[256];
-    scn_config_defaults(&c);
-    cr_assert_eq(scn_config_set(&c, "scenario", name, err, sizeof err), 0, "%s", err);
+    prm_defaults(&c);
+    cr_assert_eq(prm_set(&c, "scenario", name, err, sizeof err), 0, "%s", err);
     return c;
 }
 
-static void set(scn_config *c, const char *pair)
+static void set(prm_config *c, const char *pair)
 {
     char err[256];
-    cr_assert_eq(scn_config_set_pair(c, pair, err, sizeof err), 0, "%s: %s", pair, err);
+    cr_assert_eq(prm_set_pair(c, pair, err, sizeof err), 0, "%s: %s", pair, err);
 }
 
 /* Runs C and returns the times of trace lines that contain every word of
  * WHAT (host and text), at most MAX of them. */
-static int trace_times(const scn_config *c, uint64_t seed, const char *host, const char *what, double *t_out,
-                       int max, scn_result *r_out)
+static int trace_times(const prm_config *c, uint64_t seed, const char *host, const char *what, double *t_out,
+                       int max, out_result *r_out)
 {
     FILE *f = tmpfile();
     cr_assert_not_null(f);
@@ -49,7 +49,7 @@ static int trace_times(const scn_config *c, uint64_t seed, const char *host, con
  * 2 s later (doubling, MS-IKEE); the peer, not IPsec-aware, never answers. */
 Test(ike, an_unanswered_initiator_retransmits_with_a_doubling_timeout)
 {
-    scn_config c = preset("kb977526-b-initiates");
+    prm_config c = preset("kb977526-b-initiates");
     set(&c, "server.ipsec.policy=none");
     set(&c, "client.ipsec.update=off");
     /* The legacy 3 s fallback would abandon the exchange exactly when the
@@ -57,7 +57,7 @@ Test(ike, an_unanswered_initiator_retransmits_with_a_doubling_timeout)
     set(&c, "ipsec.fallback_timeout_legacy=10s");
     set(&c, "file.size=1MiB");
     double t[8];
-    scn_result r;
+    out_result r;
     int n = trace_times(&c, 1, "client", "retransmits MM1", t, 8, &r);
     cr_assert_geq(n, 3, "%d retransmissions", n);
     cr_expect(fabs(t[0] - 1.0) < 1e-6, "first after %.6f s", t[0]);
@@ -66,7 +66,7 @@ Test(ike, an_unanswered_initiator_retransmits_with_a_doubling_timeout)
     cr_expect(fabs(r.setup_s - 10.0) < 0.01, "fallback after %.4f s", r.setup_s);
     cr_expect_eq(r.completed, 1);
     cr_expect_eq(r.n_negotiation_failures, 0, "the exchange was abandoned by the fallback, not failed");
-    scn_result_fini(&r);
+    out_result_fini(&r);
 }
 
 /* Responders never retransmit on a timer: with the link down for the first
@@ -74,12 +74,12 @@ Test(ike, an_unanswered_initiator_retransmits_with_a_doubling_timeout)
  * complete once the link is back. */
 Test(ike, responders_never_retransmit_and_lost_messages_are_recovered)
 {
-    scn_config c = preset("kb977526-a-has-cert");
+    prm_config c = preset("kb977526-a-has-cert");
     set(&c, "link.outage.start=0s");
     set(&c, "link.outage.duration=2.5s");
     set(&c, "file.size=1MiB");
     FILE *f = tmpfile();
-    scn_result r;
+    out_result r;
     cr_assert_eq(scn_run(&c, 1, f, &r), 0);
     rewind(f);
     char line[512];
@@ -94,9 +94,9 @@ Test(ike, responders_never_retransmit_and_lost_messages_are_recovered)
     fclose(f);
     cr_expect_geq(n_retrans, 2);
     cr_expect_eq(n_resp_retrans, 0);
-    cr_expect_eq(r.completed, 1, "failure %s", scn_failure_name(r.failure));
+    cr_expect_eq(r.completed, 1, "failure %s", out_failure_name(r.failure));
     cr_expect_eq(r.n_negotiation_failures, 0);
-    scn_result_fini(&r);
+    out_result_fini(&r);
 }
 
 /* R1 alternative: when both sides rekey at their own jittered points, either
@@ -105,18 +105,18 @@ Test(ike, responders_never_retransmit_and_lost_messages_are_recovered)
  * time-out and the copy dies. Over a few seeds both happen. */
 Test(hypotheses, when_both_sides_rekey_either_may_go_first)
 {
-    scn_config c = preset("kb977526");
+    prm_config c = preset("kb977526");
     set(&c, "ipsec.rule.rekey=both");
     set(&c, "file.size=1GiB");
     int b_first = 0, a_first = 0;
     for (uint64_t seed = 1; seed <= 8; seed++) {
-        scn_result r;
+        out_result r;
         cr_assert_eq(scn_run(&c, seed, NULL, &r), 0);
         cr_assert_geq(r.n_interruptions, 1);
         double len = r.interruptions[0].end_s - r.interruptions[0].start_s;
         if (isfinite(len) && len < 1.0) b_first++;
         else if (!isfinite(r.interruptions[0].end_s)) a_first++;
-        scn_result_fini(&r);
+        out_result_fini(&r);
     }
     cr_expect_gt(b_first, 0, "B never rekeyed first");
     cr_expect_gt(a_first, 0, "A never rekeyed first");
@@ -127,19 +127,19 @@ Test(hypotheses, when_both_sides_rekey_either_may_go_first)
  * fact 2 of the KB. */
 Test(hypotheses, discovery_for_every_flow_would_break_the_b_initiated_copy)
 {
-    scn_config c = preset("kb977526-b-initiates");
+    prm_config c = preset("kb977526-b-initiates");
     set(&c, "file.size=300MiB");
-    scn_result ok;
+    out_result ok;
     cr_assert_eq(scn_run(&c, 1, NULL, &ok), 0);
     cr_expect_eq(ok.completed, 1);
-    scn_result_fini(&ok);
+    out_result_fini(&ok);
     set(&c, "ipsec.rule.discovery=all");
-    scn_result r;
+    out_result r;
     cr_assert_eq(scn_run(&c, 1, NULL, &r), 0);
     cr_expect_eq(r.completed, 0);
     cr_expect_geq(r.n_interruptions, 1);
-    cr_expect_eq(r.interruptions[0].cause, CAUSE_PEER_NEGOTIATION);
-    scn_result_fini(&r);
+    cr_expect_eq(r.interruptions[0].cause, OUT_CAUSE_PEER_NEGOTIATION);
+    out_result_fini(&r);
 }
 
 /* The quick-mode time lifetime binds when the link is slow: at 100 kbps the
@@ -147,15 +147,15 @@ Test(hypotheses, discovery_for_every_flow_would_break_the_b_initiated_copy)
  * the period, in seconds (about 0.9 x 60 s). */
 Test(ipsec, a_time_lifetime_binds_on_a_slow_link)
 {
-    scn_config c = preset("kb977526");
+    prm_config c = preset("kb977526");
     set(&c, "link.rate=1Mbps");
     set(&c, "ipsec.qm_lifetime=60s");
     set(&c, "file.size=20MiB");
-    scn_result r;
+    out_result r;
     cr_assert_eq(scn_run(&c, 1, NULL, &r), 0);
     cr_assert_geq(r.n_interruptions, 1);
     double t = r.first_interruption_s - r.setup_s;
     cr_expect(t > 0.9 * 60 * 0.95 - 1 && t < 0.9 * 60 * 1.05 + 1, "first interruption %.2f s after setup", t);
-    cr_expect_eq(r.interruptions[0].cause, CAUSE_REKEY);
-    scn_result_fini(&r);
+    cr_expect_eq(r.interruptions[0].cause, OUT_CAUSE_REKEY);
+    out_result_fini(&r);
 }

@@ -13,39 +13,39 @@
 #define MiB (1024.0 * 1024.0)
 #define GiB (1024.0 * MiB)
 
-static scn_config preset(const char *name)
+static prm_config preset(const char *name)
 {
-    scn_config c;
+    prm_config c;
     char err[256];
-    scn_config_defaults(&c);
-    cr_assert_eq(scn_config_set(&c, "scenario", name, err, sizeof err), 0, "%s", err);
+    prm_defaults(&c);
+    cr_assert_eq(prm_set(&c, "scenario", name, err, sizeof err), 0, "%s", err);
     return c;
 }
 
-static void set(scn_config *c, const char *pair)
+static void set(prm_config *c, const char *pair)
 {
     char err[256];
-    cr_assert_eq(scn_config_set_pair(c, pair, err, sizeof err), 0, "%s: %s", pair, err);
+    cr_assert_eq(prm_set_pair(c, pair, err, sizeof err), 0, "%s: %s", pair, err);
 }
 
-static scn_result run(const scn_config *c, uint64_t seed)
+static out_result run(const prm_config *c, uint64_t seed)
 {
-    scn_result r;
+    out_result r;
     cr_assert_eq(scn_run(c, seed, NULL, &r), 0, "scn_run failed");
     return r;
 }
 
 /* The length of episode I in seconds; INFINITY when the copy died inside it. */
-static double stall_s(const scn_result *r, uint64_t i)
+static double stall_s(const out_result *r, uint64_t i)
 {
-    const scn_interruption *e = &r->interruptions[i];
+    const out_interruption *e = &r->interruptions[i];
     return isnan(e->end_s) ? INFINITY : e->end_s - e->start_s;
 }
 
 /* Every episode of R lasts about one 500 ms fallback (KB 914841): it ended,
  * and took between 0.4 s and 0.6 s. At least MIN_EPISODES of them, so that
  * the check is never vacuous. */
-static void expect_only_fallback_stalls(const scn_result *r, uint64_t min_episodes, const char *what)
+static void expect_only_fallback_stalls(const out_result *r, uint64_t min_episodes, const char *what)
 {
     cr_expect_geq(r->n_interruptions, min_episodes, "%s: %llu episodes", what, (unsigned long long)r->n_interruptions);
     for (uint64_t i = 0; i < r->n_interruptions; i++) {
@@ -59,13 +59,13 @@ static void expect_only_fallback_stalls(const scn_result *r, uint64_t min_episod
  * interrupted, and with default TCP and SMB timers the copy fails. */
 Test(kb977526, a_large_copy_from_b_is_interrupted_and_fails_with_default_timers)
 {
-    scn_config c = preset("kb977526");
+    prm_config c = preset("kb977526");
     set(&c, "file.size=2GiB");
-    scn_result r = run(&c, 1);
+    out_result r = run(&c, 1);
     cr_expect_geq(r.n_interruptions, 1);
     cr_expect_eq(r.completed, 0);
-    cr_expect(r.failure == FAIL_TCP_ABORT || r.failure == FAIL_SMB_TIMEOUT, "failure %s",
-              scn_failure_name(r.failure));
+    cr_expect(r.failure == OUT_FAIL_TCP_ABORT || r.failure == OUT_FAIL_SMB_TIMEOUT, "failure %s",
+              out_failure_name(r.failure));
     cr_expect_lt((double)r.bytes_done, 2 * GiB);
     /* The soft SA's 100,000 KB lifetime binds at 100 Mbps: A renegotiates at
      * about 0.9 of it (R1), so the first episode starts near 92 MB. */
@@ -80,7 +80,7 @@ Test(kb977526, a_large_copy_from_b_is_interrupted_and_fails_with_default_timers)
     cr_expect(isnan(r.interruptions[0].end_s), "the stall ended after %.3f s", stall_s(&r, 0));
     double held = r.duration_s - r.interruptions[0].start_s;
     cr_expect(held > 15 && held < 25, "the copy died %.3f s into the stall", held);
-    scn_result_fini(&r);
+    out_result_fini(&r);
 }
 
 /* Fact 1 with tolerant timers (DESIGN.md acceptance notes): the copy
@@ -88,14 +88,14 @@ Test(kb977526, a_large_copy_from_b_is_interrupted_and_fails_with_default_timers)
  * in bytes because the kilobyte lifetime binds. */
 Test(kb977526, with_tolerant_timers_interruptions_recur_at_a_constant_byte_period, .timeout = 0)
 {
-    scn_config c = preset("kb977526");
+    prm_config c = preset("kb977526");
     set(&c, "file.size=600MiB");
     set(&c, "tcp.data_retries=30");
     set(&c, "tcp.rto.max=5s");
     set(&c, "smb.session_timeout=1h");
-    scn_result r = run(&c, 3);
+    out_result r = run(&c, 3);
     cr_assert_geq(r.n_interruptions, 4, "only %llu interruptions", (unsigned long long)r.n_interruptions);
-    cr_expect_eq(r.completed, 1, "failure %s", scn_failure_name(r.failure));
+    cr_expect_eq(r.completed, 1, "failure %s", out_failure_name(r.failure));
     double prev = 0, min_gap = INFINITY, max_gap = 0;
     for (uint64_t i = 0; i < r.n_interruptions; i++) {
         double b = (double)r.interruptions[i].bytes_at_start;
@@ -113,38 +113,38 @@ Test(kb977526, with_tolerant_timers_interruptions_recur_at_a_constant_byte_perio
     cr_expect(max_gap / min_gap < 1.3, "byte period varies from %.0f to %.0f", min_gap, max_gap);
     cr_expect(min_gap > 0.8 * 100000 * 1024.0 && max_gap < 1.05 * 100000 * 1024.0, "period %.0f..%.0f", min_gap,
               max_gap);
-    scn_result_fini(&r);
+    out_result_fini(&r);
 }
 
 /* Fact 2: B starting the communication works; setup takes about 500 ms. */
 Test(kb977526, b_initiating_sets_up_in_half_a_second_and_a_4GiB_copy_completes, .timeout = 0)
 {
-    scn_config c = preset("kb977526-b-initiates");
+    prm_config c = preset("kb977526-b-initiates");
     set(&c, "file.size=4GiB");
-    scn_result r = run(&c, 1);
+    out_result r = run(&c, 1);
     double rtt = 2 * sim_time_to_s(c.link.delay_ns);
     cr_expect(fabs(r.setup_s - (0.5 + rtt)) < 0.05 * (0.5 + rtt), "setup %.4f s", r.setup_s);
-    cr_expect_eq(r.completed, 1, "failure %s after %llu bytes", scn_failure_name(r.failure),
+    cr_expect_eq(r.completed, 1, "failure %s after %llu bytes", out_failure_name(r.failure),
                  (unsigned long long)r.bytes_done);
     cr_expect_eq(r.bytes_done, (uint64_t)(4 * GiB));
     cr_expect_geq(r.n_rekeys, 30, "B renegotiates every ~92 MB: %llu rekeys", (unsigned long long)r.n_rekeys);
     /* Each rekey stalls the copy for B's 500 ms fallback, which TCP absorbs. */
     expect_only_fallback_stalls(&r, 30, "b-initiates");
-    scn_result_fini(&r);
+    out_result_fini(&r);
 }
 
 /* Fact 3: IKEFlags not 0x14, or no update: no communication at all. */
 static void expect_no_communication(const char *name)
 {
-    scn_config c = preset(name);
+    prm_config c = preset(name);
     set(&c, "file.size=1MiB");
-    scn_result r = run(&c, 1);
+    out_result r = run(&c, 1);
     cr_expect_eq(r.bytes_done, 0, "%s delivered bytes", name);
     cr_expect_eq(r.completed, 0);
-    cr_expect(r.failure == FAIL_BLOCKED || r.failure == FAIL_CONNECT_TIMEOUT, "%s: %s", name,
-              scn_failure_name(r.failure));
+    cr_expect(r.failure == OUT_FAIL_BLOCKED || r.failure == OUT_FAIL_CONNECT_TIMEOUT, "%s: %s", name,
+              out_failure_name(r.failure));
     cr_expect_eq(r.n_fallbacks, 0, "%s fell back", name);
-    scn_result_fini(&r);
+    out_result_fini(&r);
 }
 
 Test(kb977526, ikeflags_0_gives_no_communication) { expect_no_communication("kb977526-flags0"); }
@@ -152,54 +152,54 @@ Test(kb977526, no_simple_policy_update_gives_no_communication) { expect_no_commu
 
 Test(kb977526, ikeflags_with_only_one_of_the_two_bits_gives_no_communication)
 {
-    scn_config c = preset("kb977526");
+    prm_config c = preset("kb977526");
     set(&c, "server.ipsec.ikeflags=0x10");
     set(&c, "file.size=1MiB");
-    scn_result r = run(&c, 1);
+    out_result r = run(&c, 1);
     cr_expect_eq(r.bytes_done, 0);
-    scn_result_fini(&r);
+    out_result_fini(&r);
     set(&c, "server.ipsec.ikeflags=0x1f"); /* both bits among others: the update works */
     r = run(&c, 1);
-    cr_expect_eq(r.completed, 1, "0x1f: %s", scn_failure_name(r.failure));
-    scn_result_fini(&r);
+    cr_expect_eq(r.completed, 1, "0x1f: %s", out_failure_name(r.failure));
+    out_result_fini(&r);
 }
 
 /* With a certificate on A: hard SAs, ESP overhead in goodput, rekeys without
  * interruption. */
 Test(kb977526, a_with_a_certificate_uses_esp_and_rekeys_without_interruption, .timeout = 0)
 {
-    scn_config c = preset("kb977526-a-has-cert");
+    prm_config c = preset("kb977526-a-has-cert");
     set(&c, "file.size=1GiB");
-    scn_result r = run(&c, 1);
-    cr_expect_eq(r.completed, 1, "failure %s", scn_failure_name(r.failure));
+    out_result r = run(&c, 1);
+    cr_expect_eq(r.completed, 1, "failure %s", out_failure_name(r.failure));
     cr_expect_eq(r.n_interruptions, 0);
     cr_expect_geq(r.n_rekeys, 5);
     cr_expect_eq(r.n_negotiation_failures, 0);
     cr_expect_eq(r.n_fallbacks, 0);
-    scn_config plain = preset("no-ipsec");
+    prm_config plain = preset("no-ipsec");
     set(&plain, "file.size=1GiB");
-    scn_result b = run(&plain, 1);
+    out_result b = run(&plain, 1);
     cr_expect_eq(b.completed, 1);
     /* 60 bytes of ESP on 1500-byte packets costs about 4 % of goodput. */
     double ratio = (r.duration_s - r.setup_s) / (b.duration_s - b.setup_s);
     cr_expect(ratio > 1.02 && ratio < 1.08, "ESP slowed the copy by a factor %.4f", ratio);
-    scn_result_fini(&r);
-    scn_result_fini(&b);
+    out_result_fini(&r);
+    out_result_fini(&b);
 }
 
 /* A peer that is not IPsec-aware gives no IKE reply: XP falls back after 3 s
  * without the update and after 500 ms with it (KB 914841). */
 static double setup_against_unaware_server(const char *update)
 {
-    scn_config c = preset("kb977526-b-initiates");
+    prm_config c = preset("kb977526-b-initiates");
     set(&c, "server.ipsec.policy=none");
     set(&c, update);
     set(&c, "file.size=1MiB");
-    scn_result r = run(&c, 1);
-    cr_expect_eq(r.completed, 1, "failure %s", scn_failure_name(r.failure));
+    out_result r = run(&c, 1);
+    cr_expect_eq(r.completed, 1, "failure %s", out_failure_name(r.failure));
     cr_expect_eq(r.n_fallbacks, 1);
     double s = r.setup_s - 2 * sim_time_to_s(c.link.delay_ns);
-    scn_result_fini(&r);
+    out_result_fini(&r);
     return s;
 }
 
@@ -217,12 +217,12 @@ Test(kb977526, small_copies_complete_in_every_preset_that_communicates)
 {
     const char *names[] = {"no-ipsec", "kb977526", "kb977526-b-initiates", "kb977526-a-has-cert"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        scn_config c = preset(names[i]);
+        prm_config c = preset(names[i]);
         set(&c, "file.size=20MiB");
-        scn_result r = run(&c, 7);
-        cr_expect_eq(r.completed, 1, "%s: %s", names[i], scn_failure_name(r.failure));
+        out_result r = run(&c, 7);
+        cr_expect_eq(r.completed, 1, "%s: %s", names[i], out_failure_name(r.failure));
         cr_expect_eq(r.n_interruptions, 0, "%s interrupted", names[i]);
-        scn_result_fini(&r);
+        out_result_fini(&r);
     }
 }
 
@@ -230,35 +230,35 @@ Test(kb977526, small_copies_complete_in_every_preset_that_communicates)
  * certificate and falls back 500 ms after its first IKE message. */
 Test(kb977526, setup_takes_the_500ms_fallback)
 {
-    scn_config c = preset("kb977526");
+    prm_config c = preset("kb977526");
     set(&c, "file.size=1MiB");
-    scn_result r = run(&c, 1);
+    out_result r = run(&c, 1);
     cr_expect(r.setup_s > 0.5 && r.setup_s < 0.55, "setup %.4f s", r.setup_s);
     cr_expect_eq(r.n_fallbacks, 1);
-    scn_result_fini(&r);
+    out_result_fini(&r);
 }
 
 /* The alternatives of DOMAIN.md section 3 change the prediction. */
 Test(hypotheses, responders_that_fall_back_turn_the_failure_into_short_stalls, .timeout = 0)
 {
-    scn_config c = preset("kb977526");
+    prm_config c = preset("kb977526");
     set(&c, "file.size=1GiB");
     set(&c, "ipsec.rule.fallback=both");
-    scn_result r = run(&c, 1);
-    cr_expect_eq(r.completed, 1, "failure %s", scn_failure_name(r.failure));
+    out_result r = run(&c, 1);
+    cr_expect_eq(r.completed, 1, "failure %s", out_failure_name(r.failure));
     expect_only_fallback_stalls(&r, 5, "fallback=both");
-    scn_result_fini(&r);
+    out_result_fini(&r);
 }
 
 Test(hypotheses, soft_sas_with_only_an_idle_timer_never_interrupt_a_busy_copy, .timeout = 0)
 {
-    scn_config c = preset("kb977526");
+    prm_config c = preset("kb977526");
     set(&c, "file.size=1GiB");
     set(&c, "ipsec.rule.soft_lifetime=idle");
-    scn_result r = run(&c, 1);
-    cr_expect_eq(r.completed, 1, "failure %s", scn_failure_name(r.failure));
+    out_result r = run(&c, 1);
+    cr_expect_eq(r.completed, 1, "failure %s", out_failure_name(r.failure));
     cr_expect_eq(r.n_interruptions, 0);
-    scn_result_fini(&r);
+    out_result_fini(&r);
 }
 
 /* R2's alternative: B keeps its soft SA while A renegotiates, so its data
@@ -267,11 +267,11 @@ Test(hypotheses, soft_sas_with_only_an_idle_timer_never_interrupt_a_busy_copy, .
  * tolerant enough to survive, stalls for B's 60 s responder time-out. */
 Test(hypotheses, keeping_the_soft_sa_during_negotiation_avoids_the_long_stall, .timeout = 0)
 {
-    scn_config c = preset("kb977526");
+    prm_config c = preset("kb977526");
     set(&c, "file.size=400MiB");
     set(&c, "tcp.data_retries=30");
     set(&c, "smb.session_timeout=1h");
-    scn_result drop = run(&c, 1);
+    out_result drop = run(&c, 1);
     cr_assert_geq(drop.n_interruptions, 1);
     for (uint64_t i = 0; i < drop.n_interruptions; i++) {
         double len = stall_s(&drop, i);
@@ -279,25 +279,25 @@ Test(hypotheses, keeping_the_soft_sa_during_negotiation_avoids_the_long_stall, .
                   len);
     }
     set(&c, "ipsec.rule.hold=keep-soft");
-    scn_result keep = run(&c, 1);
-    cr_expect_eq(keep.completed, 1, "failure %s", scn_failure_name(keep.failure));
+    out_result keep = run(&c, 1);
+    cr_expect_eq(keep.completed, 1, "failure %s", out_failure_name(keep.failure));
     expect_only_fallback_stalls(&keep, 3, "keep-soft");
     cr_expect_lt(keep.duration_s + 50 * (double)drop.n_interruptions, drop.duration_s,
                  "keep-soft %.1f s against drop-soft %.1f s", keep.duration_s, drop.duration_s);
-    scn_result_fini(&drop);
-    scn_result_fini(&keep);
+    out_result_fini(&drop);
+    out_result_fini(&keep);
 }
 
 /* Determinism: the same seed gives the same IPsec history. */
 Test(ipsec, same_seed_same_interruptions)
 {
-    scn_config c = preset("kb977526");
+    prm_config c = preset("kb977526");
     set(&c, "file.size=300MiB");
-    scn_result a = run(&c, 11), b = run(&c, 11);
+    out_result a = run(&c, 11), b = run(&c, 11);
     cr_expect_eq(a.n_interruptions, b.n_interruptions);
     cr_expect_eq(a.bytes_done, b.bytes_done);
     cr_expect_eq(a.events, b.events);
     cr_expect(a.first_interruption_bytes == b.first_interruption_bytes);
-    scn_result_fini(&a);
-    scn_result_fini(&b);
+    out_result_fini(&a);
+    out_result_fini(&b);
 }

@@ -14,23 +14,23 @@
 #include "models/scenario_int.h"
 
 /* A config: defaults, then the NULL-terminated KEY=VALUE pairs. */
-static inline scn_config cfg_of(const char *first, ...)
+static inline prm_config cfg_of(const char *first, ...)
 {
-    scn_config c;
+    prm_config c;
     char err[512];
-    scn_config_defaults(&c);
+    prm_defaults(&c);
     va_list ap;
     va_start(ap, first);
     for (const char *kv = first; kv; kv = va_arg(ap, const char *))
-        cr_assert_eq(scn_config_set_pair(&c, kv, err, sizeof err), 0, "%s: %s", kv, err);
+        cr_assert_eq(prm_set_pair(&c, kv, err, sizeof err), 0, "%s: %s", kv, err);
     va_end(ap);
     return c;
 }
 
 /* Runs CFG with SEED; checks that no packet leaked; TRACE may be NULL. */
-static inline scn_result run_probe(const scn_config *c, uint64_t seed, FILE *trace, scn_probe *probe)
+static inline out_result run_probe(const prm_config *c, uint64_t seed, FILE *trace, scn_probe *probe)
 {
-    scn_result r;
+    out_result r;
     scn_probe pr;
     rec_sink text = {rec_sink_text, trace};
     cr_assert_eq(scn__run_probe(c, seed, &text, trace ? 1 : 0, &r, &pr), 0, "scn_run failed");
@@ -40,13 +40,13 @@ static inline scn_result run_probe(const scn_config *c, uint64_t seed, FILE *tra
 }
 
 /* Wire time in seconds of an IP packet of IP_BYTES (framing included, no fragments). */
-static inline double tx_s(const scn_config *c, double ip_bytes)
+static inline double tx_s(const prm_config *c, double ip_bytes)
 {
     return (ip_bytes + (double)c->link.overhead_bytes) * 8.0 / (double)c->link.rate_bps;
 }
 
 /* Wire time in seconds of one message of LEN stream bytes sent alone in MSS segments. */
-static inline double msg_tx_s(const scn_config *c, double len, double mss)
+static inline double msg_tx_s(const prm_config *c, double len, double mss)
 {
     double segs = ceil(len / mss);
     return tx_s(c, 0) * segs + (len + segs * 40.0) * 8.0 / (double)c->link.rate_bps;

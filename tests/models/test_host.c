@@ -13,8 +13,8 @@
 static uint64_t window_of(const char *os, const char *extra, int role, int *autotune)
 {
     char kv[64];
-    snprintf(kv, sizeof kv, "%s.os=%s", role == SCN_CLIENT ? "client" : "server", os);
-    scn_config c = cfg_of(kv, extra, NULL);
+    snprintf(kv, sizeof kv, "%s.os=%s", role == PRM_CLIENT ? "client" : "server", os);
+    prm_config c = cfg_of(kv, extra, NULL);
     *autotune = -1;
     return host_rcv_window(&c, role, autotune);
 }
@@ -23,7 +23,7 @@ Test(host, xp_and_2003_advertise_17520_bytes_without_auto_tuning)
 {
     /* KB 224829: 16 KiB rounded up to an even multiple of the MSS: 12 x 1460. */
     static const char *const oses[] = {"xp", "2003"};
-    for (int role = SCN_CLIENT; role <= SCN_SERVER; role++)
+    for (int role = PRM_CLIENT; role <= PRM_SERVER; role++)
         for (size_t i = 0; i < 2; i++) {
             int at;
             cr_expect_eq(window_of(oses[i], NULL, role, &at), 17520, "%s, role %d", oses[i], role);
@@ -35,17 +35,17 @@ Test(host, the_xp_window_is_whole_segments_of_the_mss_in_force)
 {
     int at;
     /* MSS 1000: 17 segments (16,384 / 1,000 rounded up). */
-    cr_expect_eq(window_of("xp", "tcp.mss=1000", SCN_CLIENT, &at), 17000);
+    cr_expect_eq(window_of("xp", "tcp.mss=1000", PRM_CLIENT, &at), 17000);
     /* MSS 1024 divides 16 KiB: no rounding. */
-    cr_expect_eq(window_of("xp", "tcp.mss=1024", SCN_CLIENT, &at), 16384);
+    cr_expect_eq(window_of("xp", "tcp.mss=1024", PRM_CLIENT, &at), 16384);
     /* An IPsec policy lowers the MSS to 1,400 (below), so 12 x 1,400. */
-    cr_expect_eq(window_of("xp", "client.ipsec.policy=negotiate", SCN_CLIENT, &at), 16800);
+    cr_expect_eq(window_of("xp", "client.ipsec.policy=negotiate", PRM_CLIENT, &at), 16800);
 }
 
 Test(host, vista_and_2008_auto_tune_from_64KiB)
 {
     static const char *const oses[] = {"vista", "2008"};
-    for (int role = SCN_CLIENT; role <= SCN_SERVER; role++)
+    for (int role = PRM_CLIENT; role <= PRM_SERVER; role++)
         for (size_t i = 0; i < 2; i++) {
             int at;
             cr_expect_eq(window_of(oses[i], NULL, role, &at), 65536, "%s, role %d", oses[i], role);
@@ -58,15 +58,15 @@ Test(host, an_explicit_window_is_used_as_given_without_auto_tuning)
     static const char *const oses[] = {"xp", "2003", "vista", "2008"};
     for (size_t i = 0; i < 4; i++) {
         int at;
-        cr_expect_eq(window_of(oses[i], "client.tcp.window=1MiB", SCN_CLIENT, &at), 1048576, "%s", oses[i]);
+        cr_expect_eq(window_of(oses[i], "client.tcp.window=1MiB", PRM_CLIENT, &at), 1048576, "%s", oses[i]);
         cr_expect_eq(at, 0, "%s with an explicit window", oses[i]);
         /* Not rounded to segments either. */
-        cr_expect_eq(window_of(oses[i], "server.tcp.window=10000", SCN_SERVER, &at), 10000, "%s", oses[i]);
+        cr_expect_eq(window_of(oses[i], "server.tcp.window=10000", PRM_SERVER, &at), 10000, "%s", oses[i]);
         cr_expect_eq(at, 0);
     }
 }
 
-static scn_config os_pair(const char *client_os, const char *server_os, const char *extra)
+static prm_config os_pair(const char *client_os, const char *server_os, const char *extra)
 {
     char a[64], b[64];
     snprintf(a, sizeof a, "client.os=%s", client_os);
@@ -84,36 +84,36 @@ Test(host, smb_maxmpx_defaults_are_10_on_client_skus_and_50_on_servers)
         int64_t server;
     } want[] = {{"xp", 10}, {"vista", 10}, {"2003", 50}, {"2008", 50}};
     for (size_t i = 0; i < 4; i++) {
-        scn_config c = os_pair(want[i].os, want[i].os, NULL);
-        for (int role = SCN_CLIENT; role <= SCN_SERVER; role++) {
+        prm_config c = os_pair(want[i].os, want[i].os, NULL);
+        for (int role = PRM_CLIENT; role <= PRM_SERVER; role++) {
             cr_expect_eq(host_smb_server_maxmpx(&c, role), want[i].server, "%s as server", want[i].os);
             cr_expect_eq(host_smb_client_maxmpx(&c, role), 50, "%s redirector cap", want[i].os);
         }
     }
     /* smb.maxmpx set on a host replaces both of its defaults. */
-    scn_config c = os_pair("vista", "2003", "server.smb.maxmpx=7");
-    cr_expect_eq(host_smb_server_maxmpx(&c, SCN_SERVER), 7);
-    cr_expect_eq(host_smb_client_maxmpx(&c, SCN_SERVER), 7);
-    cr_expect_eq(host_smb_server_maxmpx(&c, SCN_CLIENT), 10, "the other host keeps its default");
+    prm_config c = os_pair("vista", "2003", "server.smb.maxmpx=7");
+    cr_expect_eq(host_smb_server_maxmpx(&c, PRM_SERVER), 7);
+    cr_expect_eq(host_smb_client_maxmpx(&c, PRM_SERVER), 7);
+    cr_expect_eq(host_smb_server_maxmpx(&c, PRM_CLIENT), 10, "the other host keeps its default");
 }
 
 Test(host, an_ipsec_policy_lowers_the_mss_by_the_esp_overhead)
 {
     /* Ethernet MTU 1500 - 20 IP - 20 TCP = 1460; with ESP (about 60 B,
      * RFC 4303) 1400. Only the host with a policy pays it. */
-    scn_config c = cfg_of(NULL);
-    cr_expect_eq(host_mss(&c, SCN_CLIENT), 1460);
-    cr_expect_eq(host_mss(&c, SCN_SERVER), 1460);
+    prm_config c = cfg_of(NULL);
+    cr_expect_eq(host_mss(&c, PRM_CLIENT), 1460);
+    cr_expect_eq(host_mss(&c, PRM_SERVER), 1460);
     c = cfg_of("server.ipsec.policy=negotiate", NULL);
-    cr_expect_eq(host_mss(&c, SCN_SERVER), 1400);
-    cr_expect_eq(host_mss(&c, SCN_CLIENT), 1460);
+    cr_expect_eq(host_mss(&c, PRM_SERVER), 1400);
+    cr_expect_eq(host_mss(&c, PRM_CLIENT), 1460);
     c = cfg_of("client.ipsec.policy=require", "ipsec.esp_overhead=100", NULL);
-    cr_expect_eq(host_mss(&c, SCN_CLIENT), 1360);
+    cr_expect_eq(host_mss(&c, PRM_CLIENT), 1360);
     /* tcp.mss below the room left is kept; a smaller MTU lowers it. */
     c = cfg_of("tcp.mss=536", "client.ipsec.policy=negotiate", NULL);
-    cr_expect_eq(host_mss(&c, SCN_CLIENT), 536);
+    cr_expect_eq(host_mss(&c, PRM_CLIENT), 536);
     c = cfg_of("link.mtu=1400", NULL);
-    cr_expect_eq(host_mss(&c, SCN_CLIENT), 1360);
+    cr_expect_eq(host_mss(&c, PRM_CLIENT), 1360);
 }
 
 /* What a user sees: an XP client on a 40 ms round trip reads at most one
@@ -128,14 +128,14 @@ Test(host, an_xp_client_copies_one_17520_byte_window_per_round_trip, .timeout = 
     double stream = file + ceil(file / 61440) * 64;
     double per_window = rtt + window / 1460 * 1538 * 8 / 100e6;
     double want = ceil(stream / window) * per_window + 5 * rtt;
-    scn_config c = cfg_of("client.os=xp", "link.delay=20ms", "file.size=4MiB", NULL);
-    scn_result r = run_probe(&c, 1, NULL, NULL);
+    prm_config c = cfg_of("client.os=xp", "link.delay=20ms", "file.size=4MiB", NULL);
+    out_result r = run_probe(&c, 1, NULL, NULL);
     cr_expect_eq(r.completed, 1);
     expect_within(r.duration_s, want, 0.05, "XP client, 40 ms round trip");
-    scn_result_fini(&r);
+    out_result_fini(&r);
     c = cfg_of("client.os=vista", "link.delay=20ms", "file.size=4MiB", NULL);
     r = run_probe(&c, 1, NULL, NULL);
     cr_expect_eq(r.completed, 1);
     cr_expect_lt(r.duration_s, want / 3, "Vista %.3f s against XP's %.3f s", r.duration_s, want);
-    scn_result_fini(&r);
+    out_result_fini(&r);
 }

@@ -31,10 +31,10 @@ static void sink_fn(void *ctx, pkt *p)
 }
 
 typedef struct rig {
-    scn_config cfg;
+    prm_config cfg;
     sim_kernel *k;
     pkt_pool *pp;
-    scn_record rec;
+    rec_recorder rec;
     link_p2p *l;
     sink to[2];
 } rig;
@@ -42,7 +42,7 @@ typedef struct rig {
 /* A link of RATE bit/s and DELAY ns with no framing overhead unless set. */
 static void rig_init(rig *r, uint64_t rate, sim_time_ns delay, uint64_t seed)
 {
-    scn_config_defaults(&r->cfg);
+    prm_defaults(&r->cfg);
     r->cfg.link.rate_bps = rate;
     r->cfg.link.delay_ns = delay;
     r->cfg.link.overhead_bytes = 0;
@@ -104,17 +104,17 @@ Test(link, serialisation_and_delay_are_exact)
 {
     rig r;
     rig_init(&r, 8000000, 5000000, 1); /* 8 Mbit/s: one byte per microsecond */
-    for (uint32_t i = 0; i < 3; i++) send(&r, SCN_CLIENT, 1000, i);
-    cr_expect_eq(link_queue_length(r.l, SCN_CLIENT), 3);
+    for (uint32_t i = 0; i < 3; i++) send(&r, PRM_CLIENT, 1000, i);
+    cr_expect_eq(link_queue_length(r.l, PRM_CLIENT), 3);
     sim_kernel_run(r.k);
-    cr_assert_eq(r.to[SCN_SERVER].n, 3);
-    for (int i = 0; i < 3; i++) cr_expect_eq(r.to[SCN_SERVER].at[i], (i + 1) * 1000000 + 5000000, "packet %d", i);
-    cr_expect_eq(link_queue_length(r.l, SCN_CLIENT), 0);
-    link_stats st = link_get_stats(r.l, SCN_CLIENT);
+    cr_assert_eq(r.to[PRM_SERVER].n, 3);
+    for (int i = 0; i < 3; i++) cr_expect_eq(r.to[PRM_SERVER].at[i], (i + 1) * 1000000 + 5000000, "packet %d", i);
+    cr_expect_eq(link_queue_length(r.l, PRM_CLIENT), 0);
+    link_stats st = link_get_stats(r.l, PRM_CLIENT);
     cr_expect_eq(st.n_packets, 3);
     cr_expect_eq(st.n_bytes, 3000);
     cr_expect_eq(st.n_delivered, 3);
-    cr_expect_eq(r.to[SCN_CLIENT].n, 0, "nothing comes back the other way");
+    cr_expect_eq(r.to[PRM_CLIENT].n, 0, "nothing comes back the other way");
     rig_fini(&r);
 }
 
@@ -122,11 +122,11 @@ Test(link, directions_are_independent_full_duplex)
 {
     rig r;
     rig_init(&r, 8000000, 1000, 1);
-    send(&r, SCN_CLIENT, 500, 0);
-    send(&r, SCN_SERVER, 500, 0);
+    send(&r, PRM_CLIENT, 500, 0);
+    send(&r, PRM_SERVER, 500, 0);
     sim_kernel_run(r.k);
-    cr_expect_eq(r.to[SCN_SERVER].at[0], 501000);
-    cr_expect_eq(r.to[SCN_CLIENT].at[0], 501000, "the reverse direction does not wait");
+    cr_expect_eq(r.to[PRM_SERVER].at[0], 501000);
+    cr_expect_eq(r.to[PRM_CLIENT].at[0], 501000, "the reverse direction does not wait");
     rig_fini(&r);
 }
 
@@ -148,12 +148,12 @@ Test(link, a_busy_transmitter_queues_and_a_gap_resets_it)
 {
     rig r;
     rig_init(&r, 8000000, 0, 1);
-    send(&r, SCN_CLIENT, 1000, 0);
+    send(&r, PRM_CLIENT, 1000, 0);
     sim_kernel_run_until(r.k, 3000000); /* idle from 1 ms to 3 ms */
-    send(&r, SCN_CLIENT, 1000, 1);
+    send(&r, PRM_CLIENT, 1000, 1);
     sim_kernel_run(r.k);
-    cr_expect_eq(r.to[SCN_SERVER].at[0], 1000000);
-    cr_expect_eq(r.to[SCN_SERVER].at[1], 4000000, "starts at once, not after the first's slot");
+    cr_expect_eq(r.to[PRM_SERVER].at[0], 1000000);
+    cr_expect_eq(r.to[PRM_SERVER].at[1], 4000000, "starts at once, not after the first's slot");
     rig_fini(&r);
 }
 
@@ -162,15 +162,15 @@ Test(link, drop_tail_refuses_packets_beyond_the_queue_limit)
     rig r;
     rig_init(&r, 8000000, 0, 1);
     r.cfg.link.queue_packets = 2;
-    for (uint32_t i = 0; i < 3; i++) send(&r, SCN_CLIENT, 1000, i);
-    cr_expect_eq(link_get_stats(r.l, SCN_CLIENT).n_drops_queue, 1);
+    for (uint32_t i = 0; i < 3; i++) send(&r, PRM_CLIENT, 1000, i);
+    cr_expect_eq(link_get_stats(r.l, PRM_CLIENT).n_drops_queue, 1);
     sim_kernel_run_until(r.k, 1000000); /* the first has left the transmitter */
-    send(&r, SCN_CLIENT, 1000, 3);
-    cr_expect_eq(link_get_stats(r.l, SCN_CLIENT).n_drops_queue, 1, "room again once one has left");
+    send(&r, PRM_CLIENT, 1000, 3);
+    cr_expect_eq(link_get_stats(r.l, PRM_CLIENT).n_drops_queue, 1, "room again once one has left");
     sim_kernel_run(r.k);
-    cr_assert_eq(r.to[SCN_SERVER].n, 3);
-    cr_expect_eq(r.to[SCN_SERVER].seq[2], 3);
-    cr_expect_eq(r.to[SCN_SERVER].at[2], 3000000);
+    cr_assert_eq(r.to[PRM_SERVER].n, 3);
+    cr_expect_eq(r.to[PRM_SERVER].seq[2], 3);
+    cr_expect_eq(r.to[PRM_SERVER].at[2], 3000000);
     rig_fini(&r);
 }
 
@@ -194,7 +194,7 @@ Test(link, bernoulli_loss_matches_its_probability)
     const int n = 200000;
     for (double p = 0.01; p < 0.5; p *= 4) {
         link_stats st;
-        int got = run_loss(p, LOSS_BERNOULLI, 7, SCN_CLIENT, n, &st);
+        int got = run_loss(p, PRM_LOSS_BERNOULLI, 7, PRM_CLIENT, n, &st);
         double rate = 1.0 - (double)got / n, sd = sqrt(p * (1 - p) / n);
         cr_expect(fabs(rate - p) < 4 * sd, "p=%g measured %g (4 sd = %g)", p, rate, 4 * sd);
         cr_expect_eq(st.n_drops_loss + st.n_delivered, (uint64_t)n);
@@ -207,18 +207,18 @@ Test(link, each_direction_draws_from_its_own_stream)
     rig_init(&r, 1000000000, 1000, 3);
     r.cfg.link.loss = 0.5;
     sender a, b;
-    paced(&r, &a, SCN_CLIENT, 64, 100, 0, 10000);
-    paced(&r, &b, SCN_SERVER, 64, 100, 0, 10000);
+    paced(&r, &a, PRM_CLIENT, 64, 100, 0, 10000);
+    paced(&r, &b, PRM_SERVER, 64, 100, 0, 10000);
     sim_kernel_run(r.k);
-    int same = r.to[SCN_SERVER].n == r.to[SCN_CLIENT].n;
-    for (int i = 0; same && i < r.to[SCN_SERVER].n; i++) same = r.to[SCN_SERVER].seq[i] == r.to[SCN_CLIENT].seq[i];
+    int same = r.to[PRM_SERVER].n == r.to[PRM_CLIENT].n;
+    for (int i = 0; same && i < r.to[PRM_SERVER].n; i++) same = r.to[PRM_SERVER].seq[i] == r.to[PRM_CLIENT].seq[i];
     cr_expect(!same, "the two directions lose different packets");
     rig_fini(&r);
     /* The same seed gives the same pattern; another seed another one. */
     link_stats s1, s2, s3;
-    int g1 = run_loss(0.3, LOSS_BERNOULLI, 11, SCN_CLIENT, 5000, &s1);
-    int g2 = run_loss(0.3, LOSS_BERNOULLI, 11, SCN_CLIENT, 5000, &s2);
-    int g3 = run_loss(0.3, LOSS_BERNOULLI, 12, SCN_CLIENT, 5000, &s3);
+    int g1 = run_loss(0.3, PRM_LOSS_BERNOULLI, 11, PRM_CLIENT, 5000, &s1);
+    int g2 = run_loss(0.3, PRM_LOSS_BERNOULLI, 11, PRM_CLIENT, 5000, &s2);
+    int g3 = run_loss(0.3, PRM_LOSS_BERNOULLI, 12, PRM_CLIENT, 5000, &s3);
     cr_expect_eq(g1, g2);
     cr_expect_neq(g1, g3);
 }
@@ -227,17 +227,17 @@ Test(link, gilbert_elliott_loses_in_bursts_at_its_stationary_rate)
 {
     rig r;
     rig_init(&r, 1000000000, 1000, 5);
-    r.cfg.link.loss_model = LOSS_GILBERT;
+    r.cfg.link.loss_model = PRM_LOSS_GILBERT;
     r.cfg.link.loss = 0;
     r.cfg.link.ge_p_good_bad = 0.01;
     r.cfg.link.ge_p_bad_good = 0.25;
     r.cfg.link.ge_loss_bad = 1;
     const int n = 200000;
     sender s;
-    paced(&r, &s, SCN_CLIENT, n, 100, 0, 10000);
+    paced(&r, &s, PRM_CLIENT, n, 100, 0, 10000);
     sim_kernel_run(r.k);
     /* Runs of consecutive losses, from the gaps in the delivered sequence numbers. */
-    sink *k = &r.to[SCN_SERVER];
+    sink *k = &r.to[PRM_SERVER];
     int n_seen = k->n < MAX_SEEN ? k->n : MAX_SEEN;
     double runs = 0, lost_in_runs = 0;
     for (int i = 1; i < n_seen; i++)
@@ -258,8 +258,8 @@ Test(link, everything_sent_in_the_outage_window_is_lost)
     r.cfg.link.outage_start_ns = 1000000;  /* 1 ms */
     r.cfg.link.outage_duration_ns = 500000; /* 0.5 ms */
     sender a, b;
-    paced(&r, &a, SCN_CLIENT, 300, 100, 0, 10000); /* every 10 us for 3 ms */
-    paced(&r, &b, SCN_SERVER, 300, 100, 0, 10000);
+    paced(&r, &a, PRM_CLIENT, 300, 100, 0, 10000); /* every 10 us for 3 ms */
+    paced(&r, &b, PRM_SERVER, 300, 100, 0, 10000);
     sim_kernel_run(r.k);
     for (int h = 0; h < 2; h++) {
         cr_expect_eq(link_get_stats(r.l, h).n_drops_outage, 50, "direction %d", h);
@@ -276,7 +276,7 @@ Test(link, freeing_a_link_returns_packets_in_flight)
 {
     rig r;
     rig_init(&r, 1000000, 1000000000, 1);
-    for (uint32_t i = 0; i < 10; i++) send(&r, SCN_CLIENT, 1000, i);
+    for (uint32_t i = 0; i < 10; i++) send(&r, PRM_CLIENT, 1000, i);
     cr_expect_eq(pkt_pool_outstanding(r.pp), 10);
     rig_fini(&r); /* checks the pool is empty after link_free */
 }

@@ -11,21 +11,21 @@
 
 static double parse_ok(const char *key, const char *text)
 {
-    const scn_param *p = scn_param_find(key);
+    const prm_entry *p = prm_find(key);
     cr_assert_not_null(p, "no key %s", key);
     double v = -1;
     char err[256] = "";
-    int rc = scn_param_parse(p, text, &v, err, sizeof err);
+    int rc = prm_parse(p, text, &v, err, sizeof err);
     cr_assert_eq(rc, 0, "%s=%s rejected: %s", key, text, err);
     return v;
 }
 
 static int parse_fails(const char *key, const char *text, char *err, size_t n)
 {
-    const scn_param *p = scn_param_find(key);
+    const prm_entry *p = prm_find(key);
     cr_assert_not_null(p);
     double v;
-    return scn_param_parse(p, text, &v, err, n);
+    return prm_parse(p, text, &v, err, n);
 }
 
 Test(registry, sizes_accept_every_unit_decimal_and_binary)
@@ -72,77 +72,77 @@ Test(registry, hex_integers_booleans_probabilities_and_choices)
     for (size_t i = 0; i < 4; i++) cr_expect_eq(parse_ok("server.ipsec.update", no[i]), 0, "%s", no[i]);
     cr_expect_eq(parse_ok("link.loss", "0.01"), 0.01);
     cr_expect_float_eq(parse_ok("link.loss", "0.5%"), 0.005, 1e-15);
-    cr_expect_eq(parse_ok("client.os", "2003"), OS_2003);
-    cr_expect_eq(parse_ok("copy.direction", "write"), COPY_WRITE);
+    cr_expect_eq(parse_ok("client.os", "2003"), PRM_OS_2003);
+    cr_expect_eq(parse_ok("copy.direction", "write"), PRM_COPY_WRITE);
 }
 
 Test(registry, a_bad_unit_names_the_key_the_text_and_the_accepted_units)
 {
     char err[512];
-    cr_assert_eq(parse_fails("file.size", "12XB", err, sizeof err), SCN_EVALUE);
+    cr_assert_eq(parse_fails("file.size", "12XB", err, sizeof err), PRM_EVALUE);
     cr_expect(strstr(err, "file.size") && strstr(err, "12XB") && strstr(err, "KiB"), "message: %s", err);
-    cr_expect_eq(parse_fails("link.rate", "10MBps", err, sizeof err), SCN_EVALUE, "MBps is not Mbps");
+    cr_expect_eq(parse_fails("link.rate", "10MBps", err, sizeof err), PRM_EVALUE, "MBps is not Mbps");
     cr_expect(strstr(err, "Mbps") != NULL, "message: %s", err);
-    cr_expect_eq(parse_fails("link.delay", "10 parsecs", err, sizeof err), SCN_EVALUE);
+    cr_expect_eq(parse_fails("link.delay", "10 parsecs", err, sizeof err), PRM_EVALUE);
     cr_expect(strstr(err, "ms") != NULL, "message: %s", err);
-    cr_expect_eq(parse_fails("server.ipsec.ikeflags", "0x", err, sizeof err), SCN_EVALUE);
-    cr_expect_eq(parse_fails("server.ipsec.update", "maybe", err, sizeof err), SCN_EVALUE);
-    cr_expect_eq(parse_fails("client.os", "win95", err, sizeof err), SCN_EVALUE);
+    cr_expect_eq(parse_fails("server.ipsec.ikeflags", "0x", err, sizeof err), PRM_EVALUE);
+    cr_expect_eq(parse_fails("server.ipsec.update", "maybe", err, sizeof err), PRM_EVALUE);
+    cr_expect_eq(parse_fails("client.os", "win95", err, sizeof err), PRM_EVALUE);
     cr_expect(strstr(err, "vista") && strstr(err, "2003"), "lists the choices: %s", err);
-    cr_expect_eq(parse_fails("file.size", "", err, sizeof err), SCN_EVALUE);
-    cr_expect_eq(parse_fails("file.size", "nan", err, sizeof err), SCN_EVALUE);
-    cr_expect_eq(parse_fails("link.delay", "inf", err, sizeof err), SCN_EVALUE);
+    cr_expect_eq(parse_fails("file.size", "", err, sizeof err), PRM_EVALUE);
+    cr_expect_eq(parse_fails("file.size", "nan", err, sizeof err), PRM_EVALUE);
+    cr_expect_eq(parse_fails("link.delay", "inf", err, sizeof err), PRM_EVALUE);
 }
 
 Test(registry, out_of_range_values_are_refused_with_the_range)
 {
     char err[512];
-    cr_expect_eq(parse_fails("file.size", "-1MiB", err, sizeof err), SCN_ERANGE);
+    cr_expect_eq(parse_fails("file.size", "-1MiB", err, sizeof err), PRM_ERANGE);
     cr_expect(strstr(err, "file.size") != NULL, "message: %s", err);
-    cr_expect_eq(parse_fails("link.rate", "0", err, sizeof err), SCN_ERANGE);
+    cr_expect_eq(parse_fails("link.rate", "0", err, sizeof err), PRM_ERANGE);
     cr_expect(strstr(err, "Kbps") != NULL, "the range is shown with units: %s", err);
-    cr_expect_eq(parse_fails("link.loss", "1", err, sizeof err), SCN_ERANGE);
+    cr_expect_eq(parse_fails("link.loss", "1", err, sizeof err), PRM_ERANGE);
     cr_expect(strstr(err, "below 1") != NULL, "message: %s", err);
-    cr_expect_eq(parse_fails("link.loss", "1.5", err, sizeof err), SCN_ERANGE);
-    cr_expect_eq(parse_fails("link.loss", "-0.1", err, sizeof err), SCN_ERANGE);
-    cr_expect_eq(parse_fails("link.delay", "-1ms", err, sizeof err), SCN_ERANGE);
-    cr_expect_eq(parse_fails("tcp.data_retries", "-1", err, sizeof err), SCN_ERANGE);
+    cr_expect_eq(parse_fails("link.loss", "1.5", err, sizeof err), PRM_ERANGE);
+    cr_expect_eq(parse_fails("link.loss", "-0.1", err, sizeof err), PRM_ERANGE);
+    cr_expect_eq(parse_fails("link.delay", "-1ms", err, sizeof err), PRM_ERANGE);
+    cr_expect_eq(parse_fails("tcp.data_retries", "-1", err, sizeof err), PRM_ERANGE);
     cr_expect_eq(parse_ok("link.loss", "0.999"), 0.999);
 }
 
 Test(registry, an_unknown_key_suggests_the_nearest_name)
 {
-    scn_config cfg;
-    scn_config_defaults(&cfg);
+    prm_config cfg;
+    prm_defaults(&cfg);
     char err[512];
-    cr_assert_eq(scn_config_set(&cfg, "link.rat", "1Mbps", err, sizeof err), SCN_EUNKNOWN);
+    cr_assert_eq(prm_set(&cfg, "link.rat", "1Mbps", err, sizeof err), PRM_EUNKNOWN);
     cr_expect(strstr(err, "did you mean link.rate?") != NULL, "message: %s", err);
-    cr_expect_str_eq(scn_param_nearest("file.sise"), "file.size");
-    cr_expect_str_eq(scn_param_nearest("server.ipsec.ikeflag"), "server.ipsec.ikeflags");
-    cr_expect_str_eq(scn_param_nearest("LINK.DELAY"), "link.delay");
-    cr_expect_null(scn_param_find("nosuch.key"));
+    cr_expect_str_eq(prm_nearest("file.sise"), "file.size");
+    cr_expect_str_eq(prm_nearest("server.ipsec.ikeflag"), "server.ipsec.ikeflags");
+    cr_expect_str_eq(prm_nearest("LINK.DELAY"), "link.delay");
+    cr_expect_null(prm_find("nosuch.key"));
 }
 
 Test(registry, set_pair_trims_and_refuses_a_missing_equals_sign)
 {
-    scn_config cfg;
-    scn_config_defaults(&cfg);
+    prm_config cfg;
+    prm_defaults(&cfg);
     char err[512];
-    cr_assert_eq(scn_config_set_pair(&cfg, " link.rate = 10Mbps ", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(prm_set_pair(&cfg, " link.rate = 10Mbps ", err, sizeof err), 0, "%s", err);
     cr_expect_eq(cfg.link.rate_bps, 10000000);
-    cr_expect_eq(scn_config_set_pair(&cfg, "link.rate", err, sizeof err), SCN_EVALUE);
-    cr_expect_eq(scn_config_set_pair(&cfg, "=5", err, sizeof err), SCN_EVALUE);
+    cr_expect_eq(prm_set_pair(&cfg, "link.rate", err, sizeof err), PRM_EVALUE);
+    cr_expect_eq(prm_set_pair(&cfg, "=5", err, sizeof err), PRM_EVALUE);
 }
 
 Test(registry, defaults_match_domain_md)
 {
-    scn_config c;
-    scn_config_defaults(&c);
+    prm_config c;
+    prm_defaults(&c);
     cr_expect_eq(c.scenario, 0);
     cr_expect_eq(c.file_size_bytes, 100 * 1048576ull);
-    cr_expect_eq(c.host[SCN_CLIENT].os, OS_VISTA);
-    cr_expect_eq(c.host[SCN_SERVER].os, OS_XP);
-    cr_expect_eq(c.host[SCN_CLIENT].cert, CERT_VALID);
+    cr_expect_eq(c.host[PRM_CLIENT].os, PRM_OS_VISTA);
+    cr_expect_eq(c.host[PRM_SERVER].os, PRM_OS_XP);
+    cr_expect_eq(c.host[PRM_CLIENT].cert, PRM_CERT_VALID);
     cr_expect_eq(c.tcp.rto_initial_ns, 3 * SIM_NS_PER_S);
     cr_expect_eq(c.tcp.rto_min_ns, 300000000);
     cr_expect_eq(c.tcp.rto_max_ns, 240 * SIM_NS_PER_S);
@@ -158,60 +158,60 @@ Test(registry, defaults_match_domain_md)
 
 Test(registry, every_default_parses_and_every_entry_is_documented)
 {
-    for (size_t i = 0; i < scn_param_count(); i++) {
-        const scn_param *p = scn_param_at(i);
+    for (size_t i = 0; i < prm_count(); i++) {
+        const prm_entry *p = prm_at(i);
         double v;
         char err[256];
-        cr_expect_eq(scn_param_parse(p, p->def, &v, err, sizeof err), 0, "default of %s: %s", p->name, err);
+        cr_expect_eq(prm_parse(p, p->def, &v, err, sizeof err), 0, "default of %s: %s", p->name, err);
         cr_expect(p->desc && p->desc[0], "%s has a description", p->name);
         cr_expect(p->source && p->source[0], "%s has a source", p->name);
         cr_expect((p->type == PRM_ENUM) == (p->choices != NULL), "%s: choices iff enum", p->name);
-        for (size_t j = 0; j < i; j++) cr_expect_str_neq(p->name, scn_param_at(j)->name, "duplicate key");
+        for (size_t j = 0; j < i; j++) cr_expect_str_neq(p->name, prm_at(j)->name, "duplicate key");
     }
-    cr_expect_str_eq(scn_param_at(0)->name, "scenario");
-    cr_expect_null(scn_param_at(scn_param_count()));
+    cr_expect_str_eq(prm_at(0)->name, "scenario");
+    cr_expect_null(prm_at(prm_count()));
 }
 
 Test(registry, the_scenario_choices_are_the_presets_in_order)
 {
-    const scn_param *p = scn_param_find("scenario");
+    const prm_entry *p = prm_find("scenario");
     size_t n = 0;
     while (p->choices[n]) n++;
-    cr_assert_eq(n, scn_n_presets);
-    for (size_t i = 0; i < n; i++) cr_expect_str_eq(p->choices[i], scn_presets[i].name);
+    cr_assert_eq(n, preset_count);
+    for (size_t i = 0; i < n; i++) cr_expect_str_eq(p->choices[i], preset_table[i].name);
 }
 
 Test(registry, the_scenario_key_applies_a_preset_and_later_keys_override_it)
 {
-    scn_config c;
-    scn_config_defaults(&c);
+    prm_config c;
+    prm_defaults(&c);
     char err[512];
-    cr_assert_eq(scn_config_set(&c, "scenario", "kb977526", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(prm_set(&c, "scenario", "kb977526", err, sizeof err), 0, "%s", err);
     cr_expect_eq(c.scenario, 1);
-    cr_expect_eq(c.host[SCN_CLIENT].cert, CERT_NONE);
-    cr_expect_eq(c.host[SCN_SERVER].ipsec_ikeflags, 0x14);
-    cr_expect_eq(c.host[SCN_SERVER].ipsec_policy, POLICY_NEGOTIATE);
-    cr_assert_eq(scn_config_set(&c, "server.ipsec.ikeflags", "0", err, sizeof err), 0);
-    cr_expect_eq(c.host[SCN_SERVER].ipsec_ikeflags, 0);
-    cr_expect_eq(scn_config_set(&c, "scenario", "kb999", err, sizeof err), SCN_ESCENARIO);
+    cr_expect_eq(c.host[PRM_CLIENT].cert, PRM_CERT_NONE);
+    cr_expect_eq(c.host[PRM_SERVER].ipsec_ikeflags, 0x14);
+    cr_expect_eq(c.host[PRM_SERVER].ipsec_policy, PRM_POLICY_NEGOTIATE);
+    cr_assert_eq(prm_set(&c, "server.ipsec.ikeflags", "0", err, sizeof err), 0);
+    cr_expect_eq(c.host[PRM_SERVER].ipsec_ikeflags, 0);
+    cr_expect_eq(prm_set(&c, "scenario", "kb999", err, sizeof err), PRM_ESCENARIO);
     cr_expect(strstr(err, "kb977526-flags0") != NULL, "lists the presets: %s", err);
-    for (size_t i = 0; i < scn_n_presets; i++) {
-        scn_config d;
-        scn_config_defaults(&d);
-        cr_expect_eq(scn_config_apply_preset(&d, scn_presets[i].name, err, sizeof err), 0, "%s: %s",
-                     scn_presets[i].name, err);
+    for (size_t i = 0; i < preset_count; i++) {
+        prm_config d;
+        prm_defaults(&d);
+        cr_expect_eq(prm_apply_preset(&d, preset_table[i].name, err, sizeof err), 0, "%s: %s",
+                     preset_table[i].name, err);
         cr_expect_eq(d.scenario, (int)i);
-        cr_expect_eq(scn_config_check(&d, err, sizeof err), 0, "%s: %s", scn_presets[i].name, err);
+        cr_expect_eq(prm_check(&d, err, sizeof err), 0, "%s: %s", preset_table[i].name, err);
     }
 }
 
 static void formatted(const char *key, const char *text, const char *want)
 {
-    scn_config c;
-    scn_config_defaults(&c);
+    prm_config c;
+    prm_defaults(&c);
     char err[256], buf[64];
-    cr_assert_eq(scn_config_set(&c, key, text, err, sizeof err), 0, "%s", err);
-    scn_param_format(scn_param_find(key), &c, buf, sizeof buf);
+    cr_assert_eq(prm_set(&c, key, text, err, sizeof err), 0, "%s", err);
+    prm_format(prm_find(key), &c, buf, sizeof buf);
     cr_expect_str_eq(buf, want, "%s=%s", key, text);
 }
 
@@ -236,17 +236,17 @@ Test(registry, format_uses_human_units)
 
 Test(registry, every_formatted_value_parses_back_to_itself_under_every_preset)
 {
-    for (size_t s = 0; s < scn_n_presets; s++) {
-        scn_config c;
+    for (size_t s = 0; s < preset_count; s++) {
+        prm_config c;
         char err[256], buf[128];
-        scn_config_defaults(&c);
-        cr_assert_eq(scn_config_apply_preset(&c, scn_presets[s].name, err, sizeof err), 0);
-        for (size_t i = 0; i < scn_param_count(); i++) {
-            const scn_param *p = scn_param_at(i);
-            scn_param_format(p, &c, buf, sizeof buf);
+        prm_defaults(&c);
+        cr_assert_eq(prm_apply_preset(&c, preset_table[s].name, err, sizeof err), 0);
+        for (size_t i = 0; i < prm_count(); i++) {
+            const prm_entry *p = prm_at(i);
+            prm_format(p, &c, buf, sizeof buf);
             double v;
-            cr_expect_eq(scn_param_parse(p, buf, &v, err, sizeof err), 0, "%s: '%s': %s", p->name, buf, err);
-            cr_expect_float_eq(v, scn_param_load(p, &c), 1e-9 * fabs(v) + 1e-12, "%s round trip via '%s'", p->name, buf);
+            cr_expect_eq(prm_parse(p, buf, &v, err, sizeof err), 0, "%s: '%s': %s", p->name, buf, err);
+            cr_expect_float_eq(v, prm_load(p, &c), 1e-9 * fabs(v) + 1e-12, "%s round trip via '%s'", p->name, buf);
         }
     }
 }
@@ -254,52 +254,52 @@ Test(registry, every_formatted_value_parses_back_to_itself_under_every_preset)
 Test(registry, sql_columns_use_underscores_and_si_types)
 {
     char col[64];
-    scn_param_column(scn_param_find("server.ipsec.ikeflags"), col, sizeof col);
+    prm_column(prm_find("server.ipsec.ikeflags"), col, sizeof col);
     cr_expect_str_eq(col, "server_ipsec_ikeflags");
-    scn_param_column(scn_param_find("link.outage.start"), col, sizeof col);
+    prm_column(prm_find("link.outage.start"), col, sizeof col);
     cr_expect_str_eq(col, "link_outage_start");
-    cr_expect_str_eq(scn_param_sql_type(scn_param_find("file.size")), "INTEGER");
-    cr_expect_str_eq(scn_param_sql_type(scn_param_find("link.rate")), "INTEGER");
-    cr_expect_str_eq(scn_param_sql_type(scn_param_find("link.delay")), "REAL");
-    cr_expect_str_eq(scn_param_sql_type(scn_param_find("link.loss")), "REAL");
-    cr_expect_str_eq(scn_param_sql_type(scn_param_find("scenario")), "TEXT");
-    cr_expect_str_eq(scn_param_sql_type(scn_param_find("server.ipsec.update")), "INTEGER");
-    scn_config c;
-    scn_config_defaults(&c);
-    cr_expect_str_eq(scn_param_text(scn_param_find("scenario"), &c), "no-ipsec");
-    cr_expect_str_eq(scn_param_text(scn_param_find("server.os"), &c), "xp");
-    cr_expect_null(scn_param_text(scn_param_find("file.size"), &c));
+    cr_expect_str_eq(prm_sql_type(prm_find("file.size")), "INTEGER");
+    cr_expect_str_eq(prm_sql_type(prm_find("link.rate")), "INTEGER");
+    cr_expect_str_eq(prm_sql_type(prm_find("link.delay")), "REAL");
+    cr_expect_str_eq(prm_sql_type(prm_find("link.loss")), "REAL");
+    cr_expect_str_eq(prm_sql_type(prm_find("scenario")), "TEXT");
+    cr_expect_str_eq(prm_sql_type(prm_find("server.ipsec.update")), "INTEGER");
+    prm_config c;
+    prm_defaults(&c);
+    cr_expect_str_eq(prm_text(prm_find("scenario"), &c), "no-ipsec");
+    cr_expect_str_eq(prm_text(prm_find("server.os"), &c), "xp");
+    cr_expect_null(prm_text(prm_find("file.size"), &c));
 }
 
 Test(registry, cross_checks_refuse_an_mss_larger_than_the_mtu)
 {
-    scn_config c;
-    scn_config_defaults(&c);
+    prm_config c;
+    prm_defaults(&c);
     char err[256];
-    cr_expect_eq(scn_config_check(&c, err, sizeof err), 0);
+    cr_expect_eq(prm_check(&c, err, sizeof err), 0);
     c.link.mtu_bytes = 1000;
-    cr_expect_eq(scn_config_check(&c, err, sizeof err), SCN_ERANGE);
+    cr_expect_eq(prm_check(&c, err, sizeof err), PRM_ERANGE);
     cr_expect(strstr(err, "tcp.mss") && strstr(err, "link.mtu"), "message: %s", err);
 }
 
 /* Settings that cannot change a run are reported, so `run` can warn. */
 Test(registry, settings_without_effect_are_recognised)
 {
-    scn_config c;
+    prm_config c;
     char err[256], why[256];
-    scn_config_defaults(&c);
-    cr_assert_eq(scn_config_set(&c, "scenario", "no-ipsec", err, sizeof err), 0, "%s", err);
-    cr_expect_eq(scn_param_has_effect(scn_param_find("ipsec.qm_lifetime"), &c, why, sizeof why), 0);
+    prm_defaults(&c);
+    cr_assert_eq(prm_set(&c, "scenario", "no-ipsec", err, sizeof err), 0, "%s", err);
+    cr_expect_eq(prm_has_effect(prm_find("ipsec.qm_lifetime"), &c, why, sizeof why), 0);
     cr_expect(strstr(why, "policy") != NULL, "%s", why);
-    cr_expect_eq(scn_param_has_effect(scn_param_find("server.ipsec.ikeflags"), &c, why, sizeof why), 0);
-    cr_expect_eq(scn_param_has_effect(scn_param_find("client.ipsec.policy"), &c, why, sizeof why), 1);
-    cr_expect_eq(scn_param_has_effect(scn_param_find("link.rate"), &c, why, sizeof why), 1);
-    cr_expect_eq(scn_param_has_effect(scn_param_find("link.ge.p_gb"), &c, why, sizeof why), 0);
-    cr_expect_eq(scn_param_has_effect(scn_param_find("link.outage.start"), &c, why, sizeof why), 0);
-    cr_assert_eq(scn_config_set(&c, "scenario", "kb977526", err, sizeof err), 0, "%s", err);
-    cr_expect_eq(scn_param_has_effect(scn_param_find("ipsec.qm_lifetime"), &c, why, sizeof why), 1);
-    cr_assert_eq(scn_config_set_pair(&c, "link.loss_model=gilbert", err, sizeof err), 0, "%s", err);
-    cr_expect_eq(scn_param_has_effect(scn_param_find("link.ge.p_gb"), &c, why, sizeof why), 1);
-    cr_assert_eq(scn_config_set_pair(&c, "link.outage.duration=2s", err, sizeof err), 0, "%s", err);
-    cr_expect_eq(scn_param_has_effect(scn_param_find("link.outage.start"), &c, why, sizeof why), 1);
+    cr_expect_eq(prm_has_effect(prm_find("server.ipsec.ikeflags"), &c, why, sizeof why), 0);
+    cr_expect_eq(prm_has_effect(prm_find("client.ipsec.policy"), &c, why, sizeof why), 1);
+    cr_expect_eq(prm_has_effect(prm_find("link.rate"), &c, why, sizeof why), 1);
+    cr_expect_eq(prm_has_effect(prm_find("link.ge.p_gb"), &c, why, sizeof why), 0);
+    cr_expect_eq(prm_has_effect(prm_find("link.outage.start"), &c, why, sizeof why), 0);
+    cr_assert_eq(prm_set(&c, "scenario", "kb977526", err, sizeof err), 0, "%s", err);
+    cr_expect_eq(prm_has_effect(prm_find("ipsec.qm_lifetime"), &c, why, sizeof why), 1);
+    cr_assert_eq(prm_set_pair(&c, "link.loss_model=gilbert", err, sizeof err), 0, "%s", err);
+    cr_expect_eq(prm_has_effect(prm_find("link.ge.p_gb"), &c, why, sizeof why), 1);
+    cr_assert_eq(prm_set_pair(&c, "link.outage.duration=2s", err, sizeof err), 0, "%s", err);
+    cr_expect_eq(prm_has_effect(prm_find("link.outage.start"), &c, why, sizeof why), 1);
 }

@@ -9,7 +9,7 @@
 #include "sim_helpers.h"
 #include "models/core/presets.h"
 
-static void expect_same(const scn_result *a, const scn_result *b)
+static void expect_same(const out_result *a, const out_result *b)
 {
     cr_expect_eq(a->completed, b->completed);
     cr_expect_eq(a->failure, b->failure);
@@ -26,14 +26,14 @@ static void expect_same(const scn_result *a, const scn_result *b)
 
 Test(scenario, the_same_seed_gives_the_same_result_and_another_seed_another)
 {
-    scn_config c = cfg_of("link.loss=0.01", "link.delay=10ms", "file.size=5MiB", NULL);
-    scn_result a = run_probe(&c, 5, NULL, NULL), b = run_probe(&c, 5, NULL, NULL), d = run_probe(&c, 6, NULL, NULL);
+    prm_config c = cfg_of("link.loss=0.01", "link.delay=10ms", "file.size=5MiB", NULL);
+    out_result a = run_probe(&c, 5, NULL, NULL), b = run_probe(&c, 5, NULL, NULL), d = run_probe(&c, 6, NULL, NULL);
     expect_same(&a, &b);
     cr_expect_eq(a.seed, 5);
     cr_expect(a.duration_s != d.duration_s || a.n_retransmits != d.n_retransmits, "seeds 5 and 6 lose the same packets");
-    scn_result_fini(&a);
-    scn_result_fini(&b);
-    scn_result_fini(&d);
+    out_result_fini(&a);
+    out_result_fini(&b);
+    out_result_fini(&d);
 }
 
 Test(scenario, no_packet_is_left_behind_whatever_the_ending)
@@ -57,26 +57,26 @@ Test(scenario, no_packet_is_left_behind_whatever_the_ending)
     static const double when_lo_s[] = {NAN, 21.0, 0.45 + 0.3 * 63, 60.44, 0.2, NAN};
     static const double when_hi_s[] = {NAN, 21.0, 0.50 + 0.3 * 63, 60.50, 0.2, NAN};
     for (size_t i = 0; i < sizeof endings / sizeof endings[0]; i++) {
-        scn_config c = cfg_of("file.size=100MiB", endings[i][0], endings[i][1], endings[i][2], NULL);
+        prm_config c = cfg_of("file.size=100MiB", endings[i][0], endings[i][1], endings[i][2], NULL);
         scn_probe pr;
-        scn_result r = run_probe(&c, 1, NULL, &pr); /* checks pkts_outstanding == 0 */
-        cr_expect_str_eq(scn_failure_name(r.failure), want[i], "ending %zu", i);
+        out_result r = run_probe(&c, 1, NULL, &pr); /* checks pkts_outstanding == 0 */
+        cr_expect_str_eq(out_failure_name(r.failure), want[i], "ending %zu", i);
         int ok = !strcmp(want[i], "none");
         cr_expect_eq(r.completed, ok, "ending %zu: completed %d with failure %s", i, r.completed,
-                     scn_failure_name(r.failure));
+                     out_failure_name(r.failure));
         if (ok) cr_expect_eq(r.bytes_done, c.file_size_bytes, "ending %zu: a completed copy delivers the file", i);
         else cr_expect_lt(r.bytes_done, c.file_size_bytes, "ending %zu: a failed copy stops short", i);
         if (!isnan(when_lo_s[i]))
             cr_expect(r.duration_s >= when_lo_s[i] - 1e-6 && r.duration_s <= when_hi_s[i] + 1e-6,
                       "ending %zu at %.4f s, expected %.2f..%.2f s", i, r.duration_s, when_lo_s[i], when_hi_s[i]);
-        scn_result_fini(&r);
+        out_result_fini(&r);
     }
     /* No byte crosses a link that is down from the start. */
-    scn_config c = cfg_of("link.outage.start=0", "link.outage.duration=1h", NULL);
-    scn_result r = run_probe(&c, 1, NULL, NULL);
+    prm_config c = cfg_of("link.outage.start=0", "link.outage.duration=1h", NULL);
+    out_result r = run_probe(&c, 1, NULL, NULL);
     cr_expect_eq(r.bytes_done, 0);
     cr_expect(isnan(r.setup_s), "never established");
-    scn_result_fini(&r);
+    out_result_fini(&r);
 }
 
 /* A lossless copy without IPsec on the default LAN is limited by the link:
@@ -89,41 +89,41 @@ Test(scenario, no_packet_is_left_behind_whatever_the_ending)
 Test(scenario, a_lossless_copy_takes_the_file_over_the_link_goodput)
 {
     const double file = 100.0 * 1048576, read = 61440, mss = 1460, rate = 100e6;
-    scn_config c = cfg_of("scenario=no-ipsec", "file.size=100MiB", "link.loss=0", NULL);
-    scn_result r = run_probe(&c, 1, NULL, NULL);
+    prm_config c = cfg_of("scenario=no-ipsec", "file.size=100MiB", "link.loss=0", NULL);
+    out_result r = run_probe(&c, 1, NULL, NULL);
     cr_expect_eq(r.completed, 1);
-    cr_expect_str_eq(scn_failure_name(r.failure), "none");
+    cr_expect_str_eq(out_failure_name(r.failure), "none");
     cr_expect_eq(r.bytes_done, 100 * 1048576ull);
     cr_expect_eq(r.n_retransmits, 0, "nothing is lost");
     double stream = file + ceil(file / read) * 64;
     double bound = ceil(stream / mss) * (mss + 40 + 38) * 8 / rate; /* 8.846 s: goodput 94.9 Mbps */
     cr_expect_geq(r.duration_s, bound, "%.4f s beats the link's %.4f s", r.duration_s, bound);
     cr_expect_lt(r.duration_s, 1.01 * bound, "%.4f s against the link's %.4f s", r.duration_s, bound);
-    scn_result_fini(&r);
+    out_result_fini(&r);
 }
 
 Test(scenario, memory_does_not_grow_with_the_file)
 {
-    scn_config small = cfg_of("file.size=4MiB", "link.delay=5ms", NULL);
-    scn_config large = cfg_of("file.size=400MiB", "link.delay=5ms", NULL);
-    scn_result a = run_probe(&small, 1, NULL, NULL), b = run_probe(&large, 1, NULL, NULL);
+    prm_config small = cfg_of("file.size=4MiB", "link.delay=5ms", NULL);
+    prm_config large = cfg_of("file.size=400MiB", "link.delay=5ms", NULL);
+    out_result a = run_probe(&small, 1, NULL, NULL), b = run_probe(&large, 1, NULL, NULL);
     cr_expect_eq(a.completed, 1);
     cr_expect_eq(b.completed, 1);
     cr_expect_eq(a.peak_pending, b.peak_pending, "pending events %llu vs %llu", (unsigned long long)a.peak_pending,
                  (unsigned long long)b.peak_pending);
     cr_expect_lt(a.peak_pending, 16);
     cr_expect_gt(b.events, 50 * a.events);
-    scn_result_fini(&a);
-    scn_result_fini(&b);
+    out_result_fini(&a);
+    out_result_fini(&b);
 }
 
 Test(scenario, the_result_fields_are_consistent)
 {
-    scn_config c = cfg_of("file.size=3MiB", "link.delay=1ms", NULL);
+    prm_config c = cfg_of("file.size=3MiB", "link.delay=1ms", NULL);
     scn_probe pr;
-    scn_result r = run_probe(&c, 42, NULL, &pr);
+    out_result r = run_probe(&c, 42, NULL, &pr);
     cr_expect_eq(r.completed, 1);
-    cr_expect_str_eq(scn_failure_name(r.failure), "none");
+    cr_expect_str_eq(out_failure_name(r.failure), "none");
     cr_expect_eq(r.bytes_done, 3 * 1048576ull);
     expect_within(r.setup_s, 2 * 0.001 + 2 * (44 + 38) * 8 / 1e8, 0.001, "setup is one round trip of SYN and SYN-ACK");
     cr_expect_gt(r.duration_s, r.setup_s);
@@ -136,28 +136,28 @@ Test(scenario, the_result_fields_are_consistent)
     cr_expect_eq(r.seed, 42);
     cr_expect_float_eq(pr.end_s, r.duration_s, 1e-9, "the clock starts with the first SYN at 0");
     cr_expect_eq(pr.fail_host, -1);
-    scn_result_fini(&r);
+    out_result_fini(&r);
 }
 
 Test(scenario, the_run_stops_when_the_copy_ends)
 {
     /* A completed copy stops the kernel at once: no idle timers simulated afterwards. */
-    scn_config c = cfg_of("file.size=1MiB", NULL);
+    prm_config c = cfg_of("file.size=1MiB", NULL);
     scn_probe pr;
-    scn_result r = run_probe(&c, 1, NULL, &pr);
+    out_result r = run_probe(&c, 1, NULL, &pr);
     cr_expect_float_eq(pr.end_s, r.duration_s, 1e-9);
     cr_expect_lt(r.duration_s, 1.0);
-    scn_result_fini(&r);
+    out_result_fini(&r);
     c = cfg_of("link.outage.start=0", "link.outage.duration=1h", NULL);
     r = run_probe(&c, 1, NULL, &pr);
     cr_expect_float_eq(pr.end_s, 21.0, 1e-6, "stops at the connect failure, not at the outage end");
-    scn_result_fini(&r);
+    out_result_fini(&r);
 }
 
 Test(scenario, an_invalid_config_is_refused_without_running)
 {
-    scn_config c = cfg_of("link.mtu=1000", NULL);
-    scn_result r = {.seed = 77};
+    prm_config c = cfg_of("link.mtu=1000", NULL);
+    out_result r = {.seed = 77};
     cr_expect_lt(scn_run(&c, 1, NULL, &r), 0);
     cr_expect_eq(r.seed, 77, "the result is untouched");
 }
@@ -179,43 +179,43 @@ static const struct {
 
 Test(scenario, every_preset_runs_to_its_known_outcome, .timeout = 60)
 {
-    for (size_t i = 0; i < scn_n_presets; i++) {
-        const char *name = scn_presets[i].name, *want = NULL;
-        scn_config c;
+    for (size_t i = 0; i < preset_count; i++) {
+        const char *name = preset_table[i].name, *want = NULL;
+        prm_config c;
         char err[256], kv[128];
-        scn_config_defaults(&c);
+        prm_defaults(&c);
         snprintf(kv, sizeof kv, "scenario=%s", name);
-        cr_assert_eq(scn_config_set_pair(&c, kv, err, sizeof err), 0, "%s", err);
-        cr_assert_eq(scn_config_set_pair(&c, "file.size=2MiB", err, sizeof err), 0);
-        scn_result r = run_probe(&c, 1, NULL, NULL);
+        cr_assert_eq(prm_set_pair(&c, kv, err, sizeof err), 0, "%s", err);
+        cr_assert_eq(prm_set_pair(&c, "file.size=2MiB", err, sizeof err), 0);
+        out_result r = run_probe(&c, 1, NULL, NULL);
         for (size_t j = 0; j < sizeof preset_outcomes / sizeof preset_outcomes[0]; j++)
             if (!strcmp(preset_outcomes[j].name, name)) want = preset_outcomes[j].failure;
         if (want) {
-            cr_expect_str_eq(scn_failure_name(r.failure), want, "%s", name);
+            cr_expect_str_eq(out_failure_name(r.failure), want, "%s", name);
         } else {
             /* A preset added since: no known answer here, but it must end. */
             cr_log_warn("preset %s has no expected outcome in this test", name);
-            cr_expect(r.failure != FAIL_SIM_LIMIT, "%s hit the safety net", name);
+            cr_expect(r.failure != OUT_FAIL_SIM_LIMIT, "%s hit the safety net", name);
         }
         /* completed, failure and bytes tell one story. */
-        int ok = r.failure == FAIL_NONE;
-        cr_expect_eq(r.completed, ok, "%s: completed %d, failure %s", name, r.completed, scn_failure_name(r.failure));
+        int ok = r.failure == OUT_FAIL_NONE;
+        cr_expect_eq(r.completed, ok, "%s: completed %d, failure %s", name, r.completed, out_failure_name(r.failure));
         cr_expect_eq(r.bytes_done == c.file_size_bytes, ok, "%s: %llu bytes", name, (unsigned long long)r.bytes_done);
         if (want && !strcmp(want, "blocked")) {
             cr_expect_eq(r.bytes_done, 0, "%s", name);
             cr_expect(fabs(r.duration_s - 21.0) < 0.01, "%s: connect gave up at %.3f s", name, r.duration_s);
         }
-        scn_result_fini(&r);
+        out_result_fini(&r);
     }
 }
 
 Test(scenario, a_trace_names_time_host_layer_and_event)
 {
-    scn_config c = cfg_of("file.size=200KB", "link.loss=0.05", NULL);
+    prm_config c = cfg_of("file.size=200KB", "link.loss=0.05", NULL);
     char *buf = NULL;
     size_t len = 0;
     FILE *tr = open_memstream(&buf, &len);
-    scn_result r = run_probe(&c, 3, tr, NULL);
+    out_result r = run_probe(&c, 3, tr, NULL);
     fflush(tr);
     cr_expect(strstr(buf, "client tcp send S seq=0") != NULL, "the first SYN");
     cr_expect(strstr(buf, "server smb response READ_ANDX") != NULL);
@@ -235,5 +235,5 @@ Test(scenario, a_trace_names_time_host_layer_and_event)
     }
     fclose(tr);
     free(buf);
-    scn_result_fini(&r);
+    out_result_fini(&r);
 }

@@ -38,14 +38,14 @@ typedef struct smb_tally {
     int sizes_ok;                      /* every READ/WRITE/CLOSE had its MS-CIFS size */
 } smb_tally;
 
-static smb_tally tally_copy(const scn_config *c, scn_probe *pr)
+static smb_tally tally_copy(const prm_config *c, scn_probe *pr)
 {
     FILE *tr = tmpfile();
     cr_assert_not_null(tr);
-    scn_result r = run_probe(c, 1, tr, pr);
-    cr_assert_eq(r.completed, 1, "%s", scn_failure_name(r.failure));
+    out_result r = run_probe(c, 1, tr, pr);
+    cr_assert_eq(r.completed, 1, "%s", out_failure_name(r.failure));
     cr_expect_eq(r.bytes_done, c->file_size_bytes);
-    scn_result_fini(&r);
+    out_result_fini(&r);
     smb_tally t = {.sizes_ok = 1};
     char line[512], host[16], dir[16], kind[32];
     unsigned len, data;
@@ -80,7 +80,7 @@ static smb_tally tally_copy(const scn_config *c, scn_probe *pr)
 Test(smb, every_message_has_its_ms_cifs_size_and_reaches_the_stream)
 {
     /* 1,000,000 bytes in 61,440-byte reads: 16 full and one of 16,960. */
-    scn_config c = cfg_of("file.size=1000000", "smb.read_size=61440", NULL);
+    prm_config c = cfg_of("file.size=1000000", "smb.read_size=61440", NULL);
     scn_probe pr;
     smb_tally t = tally_copy(&c, &pr);
     cr_expect(t.sizes_ok, "READ_ANDX and CLOSE sizes");
@@ -90,8 +90,8 @@ Test(smb, every_message_has_its_ms_cifs_size_and_reaches_the_stream)
     cr_expect_eq(t.n_write_req + t.n_write_resp, 0);
     /* What each side received is exactly what the other side's messages put
      * on the stream: no byte lost or invented between SMB and TCP. */
-    cr_expect_eq(pr.tcp[SCN_CLIENT].n_bytes_received, t.sent[SCN_SERVER]);
-    cr_expect_eq(pr.tcp[SCN_SERVER].n_bytes_received, t.sent[SCN_CLIENT]);
+    cr_expect_eq(pr.tcp[PRM_CLIENT].n_bytes_received, t.sent[PRM_SERVER]);
+    cr_expect_eq(pr.tcp[PRM_SERVER].n_bytes_received, t.sent[PRM_CLIENT]);
 
     c = cfg_of("file.size=1000000", "smb.read_size=61440", "copy.direction=write", NULL);
     t = tally_copy(&c, &pr);
@@ -100,20 +100,20 @@ Test(smb, every_message_has_its_ms_cifs_size_and_reaches_the_stream)
     cr_expect_eq(t.n_write_resp, 17);
     cr_expect_eq(t.write_data, 1000000, "the server is the reader of a write");
     cr_expect_eq(t.n_read_req + t.n_read_resp, 0);
-    cr_expect_eq(pr.tcp[SCN_CLIENT].n_bytes_received, t.sent[SCN_SERVER]);
-    cr_expect_eq(pr.tcp[SCN_SERVER].n_bytes_received, t.sent[SCN_CLIENT]);
+    cr_expect_eq(pr.tcp[PRM_CLIENT].n_bytes_received, t.sent[PRM_SERVER]);
+    cr_expect_eq(pr.tcp[PRM_SERVER].n_bytes_received, t.sent[PRM_CLIENT]);
 }
 
 /* Bytes each side received in a copy of SIZE in reads of READ (a string). */
 static void stream_bytes(const char *size, const char *read, const char *direction, uint64_t out[2])
 {
-    scn_config c = cfg_of(size, read, direction, NULL);
+    prm_config c = cfg_of(size, read, direction, NULL);
     scn_probe pr;
-    scn_result r = run_probe(&c, 1, NULL, &pr);
-    cr_assert_eq(r.completed, 1, "%s %s %s: %s", size, read, direction, scn_failure_name(r.failure));
-    scn_result_fini(&r);
-    out[0] = pr.tcp[SCN_CLIENT].n_bytes_received;
-    out[1] = pr.tcp[SCN_SERVER].n_bytes_received;
+    out_result r = run_probe(&c, 1, NULL, &pr);
+    cr_assert_eq(r.completed, 1, "%s %s %s: %s", size, read, direction, out_failure_name(r.failure));
+    out_result_fini(&r);
+    out[0] = pr.tcp[PRM_CLIENT].n_bytes_received;
+    out[1] = pr.tcp[PRM_SERVER].n_bytes_received;
 }
 
 /* What a user sees on the wire: the stream carries the file plus a fixed
@@ -127,23 +127,23 @@ Test(smb, the_stream_carries_the_file_plus_a_fixed_overhead_per_request)
     stream_bytes("file.size=1000000", "smb.read_size=61440", "copy.direction=read", a);
     stream_bytes("file.size=2000000", "smb.read_size=61440", "copy.direction=read", b);
     stream_bytes("file.size=1000000", "smb.read_size=32KiB", "copy.direction=read", d);
-    cr_expect_eq(b[SCN_CLIENT] - a[SCN_CLIENT], 1000000 + 16 * READ_RESP_HDR, "responses");
-    cr_expect_eq(b[SCN_SERVER] - a[SCN_SERVER], 16 * READ_REQ, "requests");
-    cr_expect_eq(d[SCN_CLIENT] - a[SCN_CLIENT], (31 - 17) * READ_RESP_HDR);
-    cr_expect_eq(d[SCN_SERVER] - a[SCN_SERVER], (31 - 17) * READ_REQ);
+    cr_expect_eq(b[PRM_CLIENT] - a[PRM_CLIENT], 1000000 + 16 * READ_RESP_HDR, "responses");
+    cr_expect_eq(b[PRM_SERVER] - a[PRM_SERVER], 16 * READ_REQ, "requests");
+    cr_expect_eq(d[PRM_CLIENT] - a[PRM_CLIENT], (31 - 17) * READ_RESP_HDR);
+    cr_expect_eq(d[PRM_SERVER] - a[PRM_SERVER], (31 - 17) * READ_REQ);
 
     stream_bytes("file.size=1000000", "smb.read_size=61440", "copy.direction=write", a);
     stream_bytes("file.size=2000000", "smb.read_size=61440", "copy.direction=write", b);
-    cr_expect_eq(b[SCN_SERVER] - a[SCN_SERVER], 1000000 + 16 * WRITE_REQ_HDR, "write requests carry the data");
-    cr_expect_eq(b[SCN_CLIENT] - a[SCN_CLIENT], 16 * WRITE_RESP);
+    cr_expect_eq(b[PRM_SERVER] - a[PRM_SERVER], 1000000 + 16 * WRITE_REQ_HDR, "write requests carry the data");
+    cr_expect_eq(b[PRM_CLIENT] - a[PRM_CLIENT], 16 * WRITE_RESP);
 }
 
 static int64_t limit_of(const char *a, const char *b)
 {
-    scn_config c = cfg_of("file.size=100KB", a, b, NULL);
+    prm_config c = cfg_of("file.size=100KB", a, b, NULL);
     scn_probe pr;
-    scn_result r = run_probe(&c, 1, NULL, &pr);
-    scn_result_fini(&r);
+    out_result r = run_probe(&c, 1, NULL, &pr);
+    out_result_fini(&r);
     return pr.smb_limit;
 }
 
@@ -164,17 +164,17 @@ Test(smb, a_pipeline_limited_copy_takes_one_round_trip_per_read)
         {"smb.read_size=32KiB", "link.delay=20ms"},
         {"smb.read_size=61440", "link.delay=2ms"}};
     for (size_t i = 0; i < 3; i++) {
-        scn_config c = cfg_of(cases[i][0], cases[i][1], "smb.client_outstanding=1", "client.tcp.window=1MiB",
+        prm_config c = cfg_of(cases[i][0], cases[i][1], "smb.client_outstanding=1", "client.tcp.window=1MiB",
                               "file.size=20MiB", "link.rate=100Mbps", NULL);
         scn_probe pr;
-        scn_result r = run_probe(&c, 1, NULL, &pr);
+        out_result r = run_probe(&c, 1, NULL, &pr);
         cr_expect_eq(r.completed, 1);
         double mss = (double)pr.mss_bytes, d = sim_time_to_s(c.link.delay_ns), rs = (double)c.smb.read_size_bytes;
         double reads = ceil((double)c.file_size_bytes / rs);
         double cycle = 2 * d + tx_s(&c, READ_REQ + 40) + msg_tx_s(&c, rs + READ_RESP_HDR, mss);
         double want = reads * cycle + 8 * 2 * d;
         expect_within(r.duration_s, want, 0.03, cases[i][0]);
-        scn_result_fini(&r);
+        out_result_fini(&r);
     }
 }
 
@@ -183,28 +183,28 @@ Test(smb, a_request_unanswered_for_the_session_timeout_gives_smb_timeout)
     /* TCP must outlast the 60 s session time-out: with the default 5 data
      * retransmissions it aborts after about 19 s on a LAN, so this test raises
      * tcp.data_retries to 12 (0.3 s x (2^13 - 1), far beyond the outage). */
-    scn_config c = cfg_of("link.outage.start=1s", "link.outage.duration=100s", "tcp.data_retries=12", NULL);
+    prm_config c = cfg_of("link.outage.start=1s", "link.outage.duration=100s", "tcp.data_retries=12", NULL);
     scn_probe pr;
-    scn_result r = run_probe(&c, 1, NULL, &pr);
-    cr_expect_str_eq(scn_failure_name(r.failure), "smb_timeout");
-    cr_expect_eq(pr.fail_host, SCN_CLIENT);
+    out_result r = run_probe(&c, 1, NULL, &pr);
+    cr_expect_str_eq(out_failure_name(r.failure), "smb_timeout");
+    cr_expect_eq(pr.fail_host, PRM_CLIENT);
     /* The oldest unanswered request left about when the outage began (1 s). */
     cr_expect(r.duration_s > 60.9 && r.duration_s <= 61.01, "failed at %f s", r.duration_s);
     cr_expect_gt(r.bytes_done, 0);
-    scn_result_fini(&r);
+    out_result_fini(&r);
 
     c = cfg_of("link.outage.start=1s", "link.outage.duration=100s", "tcp.data_retries=12", "smb.session_timeout=45s", NULL);
     r = run_probe(&c, 1, NULL, NULL);
-    cr_expect_str_eq(scn_failure_name(r.failure), "smb_timeout");
+    cr_expect_str_eq(out_failure_name(r.failure), "smb_timeout");
     cr_expect(r.duration_s > 45.9 && r.duration_s <= 46.01, "NT's 45 s: failed at %f s", r.duration_s);
-    scn_result_fini(&r);
+    out_result_fini(&r);
 }
 
 Test(smb, an_outage_shorter_than_every_timer_only_delays_the_copy)
 {
-    scn_config c = cfg_of("link.outage.start=1s", "link.outage.duration=30s", "tcp.data_retries=12", "file.size=50MiB", NULL);
-    scn_result r = run_probe(&c, 1, NULL, NULL);
-    cr_expect_eq(r.completed, 1, "%s", scn_failure_name(r.failure));
+    prm_config c = cfg_of("link.outage.start=1s", "link.outage.duration=30s", "tcp.data_retries=12", "file.size=50MiB", NULL);
+    out_result r = run_probe(&c, 1, NULL, NULL);
+    cr_expect_eq(r.completed, 1, "%s", out_failure_name(r.failure));
     cr_expect_gt(r.duration_s, 31.0);
-    scn_result_fini(&r);
+    out_result_fini(&r);
 }

@@ -11,33 +11,33 @@
 
 Test(tcp, an_unreachable_server_gives_connect_timeout_after_21_s)
 {
-    scn_config c = cfg_of("link.outage.start=0", "link.outage.duration=1h", NULL);
+    prm_config c = cfg_of("link.outage.start=0", "link.outage.duration=1h", NULL);
     FILE *tr = tmpfile();
     scn_probe pr;
-    scn_result r = run_probe(&c, 1, tr, &pr);
+    out_result r = run_probe(&c, 1, tr, &pr);
     fflush(tr);
     cr_expect_eq(r.completed, 0);
-    cr_expect_str_eq(scn_failure_name(r.failure), "connect_timeout");
+    cr_expect_str_eq(out_failure_name(r.failure), "connect_timeout");
     expect_within(r.duration_s, 21.0, 0.01, "connect failure time");
     cr_expect(isnan(r.setup_s), "never established");
     cr_expect_eq(r.bytes_done, 0);
     double t[8];
     cr_expect_eq(trace_times(tr, t, 8, "client tcp send S ", NULL), 3, "the SYN and two retransmissions");
     fclose(tr);
-    scn_result_fini(&r);
+    out_result_fini(&r);
 
     c = cfg_of("link.loss=0.999999", NULL);
     r = run_probe(&c, 1, NULL, NULL);
-    cr_expect_str_eq(scn_failure_name(r.failure), "connect_timeout", "a link that loses nearly everything");
+    cr_expect_str_eq(out_failure_name(r.failure), "connect_timeout", "a link that loses nearly everything");
     expect_within(r.duration_s, 21.0, 0.01, "connect failure time");
-    scn_result_fini(&r);
+    out_result_fini(&r);
 }
 
 Test(tcp, syn_retransmissions_follow_3_6_12_s)
 {
-    scn_config c = cfg_of("link.outage.start=0", "link.outage.duration=1h", NULL);
+    prm_config c = cfg_of("link.outage.start=0", "link.outage.duration=1h", NULL);
     FILE *tr = tmpfile();
-    scn_result r = run_probe(&c, 1, tr, NULL);
+    out_result r = run_probe(&c, 1, tr, NULL);
     fflush(tr);
     double t[8];
     int n = trace_times(tr, t, 8, "client tcp timeout", NULL);
@@ -46,31 +46,31 @@ Test(tcp, syn_retransmissions_follow_3_6_12_s)
     cr_expect_float_eq(t[1], 9.0, 1e-9);
     cr_expect_float_eq(t[2], 21.0, 1e-9);
     fclose(tr);
-    scn_result_fini(&r);
+    out_result_fini(&r);
 }
 
 Test(tcp, a_lost_syn_ack_costs_one_initial_rto)
 {
     /* The SYN leaves at 0 and arrives at 0.25 ms; the SYN-ACK sent then is lost. */
-    scn_config c = cfg_of("link.outage.start=0.1ms", "link.outage.duration=1ms", "file.size=1MiB", NULL);
-    scn_result r = run_probe(&c, 1, NULL, NULL);
+    prm_config c = cfg_of("link.outage.start=0.1ms", "link.outage.duration=1ms", "file.size=1MiB", NULL);
+    out_result r = run_probe(&c, 1, NULL, NULL);
     cr_expect_eq(r.completed, 1);
     expect_within(r.setup_s, 3.0 + 0.000513, 0.001, "setup after one SYN retransmission");
-    scn_result_fini(&r);
+    out_result_fini(&r);
 }
 
 /* Retransmission timer expiries of each host (t[host][i], n[host]) during an
  * outage from 1 s lasting OUTAGE, on a LAN, so the RTO sits on its 300 ms
  * floor. Both hosts have unacknowledged data when the outage begins: the
  * server its READ responses, the client its next requests. */
-static void outage_timeouts(const char *outage, double t[2][16], int n[2], scn_result *out, scn_probe *pr)
+static void outage_timeouts(const char *outage, double t[2][16], int n[2], out_result *out, scn_probe *pr)
 {
-    scn_config c = cfg_of("link.outage.start=1s", outage, "file.size=100MiB", NULL);
+    prm_config c = cfg_of("link.outage.start=1s", outage, "file.size=100MiB", NULL);
     FILE *tr = tmpfile();
     *out = run_probe(&c, 1, tr, pr);
     fflush(tr);
-    n[SCN_CLIENT] = trace_times(tr, t[SCN_CLIENT], 16, "client tcp timeout", NULL);
-    n[SCN_SERVER] = trace_times(tr, t[SCN_SERVER], 16, "server tcp timeout", NULL);
+    n[PRM_CLIENT] = trace_times(tr, t[PRM_CLIENT], 16, "client tcp timeout", NULL);
+    n[PRM_SERVER] = trace_times(tr, t[PRM_SERVER], 16, "server tcp timeout", NULL);
     fclose(tr);
 }
 
@@ -84,36 +84,36 @@ Test(tcp, a_short_outage_is_survived_with_a_doubling_retransmission_schedule)
 {
     double t[2][16];
     int n[2];
-    scn_result r;
+    out_result r;
     scn_probe pr;
     outage_timeouts("link.outage.duration=8s", t, n, &r, &pr);
-    cr_expect_eq(r.completed, 1, "failure %s", scn_failure_name(r.failure));
+    cr_expect_eq(r.completed, 1, "failure %s", out_failure_name(r.failure));
     /* Expiries 0.3, 0.6, 1.2, 2.4 and 4.8 s apart (about 1.3, 1.9, 3.1, 5.5
      * and 10.3 s): the fifth and last allowed retransmission, after the
      * outage, gets through; the first host to get through repairs the other's
      * loss before its fifth expiry. */
     cr_assert(n[0] >= 4 && n[1] >= 4, "expiries: client %d, server %d", n[0], n[1]);
     cr_expect(n[0] == 5 || n[1] == 5, "one host used all five retransmissions");
-    expect_doubling(t[SCN_CLIENT], n[SCN_CLIENT], "client");
-    expect_doubling(t[SCN_SERVER], n[SCN_SERVER], "server");
+    expect_doubling(t[PRM_CLIENT], n[PRM_CLIENT], "client");
+    expect_doubling(t[PRM_SERVER], n[PRM_SERVER], "server");
     for (int h = 0; h < 2; h++) {
         cr_expect(t[h][3] < 9.0, "four expiries inside the outage");
         if (n[h] == 5) cr_expect(t[h][4] > 9.0, "the fifth after it");
     }
     cr_expect_geq(r.n_retransmits, 5);
-    scn_result_fini(&r);
+    out_result_fini(&r);
 }
 
 Test(tcp, a_long_outage_aborts_after_63_rto)
 {
     double t[2][16];
     int n[2];
-    scn_result r;
+    out_result r;
     scn_probe pr;
     outage_timeouts("link.outage.duration=60s", t, n, &r, &pr);
-    cr_expect_str_eq(scn_failure_name(r.failure), "tcp_abort");
+    cr_expect_str_eq(out_failure_name(r.failure), "tcp_abort");
     cr_expect_eq(r.completed, 0);
-    cr_assert(pr.fail_host == SCN_CLIENT || pr.fail_host == SCN_SERVER);
+    cr_assert(pr.fail_host == PRM_CLIENT || pr.fail_host == PRM_SERVER);
     int h = pr.fail_host;
     cr_assert_eq(n[h], 6, "five retransmissions and the abort");
     expect_doubling(t[h], n[h], "aborting host");
@@ -122,50 +122,50 @@ Test(tcp, a_long_outage_aborts_after_63_rto)
     expect_within(r.duration_s, 19.9, 0.01, "abort time from the outage start");
     cr_expect_gt(r.bytes_done, 0);
     cr_expect_lt(r.bytes_done, 100 * 1048576ull);
-    scn_result_fini(&r);
+    out_result_fini(&r);
 }
 
 Test(tcp, a_single_loss_is_repaired_by_fast_retransmit)
 {
     /* A 100 us outage on a 100 Mbit/s link loses one or two segments mid-copy. */
-    scn_config c = cfg_of("link.outage.start=0.5s", "link.outage.duration=100us", "file.size=20MiB", NULL);
+    prm_config c = cfg_of("link.outage.start=0.5s", "link.outage.duration=100us", "file.size=20MiB", NULL);
     scn_probe pr;
-    scn_result r = run_probe(&c, 1, NULL, &pr);
+    out_result r = run_probe(&c, 1, NULL, &pr);
     cr_expect_eq(r.completed, 1);
-    cr_expect_geq(pr.link[SCN_SERVER].n_drops_outage, 1);
-    cr_expect_geq(pr.tcp[SCN_SERVER].n_fast_retransmits, 1);
-    cr_expect_eq(pr.tcp[SCN_SERVER].n_timeouts, 0, "no retransmission timeout needed");
+    cr_expect_geq(pr.link[PRM_SERVER].n_drops_outage, 1);
+    cr_expect_geq(pr.tcp[PRM_SERVER].n_fast_retransmits, 1);
+    cr_expect_eq(pr.tcp[PRM_SERVER].n_timeouts, 0, "no retransmission timeout needed");
     cr_expect_geq(r.n_retransmits, 1);
-    scn_result_fini(&r);
+    out_result_fini(&r);
 }
 
 Test(tcp, the_receiver_acknowledges_every_second_segment)
 {
-    scn_config c = cfg_of("file.size=20MiB", "link.delay=5ms", "client.tcp.window=1MiB", NULL);
+    prm_config c = cfg_of("file.size=20MiB", "link.delay=5ms", "client.tcp.window=1MiB", NULL);
     scn_probe pr;
-    scn_result r = run_probe(&c, 1, NULL, &pr);
+    out_result r = run_probe(&c, 1, NULL, &pr);
     cr_expect_eq(r.completed, 1);
-    double ratio = (double)pr.tcp[SCN_CLIENT].n_segs_sent / (double)pr.tcp[SCN_SERVER].n_data_segs_sent;
+    double ratio = (double)pr.tcp[PRM_CLIENT].n_segs_sent / (double)pr.tcp[PRM_SERVER].n_data_segs_sent;
     cr_expect(ratio > 0.45 && ratio < 0.56, "client segments per server data segment: %f", ratio);
-    scn_result_fini(&r);
+    out_result_fini(&r);
 }
 
 Test(tcp, vista_auto_tunes_its_window_and_xp_keeps_17520)
 {
-    scn_config c = cfg_of("file.size=100MiB", "link.delay=20ms", "link.rate=1Gbps", "server.os=2003",
+    prm_config c = cfg_of("file.size=100MiB", "link.delay=20ms", "link.rate=1Gbps", "server.os=2003",
                           "smb.client_outstanding=50", NULL);
     scn_probe pr;
-    scn_result r = run_probe(&c, 1, NULL, &pr);
+    out_result r = run_probe(&c, 1, NULL, &pr);
     cr_expect_eq(r.completed, 1);
-    cr_expect_gt(pr.tcp[SCN_CLIENT].rcv_window_bytes, 1048576, "grew to %llu",
-                 (unsigned long long)pr.tcp[SCN_CLIENT].rcv_window_bytes);
-    cr_expect_leq(pr.tcp[SCN_CLIENT].rcv_window_bytes, 16 * 1048576ull);
-    cr_expect_eq(pr.tcp[SCN_SERVER].rcv_window_bytes, 17520, "XP: 16 KiB in whole segments");
-    scn_result_fini(&r);
+    cr_expect_gt(pr.tcp[PRM_CLIENT].rcv_window_bytes, 1048576, "grew to %llu",
+                 (unsigned long long)pr.tcp[PRM_CLIENT].rcv_window_bytes);
+    cr_expect_leq(pr.tcp[PRM_CLIENT].rcv_window_bytes, 16 * 1048576ull);
+    cr_expect_eq(pr.tcp[PRM_SERVER].rcv_window_bytes, 17520, "XP: 16 KiB in whole segments");
+    out_result_fini(&r);
     c = cfg_of("client.os=xp", "file.size=1MiB", NULL);
     r = run_probe(&c, 1, NULL, &pr);
-    cr_expect_eq(pr.tcp[SCN_CLIENT].rcv_window_bytes, 17520);
-    scn_result_fini(&r);
+    cr_expect_eq(pr.tcp[PRM_CLIENT].rcv_window_bytes, 17520);
+    out_result_fini(&r);
 }
 
 /* ---- lossless bulk copies against analytic completion times ---- */
@@ -173,7 +173,7 @@ Test(tcp, vista_auto_tunes_its_window_and_xp_keeps_17520)
 /* Stream bytes the server sends for a read of the file in C: every response
  * (64-byte header + data), framing and TCP/IP headers counted as if each
  * response went in its own segments, plus the small setup responses. */
-static double read_wire_s(const scn_config *c, double mss)
+static double read_wire_s(const prm_config *c, double mss)
 {
     double size = (double)c->file_size_bytes, rs = (double)c->smb.read_size_bytes;
     double n_full = floor(size / rs), rest = size - n_full * rs;
@@ -189,15 +189,15 @@ Test(tcp, a_rate_limited_read_completes_at_the_wire_rate)
         {"link.rate=10Mbps", "link.delay=5ms", "file.size=10MiB"},
         {"link.rate=1Gbps", "link.delay=100us", "file.size=200MiB"}};
     for (size_t i = 0; i < 3; i++) {
-        scn_config c = cfg_of(rates[i][0], rates[i][1], rates[i][2], "client.tcp.window=4MiB", NULL);
+        prm_config c = cfg_of(rates[i][0], rates[i][1], rates[i][2], "client.tcp.window=4MiB", NULL);
         scn_probe pr;
-        scn_result r = run_probe(&c, 1, NULL, &pr);
+        out_result r = run_probe(&c, 1, NULL, &pr);
         cr_expect_eq(r.completed, 1);
         double rtt = 2 * sim_time_to_s(c.link.delay_ns);
         double want = read_wire_s(&c, (double)pr.mss_bytes) + 8 * rtt; /* handshake, 5 set-up exchanges, CLOSE, FIN */
         expect_within(r.duration_s, want, 0.03, rates[i][0]);
         cr_expect_eq(r.n_retransmits, 0);
-        scn_result_fini(&r);
+        out_result_fini(&r);
     }
 }
 
@@ -228,13 +228,13 @@ Test(tcp, a_window_limited_copy_moves_one_window_per_round_trip)
         {"copy.direction=write", "server.os=xp", "link.rate=100Mbps"},
         {"copy.direction=read", "client.tcp.window=64KiB", "link.rate=1Gbps"}};
     for (size_t i = 0; i < 3; i++) {
-        scn_config c = cfg_of(cases[i][0], cases[i][1], cases[i][2], "link.delay=10ms", "file.size=10MiB", NULL);
+        prm_config c = cfg_of(cases[i][0], cases[i][1], cases[i][2], "link.delay=10ms", "file.size=10MiB", NULL);
         scn_probe pr;
-        scn_result r = run_probe(&c, 1, NULL, &pr);
+        out_result r = run_probe(&c, 1, NULL, &pr);
         cr_expect_eq(r.completed, 1);
-        int rcv = c.direction == COPY_READ ? SCN_CLIENT : SCN_SERVER;
+        int rcv = c.direction == PRM_COPY_READ ? PRM_CLIENT : PRM_SERVER;
         double w = (double)pr.tcp[rcv].rcv_window_bytes, mss = (double)pr.mss_bytes;
-        double hdr = c.direction == COPY_READ ? 64 : 68;
+        double hdr = c.direction == PRM_COPY_READ ? 64 : 68;
         double stream = (double)c.file_size_bytes * (1 + hdr / (double)c.smb.read_size_bytes);
         /* A window's first byte comes back acknowledged after the delay both
          * ways plus two segments (delayed ACK) and one ACK on the wire. */
@@ -243,7 +243,7 @@ Test(tcp, a_window_limited_copy_moves_one_window_per_round_trip)
         char what[128];
         snprintf(what, sizeof what, "%s %s %s", cases[i][0], cases[i][1], cases[i][2]);
         expect_within(r.duration_s, want, 0.03, what);
-        scn_result_fini(&r);
+        out_result_fini(&r);
     }
 }
 
@@ -258,11 +258,11 @@ static double lossy_goodput(double p, double delay_s, int reps)
     snprintf(delay, sizeof delay, "link.delay=%gs", delay_s);
     snprintf(size, sizeof size, "file.size=%.0f", 300 / p * mss); /* about 300 losses per copy */
     for (int s = 1; s <= reps; s++) {
-        scn_config c = cfg_of(loss, delay, size, NULL);
-        scn_result r = run_probe(&c, (uint64_t)s, NULL, NULL);
-        cr_expect_eq(r.completed, 1, "p=%g seed %d: %s", p, s, scn_failure_name(r.failure));
+        prm_config c = cfg_of(loss, delay, size, NULL);
+        out_result r = run_probe(&c, (uint64_t)s, NULL, NULL);
+        cr_expect_eq(r.completed, 1, "p=%g seed %d: %s", p, s, out_failure_name(r.failure));
         sum += (double)r.bytes_done / r.duration_s;
-        scn_result_fini(&r);
+        out_result_fini(&r);
     }
     return sum / reps;
 }
@@ -297,11 +297,11 @@ Test(tcp, throughput_at_one_percent_loss_follows_padhye_with_timeouts, .timeout 
 
 Test(tcp, a_copy_larger_than_4_gib_crosses_the_sequence_space, .timeout = 60)
 {
-    scn_config c = cfg_of("file.size=4500MiB", "link.rate=10Gbps", "link.delay=50us", "server.os=2003",
+    prm_config c = cfg_of("file.size=4500MiB", "link.rate=10Gbps", "link.delay=50us", "server.os=2003",
                           "smb.client_outstanding=16", NULL);
-    scn_result r = run_probe(&c, 1, NULL, NULL);
-    cr_expect_eq(r.completed, 1, "%s", scn_failure_name(r.failure));
+    out_result r = run_probe(&c, 1, NULL, NULL);
+    cr_expect_eq(r.completed, 1, "%s", out_failure_name(r.failure));
     cr_expect_eq(r.bytes_done, 4500 * 1048576ull);
     cr_expect_eq(r.n_retransmits, 0);
-    scn_result_fini(&r);
+    out_result_fini(&r);
 }

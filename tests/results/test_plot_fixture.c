@@ -152,10 +152,10 @@ double tp_q(const char *db, const char *sql)
 
 /* ---- the synthetic database ---- */
 
-static void set(scn_config *cfg, const char *key, const char *value)
+static void set(prm_config *cfg, const char *key, const char *value)
 {
     char err[300];
-    cr_assert_eq(scn_config_set(cfg, key, value, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(prm_set(cfg, key, value, err, sizeof err), 0, "%s", err);
 }
 
 static int64_t experiment(res_store *s, const char *name, const char *kind, int64_t first, int64_t n)
@@ -186,15 +186,15 @@ static int64_t experiment(res_store *s, const char *name, const char *kind, int6
 static void run(res_store *s, int64_t point, uint32_t rep, int completed, double duration, double first_bytes,
                 double first_s)
 {
-    scn_result r;
+    out_result r;
     memset(&r, 0, sizeof r);
     r.completed = completed;
-    r.failure = completed ? FAIL_NONE : FAIL_TCP_ABORT;
+    r.failure = completed ? OUT_FAIL_NONE : OUT_FAIL_TCP_ABORT;
     r.bytes_done = 1000;
     r.setup_s = 0.001;
     r.duration_s = duration;
-    scn_interruption in = {first_s, completed ? first_s + 1 : NAN, (uint64_t)first_bytes,
-                           rep % 2 ? CAUSE_REKEY : CAUSE_EXPIRY};
+    out_interruption in = {first_s, completed ? first_s + 1 : NAN, (uint64_t)first_bytes,
+                           rep % 2 ? OUT_CAUSE_REKEY : OUT_CAUSE_EXPIRY};
     r.n_interruptions = isnan(first_bytes) ? 0 : 1;
     r.first_interruption_s = r.n_interruptions ? first_s : NAN;
     r.first_interruption_bytes = r.n_interruptions ? first_bytes : NAN;
@@ -226,8 +226,8 @@ void tp_synthetic_db(const char *db, const char *grid_name)
     static const char *const scen[] = {"no-ipsec", "kb977526"}, *const sizes[] = {"1MiB", "4MiB", "16MiB"};
     for (int sc = 0; sc < 2; sc++)
         for (int z = 0; z < 3; z++) {
-            scn_config cfg;
-            scn_config_defaults(&cfg);
+            prm_config cfg;
+            prm_defaults(&cfg);
             set(&cfg, "scenario", scen[sc]);
             set(&cfg, "file.size", sizes[z]);
             set(&cfg, "link.rate", "100Mbps");
@@ -250,8 +250,8 @@ void tp_synthetic_db(const char *db, const char *grid_name)
     static const double crit[] = {5e6, 1e7, NAN, NAN}, lo[] = {4.8e6, 9.5e6, 1048576, 1048576},
                         hi[] = {5.2e6, 10.5e6, 67108864, 67108864};
     for (int c = 0; c < 4; c++) {
-        scn_config cfg;
-        scn_config_defaults(&cfg);
+        prm_config cfg;
+        prm_defaults(&cfg);
         set(&cfg, "scenario", "kb977526");
         set(&cfg, "link.rate", rates[c / 2]);
         set(&cfg, "ipsec.qm_lifetime_kb", kbs[c % 2]);

@@ -44,7 +44,7 @@ static const char *path(const char *name)
 static plot_timeline *hand_built(void)
 {
     static const ev_event evs[] = {
-        {.t_ns = 0, .kind = EV_IKE_START, .host = 0, .xchg = 7, .cause = CAUSE_PEER_NEGOTIATION},
+        {.t_ns = 0, .kind = EV_IKE_START, .host = 0, .xchg = 7, .cause = OUT_CAUSE_PEER_NEGOTIATION},
         {.t_ns = 100000, .kind = EV_TCP_SEND, .host = 0, .flags = 2},
         {.t_ns = 1000000, .kind = EV_IKE_FAILED, .host = 0, .xchg = 7, .detail = "peer reports authentication failure"},
         {.t_ns = 1000000, .kind = EV_SA_INSTALL, .host = 0, .sa = EV_SA_CLEAR, .detail = "clear"},
@@ -53,12 +53,12 @@ static plot_timeline *hand_built(void)
         {.t_ns = 500500000, .kind = EV_TCP_ESTABLISHED, .host = 0},
         {.t_ns = 610000000, .kind = EV_SMB_DONE, .host = 0, .detail = "READ_ANDX", .bytes = 61440},
         {.t_ns = 620000000, .kind = EV_SMB_DONE, .host = 0, .detail = "READ_ANDX", .bytes = 122880},
-        {.t_ns = 700000000, .kind = EV_IKE_START, .host = 0, .xchg = 8, .flags = EV_IKE_REKEY, .cause = CAUSE_REKEY},
-        {.t_ns = 700000000, .kind = EV_SA_DELETE, .host = 1, .sa = EV_SA_SOFT, .cause = CAUSE_REKEY, .detail = "soft"},
-        {.t_ns = 700001000, .kind = EV_INTERRUPTION_BEGIN, .host = 1, .cause = CAUSE_REKEY, .bytes = 125000},
+        {.t_ns = 700000000, .kind = EV_IKE_START, .host = 0, .xchg = 8, .flags = EV_IKE_REKEY, .cause = OUT_CAUSE_REKEY},
+        {.t_ns = 700000000, .kind = EV_SA_DELETE, .host = 1, .sa = EV_SA_SOFT, .cause = OUT_CAUSE_REKEY, .detail = "soft"},
+        {.t_ns = 700001000, .kind = EV_INTERRUPTION_BEGIN, .host = 1, .cause = OUT_CAUSE_REKEY, .bytes = 125000},
         {.t_ns = 60700000000, .kind = EV_INTERRUPTION_END, .host = 1},
         {.t_ns = 60710000000, .kind = EV_SMB_DONE, .host = 0, .detail = "READ_ANDX", .bytes = 184320},
-        {.t_ns = 60800000000, .kind = EV_COPY_END, .host = 0, .cause = FAIL_NONE, .detail = "none"},
+        {.t_ns = 60800000000, .kind = EV_COPY_END, .host = 0, .cause = OUT_FAIL_NONE, .detail = "none"},
     };
     plot_timeline *tl = plot_timeline_new();
     cr_assert_not_null(tl);
@@ -105,16 +105,16 @@ Test(plot_run, an_unwritable_output_is_a_runtime_error_with_gnuplots_reason)
 Test(plot_run, a_real_run_agrees_with_its_outcome)
 {
     /* Tolerant timers, so the copy survives several interruptions. */
-    scn_config cfg;
+    prm_config cfg;
     char err[512];
-    scn_config_defaults(&cfg);
+    prm_defaults(&cfg);
     const char *kv[] = {"scenario=kb977526", "file.size=3MiB", "ipsec.qm_lifetime_kb=1000", "tcp.data_retries=12",
                         "smb.session_timeout=600s"};
     for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
-        cr_assert_eq(scn_config_set_pair(&cfg, kv[i], err, sizeof err), 0, "%s", err);
+        cr_assert_eq(prm_set_pair(&cfg, kv[i], err, sizeof err), 0, "%s", err);
     plot_timeline *tl = plot_timeline_new();
     rec_sink sink = {plot_timeline_event, tl};
-    scn_result r;
+    out_result r;
     cr_assert_eq(scn_run_sinks(&cfg, 1, &sink, 1, &r), 0);
     plot_run_counts c;
     cr_assert_eq(plot_timeline_counts(tl, &c), 0);
@@ -131,7 +131,7 @@ Test(plot_run, a_real_run_agrees_with_its_outcome)
     uint32_t w, h;
     cr_expect_eq(tp_png_size(path("run.png"), &w, &h), 0);
     cr_expect(w == PLOT_RUN_WIDTH_PX && h == PLOT_RUN_HEIGHT_PX);
-    scn_result_fini(&r);
+    out_result_fini(&r);
     plot_timeline_free(tl);
 }
 

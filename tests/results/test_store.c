@@ -75,12 +75,12 @@ static double q_double(sqlite3 *db, const char *sql)
     return v;
 }
 
-static scn_result result(int completed, double duration, uint64_t n_intr, double first_bytes)
+static out_result result(int completed, double duration, uint64_t n_intr, double first_bytes)
 {
-    scn_result r;
+    out_result r;
     memset(&r, 0, sizeof r);
     r.completed = completed;
-    r.failure = completed ? FAIL_NONE : FAIL_TCP_ABORT;
+    r.failure = completed ? OUT_FAIL_NONE : OUT_FAIL_TCP_ABORT;
     r.bytes_done = 1000;
     r.setup_s = 0.001;
     r.duration_s = duration;
@@ -111,8 +111,8 @@ static int64_t add_experiment(res_store *s, const char *name, const char *hash, 
     e.n_point_ids = npoints;
     cr_assert_eq(res_store_begin(s), 0);
     cr_assert_eq(res_experiment_insert(s, &e), 0, "%s", res_store_errmsg(s));
-    scn_config cfg;
-    scn_config_defaults(&cfg);
+    prm_config cfg;
+    prm_defaults(&cfg);
     for (int i = 0; i < npoints; i++) {
         cfg.file_size_bytes = 1000000 + (uint64_t)i;
         cr_assert_eq(res_point_insert(s, first + i, e.id, i + 1, 0, 0, &cfg), 0, "%s", res_store_errmsg(s));
@@ -126,15 +126,15 @@ Test(store, a_new_database_has_every_table_the_registry_columns_and_meta)
     res_store *s = open_ok(path("new.db"), RES_OPEN_CREATE);
     res_store_free(s);
     sqlite3 *db = raw(path("new.db"));
-    for (size_t i = 0; i < scn_param_count(); i++) {
-        const scn_param *p = scn_param_at(i);
+    for (size_t i = 0; i < prm_count(); i++) {
+        const prm_entry *p = prm_at(i);
         char col[128], sql[300];
-        scn_param_column(p, col, sizeof col);
+        prm_column(p, col, sizeof col);
         snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('points') WHERE name = '%s' AND type = '%s'",
-                 col, scn_param_sql_type(p));
-        cr_expect_eq(q_double(db, sql), 1, "points has no %s column %s", scn_param_sql_type(p), col);
+                 col, prm_sql_type(p));
+        cr_expect_eq(q_double(db, sql), 1, "points has no %s column %s", prm_sql_type(p), col);
     }
-    cr_expect_eq(q_double(db, "SELECT count(*) FROM pragma_table_info('points')"), scn_param_count() + 6);
+    cr_expect_eq(q_double(db, "SELECT count(*) FROM pragma_table_info('points')"), prm_count() + 6);
     static const char *const tables[] = {"meta", "experiments", "points", "runs", "interruptions", "thresholds",
                                          "t_quantile", "history"};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
@@ -214,23 +214,23 @@ Test(store, a_point_reads_back_with_every_parameter_equal)
 {
     res_store *s = open_ok(path("p.db"), RES_OPEN_CREATE);
     add_experiment(s, "e", "h", 1, 1);
-    scn_config cfg, back;
+    prm_config cfg, back;
     char err[256];
-    scn_config_defaults(&cfg);
-    cr_assert_eq(scn_config_set(&cfg, "scenario", "kb977526", err, sizeof err), 0, "%s", err);
-    cr_assert_eq(scn_config_set(&cfg, "link.delay", "12.5ms", err, sizeof err), 0, "%s", err);
-    cr_assert_eq(scn_config_set(&cfg, "link.loss", "0.0125", err, sizeof err), 0, "%s", err);
-    cr_assert_eq(scn_config_set(&cfg, "file.size", "3GiB", err, sizeof err), 0, "%s", err);
-    cr_assert_eq(scn_config_set(&cfg, "server.ipsec.ikeflags", "0x14", err, sizeof err), 0, "%s", err);
+    prm_defaults(&cfg);
+    cr_assert_eq(prm_set(&cfg, "scenario", "kb977526", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(prm_set(&cfg, "link.delay", "12.5ms", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(prm_set(&cfg, "link.loss", "0.0125", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(prm_set(&cfg, "file.size", "3GiB", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(prm_set(&cfg, "server.ipsec.ikeflags", "0x14", err, sizeof err), 0, "%s", err);
     cr_assert_eq(res_store_begin(s), 0);
     cr_assert_eq(res_point_insert(s, 7, 1, 7, 0, 0, &cfg), 0, "%s", res_store_errmsg(s));
     cr_assert_eq(res_store_commit(s), 0);
     int exists = 0;
     cr_assert_eq(res_point_get(s, 7, &exists, &back), 0, "%s", res_store_errmsg(s));
     cr_assert(exists);
-    for (size_t i = 0; i < scn_param_count(); i++) {
-        const scn_param *p = scn_param_at(i);
-        cr_expect_eq(scn_param_load(p, &back), scn_param_load(p, &cfg), "%s differs", p->name);
+    for (size_t i = 0; i < prm_count(); i++) {
+        const prm_entry *p = prm_at(i);
+        cr_expect_eq(prm_load(p, &back), prm_load(p, &cfg), "%s differs", p->name);
     }
     cr_assert_eq(res_point_get(s, 8, &exists, &back), 0);
     cr_expect_not(exists);
@@ -247,10 +247,10 @@ Test(store, runs_and_interruptions_keep_every_field_and_nulls)
 {
     res_store *s = open_ok(path("r.db"), RES_OPEN_CREATE);
     add_experiment(s, "e", "h", 1, 1);
-    scn_result r = result(0, 12.5, 2, 4096);
-    scn_interruption in[2] = {{0.5, 3.0, 4096, CAUSE_REKEY}, {10.0, NAN, 8192, CAUSE_PEER_NEGOTIATION}};
+    out_result r = result(0, 12.5, 2, 4096);
+    out_interruption in[2] = {{0.5, 3.0, 4096, OUT_CAUSE_REKEY}, {10.0, NAN, 8192, OUT_CAUSE_PEER_NEGOTIATION}};
     r.interruptions = in;
-    scn_result ok = result(1, 2.0, 0, 0);
+    out_result ok = result(1, 2.0, 0, 0);
     ok.setup_s = NAN;
     cr_assert_eq(res_store_begin(s), 0);
     cr_assert_eq(res_run_insert(s, 1, 3, UINT64_C(0xfedcba9876543210), &r), 0, "%s", res_store_errmsg(s));
@@ -283,16 +283,16 @@ Test(store, point_summary_matches_hand_computed_statistics)
     add_experiment(s, "e", "h", 1, 3);
     /* Point 1: completed 1 1 1 0, durations 1 2 3 (and 50, not completed);
      * first interruption bytes 5, 1, (none), 3: median 3. */
-    scn_result rs[4] = {result(1, 1, 1, 5), result(1, 2, 2, 1), result(1, 3, 0, 0), result(0, 50, 1, 3)};
+    out_result rs[4] = {result(1, 1, 1, 5), result(1, 2, 2, 1), result(1, 3, 0, 0), result(0, 50, 1, 3)};
     cr_assert_eq(res_store_begin(s), 0);
     for (uint32_t r = 0; r < 4; r++) cr_assert_eq(res_run_insert(s, 1, r + 1, r, &rs[r]), 0);
     /* Point 2: one run with first interruption bytes 10, 20, 30, 40 over four: median 25. */
     for (uint32_t r = 0; r < 4; r++) {
-        scn_result x = result(1, 7, 1, 10.0 * (r + 1));
+        out_result x = result(1, 7, 1, 10.0 * (r + 1));
         cr_assert_eq(res_run_insert(s, 2, r + 1, r, &x), 0);
     }
     /* Point 3: one completed run: no t interval. */
-    scn_result one = result(1, 4, 0, 0);
+    out_result one = result(1, 4, 0, 0);
     cr_assert_eq(res_run_insert(s, 3, 1, 1, &one), 0);
     cr_assert_eq(res_store_commit(s), 0);
     res_store_free(s);
@@ -341,7 +341,7 @@ Test(store, point_summary_gives_the_wilson_interval_of_each_point)
     cr_assert_eq(res_store_begin(s), 0);
     for (uint32_t i = 0; i < N_WILSON; i++)
         for (uint32_t r = 1; r <= wilson95[i].n; r++) {
-            scn_result x = result(r <= wilson95[i].k, 1, 0, 0);
+            out_result x = result(r <= wilson95[i].k, 1, 0, 0);
             cr_assert_eq(res_run_insert(s, 1 + i, r, r, &x), 0, "%s", res_store_errmsg(s));
         }
     cr_assert_eq(res_store_commit(s), 0);
@@ -374,7 +374,7 @@ Test(store, beyond_the_quantile_table_the_view_uses_a_close_expansion)
     for (uint32_t r = 1; r <= 1502; r++) {
         double d = 1.0 + (r % 7) * 0.25;
         sim_stat_add(&st, d);
-        scn_result x = result(1, d, 0, 0);
+        out_result x = result(1, d, 0, 0);
         cr_assert_eq(res_run_insert(s, 1, r, r, &x), 0);
     }
     cr_assert_eq(res_store_commit(s), 0);
@@ -393,7 +393,7 @@ Test(store, merge_unites_shards_and_refuses_a_different_spec)
     res_store *a = open_ok(path("a.db"), RES_OPEN_CREATE), *b = open_ok(path("b.db"), RES_OPEN_CREATE);
     add_experiment(a, "e", "h1", 1, 2);
     add_experiment(b, "e", "h1", 1, 2);
-    scn_result x = result(1, 1, 0, 0);
+    out_result x = result(1, 1, 0, 0);
     cr_assert_eq(res_store_begin(a), 0);
     res_run_insert(a, 1, 1, 1, &x);
     res_run_insert(a, 2, 1, 1, &x);
@@ -417,7 +417,7 @@ Test(store, merge_unites_shards_and_refuses_a_different_spec)
 
     res_store *d = open_ok(path("d.db"), RES_OPEN_CREATE);
     add_experiment(d, "e", "h1", 1, 2);
-    scn_result y = result(0, 1, 0, 0);
+    out_result y = result(0, 1, 0, 0);
     cr_assert_eq(res_store_begin(d), 0);
     res_run_insert(d, 1, 1, 1, &y); /* the same run with another outcome */
     cr_assert_eq(res_store_commit(d), 0);
