@@ -184,7 +184,12 @@ static int fill_t_quantiles(res_store *s)
     if (rc != SQLITE_OK) return res__fail(s, rc, "cannot create the schema");
     for (int df = 1; df <= T_QUANTILE_MAX_DF && rc == SQLITE_OK; df++) {
         sqlite3_bind_int(st, 1, df);
-        sqlite3_bind_double(st, 2, sim_t_quantile(0.95, df));
+        double t = sim_t_quantile(0.95, df);
+        if (isnan(t)) {
+            sqlite3_finalize(st);
+            return res__failf(s, RES_EIO, "GSL could not compute the t quantile for df %d", df);
+        }
+        sqlite3_bind_double(st, 2, t);
         rc = sqlite3_step(st);
         rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
         sqlite3_reset(st);

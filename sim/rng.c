@@ -8,6 +8,7 @@
 #include <string.h>
 #include "sim/hash.h"
 #include "sim/rng.h"
+#include "sim/stats.h"
 
 uint64_t sim_rng_run_seed(uint64_t master_seed, uint32_t replication)
 {
@@ -22,6 +23,7 @@ uint64_t sim_rng_stream_seed(uint64_t run_seed, const char *name)
 
 gsl_rng *sim_rng_new(uint64_t run_seed, const char *name)
 {
+    sim_gsl_errors_as_status(); /* out of memory is a NULL here, not an abort */
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (!r) return NULL;
     uint64_t s = sim_rng_stream_seed(run_seed, name);

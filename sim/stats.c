@@ -11,8 +11,16 @@
 #include "config.h"
 #include <assert.h>
 #include <math.h>
+#include <pthread.h>
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
 #include "sim/stats.h"
+
+static pthread_once_t gsl_once = PTHREAD_ONCE_INIT;
+
+static void gsl_quiet(void) { gsl_set_error_handler_off(); }
+
+void sim_gsl_errors_as_status(void) { pthread_once(&gsl_once, gsl_quiet); }
 
 void sim_stat_init(sim_stat *s)
 {
@@ -41,13 +49,17 @@ double sim_stat_variance(const sim_stat *s)
 double sim_t_quantile(double level, double df)
 {
     assert(level > 0 && level < 1 && df > 0);
-    return gsl_cdf_tdist_Pinv(0.5 + level / 2.0, df);
+    sim_gsl_errors_as_status();
+    double t = gsl_cdf_tdist_Pinv(0.5 + level / 2.0, df);
+    return isfinite(t) ? t : NAN;
 }
 
 int sim_stat_t_interval(const sim_stat *s, double level, double *lo_out, double *hi_out)
 {
     if (s->n < 2) return -1;
-    double half = sim_t_quantile(level, (double)(s->n - 1)) * sqrt(sim_stat_variance(s) / (double)s->n);
+    double t = sim_t_quantile(level, (double)(s->n - 1));
+    if (isnan(t)) return -1;
+    double half = t * sqrt(sim_stat_variance(s) / (double)s->n);
     *lo_out = s->mean - half;
     *hi_out = s->mean + half;
     return 0;
@@ -61,7 +73,13 @@ void sim_wilson_interval(uint64_t k, uint64_t n, double level, double *lo_out, d
         *hi_out = 1.0;
         return;
     }
+    sim_gsl_errors_as_status();
     double z = gsl_cdf_ugaussian_Pinv(0.5 + level / 2.0);
+    if (!isfinite(z)) {
+        *lo_out = 0.0;
+        *hi_out = 1.0;
+        return;
+    }
     double nn = (double)n, p = (double)k / nn, z2 = z * z;
     double centre = (p + z2 / (2 * nn)) / (1 + z2 / nn);
     double half = z * sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn)) / (1 + z2 / nn);

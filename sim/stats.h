@@ -7,6 +7,13 @@
  */
 #include <stdint.h>
 
+/* Switches GSL's abort-on-error handler off for the process (GSL's handler
+ * is process-wide), once; every sim/ function that calls GSL does this
+ * first, so GSL errors come back as statuses (NULL, NAN) that the callers
+ * check, never as an abort. Safe to call from any thread, any number of
+ * times. */
+void sim_gsl_errors_as_status(void);
+
 typedef struct sim_stat {
     uint64_t n;
     double mean;
@@ -21,11 +28,12 @@ void sim_stat_add(sim_stat *s, double x);
 double sim_stat_variance(const sim_stat *s);
 
 /* Two-sided Student-t interval of the mean at LEVEL (for example 0.95).
- * Returns 0 and writes the bounds, or -1 when n < 2 (bounds untouched). */
+ * Returns 0 and writes the bounds, or -1 when n < 2 or GSL fails (bounds
+ * untouched). */
 int sim_stat_t_interval(const sim_stat *s, double level, double *lo_out, double *hi_out);
 
 /* The two-sided t quantile for DF > 0 degrees of freedom at LEVEL
- * (0 < LEVEL < 1; 0.95 gives t_0.975). */
+ * (0 < LEVEL < 1; 0.95 gives t_0.975); NAN if GSL reports an error. */
 double sim_t_quantile(double level, double df);
 
 /* Wilson score interval for K <= N successes of N at LEVEL (0 < LEVEL < 1).

@@ -5,6 +5,9 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
+#include "sim/rng.h"
 #include "sim/stats.h"
 
 #define NEAR(x, want, tol) cr_assert(fabs((x) - (want)) <= (tol), "%s = %.6f, wanted %.6f", #x, (double)(x), (double)(want))
@@ -114,4 +117,17 @@ Test(sim_stats, wilson_interval_edges_are_exact)
     sim_wilson_interval(14, 17, 0.95, &lo2, &hi2);
     NEAR(lo, 1 - hi2, 1e-12);
     NEAR(hi, 1 - lo2, 1e-12);
+}
+
+/* GSL's default handler aborts the process on any error. Once sim/ has been
+ * used (here: a random stream), a GSL error must come back as a status: this
+ * test's process would crash on the abort otherwise. */
+Test(stats, a_gsl_error_after_sim_is_used_is_a_status_not_an_abort)
+{
+    gsl_rng *r = sim_rng_new(1, "test.stream");
+    cr_assert_not_null(r);
+    gsl_error("provoked by the test", __FILE__, __LINE__, GSL_EINVAL);
+    double v = gsl_cdf_tdist_Pinv(0.975, -1.0); /* invalid df: GSL's domain error */
+    cr_expect(isnan(v) || !isfinite(v) || v == v, "GSL returned instead of aborting");
+    sim_rng_free(r);
 }
