@@ -1,9 +1,9 @@
 /*
- * `rekeysim run`, `rekeysim params` and `rekeysim scenarios`: one simulated
- * copy from a scenario and KEY=VALUE settings, printed for people or as one
- * JSON object; the parameter registry and the presets, listed. Every
- * argument is checked before anything runs or is written, so bad input
- * leaves no trace file behind and exits 2 with one message on stderr.
+ * `rekeysim run`: one simulated copy from a scenario and KEY=VALUE settings
+ * (or replayed from a results database), printed for people or as one JSON
+ * object, with optional trace, event table and timeline. Every argument is
+ * checked before anything runs or is written, so bad input leaves no trace
+ * file behind and exits 2 with one message on stderr.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -366,69 +366,4 @@ missing:
 input:
     free(keys);
     return bad("run", err);
-}
-
-/* ---- params ---- */
-
-static void params_usage(FILE *f)
-{
-    fprintf(f,
-            "usage: rekeysim params [--scenario NAME]\n"
-            "\n"
-            "Lists every parameter key: name, value (the default, or under scenario NAME),\n"
-            "unit, description and the source of the default with its confidence:\n"
-            "[S] stated by a source, [I] inferred, [?] a placeholder nobody documents.\n"
-            "Set any key with KEY=VALUE on `rekeysim run` or in a sweep spec.\n");
-}
-
-int exp_cmd_params(int argc, char **argv)
-{
-    const char *scenario = "no-ipsec", *v;
-    char err[512];
-    int rc;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            params_usage(stdout);
-            return EXP_OK;
-        } else if ((rc = opt_value(argc, argv, &i, "--scenario", &v)) != 0) {
-            if (rc < 0) return bad("params", "--scenario needs a value");
-            scenario = v;
-        } else {
-            snprintf(err, sizeof err, "unknown argument '%s'; see rekeysim params --help", argv[i]);
-            return bad("params", err);
-        }
-    }
-    scn_config cfg;
-    scn_config_defaults(&cfg);
-    if (scn_config_apply_preset(&cfg, scenario, err, sizeof err) != 0) return bad("params", err);
-    printf("# parameters under scenario %s: KEY VALUE UNIT DESCRIPTION [SOURCE]\n", scenario);
-    for (size_t i = 0; i < scn_param_count(); i++) {
-        const scn_param *p = scn_param_at(i);
-        char val[128];
-        scn_param_format(p, &cfg, val, sizeof val);
-        printf("%-30s %-14s %-8s %s [%s]\n", p->name, val, p->unit[0] ? p->unit : "-", p->desc, p->source);
-    }
-    return fflush(stdout) == 0 ? EXP_OK : EXP_RUNTIME;
-}
-
-/* ---- scenarios ---- */
-
-int exp_cmd_scenarios(int argc, char **argv)
-{
-    if (argc > 1) {
-        if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-            printf("usage: rekeysim scenarios\n\nLists the named presets, what each is and the settings it applies\n"
-                   "on top of the defaults; explicit KEY=VALUE settings override them.\n");
-            return EXP_OK;
-        }
-        char err[256];
-        snprintf(err, sizeof err, "unexpected argument '%s'; see rekeysim scenarios --help", argv[1]);
-        return bad("scenarios", err);
-    }
-    for (size_t i = 0; i < scn_n_presets; i++) {
-        printf("%s\n    %s\n   ", scn_presets[i].name, scn_presets[i].summary);
-        for (const char *const *s = scn_presets[i].settings; *s; s++) printf(" %s", *s);
-        printf("\n\n");
-    }
-    return fflush(stdout) == 0 ? EXP_OK : EXP_RUNTIME;
 }
