@@ -19,6 +19,7 @@ experiments_rekeysim_SOURCES = \
 	%D%/cmd_run.c \
 	%D%/cmd_params.c \
 	%D%/cmd_scenarios.c \
+	%D%/cmd_outcomes.c \
 	%D%/cmd_sweep.c \
 	%D%/cmd_merge.c \
 	%D%/cmd_status.c \
