@@ -1,9 +1,9 @@
 /*
- * `rekeysim run`, `rekeysim params` and `rekeysim scenarios`: one simulated
- * copy from a scenario and KEY=VALUE settings, printed for people or as one
- * JSON object; the parameter registry and the presets, listed. Every
- * argument is checked before anything runs or is written, so bad input
- * leaves no trace file behind and exits 2 with one message on stderr.
+ * `rekeysim run`: one simulated copy from a scenario and KEY=VALUE settings
+ * (or replayed from a results database), printed for people or as one JSON
+ * object, with optional trace, event table and timeline. Every argument is
+ * checked before anything runs or is written, so bad input leaves no trace
+ * file behind and exits 2 with one message on stderr.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "experiments/commands.h"
+#include "experiments/opts.h"
 #include "models/core/presets.h"
 #include "models/core/params.h"
 #include "models/scenario.h"
@@ -19,36 +20,7 @@
 #include "results/plot_run.h"
 #include "results/store.h"
 
-/* ---- argument helpers ---- */
-
-/* Matches "--NAME VALUE" and "--NAME=VALUE" at argv[*i]; advances *i past the
- * value. Returns 1 and sets *val on a match, 0 if argv[*i] is not NAME, -1
- * when the value is missing. */
-static int opt_value(int argc, char **argv, int *i, const char *name, const char **val)
-{
-    size_t n = strlen(name);
-    const char *a = argv[*i];
-    if (strncmp(a, name, n) != 0) return 0;
-    if (a[n] == '=') {
-        *val = a + n + 1;
-        return 1;
-    }
-    if (a[n] != 0) return 0;
-    if (*i + 1 >= argc) return -1;
-    *val = argv[++*i];
-    return 1;
-}
-
-static int parse_seed(const char *s, uint64_t *out)
-{
-    if (!*s || *s == '-') return -1;
-    char *e;
-    errno = 0;
-    unsigned long long v = strtoull(s, &e, 10);
-    if (errno || *e) return -1;
-    *out = v;
-    return 0;
-}
+/* ---- messages ---- */
 
 static int bad(const char *cmd, const char *msg)
 {
@@ -228,39 +200,39 @@ int exp_cmd_run(int argc, char **argv)
     if (!keys) return EXP_RUNTIME;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+        if (exp_opt_is(a, "--help", "-h")) {
             run_usage(stdout);
             free(keys);
             return EXP_OK;
         } else if (!strcmp(a, "--json")) {
             json = 1;
-        } else if ((rc = opt_value(argc, argv, &i, "--scenario", &v)) != 0) {
+        } else if ((rc = exp_opt_value(argc, argv, &i, "--scenario", &v)) != 0) {
             if (rc < 0) goto missing;
             scenario = v;
             scenario_given = 1;
-        } else if ((rc = opt_value(argc, argv, &i, "--seed", &v)) != 0) {
+        } else if ((rc = exp_opt_value(argc, argv, &i, "--seed", &v)) != 0) {
             if (rc < 0) goto missing;
             seed_given = 1;
-            if (parse_seed(v, &seed) != 0) {
+            if (exp_opt_u64(v, &seed) != 0) {
                 snprintf(err, sizeof err, "--seed '%s' is not a whole number from 0 to 2^64-1", v);
                 goto input;
             }
-        } else if ((rc = opt_value(argc, argv, &i, "--trace", &v)) != 0) {
+        } else if ((rc = exp_opt_value(argc, argv, &i, "--trace", &v)) != 0) {
             if (rc < 0) goto missing;
             trace_path = v;
-        } else if ((rc = opt_value(argc, argv, &i, "--events", &v)) != 0) {
+        } else if ((rc = exp_opt_value(argc, argv, &i, "--events", &v)) != 0) {
             if (rc < 0) goto missing;
             events_path = v;
-        } else if ((rc = opt_value(argc, argv, &i, "--plot", &v)) != 0) {
+        } else if ((rc = exp_opt_value(argc, argv, &i, "--plot", &v)) != 0) {
             if (rc < 0) goto missing;
             plot_path = v;
-        } else if ((rc = opt_value(argc, argv, &i, "--db", &v)) != 0) {
+        } else if ((rc = exp_opt_value(argc, argv, &i, "--db", &v)) != 0) {
             if (rc < 0) goto missing;
             db_path = v;
-        } else if ((rc = opt_value(argc, argv, &i, "--run", &v)) != 0) {
+        } else if ((rc = exp_opt_value(argc, argv, &i, "--run", &v)) != 0) {
             uint64_t id;
             if (rc < 0) goto missing;
-            if (parse_seed(v, &id) != 0 || id == 0 || id > INT64_MAX) {
+            if (exp_opt_u64(v, &id) != 0 || id == 0 || id > INT64_MAX) {
                 snprintf(err, sizeof err, "--run '%s' is not a run id (a positive whole number, runs.run_id)", v);
                 goto input;
             }
@@ -366,69 +338,4 @@ missing:
 input:
     free(keys);
     return bad("run", err);
-}
-
-/* ---- params ---- */
-
-static void params_usage(FILE *f)
-{
-    fprintf(f,
-            "usage: rekeysim params [--scenario NAME]\n"
-            "\n"
-            "Lists every parameter key: name, value (the default, or under scenario NAME),\n"
-            "unit, description and the source of the default with its confidence:\n"
-            "[S] stated by a source, [I] inferred, [?] a placeholder nobody documents.\n"
-            "Set any key with KEY=VALUE on `rekeysim run` or in a sweep spec.\n");
-}
-
-int exp_cmd_params(int argc, char **argv)
-{
-    const char *scenario = "no-ipsec", *v;
-    char err[512];
-    int rc;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            params_usage(stdout);
-            return EXP_OK;
-        } else if ((rc = opt_value(argc, argv, &i, "--scenario", &v)) != 0) {
-            if (rc < 0) return bad("params", "--scenario needs a value");
-            scenario = v;
-        } else {
-            snprintf(err, sizeof err, "unknown argument '%s'; see rekeysim params --help", argv[i]);
-            return bad("params", err);
-        }
-    }
-    prm_config cfg;
-    prm_defaults(&cfg);
-    if (prm_apply_preset(&cfg, scenario, err, sizeof err) != 0) return bad("params", err);
-    printf("# parameters under scenario %s: KEY VALUE UNIT DESCRIPTION [SOURCE]\n", scenario);
-    for (size_t i = 0; i < prm_count(); i++) {
-        const prm_entry *p = prm_at(i);
-        char val[128];
-        prm_format(p, &cfg, val, sizeof val);
-        printf("%-30s %-14s %-8s %s [%s]\n", p->name, val, p->unit[0] ? p->unit : "-", p->desc, p->source);
-    }
-    return fflush(stdout) == 0 ? EXP_OK : EXP_RUNTIME;
-}
-
-/* ---- scenarios ---- */
-
-int exp_cmd_scenarios(int argc, char **argv)
-{
-    if (argc > 1) {
-        if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-            printf("usage: rekeysim scenarios\n\nLists the named presets, what each is and the settings it applies\n"
-                   "on top of the defaults; explicit KEY=VALUE settings override them.\n");
-            return EXP_OK;
-        }
-        char err[256];
-        snprintf(err, sizeof err, "unexpected argument '%s'; see rekeysim scenarios --help", argv[1]);
-        return bad("scenarios", err);
-    }
-    for (size_t i = 0; i < preset_count; i++) {
-        printf("%s\n    %s\n   ", preset_table[i].name, preset_table[i].summary);
-        for (const char *const *s = preset_table[i].settings; *s; s++) printf(" %s", *s);
-        printf("\n\n");
-    }
-    return fflush(stdout) == 0 ? EXP_OK : EXP_RUNTIME;
 }

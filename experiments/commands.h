@@ -8,8 +8,9 @@
  * they parse their options with experiments/opts.h.
  */
 int exp_cmd_run(int argc, char **argv);        /* experiments/cmd_run.c */
-int exp_cmd_params(int argc, char **argv);     /* experiments/cmd_run.c */
-int exp_cmd_scenarios(int argc, char **argv);  /* experiments/cmd_run.c */
+int exp_cmd_params(int argc, char **argv);     /* experiments/cmd_params.c */
+int exp_cmd_scenarios(int argc, char **argv);  /* experiments/cmd_scenarios.c */
+int exp_cmd_outcomes(int argc, char **argv);   /* experiments/cmd_outcomes.c */
 int exp_cmd_sweep(int argc, char **argv);      /* experiments/cmd_sweep.c */
 int exp_cmd_merge(int argc, char **argv);      /* experiments/cmd_merge.c */
 int exp_cmd_status(int argc, char **argv);     /* experiments/cmd_status.c */

@@ -17,6 +17,9 @@ bin_PROGRAMS += experiments/rekeysim
 experiments_rekeysim_SOURCES = \
 	%D%/main.c %D%/commands.h \
 	%D%/cmd_run.c \
+	%D%/cmd_params.c \
+	%D%/cmd_scenarios.c \
+	%D%/cmd_outcomes.c \
 	%D%/cmd_sweep.c \
 	%D%/cmd_merge.c \
 	%D%/cmd_status.c \

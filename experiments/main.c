@@ -23,6 +23,7 @@ static const struct {
     {"report", exp_cmd_report, "report --db FILE [--experiment NAME] [--out DIR]"},
     {"params", exp_cmd_params, "params [--scenario NAME]    every key: name, value, unit, description, source"},
     {"scenarios", exp_cmd_scenarios, "scenarios                   the named presets and what each sets"},
+    {"outcomes", exp_cmd_outcomes, "outcomes [--json]           every outcome field: name, type, unit, description"},
 };
 
 static void usage(FILE *f)

@@ -28,6 +28,7 @@
 #include "experiments/spec.h"
 #include "models/core/params.h"
 #include "results/store.h"
+#include "sim/hash.h"
 
 #define MAX_RANGE_POINTS 100000
 #define MAX_LINE 200
@@ -439,12 +440,11 @@ static int parse_uint(parser *ps, const raw_entry *en, uint64_t min, uint64_t ma
 
 /* ---- canonical form and hash ---- */
 
+/* The spec hash is 64-bit FNV-1a (sim/hash.h) over the canonical text, fed
+ * piece by piece: the same value as hashing the concatenation at once. */
 static void hash_add(uint64_t *h, const char *s)
 {
-    for (; *s; s++) {
-        *h ^= (unsigned char)*s;
-        *h *= UINT64_C(0x100000001b3);
-    }
+    *h = sim_hash_fnv1a64_bytes(*h, s, strlen(s));
 }
 
 /* Hashes "key=value\n" with runs of whitespace collapsed and none around commas. */
@@ -575,7 +575,7 @@ static int count_points(parser *ps, exp_experiment *x)
 static int build_section(parser *ps, size_t si, exp_experiment *x)
 {
     const raw_section *sec = &ps->sections[si];
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    uint64_t h = SIM_HASH_FNV_OFFSET;
     char search_key[128] = "";
     x->line = sec->line;
     x->seed = 1;

@@ -1,6 +1,7 @@
 #!/bin/sh
-# End-to-end tests of `rekeysim run`, `params` and `scenarios` on the real
-# binary ($REKEYSIM, exported by tests/local.mk): JSON fields and types, the
+# End-to-end tests of `rekeysim run`, `params`, `scenarios` and `outcomes` on
+# the real binary ($REKEYSIM, exported by tests/local.mk): JSON fields and
+# types against the outcome table, the runs columns of a sweep database, the
 # human summary, traces, exit statuses and messages for bad input.
 set -u
 rk=${REKEYSIM:?REKEYSIM is not set; run through make check}
@@ -23,40 +24,82 @@ expect_bad() {
   ok "$name"
 }
 
-# 1. run --json: one object, every contract field with its type.
+# 1. run --json: one object whose keys are the outcome table's fields
+# (`rekeysim outcomes --json`, the one declaration) plus scenario, seed and
+# interruptions, each field with its declared type; `rekeysim outcomes`
+# lists exactly those fields.
+"$rk" outcomes --json >"$tmp/outcomes.json" 2>"$tmp/err" || fail "outcomes --json exit $?: $(cat "$tmp/err")"
+"$rk" outcomes >"$tmp/outcomes.txt" 2>"$tmp/err" || fail "outcomes exit $?: $(cat "$tmp/err")"
 "$rk" run --json --seed 7 file.size=1MiB >"$tmp/run.json" 2>"$tmp/err" || fail "run --json exit $?"
 if ! command -v python3 >/dev/null 2>&1; then
-  # Without python3 only the names are checked.
-  for f in completed failure bytes_done setup_s duration_s n_interruptions first_interruption_s \
-           first_interruption_bytes n_negotiations n_negotiation_failures n_fallbacks n_rekeys \
-           n_retransmits events events_per_s peak_pending wall_s seed interruptions; do
+  # Without python3 only the names are checked, taken from the text listing.
+  names=$(sed '/^#/d; s/ .*//' "$tmp/outcomes.txt")
+  [ -n "$names" ] || fail "outcomes lists no field"
+  for f in $names scenario seed interruptions; do
     grep -q "\"$f\":" "$tmp/run.json" || fail "run --json lacks $f"
   done
 else
-python3 - "$tmp/run.json" <<'PY' || fails=$((fails + 1))
-import json, sys
-text = open(sys.argv[1]).read()
+python3 - "$tmp/outcomes.json" "$tmp/outcomes.txt" "$tmp/run.json" <<'PY' || fails=$((fails + 1))
+import json, re, sys
+errors = []
+table = json.load(open(sys.argv[1]))
+listed = [line.split()[0] for line in open(sys.argv[2]) if line.strip() and not line.startswith("#")]
+text = open(sys.argv[3]).read()
 obj = json.loads(text)
-assert text.strip().count("\n") == 0, "one line"
-fields = {"completed": "flag", "failure": "str", "bytes_done": "int", "setup_s": "num", "duration_s": "num",
-          "n_interruptions": "int", "first_interruption_s": "num?", "first_interruption_bytes": "int?",
-          "n_negotiations": "int", "n_negotiation_failures": "int", "n_fallbacks": "int", "n_rekeys": "int",
-          "n_retransmits": "int", "events": "int", "events_per_s": "num", "peak_pending": "int", "wall_s": "num",
-          "seed": "int", "interruptions": "list"}
-for f, kind in fields.items():
-    assert f in obj, "missing " + f
-    v = obj[f]
-    if kind.endswith("?") and v is None:
+if text.strip().count("\n") != 0:
+    errors.append("run --json is not one line")
+if not table:
+    errors.append("outcomes --json lists no field")
+names = [f["name"] for f in table]
+for f in table:
+    for k in ("name", "type", "sql", "unit", "wall_clock", "description"):
+        if k not in f:
+            errors.append("outcomes --json: %s lacks %s" % (f.get("name"), k))
+def differ(what, got, want):
+    """Names the fields GOT has beyond WANT and lacks, or says the order differs."""
+    extra = [n for n in got if n not in want]
+    lacking = [n for n in want if n not in got]
+    if extra or lacking:
+        errors.append("%s: extra %s, lacking %s" % (what, extra, lacking))
+    elif got != want:
+        errors.append("%s: same fields in another order: %s" % (what, got))
+differ("outcomes (text) against outcomes --json", listed, names)
+# The JSON keys in order, less the three that are not outcome fields.
+keys = [k for k in obj if k not in ("scenario", "seed", "interruptions")]
+differ("run --json outcome keys against the outcome table", keys, names)
+checks = {"bool": lambda v: type(v) is int and v in (0, 1), "enum": lambda v: type(v) is str and v != "",
+          "count": lambda v: type(v) is int and v >= 0, "real": lambda v: type(v) in (int, float),
+          "whole": lambda v: type(v) is int, "hex64": lambda v: type(v) is str and re.fullmatch("[0-9a-f]{16}", v)}
+for f in table:
+    name, kind = f["name"], f["type"]
+    if kind not in checks:
+        errors.append("%s: unknown type %r in outcomes --json" % (name, kind))
         continue
-    kind = kind.rstrip("?")
-    good = {"flag": lambda v: v in (0, 1) and type(v) is int, "int": lambda v: type(v) is int,
-            "num": lambda v: type(v) in (int, float), "str": lambda v: type(v) is str,
-            "list": lambda v: type(v) is list}[kind](v)
-    assert good, "%s = %r is not %s" % (f, v, kind)
-assert obj["completed"] == 1 and obj["failure"] == "none", obj
-assert obj["bytes_done"] == 1048576 and obj["seed"] == 7
-assert obj["first_interruption_s"] is None and obj["first_interruption_bytes"] is None
-print("ok: run --json has every field")
+    if name not in obj:
+        continue  # reported above
+    v = obj[name]
+    if v is None:
+        # Null only where the column may hold NULL (a real or whole absent).
+        if "NOT NULL" in f["sql"] or kind not in ("real", "whole"):
+            errors.append("%s is null but declared %s %s" % (name, kind, f["sql"]))
+    elif not checks[kind](v):
+        errors.append("%s = %r is not %s" % (name, v, kind))
+for name, good in (("scenario", type(obj.get("scenario")) is str), ("seed", type(obj.get("seed")) is int),
+                   ("interruptions", type(obj.get("interruptions")) is list)):
+    if not good:
+        errors.append("%s missing or mistyped: %r" % (name, obj.get(name)))
+if not errors:
+    if not (obj["completed"] == 1 and obj["failure"] == "none"):
+        errors.append("1 MiB without IPsec did not complete: %r" % obj)
+    if not (obj["bytes_done"] == 1048576 and obj["seed"] == 7):
+        errors.append("bytes_done or seed wrong: %r" % obj)
+    if not (obj["first_interruption_s"] is None and obj["first_interruption_bytes"] is None):
+        errors.append("an uninterrupted copy has a first interruption: %r" % obj)
+for e in errors:
+    print("FAIL: " + e)
+if errors:
+    sys.exit(1)
+print("ok: run --json has every outcome field (%d) with its declared type; outcomes lists exactly them" % len(names))
 PY
 fi
 
@@ -120,13 +163,34 @@ fi
 printf '%s\n' '[experiment replay]' 'scenario = kb977526' 'file.size = 150MiB' 'replications = 2' 'seed = 5' \
   >"$tmp/replay.ini"
 if "$rk" sweep "$tmp/replay.ini" --db "$tmp/r.db" --jobs 1 --quiet >/dev/null 2>"$tmp/err" && command -v sqlite3 >/dev/null; then
+  # Every outcome field is a column of runs with the declared SQL type.
+  sqlite3 -separator '|' "$tmp/r.db" 'PRAGMA table_info(runs)' >"$tmp/columns"
+  python3 - "$tmp/outcomes.json" "$tmp/columns" <<'PY' || fails=$((fails + 1))
+import json, sys
+table = json.load(open(sys.argv[1]))
+cols = {}
+for line in open(sys.argv[2]):
+    cid, name, ctype, notnull = line.rstrip("\n").split("|")[:4]
+    cols[name] = ctype.upper() + (" NOT NULL" if notnull == "1" else "")
+errors = []
+for f in table:
+    if f["name"] not in cols:
+        errors.append("runs has no column %s" % f["name"])
+    elif cols[f["name"]] != f["sql"]:
+        errors.append("runs.%s is %s, outcomes declares %s" % (f["name"], cols[f["name"]], f["sql"]))
+for e in errors:
+    print("FAIL: " + e)
+if errors:
+    sys.exit(1)
+print("ok: every outcome field is a runs column with its declared SQL type")
+PY
   id=$(sqlite3 "$tmp/r.db" 'SELECT run_id FROM runs ORDER BY run_id DESC LIMIT 1')
   want=$(sqlite3 "$tmp/r.db" "SELECT completed, failure, bytes_done, printf('%.6f', duration_s), n_interruptions,
-                                     n_rekeys, n_retransmits, events FROM runs WHERE run_id = $id")
+                                     n_rekeys, n_retransmits, events, fingerprint FROM runs WHERE run_id = $id")
   "$rk" run --db "$tmp/r.db" --run "$id" --json >"$tmp/replay.json" 2>"$tmp/err" || fail "replay exit $?: $(cat "$tmp/err")"
   got=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))
 print("|".join(str(x) for x in (r["completed"], r["failure"], r["bytes_done"], "%.6f" % r["duration_s"],
-      r["n_interruptions"], r["n_rekeys"], r["n_retransmits"], r["events"])))' "$tmp/replay.json")
+      r["n_interruptions"], r["n_rekeys"], r["n_retransmits"], r["events"], r["fingerprint"])))' "$tmp/replay.json")
   [ -n "$want" ] && [ "$got" = "$want" ] && ok "replay reproduces run $id" || fail "replay: got '$got', stored '$want'"
   expect_bad "replay of a missing run" "no run" run --db "$tmp/r.db" --run 999999999
 else
@@ -137,7 +201,8 @@ expect_bad "params bad scenario" "unknown scenario" params --scenario nosuch
 "$rk" run --trace "$tmp/never" link.rat=1 2>/dev/null
 [ -e "$tmp/never" ] && fail "bad input wrote a trace file" || ok "bad input writes nothing"
 
-# 7. params and scenarios list every key and preset; help exits 0.
+# 7. params and scenarios list every key and preset; help exits 0; outcomes
+# refuses a bad argument and reports an unwritable stdout.
 "$rk" params >"$tmp/params" || fail "params exit $?"
 for k in scenario file.size copy.direction link.rate link.delay link.loss client.os server.os client.cert \
          server.cert client.ipsec.ikeflags server.ipsec.ikeflags tcp.rto.min smb.session_timeout; do
@@ -151,6 +216,14 @@ for s in no-ipsec kb977526 kb977526-b-initiates kb977526-flags0 kb977526-no-upda
 done
 "$rk" run --help | grep -q 'KEY=VALUE' || fail "run --help"
 "$rk" params --help | grep -q 'source' || fail "params --help"
+"$rk" outcomes --help | grep -q 'wall clock' || fail "outcomes --help"
+expect_bad "outcomes bad argument" "unknown argument '--frob'" outcomes --frob
+if [ -w /dev/full ]; then
+  "$rk" outcomes --json >/dev/full 2>"$tmp/err"
+  rc=$?
+  [ "$rc" -eq 1 ] && [ -s "$tmp/err" ] && ok "outcomes to a full disk exits 1 with a message" \
+    || fail "outcomes >/dev/full: exit $rc, stderr '$(cat "$tmp/err")'"
+fi
 ok "params, scenarios, help"
 
 [ "$fails" -eq 0 ] && echo "all passed" || echo "$fails failed"
