@@ -103,7 +103,15 @@ int exp_cmd_status(int argc, char **argv)
                    e->search_outcome, e->search_value, (long long)c.n_thresholds, (long long)e->n_combos,
                    (long long)c.n_points, (long long)c.n_runs);
         }
-        printf(", %lld copies did not complete\n", (long long)(c.n_runs - c.n_completed));
+        printf(", %lld copies did not complete", (long long)(c.n_runs - c.n_completed));
+        /* Why, in the failure vocabulary of the outcome table. */
+        const char *sep = " (";
+        for (int f = 0; f < OUT_N_FAILURES; f++) {
+            if (f == OUT_FAIL_NONE || !c.n_by_failure[f]) continue;
+            printf("%s%s %lld", sep, out_failure_name(f), (long long)c.n_by_failure[f]);
+            sep = ", ";
+        }
+        printf("%s\n", sep[0] == ',' ? ")" : "");
         if (!strcmp(e->kind, "search") && c.n_thresholds > 0) {
             exp_spec *spec = NULL;
             char perr[512];

@@ -549,12 +549,26 @@ int res_experiment_counts(res_store *s, int64_t experiment_id, res_counts *out)
     sqlite3_bind_int64(st, 1, experiment_id);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        res_counts c = {sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
-                        sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5)};
+        res_counts c = {.n_points = sqlite3_column_int64(st, 0), .n_points_with_runs = sqlite3_column_int64(st, 1),
+                        .n_runs = sqlite3_column_int64(st, 2), .n_completed = sqlite3_column_int64(st, 3),
+                        .n_thresholds = sqlite3_column_int64(st, 4), .n_stopped = sqlite3_column_int64(st, 5)};
         *out = c;
     }
     sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? 0 : res__fail(s, rc, "cannot count runs");
+    if (rc != SQLITE_ROW) return res__fail(s, rc, "cannot count runs");
+    /* The failure breakdown, over the failure vocabulary of the outcome table. */
+    rc = sqlite3_prepare_v2(s->db,
+                            "SELECT r.failure, count(*) FROM runs r JOIN points p USING (point_id)"
+                            " WHERE p.experiment_id = ?1 GROUP BY r.failure",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK) return res__fail(s, rc, "cannot count runs");
+    sqlite3_bind_int64(st, 1, experiment_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int f = out_failure_from_name((const char *)sqlite3_column_text(st, 0));
+        if (f >= 0) out->n_by_failure[f] = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : res__fail(s, rc, "cannot count runs");
 }
 
 int res_history_begin(res_store *s, const char *command_line, int64_t *id_out)

@@ -11,6 +11,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include "models/core/outcome.h"
 #include "models/core/params.h"
 #include "models/scenario.h"
 
@@ -134,6 +135,7 @@ int res_threshold_put(res_store *s, const res_threshold *t);
 typedef struct res_counts {
     int64_t n_points, n_points_with_runs, n_runs, n_completed, n_thresholds;
     int64_t n_stopped;          /* points with a stop_reason */
+    int64_t n_by_failure[OUT_N_FAILURES]; /* runs by runs.failure, indexed by out_failure */
 } res_counts;
 int res_experiment_counts(res_store *s, int64_t experiment_id, res_counts *out);
 /* Calls FN for each threshold row of the experiment, in combination order,

@@ -185,6 +185,16 @@ same_rows "after a failed write the sweep completes normally" j1.db full.db
 "$rk" status --db j1.db >out 2>err || fail "status: exit $?"
 grep -q 'experiment grid (grid, complete' out && grep -q '48/48 runs' out && ok "status shows runs done/planned" ||
   fail "status: $(cat out)"
+# The failure breakdown status prints is what the runs table holds.
+want=$(sqlite3 j1.db "SELECT group_concat(failure || ' ' || n, ', ') FROM (SELECT failure, count(*) AS n FROM runs
+    WHERE failure != 'none' GROUP BY failure ORDER BY CASE failure WHEN 'connect_timeout' THEN 1 WHEN 'tcp_abort'
+    THEN 2 WHEN 'smb_timeout' THEN 3 WHEN 'blocked' THEN 4 ELSE 5 END)")
+if [ -n "$want" ]; then
+  grep -q "did not complete ($want)" out && ok "status names why copies failed ($want)" ||
+    fail "status failure breakdown: wanted ($want) in $(cat out)"
+else
+  grep -q "0 copies did not complete$" out && ok "status: no failures to break down" || fail "status: $(cat out)"
+fi
 "$rk" status --db nosuch.db >out 2>err
 [ $? -eq 2 ] && ok "status of a missing database is bad input" || fail "status nosuch.db: not exit 2"
 
