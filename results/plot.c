@@ -340,7 +340,7 @@ void plot__buf_cols(plot_buf *b, const plot_db *db, const size_t *cols, size_t n
 
 double plot__db_to_base(const prm_entry *p, double db_value)
 {
-    return p->type == PRM_TIME ? db_value * 1e9 : db_value;
+    return prm_from_db(p, db_value);
 }
 
 plot_unit plot__size_unit(double lo, double hi)

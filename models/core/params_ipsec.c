@@ -14,7 +14,6 @@ static const char *const discovery_choices[] = {"opened", "all", NULL};
 
 #define H(role, field) offsetof(prm_config, host[role].field)
 #define G(field) offsetof(prm_config, ipsec.field)
-#define NS(s) ((s) * 1e9)
 
 #define HOST_IPSEC(role, pfx)                                                                          \
     {pfx ".ipsec.policy", PRM_ENUM, H(role, ipsec_policy), "none", "", policy_choices, 0, 2,          \
@@ -37,41 +36,41 @@ static const char *const discovery_choices[] = {"opened", "all", NULL};
 const prm_entry prm__ipsec_params[] = {
     HOST_IPSEC(PRM_CLIENT, "client"),
     HOST_IPSEC(PRM_SERVER, "server"),
-    {"ipsec.mm_lifetime", PRM_TIME, G(mm_lifetime_ns), "480min", "s", NULL, NS(1), NS(864000),
+    {"ipsec.mm_lifetime", PRM_TIME, G(mm_lifetime_ns), "480min", "s", NULL, PRM_NS(1), PRM_NS(864000),
      "main-mode SA lifetime", "MS-GPIPSEC [S]"},
-    {"ipsec.qm_lifetime", PRM_TIME, G(qm_lifetime_ns), "60min", "s", NULL, NS(1), NS(864000),
+    {"ipsec.qm_lifetime", PRM_TIME, G(qm_lifetime_ns), "60min", "s", NULL, PRM_NS(1), PRM_NS(864000),
      "quick-mode SA lifetime in time", "KB 2790970 [S]"},
     {"ipsec.qm_lifetime_kb", PRM_INT, G(qm_lifetime_kb), "100000", "KiB", NULL, 0, 1e12,
      "quick-mode SA lifetime in Windows kilobytes (1 KB = 1,024 bytes of IP payload, per direction); "
      "0 = unlimited",
      "KB 2790970 [S], unit and counting [?]"},
-    {"ipsec.idle_timeout", PRM_TIME, G(idle_timeout_ns), "300s", "s", NULL, NS(1), NS(86400),
+    {"ipsec.idle_timeout", PRM_TIME, G(idle_timeout_ns), "300s", "s", NULL, PRM_NS(1), PRM_NS(86400),
      "SA idle time after which an unused SA is deleted (SAIdleTime 300-3600 s)", "SAIdleTime [S]"},
     {"ipsec.rekey_fraction", PRM_REAL, G(rekey_fraction), "0.9", "", NULL, 0.05, 1.0,
      "rekey point as a fraction of the lifetime (other stacks: 70-90 %)", "undocumented for Windows [?]"},
     {"ipsec.rekey_jitter", PRM_REAL, G(rekey_jitter), "0.05", "", NULL, 0.0, 0.5,
      "rekey point jitter: lifetime x fraction x U(1-j, 1+j), from the host's own stream",
      "undocumented [?]"},
-    {"ipsec.fallback_timeout", PRM_TIME, G(fallback_update_ns), "500ms", "s", NULL, NS(0.001), NS(600),
+    {"ipsec.fallback_timeout", PRM_TIME, G(fallback_update_ns), "500ms", "s", NULL, PRM_NS(0.001), PRM_NS(600),
      "fallback-to-clear timer with the Simple Policy Update and IKEFlags 0x14", "KB 914841 [S]"},
-    {"ipsec.fallback_timeout_legacy", PRM_TIME, G(fallback_legacy_ns), "3s", "s", NULL, NS(0.001), NS(600),
+    {"ipsec.fallback_timeout_legacy", PRM_TIME, G(fallback_legacy_ns), "3s", "s", NULL, PRM_NS(0.001), PRM_NS(600),
      "fallback-to-clear timer without the update (only when the peer gives no IKE reply)",
      "KB 914841 [S]"},
-    {"ipsec.old_sa_overlap", PRM_TIME, G(old_sa_overlap_ns), "60s", "s", NULL, 0, NS(86400),
+    {"ipsec.old_sa_overlap", PRM_TIME, G(old_sa_overlap_ns), "60s", "s", NULL, 0, PRM_NS(86400),
      "after a successful rekey the old SAs are deleted this much later", "MS-AIPS [S]"},
     {"ipsec.esp_overhead", PRM_INT, G(esp_overhead_bytes), "60", "B", NULL, 0, 400,
      "bytes ESP adds to each packet of a hard SA (header, IV, padding, ICV)", "RFC 4303 [I]"},
     {"ipsec.hold_queue", PRM_INT, G(hold_queue_packets), "1000", "packets", NULL, 1, 1e7,
      "packets an XP/2003 host holds per peer while a negotiation runs; overflow is dropped", "[?]"},
-    {"ike.retrans", PRM_TIME, G(ike_retrans_ns), "1s", "s", NULL, NS(0.001), NS(600),
+    {"ike.retrans", PRM_TIME, G(ike_retrans_ns), "1s", "s", NULL, PRM_NS(0.001), PRM_NS(600),
      "IKE initiator's first retransmission timeout, doubling; responders never retransmit",
      "MS-IKEE [I]; AuthIP 2 s MS-AIPS [S]"},
-    {"ike.authip_retrans", PRM_TIME, G(ike_authip_retrans_ns), "2s", "s", NULL, NS(0.001), NS(600),
+    {"ike.authip_retrans", PRM_TIME, G(ike_authip_retrans_ns), "2s", "s", NULL, PRM_NS(0.001), PRM_NS(600),
      "AuthIP initiator's first retransmission timeout (used when both hosts are Vista/2008), doubling",
      "MS-AIPS [S]"},
     {"ike.retrans_max", PRM_INT, G(ike_retrans_max), "4", "", NULL, 0, 100,
      "IKE initiator retransmissions before the negotiation fails", "MS-IKEE [I], MS-AIPS [S]"},
-    {"ike.responder_timeout", PRM_TIME, G(ike_responder_timeout_ns), "60s", "s", NULL, NS(0.001), NS(86400),
+    {"ike.responder_timeout", PRM_TIME, G(ike_responder_timeout_ns), "60s", "s", NULL, PRM_NS(0.001), PRM_NS(86400),
      "a responder whose negotiation failed gives up after this (and a peer waiting on it starts "
      "none of its own until then, R3)",
      "MS-AIPS [S] for AuthIP, [?] for XP"},

@@ -31,7 +31,6 @@ static const char *const loss_model_choices[] = {"bernoulli", "gilbert", NULL};
 
 #define C(field) offsetof(prm_config, field)
 #define H(role, field) offsetof(prm_config, host[role].field)
-#define NS(s) ((s) * 1e9)
 
 #define HOST_NET(role, pfx, os_def)                                                                   \
     {pfx ".os", PRM_ENUM, H(role, os), os_def, "", os_choices, 0, 3,                                  \
@@ -57,7 +56,7 @@ const prm_entry prm__net_params[] = {
     {"copy.direction", PRM_ENUM, C(direction), "read", "", direction_choices, 0, 1,
      "read (server sends, READ_ANDX) or write (client sends, WRITE_ANDX), seen from the client",
      "scenario choice"},
-    {"sim.max_time", PRM_TIME, C(max_sim_ns), "720h", "s", NULL, NS(0.001), NS(1e7),
+    {"sim.max_time", PRM_TIME, C(max_sim_ns), "720h", "s", NULL, PRM_NS(0.001), PRM_NS(1e7),
      "safety net: a run still going at this simulated time ends with failure sim_limit",
      "simulator setting"},
     HOST_NET(PRM_CLIENT, "client", "vista"),
@@ -65,7 +64,7 @@ const prm_entry prm__net_params[] = {
     {"link.rate", PRM_RATE, C(link.rate_bps), "100Mbps", "bit/s", NULL, 1000, 1e13,
      "link rate, each direction (full duplex); counts IP bytes plus link.overhead per packet",
      "scenario choice"},
-    {"link.delay", PRM_TIME, C(link.delay_ns), "250us", "s", NULL, 0, NS(100),
+    {"link.delay", PRM_TIME, C(link.delay_ns), "250us", "s", NULL, 0, PRM_NS(100),
      "one-way propagation delay", "scenario choice (LAN: 0.5 ms round trip)"},
     {"link.loss", PRM_PROB, C(link.loss), "0", "", NULL, 0, 1,
      "packet loss probability per packet, each direction (bernoulli; the good state of gilbert)",
@@ -89,18 +88,18 @@ const prm_entry prm__net_params[] = {
     {"link.overhead", PRM_INT, C(link.overhead_bytes), "38", "B", NULL, 0, 1000,
      "framing bytes per packet on the wire (Ethernet: header 14, FCS 4, preamble 8, gap 12)",
      "IEEE 802.3 [S]"},
-    {"link.outage.start", PRM_TIME, C(link.outage_start_ns), "0", "s", NULL, 0, NS(1e7),
+    {"link.outage.start", PRM_TIME, C(link.outage_start_ns), "0", "s", NULL, 0, PRM_NS(1e7),
      "start of an outage window (simulated time): both directions lose every packet whose transmission "
      "begins inside it",
      "scenario choice"},
-    {"link.outage.duration", PRM_TIME, C(link.outage_duration_ns), "0", "s", NULL, 0, NS(1e7),
+    {"link.outage.duration", PRM_TIME, C(link.outage_duration_ns), "0", "s", NULL, 0, PRM_NS(1e7),
      "length of the outage window; 0 = no outage", "scenario choice"},
-    {"tcp.rto.initial", PRM_TIME, C(tcp.rto_initial_ns), "3s", "s", NULL, NS(0.001), NS(600),
+    {"tcp.rto.initial", PRM_TIME, C(tcp.rto_initial_ns), "3s", "s", NULL, PRM_NS(0.001), PRM_NS(600),
      "initial retransmission timeout (SYN and before the first RTT sample; TcpInitialRTT)",
      "KB 170359 [S]"},
-    {"tcp.rto.min", PRM_TIME, C(tcp.rto_min_ns), "300ms", "s", NULL, NS(0.001), NS(600),
+    {"tcp.rto.min", PRM_TIME, C(tcp.rto_min_ns), "300ms", "s", NULL, PRM_NS(0.001), PRM_NS(600),
      "floor of the RTO computed from RTT estimation (RFC 6298)", "KB 170359 range only [?]"},
-    {"tcp.rto.max", PRM_TIME, C(tcp.rto_max_ns), "240s", "s", NULL, NS(0.001), NS(3600),
+    {"tcp.rto.max", PRM_TIME, C(tcp.rto_max_ns), "240s", "s", NULL, PRM_NS(0.001), PRM_NS(3600),
      "cap of the RTO under exponential backoff", "KB 170359 [S]"},
     {"tcp.data_retries", PRM_INT, C(tcp.data_retries), "5", "", NULL, 0, 100,
      "TcpMaxDataRetransmissions: a segment retransmitted this often and still unacknowledged at the "
@@ -109,7 +108,7 @@ const prm_entry prm__net_params[] = {
     {"tcp.syn_retries", PRM_INT, C(tcp.syn_retries), "2", "", NULL, 0, 100,
      "TcpMaxConnectRetransmissions: SYN retransmissions before connect fails (3+6+12 = 21 s)",
      "TechNet cc758896 [S]"},
-    {"tcp.delack", PRM_TIME, C(tcp.delack_ns), "200ms", "s", NULL, NS(0.001), NS(10),
+    {"tcp.delack", PRM_TIME, C(tcp.delack_ns), "200ms", "s", NULL, PRM_NS(0.001), PRM_NS(10),
      "delayed ACK timer (TcpDelAckTicks = 2 x 100 ms)", "TechNet cc938206 [S]"},
     {"tcp.ack_frequency", PRM_INT, C(tcp.ack_frequency), "2", "segments", NULL, 1, 100,
      "TcpAckFrequency: acknowledge at once every this many in-order segments", "KB 328890 [S]"},
@@ -130,7 +129,7 @@ const prm_entry prm__net_params[] = {
      "MS-CIFS <92> [S]"},
     {"smb.client_outstanding", PRM_INT, C(smb.client_outstanding), "8", "requests", NULL, 1, 65535,
      "copy engine's parallel I/Os (also bounded by both hosts' smb.maxmpx)", "undocumented [?]"},
-    {"smb.session_timeout", PRM_TIME, C(smb.session_timeout_ns), "60s", "s", NULL, NS(0.001), NS(86400),
+    {"smb.session_timeout", PRM_TIME, C(smb.session_timeout_ns), "60s", "s", NULL, PRM_NS(0.001), PRM_NS(86400),
      "a request unanswered this long makes the client close the connection (error 64)",
      "MS-SMB 3.2.3, KB 102067 [S]"},
 };
