@@ -34,3 +34,7 @@ tests_models_test_record_CFLAGS = $(test_cflags)
 tests_models_test_record_LDADD = $(test_ldadd)
 # The out-of-memory test fails the recorder's own allocation through the linker.
 tests_models_test_record_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=realloc
+models_tests += tests/models/test_event
+tests_models_test_event_SOURCES = tests/models/test_event.c
+tests_models_test_event_CFLAGS = $(test_cflags)
+tests_models_test_event_LDADD = $(test_ldadd)
