@@ -38,3 +38,7 @@ models_tests += tests/models/test_event
 tests_models_test_event_SOURCES = tests/models/test_event.c
 tests_models_test_event_CFLAGS = $(test_cflags)
 tests_models_test_event_LDADD = $(test_ldadd)
+models_tests += tests/models/test_outcome
+tests_models_test_outcome_SOURCES = tests/models/test_outcome.c
+tests_models_test_outcome_CFLAGS = $(test_cflags)
+tests_models_test_outcome_LDADD = $(test_ldadd)
