@@ -42,3 +42,7 @@ models_tests += tests/models/test_outcome
 tests_models_test_outcome_SOURCES = tests/models/test_outcome.c
 tests_models_test_outcome_CFLAGS = $(test_cflags)
 tests_models_test_outcome_LDADD = $(test_ldadd)
+models_tests += tests/models/test_units
+tests_models_test_units_SOURCES = tests/models/test_units.c
+tests_models_test_units_CFLAGS = $(test_cflags)
+tests_models_test_units_LDADD = $(test_ldadd)
