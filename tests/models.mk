@@ -28,3 +28,21 @@ tests_models_test_host_LDADD = $(test_ldadd)
 tests_models_test_scenario_SOURCES = tests/models/test_scenario.c tests/models/sim_helpers.h
 tests_models_test_scenario_CFLAGS = $(test_cflags)
 tests_models_test_scenario_LDADD = $(test_ldadd)
+models_tests += tests/models/test_record
+tests_models_test_record_SOURCES = tests/models/test_record.c
+tests_models_test_record_CFLAGS = $(test_cflags)
+tests_models_test_record_LDADD = $(test_ldadd)
+# The out-of-memory test fails the recorder's own allocation through the linker.
+tests_models_test_record_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=realloc
+models_tests += tests/models/test_event
+tests_models_test_event_SOURCES = tests/models/test_event.c
+tests_models_test_event_CFLAGS = $(test_cflags)
+tests_models_test_event_LDADD = $(test_ldadd)
+models_tests += tests/models/test_outcome
+tests_models_test_outcome_SOURCES = tests/models/test_outcome.c
+tests_models_test_outcome_CFLAGS = $(test_cflags)
+tests_models_test_outcome_LDADD = $(test_ldadd)
+models_tests += tests/models/test_units
+tests_models_test_units_SOURCES = tests/models/test_units.c
+tests_models_test_units_CFLAGS = $(test_cflags)
+tests_models_test_units_LDADD = $(test_ldadd)
