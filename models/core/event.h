@@ -101,8 +101,8 @@ int ev_write_text(FILE *f, const ev_event *e);
 int ev_write_tsv_header(FILE *f);
 int ev_write_tsv(FILE *f, const ev_event *e);
 
-/* Folds E into the fingerprint H: time, kind, host and the key fields (every
- * field but the text detail of per-packet kinds). */
+/* Folds E into the fingerprint H: time, kind, host, every numeric field and,
+ * when E has one, the FNV-1a hash of its detail text. */
 uint64_t ev_fingerprint_fold(uint64_t h, const ev_event *e);
 
 #endif

@@ -92,14 +92,25 @@ static const unit *exact_unit(double v, const unit *units, size_t n, double *q_o
     return NULL;
 }
 
+/* Whether TEXT (a number of seconds) parses back to exactly NS. */
+static int seconds_exact(const char *text, double ns)
+{
+    return nearbyint(strtod(text, NULL) * 1e9) == ns;
+}
+
 static void format_time(double ns, char *buf, size_t n)
 {
+    char s[64];
+    snprintf(s, sizeof s, "%.10g", ns / 1e9);
     if (ns == 0) {
         snprintf(buf, n, "0 s");
     } else if (ns >= 3600e9 && fmod(ns, 60e9) == 0) {
         snprintf(buf, n, "%.0f min", ns / 60e9);
+    } else if (ns >= 1e9 && seconds_exact(s, ns)) {
+        snprintf(buf, n, "%s s", s);
     } else if (ns >= 1e9) {
-        snprintf(buf, n, "%.10g s", ns / 1e9);
+        /* Ten significant digits would round it: the exact count instead. */
+        snprintf(buf, n, "%.0f ns", ns);
     } else if (fmod(ns, 1e6) == 0) {
         snprintf(buf, n, "%.0f ms", ns / 1e6);
     } else if (fmod(ns, 1e3) == 0) {

@@ -59,13 +59,13 @@ static const ref_line refs[] = {
     /* A */
     {{.t_ns = 0, .kind = EV_TCP_SEND, .host = 0, .flags = 2, .win = 65536},
      "0.000000000 client tcp send S seq=0 len=0 ack=0 win=65536 cwnd=0"},
-    {{.t_ns = 0, .kind = EV_IKE_START, .host = 0, .xchg = 16777217, .cause = CAUSE_PEER_NEGOTIATION},
+    {{.t_ns = 0, .kind = EV_IKE_START, .host = 0, .xchg = 16777217, .cause = OUT_CAUSE_PEER_NEGOTIATION},
      "0.000000000 client ike initiator starts exchange 16777217 (main mode, cause peer_negotiation)"},
     {{.t_ns = 0, .kind = EV_IKE_SEND, .host = 0, .xchg = 16777217, .msg = 11, .detail = "AuthIP-MM1"},
      "0.000000000 client ike sends AuthIP-MM1 of exchange 16777217"},
     {{.t_ns = 256560, .kind = EV_TCP_RECV, .host = 1, .flags = 2, .seq = 4096, .ack = 65536, .win = 65536},
      "0.000256560 server tcp recv S seq=4096 len=0 ack=65536 win=65536"},
-    {{.t_ns = 256560, .kind = EV_IPSEC_HOLD, .host = 1, .seq = 4294901760u, .cause = CAUSE_PEER_NEGOTIATION,
+    {{.t_ns = 256560, .kind = EV_IPSEC_HOLD, .host = 1, .seq = 4294901760u, .cause = OUT_CAUSE_PEER_NEGOTIATION,
       .count = 1},
      "0.000256560 server ipsec holds TCP seq=4294901760 len=0 (1 held)"},
     {{.t_ns = 291600, .kind = EV_IKE_RECV, .host = 1, .xchg = 16777217, .msg = 11, .detail = "AuthIP-MM1"},
@@ -89,11 +89,11 @@ static const ref_line refs[] = {
      "0.500781200 server smb got request NEGOTIATE complete bytes_done=0"},
     {{.t_ns = 581702720, .kind = EV_TCP_AUTOTUNE, .host = 0, .win = 131072},
      "0.581702720 client tcp autotune window=131072"},
-    {{.t_ns = 871854160, .kind = EV_SA_DELETE, .host = 1, .sa = EV_SA_SOFT, .cause = CAUSE_REKEY, .detail = "soft"},
+    {{.t_ns = 871854160, .kind = EV_SA_DELETE, .host = 1, .sa = EV_SA_SOFT, .cause = OUT_CAUSE_REKEY, .detail = "soft"},
      "0.871854160 server ipsec deletes soft SA record (rekey)"},
     {{.t_ns = 871854160, .kind = EV_IPSEC_WAIT_PEER, .host = 1},
      "0.871854160 server ipsec waits for the peer's negotiation"},
-    {{.t_ns = 874050240, .kind = EV_INTERRUPTION_BEGIN, .host = 1, .cause = CAUSE_REKEY, .bytes = 4364976},
+    {{.t_ns = 874050240, .kind = EV_INTERRUPTION_BEGIN, .host = 1, .cause = OUT_CAUSE_REKEY, .bytes = 4364976},
      "0.874050240 server rec interruption begins cause=rekey bytes=4364976"},
     {{.t_ns = 1205076480, .kind = EV_TCP_TIMEOUT, .host = 0, .seq = 5935, .value = 0.3},
      "1.205076480 client tcp timeout rto=0.300000 retries=0 seq=5935"},
@@ -102,11 +102,11 @@ static const ref_line refs[] = {
      "1.205076480 client tcp resend A seq=5935 len=504 ack=4798113 win=1048576 cwnd=1400"},
     {{.t_ns = 19805076480, .kind = EV_TCP_ABORT, .host = 0},
      "19.805076480 client tcp abort: retransmissions exhausted"},
-    {{.t_ns = 19805076480, .kind = EV_COPY_END, .host = 0, .cause = FAIL_TCP_ABORT, .detail = "tcp_abort"},
+    {{.t_ns = 19805076480, .kind = EV_COPY_END, .host = 0, .cause = OUT_FAIL_TCP_ABORT, .detail = "tcp_abort"},
      "19.805076480 client scn copy ends: tcp_abort"},
     /* F */
     {{.t_ns = 3000256560, .kind = EV_IPSEC_BLOCK, .host = 1}, "3.000256560 server ipsec blocks traffic to the peer"},
-    {{.t_ns = 3000256560, .kind = EV_IPSEC_DROP, .host = 1, .seq = 4294901760u, .cause = CAUSE_BLOCKED,
+    {{.t_ns = 3000256560, .kind = EV_IPSEC_DROP, .host = 1, .seq = 4294901760u, .cause = OUT_CAUSE_BLOCKED,
       .detail = "blocked after a failed negotiation"},
      "3.000256560 server ipsec drops TCP seq=4294901760 len=0 (blocked after a failed negotiation)"},
     {{.t_ns = 21000000000, .kind = EV_TCP_CONNECT_TIMEOUT, .host = 0}, "21.000000000 client tcp connect timeout"},
@@ -124,7 +124,7 @@ static const ref_line refs[] = {
     {{.t_ns = 2401920, .kind = EV_IKE_SUCCEEDED, .host = 0, .xchg = 16777217},
      "0.002401920 client ike initiator exchange 16777217 succeeded"},
     {{.t_ns = 7763709760, .kind = EV_IKE_START, .host = 0, .flags = EV_IKE_QUICK | EV_IKE_REKEY, .xchg = 16777218,
-      .cause = CAUSE_REKEY},
+      .cause = OUT_CAUSE_REKEY},
      "7.763709760 client ike initiator starts exchange 16777218 (quick mode, rekey, cause rekey)"},
     {{.t_ns = 7763993200, .kind = EV_IKE_RESPONDER_JOIN, .host = 1, .flags = EV_IKE_QUICK, .xchg = 16777218},
      "7.763993200 server ike responder joins exchange 16777218 (quick mode)"},
@@ -278,19 +278,19 @@ static void free_lines(char **lines, int n)
 
 Test(event, a_real_runs_text_trace_and_event_table_describe_the_same_events)
 {
-    scn_config c;
+    prm_config c;
     char err[256];
-    scn_config_defaults(&c);
-    cr_assert_eq(scn_config_apply_preset(&c, "kb977526", err, sizeof err), 0, "%s", err);
-    cr_assert_eq(scn_config_set_pair(&c, "file.size=20MiB", err, sizeof err), 0, "%s", err);
-    cr_assert_eq(scn_config_set_pair(&c, "ipsec.qm_lifetime_kb=5000", err, sizeof err), 0, "%s", err);
+    prm_defaults(&c);
+    cr_assert_eq(prm_apply_preset(&c, "kb977526", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(prm_set_pair(&c, "file.size=20MiB", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(prm_set_pair(&c, "ipsec.qm_lifetime_kb=5000", err, sizeof err), 0, "%s", err);
     FILE *text = tmpfile(), *tsv = tmpfile();
     cr_assert(text && tsv);
     ev_write_tsv_header(tsv);
     rec_sink sinks[2] = {{rec_sink_text, text}, {rec_sink_tsv, tsv}};
-    scn_result r;
+    out_result r;
     cr_assert_eq(scn_run_sinks(&c, 1, sinks, 2, &r), 0);
-    cr_assert_neq(r.failure, FAIL_NONE, "this copy is expected to fail (the KB's tcp_abort)");
+    cr_assert_neq(r.failure, OUT_FAIL_NONE, "this copy is expected to fail (the KB's tcp_abort)");
 
     int nt, nv;
     char **tl = read_lines(text, &nt), **vl = read_lines(tsv, &nv);
@@ -328,13 +328,13 @@ Test(event, a_real_runs_text_trace_and_event_table_describe_the_same_events)
     cr_assert_not_null(last[3]);
     cr_expect_str_eq(last[3], "copy_end", "the last event is %s", last[3]);
     cr_expect_eq(atoi(last[13]), r.failure, "copy_end cause %s, the outcome's failure %d (%s)", last[13], r.failure,
-                 scn_failure_name(r.failure));
-    cr_expect_str_eq(last[17], scn_failure_name(r.failure));
+                 out_failure_name(r.failure));
+    cr_expect_str_eq(last[17], out_failure_name(r.failure));
     /* The end is at the outcome's duration (the time origin is 0 here). */
     cr_expect_eq(strtod(last[0], NULL), r.duration_s);
     free_lines(tl, nt);
     free_lines(vl, nv);
-    scn_result_fini(&r);
+    out_result_fini(&r);
     fclose(text);
     fclose(tsv);
 }

@@ -1,7 +1,7 @@
 /*
  * The outcome table (models/core/outcome.c) against its contract in
  * doc/design.md section 5: the field names in their fixed order, each row
- * reading the member of scn_result it names, the wall-clock flags, the SQL
+ * reading the member of out_result it names, the wall-clock flags, the SQL
  * types, the JSON members (checked by a real JSON parser, python3), and the
  * failure and cause vocabularies.
  */
@@ -12,7 +12,7 @@
 #include <string.h>
 #include "models/core/outcome.h"
 
-/* doc/design.md section 5, in its order, with the scn_result member each
+/* doc/design.md section 5, in its order, with the out_result member each
  * row must read and the contract's type. */
 typedef struct contract {
     const char *name;
@@ -21,7 +21,7 @@ typedef struct contract {
     int nullable;
 } contract;
 
-#define M(member) offsetof(scn_result, member)
+#define M(member) offsetof(out_result, member)
 static const contract want[] = {
     {"completed", M(completed), "int", 0},
     {"failure", M(failure), "text", 0},
@@ -64,11 +64,11 @@ Test(outcome, the_table_lists_every_documented_field_once_in_the_documented_orde
 
 Test(outcome, each_row_reads_and_writes_the_member_of_scn_result_it_names)
 {
-    scn_result r;
+    out_result r;
     memset(&r, 0, sizeof r);
     /* A distinct value in every member, through the members themselves. */
     r.completed = 1;
-    r.failure = FAIL_SMB_TIMEOUT;
+    r.failure = OUT_FAIL_SMB_TIMEOUT;
     r.bytes_done = 1003;
     r.setup_s = 4.5;
     r.duration_s = 5.5;
@@ -93,7 +93,7 @@ Test(outcome, each_row_reads_and_writes_the_member_of_scn_result_it_names)
                      want[i].offset);
         switch (f->type) {
         case OUT_BOOL:
-        case OUT_ENUM: cr_expect_eq(out_get_int(f, &r), i == 0 ? 1 : FAIL_SMB_TIMEOUT, "%s", f->name); break;
+        case OUT_ENUM: cr_expect_eq(out_get_int(f, &r), i == 0 ? 1 : OUT_FAIL_SMB_TIMEOUT, "%s", f->name); break;
         case OUT_COUNT: cr_expect_eq(out_get_u64(f, &r), 1001 + i, "%s", f->name); break;
         case OUT_REAL: cr_expect_eq(out_get_real(f, &r), 1.5 + (double)i, "%s", f->name); break;
         case OUT_WHOLE: cr_expect_eq(out_get_real(f, &r), 1001.0 + (double)i, "%s", f->name); break;
@@ -103,10 +103,10 @@ Test(outcome, each_row_reads_and_writes_the_member_of_scn_result_it_names)
     /* Setting through the table lands in the member. */
     out_set_u64(out_field_find("n_rekeys"), &r, 42);
     out_set_real(out_field_find("duration_s"), &r, 0.25);
-    out_set_int(out_field_find("failure"), &r, FAIL_BLOCKED);
+    out_set_int(out_field_find("failure"), &r, OUT_FAIL_BLOCKED);
     cr_expect_eq(r.n_rekeys, 42);
     cr_expect_eq(r.duration_s, 0.25);
-    cr_expect_eq(r.failure, FAIL_BLOCKED);
+    cr_expect_eq(r.failure, OUT_FAIL_BLOCKED);
     cr_expect_eq(r.n_retransmits, 1013, "a neighbour changed");
     cr_expect_eq(r.seed, 99);
 }
@@ -145,7 +145,7 @@ Test(outcome, only_events_per_s_and_wall_s_are_wall_clock_and_json_without_wall_
         int wall = !strcmp(f->name, "events_per_s") || !strcmp(f->name, "wall_s");
         cr_expect_eq(f->wall_clock, wall, "%s: wall_clock %d", f->name, f->wall_clock);
     }
-    scn_result r = {0};
+    out_result r = {0};
     char *with = NULL, *without = NULL;
     size_t n1 = 0, n2 = 0;
     FILE *f1 = open_memstream(&with, &n1), *f2 = open_memstream(&without, &n2);
@@ -194,9 +194,9 @@ static char *parse_with_python(const char *fields)
 
 Test(outcome, the_json_members_parse_with_null_for_missing_reals_and_a_sixteen_digit_fingerprint)
 {
-    scn_result r = {0};
+    out_result r = {0};
     r.completed = 0;
-    r.failure = FAIL_SIM_LIMIT;
+    r.failure = OUT_FAIL_SIM_LIMIT;
     r.bytes_done = 18446744073709551615u;
     r.setup_s = NAN;
     r.duration_s = 0.2;
@@ -263,28 +263,28 @@ Test(outcome, failure_and_cause_names_round_trip_and_out_of_range_codes_are_unkn
     cr_assert_eq(OUT_N_FAILURES, 6);
     cr_assert_eq(OUT_N_CAUSES, 5);
     for (int i = 0; i < OUT_N_FAILURES; i++) {
-        cr_expect_str_eq(scn_failure_name(i), failures[i]);
+        cr_expect_str_eq(out_failure_name(i), failures[i]);
         cr_expect_eq(out_failure_from_name(failures[i]), i, "%s", failures[i]);
     }
     for (int i = 0; i < OUT_N_CAUSES; i++) {
-        cr_expect_str_eq(scn_cause_name(i), causes[i]);
+        cr_expect_str_eq(out_cause_name(i), causes[i]);
         cr_expect_eq(out_cause_from_name(causes[i]), i, "%s", causes[i]);
     }
-    cr_expect_eq(FAIL_TCP_ABORT, 2);
-    cr_expect_eq(CAUSE_PEER_NEGOTIATION, 3);
+    cr_expect_eq(OUT_FAIL_TCP_ABORT, 2);
+    cr_expect_eq(OUT_CAUSE_PEER_NEGOTIATION, 3);
     static const int bad[] = {-1, OUT_N_FAILURES, 1000, -2147483647 - 1};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        cr_expect_str_eq(scn_failure_name(bad[i]), "unknown", "failure %d", bad[i]);
+        cr_expect_str_eq(out_failure_name(bad[i]), "unknown", "failure %d", bad[i]);
     static const int badc[] = {-1, OUT_N_CAUSES, 1000, 2147483647};
     for (size_t i = 0; i < sizeof badc / sizeof badc[0]; i++)
-        cr_expect_str_eq(scn_cause_name(badc[i]), "unknown", "cause %d", badc[i]);
+        cr_expect_str_eq(out_cause_name(badc[i]), "unknown", "cause %d", badc[i]);
     cr_expect_eq(out_failure_from_name("unknown"), -1);
     cr_expect_eq(out_failure_from_name("Tcp_abort"), -1);
     cr_expect_eq(out_failure_from_name(""), -1);
     cr_expect_eq(out_cause_from_name("unknown"), -1);
     cr_expect_eq(out_cause_from_name("rekey "), -1);
     /* An out-of-range failure in a result is written as "unknown", not garbage. */
-    scn_result r = {.failure = 17};
+    out_result r = {.failure = 17};
     char *json = NULL;
     size_t n = 0;
     FILE *f = open_memstream(&json, &n);

@@ -62,7 +62,7 @@ static void expect_same_event(const ev_event *a, const ev_event *b, int i)
 /* ---- a script of events emitted by kernel timers at given times ---- */
 
 typedef struct emit_step {
-    scn_record *r;
+    rec_recorder *r;
     ev_event e;           /* emitted at its t_ns (which the recorder overwrites) */
     sim_time_ns at_ns;
     sim_time_ns stamped;  /* e.t_ns after rec_emit */
@@ -83,7 +83,7 @@ static uint64_t run_script(const ev_event *evs, int n, int sinks)
 {
     sim_kernel *k = sim_kernel_new();
     cr_assert_not_null(k);
-    scn_record r;
+    rec_recorder r;
     rec_init(&r, k);
     for (int i = 0; i < sinks; i++) cr_assert_eq(rec_add_sink(&r, keeper(i)), 0);
     emit_step steps[16];
@@ -106,7 +106,7 @@ Test(record, rec_emit_stamps_each_event_with_the_kernel_time_it_is_emitted_at)
     static const sim_time_ns when[] = {0, 1, 1500000, 2000000000, 2000000000, 86400000000000};
     enum { N = sizeof when / sizeof when[0] };
     sim_kernel *k = sim_kernel_new();
-    scn_record r;
+    rec_recorder r;
     rec_init(&r, k);
     cr_assert_eq(rec_add_sink(&r, keeper(0)), 0);
     emit_step steps[N];
@@ -155,7 +155,7 @@ Test(record, every_sink_receives_every_event_in_the_order_the_sinks_were_added_w
 Test(record, a_sink_beyond_rec_max_sinks_is_refused_and_never_called)
 {
     sim_kernel *k = sim_kernel_new();
-    scn_record r;
+    rec_recorder r;
     rec_init(&r, k);
     for (int i = 0; i < REC_MAX_SINKS; i++) cr_expect_eq(rec_add_sink(&r, keeper(i)), 0, "sink %d refused", i);
     cr_expect_eq(rec_add_sink(&r, keeper(REC_MAX_SINKS)), -1, "a sink beyond REC_MAX_SINKS was accepted");
@@ -244,7 +244,7 @@ Test(record, identical_event_sequences_give_the_same_fingerprint_whatever_the_de
 
 typedef struct rig {
     sim_kernel *k;
-    scn_record r;
+    rec_recorder r;
 } rig;
 
 static void rig_init(rig *g)
@@ -271,7 +271,7 @@ Test(record, an_interruption_before_establishment_is_ignored)
     at_s(&g, 1.0);
     rec_start(&g.r);
     at_s(&g, 2.0);
-    rec_episode_begin(&g.r, 1, CAUSE_PEER_NEGOTIATION); /* IPsec holds the SYN: setup, not an interruption */
+    rec_episode_begin(&g.r, 1, OUT_CAUSE_PEER_NEGOTIATION); /* IPsec holds the SYN: setup, not an interruption */
     cr_expect_eq(g.r.n_eps, 0, "an episode was opened before the connection was established");
     cr_expect_eq(g.r.in_episode, 0);
     cr_expect_eq(seen.n, 0, "an event was emitted for an ignored episode");
@@ -290,27 +290,27 @@ Test(record, an_episode_opens_with_the_current_bytes_and_cause_and_closes_only_w
     rec_established(&g.r);
     g.r.bytes_done = 12345;
     at_s(&g, 2.5);
-    rec_episode_begin(&g.r, 1, CAUSE_EXPIRY);
+    rec_episode_begin(&g.r, 1, OUT_CAUSE_EXPIRY);
     cr_assert_eq(g.r.n_eps, 1, "no episode opened after establishment");
-    const scn_interruption *ep = &g.r.eps[0];
+    const out_interruption *ep = &g.r.eps[0];
     cr_expect_eq(ep->start_s, 1.5, "start %.9f s, expected 1.5 s after the time origin", ep->start_s);
     cr_expect(isnan(ep->end_s), "an open episode has end %.9f", ep->end_s);
     cr_expect_eq(ep->bytes_at_start, 12345);
-    cr_expect_str_eq(scn_cause_name(ep->cause), "expiry");
+    cr_expect_str_eq(out_cause_name(ep->cause), "expiry");
     cr_assert_eq(seen.n, 1, "interruption_begin emitted %d times", seen.n);
     cr_expect_str_eq(ev_name(seen.ev[0].kind), "interruption_begin");
     cr_expect_eq(seen.ev[0].host, 1);
-    cr_expect_eq(seen.ev[0].cause, CAUSE_EXPIRY);
+    cr_expect_eq(seen.ev[0].cause, OUT_CAUSE_EXPIRY);
     cr_expect_eq(seen.ev[0].bytes, 12345);
     cr_expect_eq(seen.ev[0].t_ns, sim_time_from_s(2.5));
 
     /* A second cause while one is open is the same episode. */
     g.r.bytes_done = 20000;
     at_s(&g, 3.0);
-    rec_episode_begin(&g.r, 0, CAUSE_IDLE);
+    rec_episode_begin(&g.r, 0, OUT_CAUSE_IDLE);
     cr_expect_eq(g.r.n_eps, 1, "a second begin while open opened another episode");
     cr_expect_eq(g.r.eps[0].bytes_at_start, 12345);
-    cr_expect_eq(g.r.eps[0].cause, CAUSE_EXPIRY);
+    cr_expect_eq(g.r.eps[0].cause, OUT_CAUSE_EXPIRY);
     cr_expect_eq(seen.n, 1);
 
     /* The other host's traffic does not end it: the blocking host still holds. */
@@ -331,7 +331,7 @@ Test(record, an_episode_opens_with_the_current_bytes_and_cause_and_closes_only_w
 
     /* Closed, the next hold is a new episode. */
     at_s(&g, 5.0);
-    rec_episode_begin(&g.r, 0, CAUSE_IDLE);
+    rec_episode_begin(&g.r, 0, OUT_CAUSE_IDLE);
     cr_expect_eq(g.r.n_eps, 2);
     cr_expect_eq(g.r.eps[1].bytes_at_start, 20000);
     rig_fini(&g);
@@ -354,7 +354,7 @@ static void count_fire(sim_kernel *k, void *arg)
 Test(record, out_of_memory_stops_the_kernel_after_the_current_handler)
 {
     sim_kernel *k = sim_kernel_new();
-    scn_record r;
+    rec_recorder r;
     rec_init(&r, k);
     int later = 0;
     sim_timer t_oom, t_later;
@@ -386,7 +386,7 @@ static void *failed_site;
 
 void *__wrap_realloc(void *p, size_t n)
 {
-    if (fail_episode_realloc && p == NULL && n == 16 * sizeof(scn_interruption)) {
+    if (fail_episode_realloc && p == NULL && n == 16 * sizeof(out_interruption)) {
         void *site = __builtin_return_address(0);
         if (!failed_site) failed_site = site;
         n_other_sites += site != failed_site;
@@ -418,14 +418,14 @@ static void arm_after_established(void *ctx, const ev_event *e)
     run_log.last_ns = e->t_ns;
 }
 
-static int run_kb977526(int fail, scn_result *out)
+static int run_kb977526(int fail, out_result *out)
 {
-    scn_config c;
+    prm_config c;
     char err[256];
-    scn_config_defaults(&c);
-    cr_assert_eq(scn_config_apply_preset(&c, "kb977526", err, sizeof err), 0, "%s", err);
-    cr_assert_eq(scn_config_set_pair(&c, "file.size=20MiB", err, sizeof err), 0, "%s", err);
-    cr_assert_eq(scn_config_set_pair(&c, "ipsec.qm_lifetime_kb=5000", err, sizeof err), 0, "%s", err);
+    prm_defaults(&c);
+    cr_assert_eq(prm_apply_preset(&c, "kb977526", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(prm_set_pair(&c, "file.size=20MiB", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(prm_set_pair(&c, "ipsec.qm_lifetime_kb=5000", err, sizeof err), 0, "%s", err);
     memset(&run_log, 0, sizeof run_log);
     fail_episode_realloc = 0;
     n_failed = n_other_sites = 0;
@@ -441,16 +441,16 @@ Test(record, a_failed_allocation_inside_a_run_makes_scn_run_an_out_of_memory_err
 {
     /* The same copy without the fault: one interruption (a rekey), then a
      * TCP abort much later. */
-    scn_result ok;
+    out_result ok;
     cr_assert_eq(run_kb977526(0, &ok), 0);
     cr_assert_eq(ok.n_interruptions, 1, "the reference run has %llu interruptions",
                  (unsigned long long)ok.n_interruptions);
     cr_assert_eq(run_log.n_begin, 1);
     sim_time_ns ok_end = run_log.last_ns;
     double first_s = ok.first_interruption_s, setup_s = ok.setup_s;
-    scn_result_fini(&ok);
+    out_result_fini(&ok);
 
-    scn_result r;
+    out_result r;
     memset(&r, 0xA5, sizeof r);
     int rc = run_kb977526(1, &r);
     cr_expect_eq(rc, SCN_ENOMEM, "scn_run returned %d (%s), expected SCN_ENOMEM", rc, scn_strerror(rc));

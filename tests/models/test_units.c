@@ -170,7 +170,7 @@ Test(units, parse_after_format_gives_back_the_value_for_random_values_of_each_ki
         expect_round_trip(UNIT_RATE, m * rate_units[next(&s) % 5], &fails);
         expect_round_trip(UNIT_RATE, (double)(next(&s) >> 11), &fails);
         expect_round_trip(UNIT_TIME, m * time_units[next(&s) % 6], &fails);
-        expect_round_trip(UNIT_TIME, (double)(next(&s) % 10000000000u), &fails); /* below 10 s */
+        expect_round_trip(UNIT_TIME, (double)(next(&s) % UINT64_C(1000000000000000)), &fails); /* to 11.6 days */
         n += 6;
     }
     cr_expect_eq(fails, 0, "%d of %d values did not survive format then parse", fails, n);
