@@ -318,8 +318,8 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    printf("# hold model: Exp(mean 1 s) increments, kernel queue %s, median of %d\n",
-           sim_kernel_queue_name(), (int)reps);
+    printf("# hold model: Exp(mean 1 s) increments, kernel queue %s, median of %d\n", sim_kernel_queue_name(),
+           (int)reps);
     for (int i = 0; i < n_sizes; i++)
         if (measure(sizes[i], n_events, (int)reps, seed) != 0) return 1;
     printf("impl=memory peak_rss_kib=%ld\n", peak_rss_kib());

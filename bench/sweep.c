@@ -77,8 +77,9 @@ static int write_spec(const char *path, const workload *w)
 {
     FILE *f = fopen(path, "w");
     if (!f) return -1;
-    fprintf(f, "[experiment bench]\nscenario = no-ipsec\nfile.size = %s\nlink.loss = 0.001..0.002 lin %d\n"
-               "replications = %d\nseed = 1\n",
+    fprintf(f,
+            "[experiment bench]\nscenario = no-ipsec\nfile.size = %s\nlink.loss = 0.001..0.002 lin %d\n"
+            "replications = %d\nseed = 1\n",
             w->size, w->points, w->replications);
     return fclose(f);
 }

@@ -161,8 +161,9 @@ static bulk run_copy(const char *scenario, uint64_t file_bytes, const char *rate
     prm_config c;
     char err[256], kv[64];
     prm_defaults(&c);
-    const char *pairs[] = {scenario, "tcp.mss=1448", "client.tcp.window=1MiB", "server.os=2003",
-                           "smb.client_outstanding=50", rate, delay, NULL};
+    const char *pairs[] = {
+        scenario, "tcp.mss=1448", "client.tcp.window=1MiB", "server.os=2003", "smb.client_outstanding=50", rate, delay,
+        NULL};
     for (const char **p = pairs; *p; p++)
         if (prm_set_pair(&c, *p, err, sizeof err) != 0) {
             fprintf(stderr, "tcp_bulk: %s\n", err);
@@ -174,9 +175,14 @@ static bulk run_copy(const char *scenario, uint64_t file_bytes, const char *rate
     scn_probe pr;
     double t0 = now_s();
     if (scn__run_probe(&c, 1, NULL, 0, &r, &pr) != 0) exit(1);
-    bulk b = {.wall_s = now_s() - t0, .sim_s = r.duration_s, .events = r.events,
-              .segments = pr.tcp[PRM_SERVER].n_data_segs_sent, .retransmits = r.n_retransmits,
-              .peak_pending = r.peak_pending, .rss_kib = peak_rss_kib(), .completed = r.completed};
+    bulk b = {.wall_s = now_s() - t0,
+              .sim_s = r.duration_s,
+              .events = r.events,
+              .segments = pr.tcp[PRM_SERVER].n_data_segs_sent,
+              .retransmits = r.n_retransmits,
+              .peak_pending = r.peak_pending,
+              .rss_kib = peak_rss_kib(),
+              .completed = r.completed};
     b.goodput_bps = r.duration_s > 0 ? (double)r.bytes_done * 8 / r.duration_s : 0;
     out_result_fini(&r);
     return b;
@@ -210,8 +216,8 @@ static bulk run_in_child(const char *scenario, uint64_t file_bytes, const char *
 }
 
 /* Median-of-REPS figures of one case; prints its impl= line and returns us per segment. */
-static double measure(const char *name, const char *scenario, uint64_t file_bytes, const char *rate,
-                      const char *delay, int reps, double heap_ns_per_event)
+static double measure(const char *name, const char *scenario, uint64_t file_bytes, const char *rate, const char *delay,
+                      int reps, double heap_ns_per_event)
 {
     double wall[MAX_REPS];
     bulk b = {0};
@@ -230,8 +236,8 @@ static double measure(const char *name, const char *scenario, uint64_t file_byte
            " heap_events_per_segment=%.2f sim_seconds=%.4f goodput_bps=%.0f peak_pending=%" PRIu64
            " peak_rss_kib=%ld\n",
            name, file_bytes, rate, delay, reps, med, b.events, b.segments, b.retransmits, us,
-           (double)b.events / (double)b.segments, us * 1e3 / heap_ns_per_event, b.sim_s, b.goodput_bps,
-           b.peak_pending, b.rss_kib);
+           (double)b.events / (double)b.segments, us * 1e3 / heap_ns_per_event, b.sim_s, b.goodput_bps, b.peak_pending,
+           b.rss_kib);
     fflush(stdout);
     return us;
 }
@@ -239,8 +245,8 @@ static double measure(const char *name, const char *scenario, uint64_t file_byte
 /* The per-segment cost of IPsec on over off, as the median of ratios of
  * back-to-back pairs, so that load from other processes, which changes over
  * seconds, hits both sides of each pair alike. */
-static double paired_ratio(const char *name, const char *plain, const char *esp, uint64_t file_bytes,
-                           const char *rate, const char *delay, int reps)
+static double paired_ratio(const char *name, const char *plain, const char *esp, uint64_t file_bytes, const char *rate,
+                           const char *delay, int reps)
 {
     double r[MAX_REPS];
     for (int i = 0; i < reps; i++) {
@@ -253,8 +259,7 @@ static double paired_ratio(const char *name, const char *plain, const char *esp,
         r[i] = (b.wall_s / (double)b.segments) / (a.wall_s / (double)a.segments);
     }
     qsort(r, (size_t)reps, sizeof r[0], cmp_double);
-    printf("impl=ratio name=%s value=%.3f pairs=%d min=%.3f max=%.3f\n", name, r[reps / 2], reps, r[0],
-           r[reps - 1]);
+    printf("impl=ratio name=%s value=%.3f pairs=%d min=%.3f max=%.3f\n", name, r[reps / 2], reps, r[0], r[reps - 1]);
     return r[reps / 2];
 }
 

@@ -15,17 +15,16 @@
 
 static void outcomes_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: rekeysim outcomes [--json]\n"
-            "\n"
-            "Lists every outcome field of a run: the keys of `rekeysim run --json` (besides\n"
-            "scenario, seed and interruptions) and the outcome columns of the runs table of\n"
-            "a results database, with type, unit and description. [wall clock] marks the\n"
-            "fields that depend on the machine, not the model; comparisons leave them out.\n"
-            "  --json  print one JSON array of {name, type, sql, unit, wall_clock, description}\n"
-            "\n"
-            "Types: bool (0 or 1), enum (a name), count (a whole number), real (a number,\n"
-            "null when absent), whole (a whole number or null), hex64 (16 hex digits, a string).\n");
+    fprintf(f, "usage: rekeysim outcomes [--json]\n"
+               "\n"
+               "Lists every outcome field of a run: the keys of `rekeysim run --json` (besides\n"
+               "scenario, seed and interruptions) and the outcome columns of the runs table of\n"
+               "a results database, with type, unit and description. [wall clock] marks the\n"
+               "fields that depend on the machine, not the model; comparisons leave them out.\n"
+               "  --json  print one JSON array of {name, type, sql, unit, wall_clock, description}\n"
+               "\n"
+               "Types: bool (0 or 1), enum (a name), count (a whole number), real (a number,\n"
+               "null when absent), whole (a whole number or null), hex64 (16 hex digits, a string).\n");
 }
 
 /* The name of type T in this listing and its JSON; "?" cannot happen while
@@ -50,9 +49,12 @@ static void json_string(FILE *f, const char *s)
     fputc('"', f);
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
     }
     fputc('"', f);
 }
@@ -99,8 +101,10 @@ int exp_cmd_outcomes(int argc, char **argv)
             return EXP_INPUT;
         }
     }
-    if (json) print_json(stdout);
-    else print_text(stdout);
+    if (json)
+        print_json(stdout);
+    else
+        print_text(stdout);
     /* A write error may surface at any buffer flush: ferror keeps it. */
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "rekeysim outcomes: cannot write the listing: %s\n", strerror(errno));

@@ -12,13 +12,12 @@
 
 static void params_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: rekeysim params [--scenario NAME]\n"
-            "\n"
-            "Lists every parameter key: name, value (the default, or under scenario NAME),\n"
-            "unit, description and the source of the default with its confidence:\n"
-            "[S] stated by a source, [I] inferred, [?] a placeholder nobody documents.\n"
-            "Set any key with KEY=VALUE on `rekeysim run` or in a sweep spec.\n");
+    fprintf(f, "usage: rekeysim params [--scenario NAME]\n"
+               "\n"
+               "Lists every parameter key: name, value (the default, or under scenario NAME),\n"
+               "unit, description and the source of the default with its confidence:\n"
+               "[S] stated by a source, [I] inferred, [?] a placeholder nobody documents.\n"
+               "Set any key with KEY=VALUE on `rekeysim run` or in a sweep spec.\n");
 }
 
 int exp_cmd_params(int argc, char **argv)

@@ -25,28 +25,25 @@ static void help(const char *cmd, FILE *f)
     int report = !strcmp(cmd, "report");
     fprintf(f, "usage: rekeysim %s --db FILE [--experiment NAME] [--out DIR]\n\n", cmd);
     if (report)
-        fprintf(f,
-                "Writes DIR/report.html: one self-contained page (figures inline as SVG, no\n"
-                "script, no network) with what was simulated (spec, settings, provenance),\n"
-                "key findings computed from the results, the figures of `rekeysim plot` and\n"
-                "the point_summary and thresholds tables. The figure files are written too.\n\n");
+        fprintf(f, "Writes DIR/report.html: one self-contained page (figures inline as SVG, no\n"
+                   "script, no network) with what was simulated (spec, settings, provenance),\n"
+                   "key findings computed from the results, the figures of `rekeysim plot` and\n"
+                   "the point_summary and thresholds tables. The figure files are written too.\n\n");
     else
-        fprintf(f,
-                "Draws the figures of a results database with gnuplot. For each figure\n"
-                "EXPERIMENT-KIND it writes DIR/EXPERIMENT-KIND.png and .svg, the data (.dat,\n"
-                "in bytes, bit/s and seconds) and the gnuplot script (.gp) that reads it:\n"
-                "edit the script and run `gnuplot FILE.gp` to restyle. Figures:\n"
-                "  p_complete          share of copies completed vs file size, Wilson 95 %% band\n"
-                "  first_interruption  bytes and time before the first interruption\n"
-                "  duration            copy duration vs file size, no-ipsec baseline\n"
-                "  critical_size       critical file size of a threshold search vs link rate\n"
-                "A figure the experiment's axes do not support is skipped with a note.\n\n");
-    fprintf(f,
-            "  --db FILE          the results database (from `rekeysim sweep`)\n"
-            "  --experiment NAME  only this experiment (default: all)\n"
-            "  --out DIR          output directory, created if missing (default: results/)\n\n"
-            "Needs gnuplot (apt-get install gnuplot-nox). Exit status: 0 done, 1 gnuplot\n"
-            "missing or failed or an output not writable, 2 bad input.\n");
+        fprintf(f, "Draws the figures of a results database with gnuplot. For each figure\n"
+                   "EXPERIMENT-KIND it writes DIR/EXPERIMENT-KIND.png and .svg, the data (.dat,\n"
+                   "in bytes, bit/s and seconds) and the gnuplot script (.gp) that reads it:\n"
+                   "edit the script and run `gnuplot FILE.gp` to restyle. Figures:\n"
+                   "  p_complete          share of copies completed vs file size, Wilson 95 %% band\n"
+                   "  first_interruption  bytes and time before the first interruption\n"
+                   "  duration            copy duration vs file size, no-ipsec baseline\n"
+                   "  critical_size       critical file size of a threshold search vs link rate\n"
+                   "A figure the experiment's axes do not support is skipped with a note.\n\n");
+    fprintf(f, "  --db FILE          the results database (from `rekeysim sweep`)\n"
+               "  --experiment NAME  only this experiment (default: all)\n"
+               "  --out DIR          output directory, created if missing (default: results/)\n\n"
+               "Needs gnuplot (apt-get install gnuplot-nox). Exit status: 0 done, 1 gnuplot\n"
+               "missing or failed or an output not writable, 2 bad input.\n");
 }
 
 /* Returns -1 to go on, or the exit status. */
@@ -100,8 +97,8 @@ static int open_db(const char *cmd, const plot_opts *o, plot_db **db_out, size_t
     }
     *exp_out = (size_t)-1;
     if (plot_db_n_experiments(db) == 0) {
-        fprintf(stderr, "rekeysim %s: %s holds no experiments yet; run `rekeysim sweep SPEC.ini --db %s` first\n",
-                cmd, o->db, o->db);
+        fprintf(stderr, "rekeysim %s: %s holds no experiments yet; run `rekeysim sweep SPEC.ini --db %s` first\n", cmd,
+                o->db, o->db);
         plot_db_free(db);
         return EXP_INPUT;
     }
@@ -126,8 +123,9 @@ static int figures(const char *cmd, plot_db *db, size_t exp, const char *out, pl
     }
     rc = plot_render_figures(*figs_out, *n_out, out, err, sizeof err);
     if (rc == PLOT_ENOGNUPLOT)
-        fprintf(stderr, "rekeysim %s: %s; the data and scripts are written (%s/*.dat, *.gp): run `gnuplot FILE.gp` "
-                        "once it is installed\n",
+        fprintf(stderr,
+                "rekeysim %s: %s; the data and scripts are written (%s/*.dat, *.gp): run `gnuplot FILE.gp` "
+                "once it is installed\n",
                 cmd, err, out);
     else if (rc)
         fprintf(stderr, "rekeysim %s: %s\n", cmd, err);
@@ -168,8 +166,10 @@ int exp_cmd_report(int argc, char **argv)
     if (!rc || rc == PLOT_ENOGNUPLOT || rc == PLOT_EGNUPLOT) {
         char err[1024];
         int rrc = report_write(db, exp, figs, n, o.out, err, sizeof err);
-        if (rrc) fprintf(stderr, "rekeysim report: %s\n", err), rc = rrc;
-        else printf("%s/report.html\n", o.out);
+        if (rrc)
+            fprintf(stderr, "rekeysim report: %s\n", err), rc = rrc;
+        else
+            printf("%s/report.html\n", o.out);
     }
     plot_figures_free(figs, n);
     plot_db_free(db);

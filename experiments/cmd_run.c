@@ -63,8 +63,10 @@ static void print_json(FILE *f, const prm_config *cfg, const out_result *r)
     for (uint64_t i = 0; i < r->n_interruptions; i++) {
         const out_interruption *e = &r->interruptions[i];
         fprintf(f, "%s{\"start_s\":%.9f,\"end_s\":", i ? "," : "", e->start_s);
-        if (isnan(e->end_s)) fputs("null", f);
-        else fprintf(f, "%.9f", e->end_s);
+        if (isnan(e->end_s))
+            fputs("null", f);
+        else
+            fprintf(f, "%.9f", e->end_s);
         fprintf(f, ",\"bytes_at_start\":%" PRIu64 ",\"cause\":\"%s\"}", e->bytes_at_start, out_cause_name(e->cause));
     }
     fputs("]}\n", f);
@@ -73,8 +75,10 @@ static void print_json(FILE *f, const prm_config *cfg, const out_result *r)
 static void show(const prm_config *cfg, const char *key, char *buf, size_t n)
 {
     const prm_entry *p = prm_find(key);
-    if (p) prm_format(p, cfg, buf, n);
-    else snprintf(buf, n, "?");
+    if (p)
+        prm_format(p, cfg, buf, n);
+    else
+        snprintf(buf, n, "?");
 }
 
 static void print_human(FILE *f, const prm_config *cfg, const out_result *r, int n_keys, char **keys)
@@ -98,15 +102,18 @@ static void print_human(FILE *f, const prm_config *cfg, const out_result *r, int
         fputc('\n', f);
     }
     fputc('\n', f);
-    if (r->completed) fprintf(f, "result     completed\n");
-    else fprintf(f, "result     FAILED: %s\n", out_failure_name(r->failure));
+    if (r->completed)
+        fprintf(f, "result     completed\n");
+    else
+        fprintf(f, "result     FAILED: %s\n", out_failure_name(r->failure));
     fprintf(f, "bytes      %" PRIu64 " of %" PRIu64 " (%.1f %%)\n", r->bytes_done, cfg->file_size_bytes,
             100.0 * (double)r->bytes_done / (double)cfg->file_size_bytes);
-    if (isnan(r->setup_s)) fprintf(f, "setup      never established\n");
-    else fprintf(f, "setup      %.6f s\n", r->setup_s);
+    if (isnan(r->setup_s))
+        fprintf(f, "setup      never established\n");
+    else
+        fprintf(f, "setup      %.6f s\n", r->setup_s);
     fprintf(f, "duration   %.6f s\n", r->duration_s);
-    if (r->duration_s > 0)
-        fprintf(f, "goodput    %.3f Mbit/s\n", (double)r->bytes_done * 8 / r->duration_s / 1e6);
+    if (r->duration_s > 0) fprintf(f, "goodput    %.3f Mbit/s\n", (double)r->bytes_done * 8 / r->duration_s / 1e6);
     fprintf(f, "interruptions %" PRIu64 "\n", r->n_interruptions);
     for (uint64_t i = 0; i < r->n_interruptions; i++) {
         const out_interruption *e = &r->interruptions[i];
@@ -254,8 +261,9 @@ int exp_cmd_run(int argc, char **argv)
             goto input;
         }
         if (scenario_given || seed_given || n_keys) {
-            snprintf(err, sizeof err, "a replayed run takes its scenario, seed and parameters from the "
-                                      "database; drop --scenario, --seed and KEY=VALUE");
+            snprintf(err, sizeof err,
+                     "a replayed run takes its scenario, seed and parameters from the "
+                     "database; drop --scenario, --seed and KEY=VALUE");
             goto input;
         }
         rc = load_stored_run(db_path, run_id, &cfg, &seed, err, sizeof err);
@@ -321,8 +329,10 @@ int exp_cmd_run(int argc, char **argv)
         free(keys);
         return out_rc;
     }
-    if (json) print_json(stdout, &cfg, &res);
-    else print_human(stdout, &cfg, &res, n_keys, keys);
+    if (json)
+        print_json(stdout, &cfg, &res);
+    else
+        print_human(stdout, &cfg, &res, n_keys, keys);
     out_result_fini(&res);
     free(keys);
     return fflush(stdout) == 0 ? EXP_OK : EXP_RUNTIME;

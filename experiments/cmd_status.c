@@ -14,7 +14,7 @@
 #include "results/store.h"
 
 typedef struct status_ctx {
-    const exp_experiment *spec;  /* the experiment's own spec section, parsed again */
+    const exp_experiment *spec; /* the experiment's own spec section, parsed again */
 } status_ctx;
 
 static int print_threshold(void *ctx, const res_threshold *t, const prm_config *cfg)
@@ -42,9 +42,9 @@ static int print_threshold(void *ctx, const res_threshold *t, const prm_config *
             prm_format(p, &c, crit, sizeof crit);
         }
     }
-    printf("    combination %lld%s%s: %s, critical %s in [%s, %s], %lld probes, %lld runs%s\n",
-           (long long)t->combo, combo[0] ? " " : "", combo, t->status, crit, lo, hi, (long long)t->n_probes,
-           (long long)t->n_runs, t->n_undecided ? " (some probes decided by the point estimate)" : "");
+    printf("    combination %lld%s%s: %s, critical %s in [%s, %s], %lld probes, %lld runs%s\n", (long long)t->combo,
+           combo[0] ? " " : "", combo, t->status, crit, lo, hi, (long long)t->n_probes, (long long)t->n_runs,
+           t->n_undecided ? " (some probes decided by the point estimate)" : "");
     return 0;
 }
 
@@ -116,8 +116,7 @@ int exp_cmd_status(int argc, char **argv)
             exp_spec *spec = NULL;
             char perr[512];
             status_ctx sc = {NULL};
-            if (e->spec_text && exp_spec_new_text(e->name, e->spec_text, perr, sizeof perr, &spec) == 0 &&
-                spec->n == 1)
+            if (e->spec_text && exp_spec_new_text(e->name, e->spec_text, perr, sizeof perr, &spec) == 0 && spec->n == 1)
                 sc.spec = &spec->exps[0];
             rc = res_thresholds_scan(s, e->id, print_threshold, &sc);
             exp_spec_free(spec);

@@ -76,9 +76,12 @@ static void show_progress(void *ctx, const exp_sweep_report *r, int final)
     char eta[32] = "-";
     if (rate > 0) {
         double t = (double)left / rate;
-        if (t < 120) snprintf(eta, sizeof eta, "%.0fs", t);
-        else if (t < 7200) snprintf(eta, sizeof eta, "%.0fmin", t / 60);
-        else snprintf(eta, sizeof eta, "%.1fh", t / 3600);
+        if (t < 120)
+            snprintf(eta, sizeof eta, "%.0fs", t);
+        else if (t < 7200)
+            snprintf(eta, sizeof eta, "%.0fmin", t / 60);
+        else
+            snprintf(eta, sizeof eta, "%.1fh", t / 3600);
     }
     fprintf(stderr, "\r%llu/%llu runs  %.1f runs/s  ETA %s  failed copies %llu  errors %llu   ",
             (unsigned long long)r->n_done, (unsigned long long)r->n_total, rate, eta,
@@ -186,8 +189,10 @@ int exp_cmd_sweep(int argc, char **argv)
 
     int status = EXP_OK;
     if (r.other_build && !r.nothing_to_do && rc != EXP_SWEEP_EINPUT)
-        fprintf(stderr, "rekeysim sweep: warning: %s was created by another rekeysim build (meta.git_commit); "
-                        "its older runs may come from a different model\n", db);
+        fprintf(stderr,
+                "rekeysim sweep: warning: %s was created by another rekeysim build (meta.git_commit); "
+                "its older runs may come from a different model\n",
+                db);
     if (rc == 0 && r.nothing_to_do) {
         printf("sweep %s: nothing to do: all %llu runs are already in %s\n", o.spec_path,
                (unsigned long long)r.n_present, db);
@@ -209,8 +214,10 @@ int exp_cmd_sweep(int argc, char **argv)
             printf("sweep %s: %llu runs made in %.1f s, %llu already there, %llu copies did not complete%s\n",
                    o.spec_path, (unsigned long long)r.n_done, r.elapsed_s, (unsigned long long)r.n_present,
                    (unsigned long long)r.n_failed_copies,
-                   rc == EXP_SWEEP_EINTERRUPTED ? "; interrupted" : rc == EXP_SWEEP_EINPUT ? "; bad input" : "; failed");
-        status = rc == EXP_SWEEP_EINPUT ? EXP_INPUT
+                   rc == EXP_SWEEP_EINTERRUPTED ? "; interrupted"
+                   : rc == EXP_SWEEP_EINPUT     ? "; bad input"
+                                                : "; failed");
+        status = rc == EXP_SWEEP_EINPUT         ? EXP_INPUT
                  : rc == EXP_SWEEP_EINTERRUPTED ? (stop_signal == SIGTERM ? 128 + SIGTERM : EXP_INTERRUPTED)
                                                 : EXP_RUNTIME;
     }

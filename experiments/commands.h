@@ -7,15 +7,15 @@
  * SIGINT. Only these functions and main() print or decide exit statuses;
  * they parse their options with experiments/opts.h.
  */
-int exp_cmd_run(int argc, char **argv);        /* experiments/cmd_run.c */
-int exp_cmd_params(int argc, char **argv);     /* experiments/cmd_params.c */
-int exp_cmd_scenarios(int argc, char **argv);  /* experiments/cmd_scenarios.c */
-int exp_cmd_outcomes(int argc, char **argv);   /* experiments/cmd_outcomes.c */
-int exp_cmd_sweep(int argc, char **argv);      /* experiments/cmd_sweep.c */
-int exp_cmd_merge(int argc, char **argv);      /* experiments/cmd_merge.c */
-int exp_cmd_status(int argc, char **argv);     /* experiments/cmd_status.c */
-int exp_cmd_plot(int argc, char **argv);       /* experiments/cmd_plot.c */
-int exp_cmd_report(int argc, char **argv);     /* experiments/cmd_plot.c */
+int exp_cmd_run(int argc, char **argv);       /* experiments/cmd_run.c */
+int exp_cmd_params(int argc, char **argv);    /* experiments/cmd_params.c */
+int exp_cmd_scenarios(int argc, char **argv); /* experiments/cmd_scenarios.c */
+int exp_cmd_outcomes(int argc, char **argv);  /* experiments/cmd_outcomes.c */
+int exp_cmd_sweep(int argc, char **argv);     /* experiments/cmd_sweep.c */
+int exp_cmd_merge(int argc, char **argv);     /* experiments/cmd_merge.c */
+int exp_cmd_status(int argc, char **argv);    /* experiments/cmd_status.c */
+int exp_cmd_plot(int argc, char **argv);      /* experiments/cmd_plot.c */
+int exp_cmd_report(int argc, char **argv);    /* experiments/cmd_plot.c */
 
 /* Exit statuses. */
 enum { EXP_OK = 0, EXP_RUNTIME = 1, EXP_INPUT = 2, EXP_INTERRUPTED = 130 };

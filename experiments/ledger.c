@@ -51,11 +51,12 @@ static int make_dir_of(exp__sweep *s, const char *path)
 static int lock_db(exp__sweep *s)
 {
     s->lock_fd = open(s->o->db_path, O_RDONLY | O_CLOEXEC);
-    if (s->lock_fd < 0)
-        return exp__fail(s, EXP_SWEEP_ERUNTIME, "%s: cannot open: %s", s->o->db_path, strerror(errno));
+    if (s->lock_fd < 0) return exp__fail(s, EXP_SWEEP_ERUNTIME, "%s: cannot open: %s", s->o->db_path, strerror(errno));
     if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0)
-        return exp__fail(s, EXP_SWEEP_ERUNTIME, "%s is being written by another rekeysim sweep; wait for it or use "
-                         "another --db", s->o->db_path);
+        return exp__fail(s, EXP_SWEEP_ERUNTIME,
+                         "%s is being written by another rekeysim sweep; wait for it or use "
+                         "another --db",
+                         s->o->db_path);
     return 0;
 }
 
@@ -161,8 +162,10 @@ int exp__ledger_match(exp__sweep *s, char **new_names)
                       max_suffix < 2 ? 2 : max_suffix + 1);
             break;
         }
-        if (exact >= 0) snprintf(name, sizeof name, "%s-%ld", e->name, max_suffix < 2 ? 2 : max_suffix + 1);
-        else snprintf(name, sizeof name, "%s", e->name);
+        if (exact >= 0)
+            snprintf(name, sizeof name, "%s-%ld", e->name, max_suffix < 2 ? 2 : max_suffix + 1);
+        else
+            snprintf(name, sizeof name, "%s", e->name);
         x->is_new = 1;
         if (!(new_names[i] = strdup(name))) exp__fail(s, EXP_SWEEP_ERUNTIME, "%s", exp_strerror(EXP_ENOMEM));
     }
@@ -305,8 +308,7 @@ static int params_equal(const prm_config *a, const prm_config *b)
     return 1;
 }
 
-int exp__ledger_probe_point(exp__sweep *s, exp__unit *u, uint32_t probe, const prm_config *cfg,
-                            int64_t *point_id_out)
+int exp__ledger_probe_point(exp__sweep *s, exp__unit *u, uint32_t probe, const prm_config *cfg, int64_t *point_id_out)
 {
     const exp__xp *xx = &s->xps[u->xp];
     const exp_experiment *e = xx->e;

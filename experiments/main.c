@@ -14,8 +14,9 @@ static const struct {
     int (*fn)(int, char **);
     const char *synopsis;
 } cmds[] = {
-    {"run", exp_cmd_run, "run [--scenario NAME] [--seed N] [--json] [--trace FILE] [--plot FILE] [KEY=VALUE ...]\n"
-                         "      run --db FILE --run ID [--json] [--trace FILE] [--plot FILE]   replay a stored run"},
+    {"run", exp_cmd_run,
+     "run [--scenario NAME] [--seed N] [--json] [--trace FILE] [--plot FILE] [KEY=VALUE ...]\n"
+     "      run --db FILE --run ID [--json] [--trace FILE] [--plot FILE]   replay a stored run"},
     {"sweep", exp_cmd_sweep, "sweep SPEC.ini [--db FILE] [--jobs N] [--shard K/N] [--quiet] [--force-new] [--yes]"},
     {"merge", exp_cmd_merge, "merge OUT.db IN.db [IN.db ...]"},
     {"status", exp_cmd_status, "status --db FILE"},
@@ -34,13 +35,12 @@ static void usage(FILE *f)
             "usage:\n",
             PACKAGE_VERSION);
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) fprintf(f, "  rekeysim %s\n", cmds[i].synopsis);
-    fprintf(f,
-            "  rekeysim --help | --version\n\n"
-            "Parameters are KEY=VALUE with units: sizes B KB KiB MB MiB GB GiB (KB = 1000),\n"
-            "rates bps Kbps Mbps Gbps, times ns us ms s min h, hex 0x14, booleans on/off.\n"
-            "`rekeysim params` lists every key; `rekeysim SUBCOMMAND --help` explains one.\n\n"
-            "Exit status: 0 success (a copy that fails is a result), 1 runtime failure,\n"
-            "2 bad input, 130 interrupted (finished work is kept; rerun to resume).\n");
+    fprintf(f, "  rekeysim --help | --version\n\n"
+               "Parameters are KEY=VALUE with units: sizes B KB KiB MB MiB GB GiB (KB = 1000),\n"
+               "rates bps Kbps Mbps Gbps, times ns us ms s min h, hex 0x14, booleans on/off.\n"
+               "`rekeysim params` lists every key; `rekeysim SUBCOMMAND --help` explains one.\n\n"
+               "Exit status: 0 success (a copy that fails is a result), 1 runtime failure,\n"
+               "2 bad input, 130 interrupted (finished work is kept; rerun to resume).\n");
 }
 
 int main(int argc, char **argv)

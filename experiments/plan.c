@@ -91,9 +91,10 @@ int exp__plan_check(exp__sweep *s)
         runs = runs + e->n_runs_min < runs ? UINT64_MAX : runs + e->n_runs_min;
     }
     if (runs > EXP_SWEEP_GUARD && !s->o->yes)
-        return exp__fail(s, EXP_SWEEP_EINPUT,
-                         "%s asks for %llu runs or more, beyond the guard of %d; check the spec, or add --yes to run it",
-                         s->spec->path, (unsigned long long)runs, EXP_SWEEP_GUARD);
+        return exp__fail(
+            s, EXP_SWEEP_EINPUT,
+            "%s asks for %llu runs or more, beyond the guard of %d; check the spec, or add --yes to run it",
+            s->spec->path, (unsigned long long)runs, EXP_SWEEP_GUARD);
     return 0;
 }
 

@@ -39,7 +39,7 @@ typedef struct result_header {
     uint64_t tag;
     int32_t status;
     uint32_t n_records;
-    out_result r;               /* r.interruptions is meaningless here */
+    out_result r; /* r.interruptions is meaningless here */
 } result_header;
 
 typedef struct worker {
@@ -52,8 +52,8 @@ typedef struct worker {
 
 struct exp__pool {
     unsigned n;
-    unsigned depth;             /* tasks a worker may hold, 2..MAX_DEPTH */
-    unsigned next;              /* where exp__pool_wait starts looking */
+    unsigned depth; /* tasks a worker may hold, 2..MAX_DEPTH */
+    unsigned next;  /* where exp__pool_wait starts looking */
     worker *w;
 };
 
@@ -172,8 +172,7 @@ void exp__pool_free(exp__pool *p, int kill_first)
     }
     for (unsigned i = 0; i < p->n; i++) {
         close(p->w[i].result_fd);
-        while (p->w[i].pid > 0 && waitpid(p->w[i].pid, NULL, 0) < 0 && errno == EINTR) {
-        }
+        while (p->w[i].pid > 0 && waitpid(p->w[i].pid, NULL, 0) < 0 && errno == EINTR) {}
     }
     free(p->w);
     free(p);
@@ -219,8 +218,7 @@ static void describe_death(worker *w, char *msg, size_t msglen)
 {
     int status = 0;
     pid_t r;
-    while ((r = waitpid(w->pid, &status, 0)) < 0 && errno == EINTR) {
-    }
+    while ((r = waitpid(w->pid, &status, 0)) < 0 && errno == EINTR) {}
     if (r > 0) {
         w->pid = 0;
         if (WIFSIGNALED(status))

@@ -114,8 +114,10 @@ static uint32_t queue_batch(exp__sweep *s, size_t ui)
         x->in_flight = 1;
         u->outstanding++;
         u->touched = 1;
-        if (u->est > 0) u->est--;
-        else s->rep->n_total++;
+        if (u->est > 0)
+            u->est--;
+        else
+            s->rep->n_total++;
         n++;
     }
     return n;
@@ -138,8 +140,10 @@ static void finish_unit(exp__sweep *s, exp__unit *u, int state)
     release_unit(s, u);
     s->rep->n_total -= (uint64_t)u->est;
     u->est = 0;
-    if (state == EXP__U_DONE) s->xps[u->xp].n_done_units++;
-    else s->xps[u->xp].failed = 1;
+    if (state == EXP__U_DONE)
+        s->xps[u->xp].n_done_units++;
+    else
+        s->xps[u->xp].failed = 1;
 }
 
 /* Makes the next probe of search unit U at value X the current point: it
@@ -265,8 +269,10 @@ static void handle_done(exp__sweep *s, exp__done *d)
         exp__ledger_put_run(s, u, rep, &d->r);
     }
     if (d->status == 0) out_result_fini(&d->r);
-    if (u->outstanding == 0 && u->state == EXP__U_FAILED) finish_unit(s, u, EXP__U_FAILED);
-    else if (u->outstanding == 0 && u->state == EXP__U_ACTIVE) advance_unit(s, ui);
+    if (u->outstanding == 0 && u->state == EXP__U_FAILED)
+        finish_unit(s, u, EXP__U_FAILED);
+    else if (u->outstanding == 0 && u->state == EXP__U_ACTIVE)
+        advance_unit(s, ui);
 }
 
 static int stopping(const exp__sweep *s) { return s->fatal || (s->o->stop && *s->o->stop); }

@@ -25,19 +25,19 @@ typedef struct exp_sweep_report {
     uint64_t n_new_experiments; /* of which created now */
     unsigned jobs;              /* worker processes used */
     double elapsed_s;
-    int nothing_to_do;          /* set at the end: no run made, nothing written */
-    int other_build;            /* the database was created by another rekeysim build */
+    int nothing_to_do; /* set at the end: no run made, nothing written */
+    int other_build;   /* the database was created by another rekeysim build */
 } exp_sweep_report;
 
 typedef struct exp_sweep_options {
     const char *spec_path;
     const char *db_path;
-    unsigned jobs;              /* worker processes, >= 1 */
-    unsigned shard_k, shard_n;  /* this shard, 1-based; 1/1 = everything */
-    int force_new;              /* store a changed spec as NAME-2, NAME-3 ... */
-    int yes;                    /* allow more than EXP_SWEEP_GUARD runs */
-    const char *command_line;   /* recorded in meta and history */
-    int make_db_dir;            /* create db_path's directory if missing (once the spec is valid) */
+    unsigned jobs;             /* worker processes, >= 1 */
+    unsigned shard_k, shard_n; /* this shard, 1-based; 1/1 = everything */
+    int force_new;             /* store a changed spec as NAME-2, NAME-3 ... */
+    int yes;                   /* allow more than EXP_SWEEP_GUARD runs */
+    const char *command_line;  /* recorded in meta and history */
+    int make_db_dir;           /* create db_path's directory if missing (once the spec is valid) */
     /* Set (by a signal handler of the caller) to stop: 1 = finish the runs
      * in hand and commit; 2 or more = drop them and commit. */
     volatile sig_atomic_t *stop;

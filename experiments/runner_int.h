@@ -28,7 +28,7 @@ enum { EXP__U_IDLE = 0, EXP__U_ACTIVE, EXP__U_DONE, EXP__U_FAILED };
  * run said (for adaptive decisions). */
 typedef struct exp__point_rec {
     int64_t point_id;
-    uint32_t cap;               /* reps[1..cap] exist */
+    uint32_t cap; /* reps[1..cap] exist */
     exp_rep *reps;
 } exp__point_rec;
 
@@ -37,15 +37,15 @@ typedef struct exp__point_rec {
  * points made one after another). */
 typedef struct exp__unit {
     uint32_t xp;
-    uint8_t state, touched;     /* touched: this invocation queued runs or wrote points for it */
-    uint64_t index;             /* point index or combination, 0-based */
-    uint32_t goal;              /* replications 1..goal wanted of the current point */
-    uint32_t outstanding;       /* tasks handed out, results not back */
-    int64_t est;                /* runs still expected, for progress */
-    prm_config *cfg;            /* the current point's parameters while active */
-    exp__point_rec *recs;       /* grid/target: 1; search: probes_per_combo */
-    uint32_t cur;               /* the current point: recs[cur] */
-    exp_search search;          /* search experiments: the bisection's state */
+    uint8_t state, touched; /* touched: this invocation queued runs or wrote points for it */
+    uint64_t index;         /* point index or combination, 0-based */
+    uint32_t goal;          /* replications 1..goal wanted of the current point */
+    uint32_t outstanding;   /* tasks handed out, results not back */
+    int64_t est;            /* runs still expected, for progress */
+    prm_config *cfg;        /* the current point's parameters while active */
+    exp__point_rec *recs;   /* grid/target: 1; search: probes_per_combo */
+    uint32_t cur;           /* the current point: recs[cur] */
+    exp_search search;      /* search experiments: the bisection's state */
 } exp__unit;
 
 /* One experiment of the spec: its database id and point-id block. */
@@ -72,17 +72,17 @@ typedef struct exp__sweep {
     int lock_fd;
     exp__xp *xps;
     exp__unit *units;
-    size_t n_units, cursor;     /* units are activated in order; cursor is the next */
-    exp__task_ref *queue;       /* FIFO ring of tasks not yet handed out */
+    size_t n_units, cursor; /* units are activated in order; cursor is the next */
+    exp__task_ref *queue;   /* FIFO ring of tasks not yet handed out */
     size_t q_head, q_len, q_cap;
     exp__pool *pool;
     int64_t history_id;
-    int wrote;                  /* anything written by this invocation */
-    uint64_t tx_runs;           /* runs in the open transaction */
+    int wrote;        /* anything written by this invocation */
+    uint64_t tx_runs; /* runs in the open transaction */
     double tx_start, t0;
     long commit_every;
-    int fatal;                  /* EXP_SWEEP_E* once a fatal error happened */
-    double wall_sum;            /* runs' own wall time so far, for the pool depth */
+    int fatal;       /* EXP_SWEEP_E* once a fatal error happened */
+    double wall_sum; /* runs' own wall time so far, for the pool depth */
     uint64_t wall_n;
 } exp__sweep;
 
@@ -157,8 +157,7 @@ int exp__ledger_load(exp__sweep *s);
 int exp__ledger_put_run(exp__sweep *s, exp__unit *u, uint32_t rep, const out_result *r);
 /* Makes sure probe PROBE (1-based) of search unit U exists with CFG: found
  * identical, or inserted. *point_id_out is its point id. */
-int exp__ledger_probe_point(exp__sweep *s, exp__unit *u, uint32_t probe, const prm_config *cfg,
-                            int64_t *point_id_out);
+int exp__ledger_probe_point(exp__sweep *s, exp__unit *u, uint32_t probe, const prm_config *cfg, int64_t *point_id_out);
 /* The stop reason of unit U's current point, when this invocation made runs
  * for it; the threshold row of a finished search unit. */
 int exp__ledger_set_stop(exp__sweep *s, exp__unit *u, const char *reason);

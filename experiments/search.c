@@ -120,7 +120,8 @@ static int next_probe(exp_search *st, const exp_experiment *e, int d, double *x_
     }
     if (st->stage == S_HI) {
         st->b = ax->values[1];
-        if (d == st->pass_a) return finish(st, d == EXP_PASS ? EXP_SEARCH_ALL_PASS : EXP_SEARCH_NONE_PASS, st->a, st->b);
+        if (d == st->pass_a)
+            return finish(st, d == EXP_PASS ? EXP_SEARCH_ALL_PASS : EXP_SEARCH_NONE_PASS, st->a, st->b);
         st->stage = S_BISECT;
     } else if (d == st->pass_a) {
         st->a = st->x;

@@ -32,8 +32,8 @@ typedef struct exp_rep {
 
 typedef struct exp_estimate {
     uint32_t n;
-    double value;       /* NAN when undefined (no completed run for a duration) */
-    double lo, hi;      /* 95 % interval; lo = hi = value when degenerate, NAN when undefined */
+    double value;  /* NAN when undefined (no completed run for a duration) */
+    double lo, hi; /* 95 % interval; lo = hi = value when degenerate, NAN when undefined */
 } exp_estimate;
 
 /* Estimate of OUTCOME (exp_outcome) over REPS[1..n] (all present). */
@@ -56,16 +56,16 @@ int exp_bisect(double a, double b, double precision, int integral, double *x_out
 
 /* A caller-allocated value struct; zero it, then exp_search_begin. */
 typedef struct exp_search {
-    uint8_t stage;              /* range's first end, second end, bisecting */
-    int pass_a;                 /* the decision at bracket end a */
-    uint32_t n_probes;          /* probes started */
-    uint32_t n_undecided;       /* probes decided by the point estimate */
-    uint64_t n_runs;            /* runs of the decided probes */
-    double a, b, x;             /* bracket ends and the probe in hand */
+    uint8_t stage;        /* range's first end, second end, bisecting */
+    int pass_a;           /* the decision at bracket end a */
+    uint32_t n_probes;    /* probes started */
+    uint32_t n_undecided; /* probes decided by the point estimate */
+    uint64_t n_runs;      /* runs of the decided probes */
+    double a, b, x;       /* bracket ends and the probe in hand */
     /* Once exp_search_step returned EXP_SEARCH_DONE: */
-    const char *status;         /* EXP_SEARCH_BRACKETED, _ALL_PASS or _NONE_PASS */
-    double lo, hi;              /* the final bracket, lo <= hi */
-    double critical;            /* bracketed: the geometric mean of lo and hi; else NAN */
+    const char *status; /* EXP_SEARCH_BRACKETED, _ALL_PASS or _NONE_PASS */
+    double lo, hi;      /* the final bracket, lo <= hi */
+    double critical;    /* bracketed: the geometric mean of lo and hi; else NAN */
 } exp_search;
 
 enum { EXP_SEARCH_MORE = 0, EXP_SEARCH_PROBE = 1, EXP_SEARCH_DONE = 2 };

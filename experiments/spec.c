@@ -35,10 +35,7 @@
 
 static const char *const outcome_names[] = {"p_complete", "p_interrupted", "duration_mean_s", "interruptions_mean"};
 
-const char *exp_outcome_name(int outcome)
-{
-    return outcome >= 0 && outcome < 4 ? outcome_names[outcome] : "?";
-}
+const char *exp_outcome_name(int outcome) { return outcome >= 0 && outcome < 4 ? outcome_names[outcome] : "?"; }
 
 int exp_outcome_is_proportion(int outcome) { return outcome == EXP_P_COMPLETE || outcome == EXP_P_INTERRUPTED; }
 
@@ -51,7 +48,7 @@ const char *exp_kind_name(int kind)
 /* ---- phase 1: raw entries ---- */
 
 typedef struct raw_entry {
-    int section;        /* index into sections */
+    int section; /* index into sections */
     int line;
     char *key, *value;
 } raw_entry;
@@ -66,14 +63,14 @@ typedef struct parser {
     const char *label;
     const char *text;
     size_t pos, len;
-    int line;                   /* lines handed to inih so far */
-    int cur_section;            /* -1 before the first header */
+    int line;        /* lines handed to inih so far */
+    int cur_section; /* -1 before the first header */
     raw_section *sections;
     size_t n_sections;
     raw_entry *entries;
     size_t n_entries;
-    int last_key_line;          /* line of the last key (for continuations) */
-    int continuation;           /* the line being parsed continues a value */
+    int last_key_line; /* line of the last key (for continuations) */
+    int continuation;  /* the line being parsed continues a value */
     int error;
     char *err;
     size_t errlen;
@@ -184,8 +181,10 @@ static char *reader(char *str, int num, void *stream)
         header_line(ps, first, start);
         memmove(str, first, strlen(first) + 1);
     } else if (first != str && *first && *first != ';' && *first != '#') {
-        if (strchr(first, '=')) memmove(str, first, strlen(first) + 1); /* an indented key */
-        else ps->continuation = 1;
+        if (strchr(first, '='))
+            memmove(str, first, strlen(first) + 1); /* an indented key */
+        else
+            ps->continuation = 1;
     }
     strcat(str, "\n");
     return str;
@@ -196,8 +195,7 @@ static int handler(void *user, const char *section, const char *name, const char
     parser *ps = user;
     (void)section;
     if (ps->error) return 0;
-    if (ps->cur_section < 0)
-        return failf(ps, ps->line, "%s: key outside an [experiment NAME] section", name);
+    if (ps->cur_section < 0) return failf(ps, ps->line, "%s: key outside an [experiment NAME] section", name);
     if (ps->continuation && ps->n_entries > 0 && ps->last_key_line > 0) {
         raw_entry *prev = &ps->entries[ps->n_entries - 1];
         size_t n = strlen(prev->value) + strlen(value) + 2;
@@ -289,25 +287,24 @@ static int parse_range(parser *ps, exp_axis *ax, char *item, int bare)
     if (bare) {
         if (mode)
             return failf(ps, ax->line, "%s: the searched key takes a bare range LO..HI (the search picks the probes)",
-                         p->name), -1;
-        if (!(lo > 0 && lo < hi))
-            return failf(ps, ax->line, "%s: the searched range needs 0 < LO < HI", p->name), -1;
+                         p->name),
+                   -1;
+        if (!(lo > 0 && lo < hi)) return failf(ps, ax->line, "%s: the searched range needs 0 < LO < HI", p->name), -1;
         push_value(ps, ax, lo);
         push_value(ps, ax, hi);
         return ps->error ? -1 : 0;
     }
     char *endp = NULL;
     long n = count ? strtol(count, &endp, 10) : 0;
-    if (!mode || !count || (strcmp(mode, "log") && strcmp(mode, "lin")) || *endp || n < 1 ||
-        n > MAX_RANGE_POINTS)
+    if (!mode || !count || (strcmp(mode, "log") && strcmp(mode, "lin")) || *endp || n < 1 || n > MAX_RANGE_POINTS)
         return failf(ps, ax->line,
                      "%s: a range is LO..HI log N or LO..HI lin N (N from 1 to %d), as in '1MiB..16GiB log 25'",
-                     p->name, MAX_RANGE_POINTS), -1;
+                     p->name, MAX_RANGE_POINTS),
+               -1;
     int is_log = !strcmp(mode, "log");
     if (is_log && (lo <= 0 || hi <= 0))
         return failf(ps, ax->line, "%s: a log range needs both ends above 0", p->name), -1;
-    if (n == 1 && lo != hi)
-        return failf(ps, ax->line, "%s: a range of 1 value needs LO equal to HI", p->name), -1;
+    if (n == 1 && lo != hi) return failf(ps, ax->line, "%s: a range of 1 value needs LO equal to HI", p->name), -1;
     for (long i = 0; i < n; i++) {
         double f = n == 1 ? 0 : (double)i / (double)(n - 1), v;
         v = is_log ? exp(log(lo) + f * (log(hi) - log(lo))) : lo + f * (hi - lo);
@@ -329,9 +326,12 @@ static int parse_axis(parser *ps, exp_axis *ax, const char *value, int searched)
     size_t n_items = 0;
     for (char *item = strtok_r(copy, ",", &save); item && !rc; item = strtok_r(NULL, ",", &save), n_items++) {
         item = trim(item);
-        if (!*item) rc = (failf(ps, ax->line, "%s: empty value in the list", ax->param->name), -1);
-        else if (strstr(item, "..")) rc = parse_range(ps, ax, item, searched);
-        else if (searched) rc = -1;
+        if (!*item)
+            rc = (failf(ps, ax->line, "%s: empty value in the list", ax->param->name), -1);
+        else if (strstr(item, ".."))
+            rc = parse_range(ps, ax, item, searched);
+        else if (searched)
+            rc = -1;
         else {
             double v;
             rc = parse_one(ps, ax, item, &v);
@@ -341,13 +341,16 @@ static int parse_axis(parser *ps, exp_axis *ax, const char *value, int searched)
     free(copy);
     if (!rc && ax->n == 0) rc = (failf(ps, ax->line, "%s: no value", ax->param->name), -1);
     if ((searched && (n_items != 1 || ax->n != 2)) && !ps->error)
-        rc = (failf(ps, ax->line, "%s: the searched key needs one range LO..HI, as in '1MiB..16GiB'",
-                    ax->param->name), -1);
+        rc = (failf(ps, ax->line, "%s: the searched key needs one range LO..HI, as in '1MiB..16GiB'", ax->param->name),
+              -1);
     for (size_t i = 0; !rc && !searched && i < ax->n; i++)
         for (size_t j = 0; j < i; j++)
             if (ax->values[i] == ax->values[j]) {
-                rc = (failf(ps, ax->line, "%s: value %zu repeats value %zu (ranges of whole numbers may round "
-                            "to the same value: use fewer points)", ax->param->name, i + 1, j + 1), -1);
+                rc = (failf(ps, ax->line,
+                            "%s: value %zu repeats value %zu (ranges of whole numbers may round "
+                            "to the same value: use fewer points)",
+                            ax->param->name, i + 1, j + 1),
+                      -1);
                 break;
             }
     return rc ? -1 : 0;
@@ -368,13 +371,17 @@ static int parse_target(parser *ps, exp_experiment *x, const raw_entry *en)
     for (int i = 0; i < 4; i++)
         if (!strcmp(name, outcome_names[i])) found = i;
     if (found < 0)
-        return failf(ps, en->line, "target: unknown outcome '%s'; expected p_complete, p_interrupted, "
-                     "duration_mean_s or interruptions_mean", name), -1;
+        return failf(ps, en->line,
+                     "target: unknown outcome '%s'; expected p_complete, p_interrupted, "
+                     "duration_mean_s or interruptions_mean",
+                     name),
+               -1;
     errno = 0;
     double h = strtod(num, &end);
     if (end == num || *trim(end) || errno || !(h > 0) || (exp_outcome_is_proportion(found) && h >= 0.5))
         return failf(ps, en->line, "target: half-width '%s' must be a number above 0%s", num,
-                     exp_outcome_is_proportion(found) ? " and below 0.5" : ""), -1;
+                     exp_outcome_is_proportion(found) ? " and below 0.5" : ""),
+               -1;
     x->kind = EXP_TARGET;
     x->outcome = found;
     x->target_halfwidth = h;
@@ -401,19 +408,23 @@ static int parse_search(parser *ps, exp_experiment *x, const raw_entry *en, char
     buf[n_buf] = 0;
     int n = sscanf(buf, "%127s for %63s %7s %lf %7s", name, outcome, rel, &v, tail);
     if (n != 4 || (strcmp(rel, "=") && strcmp(rel, ">=")))
-        return failf(ps, en->line, "search: expected KEY for OUTCOME = VALUE, as in 'file.size for p_complete = "
-                     "0.95'"), -1;
+        return failf(ps, en->line,
+                     "search: expected KEY for OUTCOME = VALUE, as in 'file.size for p_complete = "
+                     "0.95'"),
+               -1;
     int found = -1;
     for (int i = 0; i < 4; i++)
         if (!strcmp(outcome, outcome_names[i])) found = i;
     if (found < 0)
-        return failf(ps, en->line, "search: unknown outcome '%s'; expected p_complete, p_interrupted, "
-                     "duration_mean_s or interruptions_mean", outcome), -1;
+        return failf(ps, en->line,
+                     "search: unknown outcome '%s'; expected p_complete, p_interrupted, "
+                     "duration_mean_s or interruptions_mean",
+                     outcome),
+               -1;
     if (exp_outcome_is_proportion(found) && !(v > 0 && v < 1))
         return failf(ps, en->line, "search: a proportion threshold must lie strictly between 0 and 1"), -1;
     const prm_entry *p = prm_find(name);
-    if (!p)
-        return failf(ps, en->line, "search: unknown key '%s' (did you mean %s?)", name, prm_nearest(name)), -1;
+    if (!p) return failf(ps, en->line, "search: unknown key '%s' (did you mean %s?)", name, prm_nearest(name)), -1;
     if (p->type == PRM_ENUM || p->type == PRM_BOOL || !strcmp(p->name, "scenario"))
         return failf(ps, en->line, "search: %s is not numeric; a search bisects a numeric key", name), -1;
     x->kind = EXP_SEARCH;
@@ -433,7 +444,8 @@ static int parse_uint(parser *ps, const raw_entry *en, uint64_t min, uint64_t ma
     while (isspace((unsigned char)*end)) end++;
     if (*s == '-' || end == s || *end || errno || v < min || v > max)
         return failf(ps, en->line, "%s: '%s' is not a whole number from %llu to %llu", en->key, en->value,
-                     (unsigned long long)min, (unsigned long long)max), -1;
+                     (unsigned long long)min, (unsigned long long)max),
+               -1;
     *out = v;
     return 0;
 }
@@ -442,10 +454,7 @@ static int parse_uint(parser *ps, const raw_entry *en, uint64_t min, uint64_t ma
 
 /* The spec hash is 64-bit FNV-1a (sim/hash.h) over the canonical text, fed
  * piece by piece: the same value as hashing the concatenation at once. */
-static void hash_add(uint64_t *h, const char *s)
-{
-    *h = sim_hash_fnv1a64_bytes(*h, s, strlen(s));
-}
+static void hash_add(uint64_t *h, const char *s) { *h = sim_hash_fnv1a64_bytes(*h, s, strlen(s)); }
 
 /* Hashes "key=value\n" with runs of whitespace collapsed and none around commas. */
 static void hash_entry(uint64_t *h, const raw_entry *en)
@@ -499,8 +508,10 @@ static int read_special_keys(parser *ps, size_t si, exp_experiment *x, uint64_t 
         } else if (!strcmp(en->key, "target") || !strcmp(en->key, "search")) {
             if (x->kind != EXP_GRID)
                 return failf(ps, en->line, "%s: an experiment has a target or a search, not both", en->key), ps->error;
-            if (en->key[0] == 't') parse_target(ps, x, en);
-            else parse_search(ps, x, en, search_key, n);
+            if (en->key[0] == 't')
+                parse_target(ps, x, en);
+            else
+                parse_search(ps, x, en, search_key, n);
         } else if (!strcmp(en->key, "precision")) {
             char *end;
             x->precision = strtod(en->value, &end);
@@ -517,8 +528,9 @@ static int read_special_keys(parser *ps, size_t si, exp_experiment *x, uint64_t 
     if (have_precision && x->kind != EXP_SEARCH) failf(ps, have_precision, "precision: only meaningful with search");
     if (!have_max) {
         uint64_t m = (uint64_t)x->replications * 10;
-        x->max_replications = x->kind == EXP_GRID ? x->replications
-                              : m > RES_MAX_REPLICATIONS ? RES_MAX_REPLICATIONS : (uint32_t)m;
+        x->max_replications = x->kind == EXP_GRID        ? x->replications
+                              : m > RES_MAX_REPLICATIONS ? RES_MAX_REPLICATIONS
+                                                         : (uint32_t)m;
     }
     if (x->max_replications < x->replications)
         failf(ps, have_max, "max_replications: %u is below replications (%u)", x->max_replications, x->replications);

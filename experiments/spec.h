@@ -25,10 +25,10 @@ typedef enum { EXP_GRID = 0, EXP_TARGET, EXP_SEARCH } exp_kind;
 /* Outcomes a target or search may name. Proportions use the Wilson interval,
  * means the Student t interval (both 95 %). */
 typedef enum {
-    EXP_P_COMPLETE = 0,       /* share of copies that completed */
-    EXP_P_INTERRUPTED,        /* share of copies with at least one interruption */
-    EXP_DURATION_MEAN,        /* mean duration_s of completed copies */
-    EXP_INTERRUPTIONS_MEAN    /* mean n_interruptions */
+    EXP_P_COMPLETE = 0,    /* share of copies that completed */
+    EXP_P_INTERRUPTED,     /* share of copies with at least one interruption */
+    EXP_DURATION_MEAN,     /* mean duration_s of completed copies */
+    EXP_INTERRUPTIONS_MEAN /* mean n_interruptions */
 } exp_outcome;
 const char *exp_outcome_name(int outcome);
 int exp_outcome_is_proportion(int outcome);
@@ -45,23 +45,23 @@ typedef struct exp_axis {
 
 typedef struct exp_experiment {
     char *name;
-    int line;                   /* of the [experiment NAME] header */
-    char *text;                 /* the section as written */
-    char hash[17];              /* FNV-1a 64 of the canonical form, hex */
+    int line;      /* of the [experiment NAME] header */
+    char *text;    /* the section as written */
+    char hash[17]; /* FNV-1a 64 of the canonical form, hex */
     exp_kind kind;
-    uint64_t seed;              /* master seed; default 1 */
-    uint32_t replications;      /* default 1; per batch for target and search */
-    uint32_t max_replications;  /* target and search; default 10 x replications */
-    int outcome;                /* target or search outcome (exp_outcome) */
-    double target_halfwidth;    /* target: wanted half-width of the 95 % interval */
-    double search_value;        /* search: the outcome's threshold value */
-    double precision;           /* search: relative bracket width; default 0.05 */
-    size_t search_axis;         /* search: index of the searched key in axes */
+    uint64_t seed;             /* master seed; default 1 */
+    uint32_t replications;     /* default 1; per batch for target and search */
+    uint32_t max_replications; /* target and search; default 10 x replications */
+    int outcome;               /* target or search outcome (exp_outcome) */
+    double target_halfwidth;   /* target: wanted half-width of the 95 % interval */
+    double search_value;       /* search: the outcome's threshold value */
+    double precision;          /* search: relative bracket width; default 0.05 */
+    size_t search_axis;        /* search: index of the searched key in axes */
     size_t n_axes;
     exp_axis *axes;
-    uint64_t n_points;          /* grid/target: points; search: combinations of the other axes */
-    uint32_t probes_per_combo;  /* search: most probes one combination can need */
-    uint64_t n_runs_min;        /* runs known in advance (points x replications; search: x probes) */
+    uint64_t n_points;         /* grid/target: points; search: combinations of the other axes */
+    uint32_t probes_per_combo; /* search: most probes one combination can need */
+    uint64_t n_runs_min;       /* runs known in advance (points x replications; search: x probes) */
 } exp_experiment;
 
 typedef struct exp_spec {
@@ -83,8 +83,8 @@ void exp_spec_free(exp_spec *spec);
  * searched key set to SEARCH_VALUE (ignored otherwise). Returns 0, or
  * EXP_ESPEC with ERR naming the experiment, the point and the problem (a
  * cross-parameter check failed). */
-int exp_point_config(const exp_experiment *e, uint64_t index, double search_value, prm_config *cfg_out,
-                     char *err, size_t errlen);
+int exp_point_config(const exp_experiment *e, uint64_t index, double search_value, prm_config *cfg_out, char *err,
+                     size_t errlen);
 
 /* Probes a search needs at most for the bracket [lo, hi] to shrink to
  * hi / lo <= 1 + precision by halving on a log scale: both ends, the

@@ -10,12 +10,12 @@
 #include "models/core/params.h"
 
 typedef struct host_profile {
-    const char *name;            /* registry choice name: "xp", "2003", "vista", "2008" */
-    int autotune;                /* receive-window auto-tuning (Vista/2008) */
-    uint64_t rcv_window_bytes;   /* fixed default window before rounding to whole segments */
-    int64_t smb_server_maxmpx;   /* MaxMpxCount announced as an SMB server */
-    int64_t smb_client_maxmpx;   /* redirector's own cap on outstanding requests */
-    int authip;                  /* speaks AuthIP besides IKEv1 (Vista/2008) */
+    const char *name;          /* registry choice name: "xp", "2003", "vista", "2008" */
+    int autotune;              /* receive-window auto-tuning (Vista/2008) */
+    uint64_t rcv_window_bytes; /* fixed default window before rounding to whole segments */
+    int64_t smb_server_maxmpx; /* MaxMpxCount announced as an SMB server */
+    int64_t smb_client_maxmpx; /* redirector's own cap on outstanding requests */
+    int authip;                /* speaks AuthIP besides IKEv1 (Vista/2008) */
 } host_profile;
 
 /* The profile of OS (prm_os); borrowed static data. */

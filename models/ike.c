@@ -16,8 +16,8 @@
  */
 #include "models/ipsec_int.h"
 
-static const char *const msg_names[] = {"?", "MM1", "MM2", "MM3", "MM4", "MM5", "MM6",
-                                        "QM1", "QM2", "QM3", "NOTIFY(auth-failed)", "AuthIP-MM1"};
+static const char *const msg_names[] = {
+    "?", "MM1", "MM2", "MM3", "MM4", "MM5", "MM6", "QM1", "QM2", "QM3", "NOTIFY(auth-failed)", "AuthIP-MM1"};
 
 static void retrans_fire(sim_kernel *k, void *arg);
 static void responder_give_up(sim_kernel *k, void *arg);
@@ -83,7 +83,10 @@ void ike__start(ipsec_host *h, int rekey, int cause)
     h->init_cause = cause;
     if (!x->quick_only) h->rec->n_negotiations++;
     if (rekey) h->rec->n_rekeys++;
-    rec_emit(h->rec, &(ev_event){.kind = EV_IKE_START, .host = (int8_t)h->self, .xchg = x->id, .cause = cause,
+    rec_emit(h->rec, &(ev_event){.kind = EV_IKE_START,
+                                 .host = (int8_t)h->self,
+                                 .xchg = x->id,
+                                 .cause = cause,
                                  .flags = (uint8_t)((x->quick_only ? EV_IKE_QUICK : 0) | (rekey ? EV_IKE_REKEY : 0))});
     ipsec__negotiation_started(h, 1, rekey);
     if (h->legacy) {
@@ -108,8 +111,12 @@ static void retrans_fire(sim_kernel *k, void *arg)
     }
     x->n_retrans++;
     x->retrans_ns *= 2;
-    rec_emit(h->rec, &(ev_event){.kind = EV_IKE_RETRANSMIT, .host = (int8_t)h->self, .msg = x->last_sent,
-                                 .detail = msg_names[x->last_sent], .count = (uint64_t)x->n_retrans, .xchg = x->id});
+    rec_emit(h->rec, &(ev_event){.kind = EV_IKE_RETRANSMIT,
+                                 .host = (int8_t)h->self,
+                                 .msg = x->last_sent,
+                                 .detail = msg_names[x->last_sent],
+                                 .count = (uint64_t)x->n_retrans,
+                                 .xchg = x->id});
     ipsec__send_ike(h, x->last_sent, x->id, 0);
     sim_timer_arm_in(k, &x->retrans_timer, x->retrans_ns);
 }
@@ -154,7 +161,9 @@ static void responder_input(ipsec_host *h, const pkt *p)
         x->quick_only = kind == IKE_QM1;
         x->n_retrans = 0;
         sim_timer_arm_in(h->k, &x->retrans_timer, h->cfg->ipsec.ike_responder_timeout_ns);
-        rec_emit(h->rec, &(ev_event){.kind = EV_IKE_RESPONDER_JOIN, .host = (int8_t)h->self, .xchg = x->id,
+        rec_emit(h->rec, &(ev_event){.kind = EV_IKE_RESPONDER_JOIN,
+                                     .host = (int8_t)h->self,
+                                     .xchg = x->id,
                                      .flags = x->quick_only ? EV_IKE_QUICK : 0});
         ipsec__negotiation_started(h, 0, (p->ike_aux & IKE_AUX_REKEY) != 0);
         if (kind == IKE_MM1) {
@@ -182,13 +191,13 @@ static void responder_input(ipsec_host *h, const pkt *p)
         return;
     }
     switch (kind) {
-    case IKE_MM3:
-        resp_reply(h, IKE_MM4);
-        break;
+    case IKE_MM3: resp_reply(h, IKE_MM4); break;
     case IKE_MM5:
         if (h->peer_hc->cert != PRM_CERT_VALID || h->hc->cert != PRM_CERT_VALID) {
             x->failed = 1;
-            rec_emit(h->rec, &(ev_event){.kind = EV_IKE_AUTH_FAIL, .host = (int8_t)h->self, .xchg = x->id,
+            rec_emit(h->rec, &(ev_event){.kind = EV_IKE_AUTH_FAIL,
+                                         .host = (int8_t)h->self,
+                                         .xchg = x->id,
                                          .flags = h->hc->cert != PRM_CERT_VALID});
             resp_reply(h, IKE_NOTIFY_FAIL);
         } else {
@@ -200,8 +209,7 @@ static void responder_input(ipsec_host *h, const pkt *p)
         resp_reply(h, IKE_QM2);
         resp_succeeded(h);
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -218,12 +226,8 @@ static void initiator_input(ipsec_host *h, const pkt *p)
     }
     if (kind != x->last_sent + 1) return; /* duplicate or out of order */
     switch (kind) {
-    case IKE_MM2:
-        init_send(h, IKE_MM3, 0);
-        break;
-    case IKE_MM4:
-        init_send(h, IKE_MM5, 0);
-        break;
+    case IKE_MM2: init_send(h, IKE_MM3, 0); break;
+    case IKE_MM4: init_send(h, IKE_MM5, 0); break;
     case IKE_MM6:
         if (h->peer_hc->cert != PRM_CERT_VALID) {
             init_done(h, 0, "peer's certificate is not valid");
@@ -236,8 +240,7 @@ static void initiator_input(ipsec_host *h, const pkt *p)
         ipsec__send_ike(h, IKE_QM3, x->id, 0);
         init_done(h, 1, NULL);
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -245,8 +248,11 @@ void ike__input(ipsec_host *h, pkt *p)
 {
     int kind = p->ike_msg;
     if (kind > 0 && kind <= IKE_AUTHIP_MM1)
-        rec_emit(h->rec, &(ev_event){.kind = EV_IKE_RECV, .host = (int8_t)h->self, .msg = kind,
-                                     .detail = msg_names[kind], .xchg = p->ike_xchg});
+        rec_emit(h->rec, &(ev_event){.kind = EV_IKE_RECV,
+                                     .host = (int8_t)h->self,
+                                     .msg = kind,
+                                     .detail = msg_names[kind],
+                                     .xchg = p->ike_xchg});
     if (kind == IKE_AUTHIP_MM1) {
         /* XP/2003 do not speak AuthIP; Vista/2008 answer the parallel IKEv1 MM1 instead. */
     } else if (kind == IKE_MM1 || kind == IKE_MM3 || kind == IKE_MM5 || kind == IKE_QM1 || kind == IKE_QM3) {
@@ -257,7 +263,4 @@ void ike__input(ipsec_host *h, pkt *p)
     pkt_put(h->pp, p);
 }
 
-const char *ike__msg_name(int kind)
-{
-    return kind > 0 && kind <= IKE_AUTHIP_MM1 ? msg_names[kind] : "?";
-}
+const char *ike__msg_name(int kind) { return kind > 0 && kind <= IKE_AUTHIP_MM1 ? msg_names[kind] : "?"; }

@@ -23,10 +23,14 @@ static const char *const kind_names[] = {"none", "hard", "soft", "clear", "block
 static uint32_t message_bytes(int kind)
 {
     switch (kind) {
-    case IKE_MM1: case IKE_MM2: return 200;
-    case IKE_MM3: case IKE_MM4: return 320;
-    case IKE_MM5: case IKE_MM6: return 1200;
-    case IKE_QM1: case IKE_QM2: return 380;
+    case IKE_MM1:
+    case IKE_MM2: return 200;
+    case IKE_MM3:
+    case IKE_MM4: return 320;
+    case IKE_MM5:
+    case IKE_MM6: return 1200;
+    case IKE_QM1:
+    case IKE_QM2: return 380;
     case IKE_AUTHIP_MM1: return 400;
     default: return 120;
     }
@@ -47,8 +51,9 @@ void ipsec__send_ike(ipsec_host *h, int kind, uint32_t id, unsigned aux)
     p->ike_xchg = id;
     p->ike_aux = (uint16_t)aux;
     p->sent_ns = sim_kernel_now(h->k);
-    rec_emit(h->rec, &(ev_event){.kind = EV_IKE_SEND, .host = (int8_t)h->self, .msg = kind,
-                                 .detail = ike__msg_name(kind), .xchg = id});
+    rec_emit(h->rec,
+             &(ev_event){
+                 .kind = EV_IKE_SEND, .host = (int8_t)h->self, .msg = kind, .detail = ike__msg_name(kind), .xchg = id});
     pkt_port_send(&h->down, p);
 }
 
@@ -71,7 +76,8 @@ static void install(ipsec_host *h, int kind)
     h->rekey_started = 0;
     h->limit_bytes = h->rekey_bytes = 0;
     h->last_used_ns = sim_kernel_now(h->k);
-    rec_emit(h->rec, &(ev_event){.kind = EV_SA_INSTALL, .host = (int8_t)h->self, .sa = kind, .detail = kind_names[kind]});
+    rec_emit(h->rec,
+             &(ev_event){.kind = EV_SA_INSTALL, .host = (int8_t)h->self, .sa = kind, .detail = kind_names[kind]});
     if (kind == SA_BLOCKED || kind == SA_NONE) return;
     sim_timer_arm_in(h->k, &h->idle_timer, ic->idle_timeout_ns);
     if (kind != SA_HARD && ic->softlife_rule == PRM_SOFTLIFE_IDLE) return; /* R4 alternative */
@@ -86,8 +92,11 @@ static void install(ipsec_host *h, int kind)
  * negotiation); CAUSE labels any hold or interruption it leads to. */
 static void drop_record(ipsec_host *h, int cause)
 {
-    rec_emit(h->rec, &(ev_event){.kind = EV_SA_DELETE, .host = (int8_t)h->self, .sa = h->kind,
-                                 .detail = kind_names[h->kind], .cause = cause});
+    rec_emit(h->rec, &(ev_event){.kind = EV_SA_DELETE,
+                                 .host = (int8_t)h->self,
+                                 .sa = h->kind,
+                                 .detail = kind_names[h->kind],
+                                 .cause = cause});
     disarm_record(h);
     h->kind = SA_NONE;
     h->hold_cause = cause;
@@ -156,8 +165,12 @@ static void send_down(ipsec_host *h, pkt *p, int esp)
 
 static void drop_pkt(ipsec_host *h, pkt *p, int cause, const char *why)
 {
-    rec_emit(h->rec, &(ev_event){.kind = EV_IPSEC_DROP, .host = (int8_t)h->self, .seq = p->seq, .len = p->len,
-                                 .cause = cause, .detail = why});
+    rec_emit(h->rec, &(ev_event){.kind = EV_IPSEC_DROP,
+                                 .host = (int8_t)h->self,
+                                 .seq = p->seq,
+                                 .len = p->len,
+                                 .cause = cause,
+                                 .detail = why});
     if (cause == OUT_CAUSE_BLOCKED) h->rec->blocked = 1;
     rec_episode_begin(h->rec, h->self, cause);
     pkt_put(h->pp, p);
@@ -169,11 +182,17 @@ static void hold(ipsec_host *h, pkt *p)
         drop_pkt(h, p, h->hold_cause, "hold queue full");
         return;
     }
-    rec_emit(h->rec, &(ev_event){.kind = EV_IPSEC_HOLD, .host = (int8_t)h->self, .seq = p->seq, .len = p->len,
-                                 .count = h->n_held + 1, .cause = h->hold_cause});
+    rec_emit(h->rec, &(ev_event){.kind = EV_IPSEC_HOLD,
+                                 .host = (int8_t)h->self,
+                                 .seq = p->seq,
+                                 .len = p->len,
+                                 .count = h->n_held + 1,
+                                 .cause = h->hold_cause});
     p->next = NULL;
-    if (h->held_tail) h->held_tail->next = p;
-    else h->held_head = p;
+    if (h->held_tail)
+        h->held_tail->next = p;
+    else
+        h->held_head = p;
     h->held_tail = p;
     h->n_held++;
     rec_episode_begin(h->rec, h->self, h->hold_cause);
@@ -198,18 +217,11 @@ static void release_held(ipsec_host *h)
 static void route_out(ipsec_host *h, pkt *p)
 {
     switch (h->kind) {
-    case SA_HARD:
-        send_down(h, p, 1);
-        return;
+    case SA_HARD: send_down(h, p, 1); return;
     case SA_SOFT:
-    case SA_CLEAR:
-        send_down(h, p, 0);
-        return;
-    case SA_BLOCKED:
-        drop_pkt(h, p, OUT_CAUSE_BLOCKED, "blocked after a failed negotiation");
-        return;
-    default:
-        break;
+    case SA_CLEAR: send_down(h, p, 0); return;
+    case SA_BLOCKED: drop_pkt(h, p, OUT_CAUSE_BLOCKED, "blocked after a failed negotiation"); return;
+    default: break;
     }
     if (h->old_hard) {
         send_down(h, p, 1);
@@ -244,13 +256,17 @@ static void in_fn(void *ctx, pkt *p)
 {
     ipsec_host *h = ctx;
     if (p->proto == PKT_UDP_IKE) {
-        if (h->active) ike__input(h, p);
-        else pkt_put(h->pp, p); /* not IPsec-aware: IKE goes unanswered */
+        if (h->active)
+            ike__input(h, p);
+        else
+            pkt_put(h->pp, p); /* not IPsec-aware: IKE goes unanswered */
         return;
     }
     if (!h->active) {
-        if (p->esp) pkt_put(h->pp, p);
-        else pkt_port_send(&h->up, p);
+        if (p->esp)
+            pkt_put(h->pp, p);
+        else
+            pkt_port_send(&h->up, p);
         return;
     }
     if (p->esp) {
@@ -351,8 +367,10 @@ void ipsec__initiator_failed(ipsec_host *h)
         h->fallback_pending_fail = 1; /* a failure known early falls back when the timer fires */
         return;
     }
-    if (ipsec__fallback_allowed(h)) fall_back(h);
-    else block(h);
+    if (ipsec__fallback_allowed(h))
+        fall_back(h);
+    else
+        block(h);
 }
 
 void ipsec__fallback_fired(ipsec_host *h)
@@ -366,8 +384,10 @@ void ipsec__fallback_fired(ipsec_host *h)
         return;
     }
     if (h->fallback_pending_fail) {
-        if (ipsec__fallback_allowed(h)) fall_back(h);
-        else block(h);
+        if (ipsec__fallback_allowed(h))
+            fall_back(h);
+        else
+            block(h);
         return;
     }
     if (h->waiting_peer && h->cfg->ipsec.fallback_rule == PRM_FALLBACK_BOTH && h->hc->ipsec_fallback)

@@ -20,8 +20,8 @@ typedef struct ipsec_host ipsec_host;
  * "ipsec.rekey.<client|server>" and "ike.jitter.<client|server>" of RUN_SEED.
  * Returns NULL when out of memory. Free with ipsec_host_free (NULL no-op),
  * which returns every held packet to the pool. */
-ipsec_host *ipsec_host_new(sim_kernel *k, const prm_config *cfg, int self, pkt_pool *pp,
-                           rec_recorder *rec, uint64_t run_seed);
+ipsec_host *ipsec_host_new(sim_kernel *k, const prm_config *cfg, int self, pkt_pool *pp, rec_recorder *rec,
+                           uint64_t run_seed);
 void ipsec_host_free(ipsec_host *h);
 
 /* Wires the layer: DOWN receives packets for the link, UP receives accepted

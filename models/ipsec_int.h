@@ -17,26 +17,43 @@
 #include <gsl/gsl_rng.h>
 #include "models/ipsec.h"
 
-enum { SA_NONE = EV_SA_NONE, SA_HARD = EV_SA_HARD, SA_SOFT = EV_SA_SOFT, SA_CLEAR = EV_SA_CLEAR, SA_BLOCKED = EV_SA_BLOCKED };
+enum {
+    SA_NONE = EV_SA_NONE,
+    SA_HARD = EV_SA_HARD,
+    SA_SOFT = EV_SA_SOFT,
+    SA_CLEAR = EV_SA_CLEAR,
+    SA_BLOCKED = EV_SA_BLOCKED
+};
 enum { IKE_IDLE = 0, IKE_INITIATOR, IKE_RESPONDER };
 
 /* IKE message kinds (pkt.ike_msg). MM1..MM6 main mode, QM1..QM3 quick mode. */
-enum { IKE_MM1 = 1, IKE_MM2, IKE_MM3, IKE_MM4, IKE_MM5, IKE_MM6, IKE_QM1, IKE_QM2, IKE_QM3,
-       IKE_NOTIFY_FAIL, IKE_AUTHIP_MM1 };
+enum {
+    IKE_MM1 = 1,
+    IKE_MM2,
+    IKE_MM3,
+    IKE_MM4,
+    IKE_MM5,
+    IKE_MM6,
+    IKE_QM1,
+    IKE_QM2,
+    IKE_QM3,
+    IKE_NOTIFY_FAIL,
+    IKE_AUTHIP_MM1
+};
 /* pkt.ike_aux bits on MM1/QM1: the initiator renegotiates an existing record. */
 #define IKE_AUX_REKEY 1u
 
 /* One negotiation as seen by this host. */
 typedef struct ike_xchg {
-    int role;                 /* IKE_IDLE, IKE_INITIATOR, IKE_RESPONDER */
+    int role; /* IKE_IDLE, IKE_INITIATOR, IKE_RESPONDER */
     uint32_t id;
-    int quick_only;           /* rekey of a hard SA under a live main-mode SA */
-    int last_sent;            /* message kind last sent (initiator: for retransmission) */
-    int got_reply;            /* initiator: the peer answered at least once */
-    int failed;               /* authentication failed or retransmissions exhausted */
-    int rekey;                /* started to renegotiate an existing record */
+    int quick_only; /* rekey of a hard SA under a live main-mode SA */
+    int last_sent;  /* message kind last sent (initiator: for retransmission) */
+    int got_reply;  /* initiator: the peer answered at least once */
+    int failed;     /* authentication failed or retransmissions exhausted */
+    int rekey;      /* started to renegotiate an existing record */
     int n_retrans;
-    sim_time_ns retrans_ns;   /* current retransmission timeout */
+    sim_time_ns retrans_ns; /* current retransmission timeout */
     sim_timer retrans_timer;
 } ike_xchg;
 
@@ -46,9 +63,9 @@ struct ipsec_host {
     const prm_host *hc;
     const prm_host *peer_hc;
     int self, peer;
-    int legacy;               /* XP/2003: soft SAs, holding, IKEv1 only */
-    int update_on;            /* Simple Policy Update active: update && (ikeflags & 0x14) == 0x14 */
-    int active;               /* policy != none */
+    int legacy;    /* XP/2003: soft SAs, holding, IKEv1 only */
+    int update_on; /* Simple Policy Update active: update && (ikeflags & 0x14) == 0x14 */
+    int active;    /* policy != none */
     pkt_pool *pp;
     rec_recorder *rec;
     gsl_rng *rng;
@@ -56,27 +73,27 @@ struct ipsec_host {
 
     /* SA record with the peer */
     int kind;
-    int opener;               /* this host opened the copy's flow (R1, R5) */
-    uint64_t bytes[2];        /* IP payload bytes counted on the record: [0] out, [1] in */
-    uint64_t limit_bytes;     /* hard KB lifetime in bytes; 0 = unlimited */
-    uint64_t rekey_bytes;     /* rekey point in bytes; 0 = none */
+    int opener;           /* this host opened the copy's flow (R1, R5) */
+    uint64_t bytes[2];    /* IP payload bytes counted on the record: [0] out, [1] in */
+    uint64_t limit_bytes; /* hard KB lifetime in bytes; 0 = unlimited */
+    uint64_t rekey_bytes; /* rekey point in bytes; 0 = none */
     int rekey_started;
     sim_timer expire_timer, rekey_timer, idle_timer, old_timer;
     sim_time_ns last_used_ns;
-    int old_hard;             /* an old hard SA still covers traffic */
-    sim_time_ns mm_until_ns;  /* main-mode SA valid until (hard SAs only) */
-    int flow_secured;         /* Vista: the copy's flow has gone over ESP */
+    int old_hard;            /* an old hard SA still covers traffic */
+    sim_time_ns mm_until_ns; /* main-mode SA valid until (hard SAs only) */
+    int flow_secured;        /* Vista: the copy's flow has gone over ESP */
 
     /* holding (legacy) */
     pkt *held_head, *held_tail;
     uint64_t n_held;
-    int hold_cause;           /* out_cause of the current hold */
-    int waiting_peer;         /* R3: soft SA dropped because the peer negotiates;
+    int hold_cause;   /* out_cause of the current hold */
+    int waiting_peer; /* R3: soft SA dropped because the peer negotiates;
                                * ends when the responder gives up (resp timer) */
 
     /* negotiations */
-    ike_xchg init;            /* this host as initiator */
-    ike_xchg resp;            /* this host as responder */
+    ike_xchg init; /* this host as initiator */
+    ike_xchg resp; /* this host as responder */
     sim_timer fallback_timer;
     int fallback_pending_fail;
     int init_cause;

@@ -52,7 +52,6 @@ struct link_p2p {
     link_dir dir[2];
 };
 
-
 static void deliver_due(sim_kernel *k, void *arg);
 
 link_p2p *link_new(sim_kernel *k, const prm_link *cfg, pkt_pool *pp, rec_recorder *rec, uint64_t run_seed)
@@ -161,8 +160,10 @@ static int lost(link_dir *d)
     const prm_link *c = d->l->cfg;
     if (c->loss_model == PRM_LOSS_GILBERT) {
         double u = gsl_rng_uniform(d->rng);
-        if (d->ge_bad) d->ge_bad = !(u < c->ge_p_bad_good);
-        else d->ge_bad = u < c->ge_p_good_bad;
+        if (d->ge_bad)
+            d->ge_bad = !(u < c->ge_p_bad_good);
+        else
+            d->ge_bad = u < c->ge_p_good_bad;
         double pl = d->ge_bad ? c->ge_loss_bad : c->loss;
         return pl > 0 && gsl_rng_uniform(d->rng) < pl;
     }
@@ -172,8 +173,14 @@ static int lost(link_dir *d)
 static void drop(link_dir *d, pkt *p, uint64_t *counter, const char *why)
 {
     (*counter)++;
-    rec_emit(d->l->rec, &(ev_event){.kind = EV_LINK_DROP, .host = -1, .detail = why, .flags = (uint8_t)d->src,
-                                    .msg = p->proto, .bytes = p->ip_bytes, .seq = p->seq, .len = p->len});
+    rec_emit(d->l->rec, &(ev_event){.kind = EV_LINK_DROP,
+                                    .host = -1,
+                                    .detail = why,
+                                    .flags = (uint8_t)d->src,
+                                    .msg = p->proto,
+                                    .bytes = p->ip_bytes,
+                                    .seq = p->seq,
+                                    .len = p->len});
     pkt_put(d->l->pp, p);
 }
 
@@ -200,7 +207,8 @@ void link_send(link_p2p *l, int src, pkt *p)
     d->st.n_bytes += p->ip_bytes;
     /* The outage loses what the transmitter starts sending inside the window
      * (packets queued before it and sent during it included). */
-    if (c->outage_duration_ns > 0 && start >= c->outage_start_ns && start - c->outage_start_ns < c->outage_duration_ns) {
+    if (c->outage_duration_ns > 0 && start >= c->outage_start_ns &&
+        start - c->outage_start_ns < c->outage_duration_ns) {
         drop(d, p, &d->st.n_drops_outage, "outage");
         return;
     }

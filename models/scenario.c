@@ -48,8 +48,9 @@ static void on_done(void *ctx, int failure, int host)
     s->failure = failure;
     s->fail_host = failure == OUT_FAIL_NONE ? -1 : host;
     s->end_ns = sim_kernel_now(s->k);
-    rec_emit(&s->rec, &(ev_event){.kind = EV_COPY_END, .host = (int8_t)host, .cause = failure,
-                                  .detail = out_failure_name(failure)});
+    rec_emit(
+        &s->rec,
+        &(ev_event){.kind = EV_COPY_END, .host = (int8_t)host, .cause = failure, .detail = out_failure_name(failure)});
     sim_kernel_stop(s->k);
 }
 

@@ -10,13 +10,13 @@
 #include "models/tcp.h"
 
 typedef struct scn_probe {
-    uint64_t pkts_outstanding;  /* packets not back in the pool after teardown: 0 */
-    link_stats link[2];         /* by source host */
-    tcp_stats tcp[2];           /* by host */
-    int64_t smb_limit;          /* outstanding SMB requests allowed */
+    uint64_t pkts_outstanding; /* packets not back in the pool after teardown: 0 */
+    link_stats link[2];        /* by source host */
+    tcp_stats tcp[2];          /* by host */
+    int64_t smb_limit;         /* outstanding SMB requests allowed */
     int64_t mss_bytes;
-    int fail_host;              /* host of the terminal event, -1 if none */
-    double end_s;               /* simulated time the run stopped, absolute */
+    int fail_host; /* host of the terminal event, -1 if none */
+    double end_s;  /* simulated time the run stopped, absolute */
 } scn_probe;
 
 /* scn_run_sinks, and fills *probe_out when not NULL. */

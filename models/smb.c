@@ -30,7 +30,7 @@
 enum kind { K_NEGOTIATE, K_SESSION1, K_SESSION2, K_TREE, K_CREATE, K_READ, K_WRITE, K_CLOSE, K_N };
 
 static const char *const kind_name[K_N] = {"NEGOTIATE", "SESSION_SETUP", "SESSION_SETUP", "TREE_CONNECT",
-                                            "NT_CREATE", "READ_ANDX", "WRITE_ANDX", "CLOSE"};
+                                           "NT_CREATE", "READ_ANDX",     "WRITE_ANDX",    "CLOSE"};
 /* Fixed sizes of requests and responses; READ and WRITE add their data. */
 static const uint32_t req_bytes[K_N] = {148, 197, 453, 94, 128, SMB_READ_REQ_BYTES, SMB_WRITE_REQ_HDR_BYTES, 45};
 static const uint32_t resp_bytes[K_N] = {163, 327, 136, 67, 107, SMB_READ_RESP_HDR_BYTES, SMB_WRITE_RESP_BYTES, 39};
@@ -53,15 +53,15 @@ struct smb_copy {
     const prm_config *cfg;
     rec_recorder *rec;
     tcp_conn *tcp[2];
-    fifo dir[2];         /* dir[h]: messages sent by host h */
+    fifo dir[2]; /* dir[h]: messages sent by host h */
     smb_done_fn done;
     void *done_ctx;
     int finished;
-    int64_t limit;       /* outstanding requests allowed during the copy */
+    int64_t limit; /* outstanding requests allowed during the copy */
     uint64_t next_offset;
     int64_t outstanding;
     int closing;
-    sim_time_ns *sent;   /* send times of unanswered requests, a ring */
+    sim_time_ns *sent; /* send times of unanswered requests, a ring */
     uint32_t sent_cap, sent_head, sent_n;
     sim_timer sess_timer;
 };
@@ -104,9 +104,14 @@ smb_copy *smb_new(sim_kernel *k, const prm_config *cfg, rec_recorder *rec, tcp_c
         return NULL;
     }
     sim_timer_init(&s->sess_timer, sess_fire, s);
-    tcp_set_callbacks(client, (tcp_callbacks){.ctx = s, .established = on_established, .data = on_client_data,
-                                              .closed = on_client_closed, .failed = on_client_failed});
-    tcp_set_callbacks(server, (tcp_callbacks){.ctx = s, .data = on_server_data, .peer_closed = on_server_peer_closed,
+    tcp_set_callbacks(client, (tcp_callbacks){.ctx = s,
+                                              .established = on_established,
+                                              .data = on_client_data,
+                                              .closed = on_client_closed,
+                                              .failed = on_client_failed});
+    tcp_set_callbacks(server, (tcp_callbacks){.ctx = s,
+                                              .data = on_server_data,
+                                              .peer_closed = on_server_peer_closed,
                                               .failed = on_server_failed});
     return s;
 }
@@ -161,8 +166,12 @@ static void send_msg(smb_copy *s, int from, msg m)
         rec_out_of_memory(s->rec);
         return;
     }
-    rec_emit(s->rec, &(ev_event){.kind = EV_SMB_SEND, .host = (int8_t)from, .detail = kind_name[m.kind],
-                                 .msg = m.kind, .len = m.len, .bytes = m.file_bytes});
+    rec_emit(s->rec, &(ev_event){.kind = EV_SMB_SEND,
+                                 .host = (int8_t)from,
+                                 .detail = kind_name[m.kind],
+                                 .msg = m.kind,
+                                 .len = m.len,
+                                 .bytes = m.file_bytes});
     tcp_send(s->tcp[from], m.len);
 }
 
@@ -174,9 +183,9 @@ static void request(smb_copy *s, int kind, uint32_t data_len)
     /* At most the pipeline limit plus CLOSE are ever unanswered; the ring holds more. */
     assert(s->sent_n < s->sent_cap);
     s->sent[(s->sent_head + s->sent_n++) & (s->sent_cap - 1)] = sim_kernel_now(s->k);
-    if (!sim_timer_is_armed(&s->sess_timer))
-        sim_timer_arm_in(s->k, &s->sess_timer, s->cfg->smb.session_timeout_ns);
-    send_msg(s, PRM_CLIENT, (msg){.len = req_bytes[kind] + fb, .file_bytes = fb, .arg = data_len, .kind = (uint8_t)kind});
+    if (!sim_timer_is_armed(&s->sess_timer)) sim_timer_arm_in(s->k, &s->sess_timer, s->cfg->smb.session_timeout_ns);
+    send_msg(s, PRM_CLIENT,
+             (msg){.len = req_bytes[kind] + fb, .file_bytes = fb, .arg = data_len, .kind = (uint8_t)kind});
 }
 
 static void sess_fire(sim_kernel *k, void *arg)
@@ -268,10 +277,15 @@ static void consume(smb_copy *s, int from, uint64_t n)
         msg done = *m;
         f->head = (f->head + 1) & (f->cap - 1);
         f->n--;
-        rec_emit(s->rec, &(ev_event){.kind = EV_SMB_DONE, .host = (int8_t)(1 - from), .detail = kind_name[done.kind],
-                                     .msg = done.kind, .bytes = s->rec->bytes_done});
-        if (from == PRM_CLIENT) server_request(s, &done);
-        else client_response(s, &done);
+        rec_emit(s->rec, &(ev_event){.kind = EV_SMB_DONE,
+                                     .host = (int8_t)(1 - from),
+                                     .detail = kind_name[done.kind],
+                                     .msg = done.kind,
+                                     .bytes = s->rec->bytes_done});
+        if (from == PRM_CLIENT)
+            server_request(s, &done);
+        else
+            client_response(s, &done);
         if (s->finished) return;
     }
 }

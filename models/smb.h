@@ -24,10 +24,10 @@ typedef void (*smb_done_fn)(void *ctx, int failure, int host);
 
 /* Bytes on the TCP stream of each message (NetBIOS header included). */
 enum {
-    SMB_READ_REQ_BYTES = 63,        /* 4 + 32 + 1 + 12 words + 2 */
-    SMB_READ_RESP_HDR_BYTES = 64,   /* 4 + 32 + 1 + 12 words + 2 + 1 pad, then data */
-    SMB_WRITE_REQ_HDR_BYTES = 68,   /* 4 + 32 + 1 + 14 words + 2 + 1 pad, then data */
-    SMB_WRITE_RESP_BYTES = 51       /* 4 + 32 + 1 + 6 words + 2 */
+    SMB_READ_REQ_BYTES = 63,      /* 4 + 32 + 1 + 12 words + 2 */
+    SMB_READ_RESP_HDR_BYTES = 64, /* 4 + 32 + 1 + 12 words + 2 + 1 pad, then data */
+    SMB_WRITE_REQ_HDR_BYTES = 68, /* 4 + 32 + 1 + 14 words + 2 + 1 pad, then data */
+    SMB_WRITE_RESP_BYTES = 51     /* 4 + 32 + 1 + 6 words + 2 */
 };
 
 /* A new copy between the endpoints CLIENT and SERVER (borrowed, must outlive

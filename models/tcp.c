@@ -45,7 +45,7 @@ struct tcp_conn {
     pkt_port down;
     tcp_callbacks cb;
     int state;
-    int in_input;         /* inside tcp_input: output waits until the end */
+    int in_input; /* inside tcp_input: output waits until the end */
     uint64_t mss;
 
     /* send side, offsets from iss */
@@ -62,7 +62,7 @@ struct tcp_conn {
     sim_time_ns rtt_start_ns;
     int have_srtt;
     sim_time_ns srtt_ns, rttvar_ns, rto_ns;
-    int64_t n_backoff;    /* consecutive timeouts without progress */
+    int64_t n_backoff; /* consecutive timeouts without progress */
     sim_timer rtx_timer;
     sim_time_ns rtx_deadline_ns;
 
@@ -70,13 +70,13 @@ struct tcp_conn {
     uint32_t irs;
     uint64_t rcv_nxt, rcv_wnd, autotune_max;
     int autotune;
-    sim_time_ns at_start_ns;   /* auto-tuning: start of the current measurement */
-    uint64_t at_start_seq;     /* and rcv_nxt then */
+    sim_time_ns at_start_ns; /* auto-tuning: start of the current measurement */
+    uint64_t at_start_seq;   /* and rcv_nxt then */
     int fin_seen, fin_received;
     uint64_t fin_off;
     range *ooo;
     uint32_t ooo_n, ooo_cap;
-    int64_t ack_pending;  /* in-order segments not yet acknowledged */
+    int64_t ack_pending; /* in-order segments not yet acknowledged */
     int ack_now;
     sim_timer delack_timer;
     sim_time_ns delack_deadline_ns;
@@ -88,8 +88,8 @@ static void rtx_fire(sim_kernel *k, void *arg);
 static void delack_fire(sim_kernel *k, void *arg);
 static void output(tcp_conn *c);
 
-tcp_conn *tcp_new(sim_kernel *k, const prm_tcp *cfg, const tcp_host_params *hp, int self, uint32_t flow,
-                  pkt_pool *pp, rec_recorder *rec)
+tcp_conn *tcp_new(sim_kernel *k, const prm_tcp *cfg, const tcp_host_params *hp, int self, uint32_t flow, pkt_pool *pp,
+                  rec_recorder *rec)
 {
     tcp_conn *c = calloc(1, sizeof *c);
     if (!c) return NULL;
@@ -140,10 +140,7 @@ tcp_stats tcp_get_stats(const tcp_conn *c)
     return s;
 }
 
-uint64_t tcp_unacked_bytes(const tcp_conn *c)
-{
-    return c->snd_end > c->snd_una ? c->snd_end - c->snd_una : 0;
-}
+uint64_t tcp_unacked_bytes(const tcp_conn *c) { return c->snd_end > c->snd_una ? c->snd_end - c->snd_una : 0; }
 
 /* ---- timers ---- */
 
@@ -250,8 +247,13 @@ static void send_segment(tcp_conn *c, uint64_t seq, uint32_t len, uint8_t flags)
         c->snd_max = end;
     }
     if (end > seq && c->rtx_deadline_ns == SIM_TIME_MAX) rtx_restart(c);
-    rec_emit(c->rec, &(ev_event){.kind = rexmit ? EV_TCP_RESEND : EV_TCP_SEND, .host = (int8_t)c->self,
-                                 .flags = p->tcp_flags, .seq = seq, .len = len, .ack = c->rcv_nxt, .win = p->wnd,
+    rec_emit(c->rec, &(ev_event){.kind = rexmit ? EV_TCP_RESEND : EV_TCP_SEND,
+                                 .host = (int8_t)c->self,
+                                 .flags = p->tcp_flags,
+                                 .seq = seq,
+                                 .len = len,
+                                 .ack = c->rcv_nxt,
+                                 .win = p->wnd,
                                  .cwnd = c->cwnd});
     pkt_port_send(&c->down, p);
 }
@@ -336,8 +338,11 @@ static void rtx_fire(sim_kernel *k, void *arg)
     c->st.n_timeouts++;
     int handshake = c->state == ST_SYN_SENT || c->state == ST_SYN_RCVD;
     int64_t limit = handshake ? c->cfg->syn_retries : c->cfg->data_retries;
-    rec_emit(c->rec, &(ev_event){.kind = EV_TCP_TIMEOUT, .host = (int8_t)c->self, .value = sim_time_to_s(c->rto_ns),
-                                 .count = (uint64_t)c->n_backoff, .seq = c->snd_una});
+    rec_emit(c->rec, &(ev_event){.kind = EV_TCP_TIMEOUT,
+                                 .host = (int8_t)c->self,
+                                 .value = sim_time_to_s(c->rto_ns),
+                                 .count = (uint64_t)c->n_backoff,
+                                 .seq = c->snd_una});
     if (c->n_backoff >= limit) {
         if (c->state == ST_SYN_RCVD) { /* a half-open connection is forgotten silently */
             c->state = ST_LISTEN;
@@ -346,7 +351,8 @@ static void rtx_fire(sim_kernel *k, void *arg)
             c->rto_ns = c->cfg->rto_initial_ns;
             return;
         }
-        rec_emit(c->rec, &(ev_event){.kind = handshake ? EV_TCP_CONNECT_TIMEOUT : EV_TCP_ABORT, .host = (int8_t)c->self});
+        rec_emit(c->rec,
+                 &(ev_event){.kind = handshake ? EV_TCP_CONNECT_TIMEOUT : EV_TCP_ABORT, .host = (int8_t)c->self});
         fail(c, handshake ? OUT_FAIL_CONNECT_TIMEOUT : OUT_FAIL_TCP_ABORT);
         return;
     }
@@ -412,12 +418,16 @@ static void ack_input(tcp_conn *c, const pkt *p)
             }
         } else {
             c->dupacks = 0;
-            if (c->cwnd < c->ssthresh) c->cwnd += acked < c->mss ? acked : c->mss;
-            else c->cwnd += c->mss * c->mss / c->cwnd > 0 ? c->mss * c->mss / c->cwnd : 1;
+            if (c->cwnd < c->ssthresh)
+                c->cwnd += acked < c->mss ? acked : c->mss;
+            else
+                c->cwnd += c->mss * c->mss / c->cwnd > 0 ? c->mss * c->mss / c->cwnd : 1;
         }
         if (c->fin_queued && c->snd_una > c->snd_end) c->fin_acked = 1;
-        if (c->snd_una == c->snd_max) rtx_stop(c);
-        else if (!c->in_recovery || ack >= c->recover) rtx_restart(c);
+        if (c->snd_una == c->snd_max)
+            rtx_stop(c);
+        else if (!c->in_recovery || ack >= c->recover)
+            rtx_restart(c);
         return;
     }
     if (ack == c->snd_una && p->len == 0 && !(p->tcp_flags & (TCP_SYN | TCP_FIN)) && c->snd_max > c->snd_una) {
@@ -431,7 +441,9 @@ static void ack_input(tcp_conn *c, const pkt *p)
             c->in_recovery = 1;
             c->partial_seen = 0;
             c->st.n_fast_retransmits++;
-            rec_emit(c->rec, &(ev_event){.kind = EV_TCP_FAST_RETRANSMIT, .host = (int8_t)c->self, .seq = c->snd_una,
+            rec_emit(c->rec, &(ev_event){.kind = EV_TCP_FAST_RETRANSMIT,
+                                         .host = (int8_t)c->self,
+                                         .seq = c->snd_una,
                                          .bytes = c->ssthresh});
             c->rtt_timing = 0;
             resend_head(c);
@@ -537,8 +549,10 @@ static void data_input(tcp_conn *c, const pkt *p)
         c->rcv_nxt++;
         c->ack_now = 1;
     }
-    if (had_holes) c->ack_now = 1;
-    else if (!c->ack_now && n > 0 && ++c->ack_pending >= c->cfg->ack_frequency) c->ack_now = 1;
+    if (had_holes)
+        c->ack_now = 1;
+    else if (!c->ack_now && n > 0 && ++c->ack_pending >= c->cfg->ack_frequency)
+        c->ack_now = 1;
     else if (!c->ack_now && c->delack_deadline_ns == SIM_TIME_MAX) {
         c->delack_deadline_ns = sim_kernel_now(c->k) + c->cfg->delack_ns;
         timer_aim(c->k, &c->delack_timer, c->delack_deadline_ns);
@@ -608,9 +622,13 @@ void tcp_input(tcp_conn *c, pkt *p)
     {
         /* Sequence numbers relative to the sender's ISN once it is known, raw before. */
         uint32_t base = c->state == ST_LISTEN || c->state == ST_SYN_SENT ? 0 : c->irs;
-        rec_emit(c->rec, &(ev_event){.kind = EV_TCP_RECV, .host = (int8_t)c->self, .flags = p->tcp_flags,
-                                     .seq = (uint32_t)(p->seq - base), .len = p->len,
-                                     .ack = (uint32_t)(p->ack - c->iss), .win = p->wnd});
+        rec_emit(c->rec, &(ev_event){.kind = EV_TCP_RECV,
+                                     .host = (int8_t)c->self,
+                                     .flags = p->tcp_flags,
+                                     .seq = (uint32_t)(p->seq - base),
+                                     .len = p->len,
+                                     .ack = (uint32_t)(p->ack - c->iss),
+                                     .win = p->wnd});
     }
     if (c->state == ST_CLOSED || c->state == ST_DONE) {
         pkt_put(c->pp, p);
@@ -618,7 +636,8 @@ void tcp_input(tcp_conn *c, pkt *p)
     }
     c->in_input = 1;
     int go_on = 1;
-    if (c->state != ST_ESTABLISHED) go_on = handshake_input(c, p);
+    if (c->state != ST_ESTABLISHED)
+        go_on = handshake_input(c, p);
     else if ((p->tcp_flags & TCP_SYN)) {
         c->ack_now = 1; /* a resent SYN-ACK: our ACK was lost */
         go_on = 0;

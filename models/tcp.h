@@ -23,36 +23,36 @@ typedef struct tcp_conn tcp_conn;
 typedef struct tcp_callbacks {
     void *ctx;
     void (*established)(void *ctx);
-    void (*data)(void *ctx, uint64_t n_bytes);      /* in-order bytes arrived */
-    void (*peer_closed)(void *ctx);                 /* the peer's FIN arrived in order */
-    void (*closed)(void *ctx);                      /* our FIN acknowledged and the peer's received */
-    void (*failed)(void *ctx, int failure);         /* OUT_FAIL_CONNECT_TIMEOUT or OUT_FAIL_TCP_ABORT */
+    void (*data)(void *ctx, uint64_t n_bytes); /* in-order bytes arrived */
+    void (*peer_closed)(void *ctx);            /* the peer's FIN arrived in order */
+    void (*closed)(void *ctx);                 /* our FIN acknowledged and the peer's received */
+    void (*failed)(void *ctx, int failure);    /* OUT_FAIL_CONNECT_TIMEOUT or OUT_FAIL_TCP_ABORT */
 } tcp_callbacks;
 
 /* Per-host settings the scenario derives from the OS profile (models/host.h). */
 typedef struct tcp_host_params {
     int64_t mss_bytes;
-    uint64_t rcv_window_bytes;  /* initial advertised receive window */
-    int autotune;               /* grow the window up to cfg->autotune_max_bytes */
+    uint64_t rcv_window_bytes; /* initial advertised receive window */
+    int autotune;              /* grow the window up to cfg->autotune_max_bytes */
 } tcp_host_params;
 
 typedef struct tcp_stats {
-    uint64_t n_segs_sent;        /* every segment, ACKs included */
-    uint64_t n_data_segs_sent;   /* segments carrying data, first copies and retransmissions */
-    uint64_t n_retransmits;      /* data segments sent again */
-    uint64_t n_timeouts;         /* retransmission timer expiries (SYN, data, FIN) */
+    uint64_t n_segs_sent;      /* every segment, ACKs included */
+    uint64_t n_data_segs_sent; /* segments carrying data, first copies and retransmissions */
+    uint64_t n_retransmits;    /* data segments sent again */
+    uint64_t n_timeouts;       /* retransmission timer expiries (SYN, data, FIN) */
     uint64_t n_fast_retransmits;
     uint64_t n_segs_received;
-    uint64_t n_bytes_received;   /* in-order payload bytes delivered to the application */
-    uint64_t rcv_window_bytes;   /* current advertised window */
+    uint64_t n_bytes_received; /* in-order payload bytes delivered to the application */
+    uint64_t rcv_window_bytes; /* current advertised window */
     sim_time_ns srtt_ns, rto_ns;
 } tcp_stats;
 
 /* A new endpoint of host SELF talking to host 1 - SELF on connection FLOW.
  * CFG, HP, PP and REC are borrowed and must outlive it. Returns NULL when out
  * of memory; tcp_free (NULL no-op) disarms its timers. */
-tcp_conn *tcp_new(sim_kernel *k, const prm_tcp *cfg, const tcp_host_params *hp, int self, uint32_t flow,
-                  pkt_pool *pp, rec_recorder *rec);
+tcp_conn *tcp_new(sim_kernel *k, const prm_tcp *cfg, const tcp_host_params *hp, int self, uint32_t flow, pkt_pool *pp,
+                  rec_recorder *rec);
 void tcp_free(tcp_conn *c);
 /* DOWN receives every segment sent (and takes ownership). */
 void tcp_wire(tcp_conn *c, pkt_port down);

@@ -65,8 +65,8 @@ static int merge_experiments(res_store *s, const char *in_path)
                              name, in_path, s->path);
         else if (!in_main && sqlite3_column_int64(st, 9) > 0)
             out = res__failf(s, RES_EMISMATCH,
-                             "experiment '%s' of %s uses ids that another experiment of %s already uses", name,
-                             in_path, s->path);
+                             "experiment '%s' of %s uses ids that another experiment of %s already uses", name, in_path,
+                             s->path);
     }
     if (!out && rc != SQLITE_DONE) out = res__fail(s, rc, "cannot read experiments");
     sqlite3_finalize(st);
@@ -202,8 +202,10 @@ int res_store_merge(res_store *s, const char *in_path, int64_t *runs_added_out, 
     if (!rc) rc = merge_experiments(s, in_path);
     if (!rc) rc = merge_points(s, in_path);
     if (!rc) rc = merge_runs(s, in_path, &added);
-    if (!rc) rc = res_store_commit(s);
-    else res_store_rollback(s);
+    if (!rc)
+        rc = res_store_commit(s);
+    else
+        res_store_rollback(s);
     sqlite3_exec(s->db, "DETACH DATABASE src", NULL, NULL, NULL);
     if (rc) return rc;
     *runs_added_out = added;

@@ -163,8 +163,10 @@ static int count_combos(plot_db *db, const plot_axes *a, const size_t *cols, siz
         sqlite3_bind_int64(st, 1, a->e->id);
         rc = sqlite3_step(st);
     }
-    if (rc == SQLITE_ROW) *out = sqlite3_column_int64(st, 0);
-    else snprintf(err, errlen, "%s: cannot read the points: %s", db->path, sqlite3_errmsg(db->db));
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
+        snprintf(err, errlen, "%s: cannot read the points: %s", db->path, sqlite3_errmsg(db->db));
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? 0 : PLOT_EIO;
 }
@@ -187,8 +189,10 @@ static int drop_dependent(plot_db *db, plot_axes *a, char *err, size_t errlen)
         int64_t n;
         int rc = count_combos(db, a, a->vary, kept + 1, &n, err, errlen);
         if (rc) return rc;
-        if (n > have) kept++, have = n;
-        else a->dependent[a->n_dependent++] = col;
+        if (n > have)
+            kept++, have = n;
+        else
+            a->dependent[a->n_dependent++] = col;
     }
     a->n_vary = kept;
     return 0;
@@ -338,10 +342,7 @@ void plot__buf_cols(plot_buf *b, const plot_db *db, const size_t *cols, size_t n
 
 /* ---- units and labels ---- */
 
-double plot__db_to_base(const prm_entry *p, double db_value)
-{
-    return prm_from_db(p, db_value);
-}
+double plot__db_to_base(const prm_entry *p, double db_value) { return prm_from_db(p, db_value); }
 
 plot_unit plot__size_unit(double lo, double hi)
 {
@@ -380,8 +381,8 @@ void plot__human(const prm_entry *p, double base, char *buf, size_t n)
     prm_format(p, &cfg, buf, n);
     if ((p->type != PRM_SIZE && p->type != PRM_RATE) || strtod(buf, NULL) < 1000) return;
     if (p->type == PRM_SIZE) {
-        static const plot_unit units[] = {{"TiB", 1099511627776.0}, {"GiB", 1073741824.0}, {"MiB", 1048576.0},
-                                          {"KiB", 1024.0}};
+        static const plot_unit units[] = {
+            {"TiB", 1099511627776.0}, {"GiB", 1073741824.0}, {"MiB", 1048576.0}, {"KiB", 1024.0}};
         for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
             if (base >= units[i].div) {
                 snprintf(buf, n, "%.4g %s", base / units[i].div, units[i].name);
@@ -400,9 +401,12 @@ void plot__human(const prm_entry *p, double base, char *buf, size_t n)
 void plot__label_piece(const prm_entry *p, sqlite3_stmt *st, int i, char *buf, size_t n)
 {
     char value[96];
-    if (sqlite3_column_type(st, i) == SQLITE_NULL) snprintf(value, sizeof value, "null");
-    else if (p->type == PRM_ENUM) snprintf(value, sizeof value, "%s", (const char *)sqlite3_column_text(st, i));
-    else plot__human(p, plot__db_to_base(p, sqlite3_column_double(st, i)), value, sizeof value);
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        snprintf(value, sizeof value, "null");
+    else if (p->type == PRM_ENUM)
+        snprintf(value, sizeof value, "%s", (const char *)sqlite3_column_text(st, i));
+    else
+        plot__human(p, plot__db_to_base(p, sqlite3_column_double(st, i)), value, sizeof value);
     if (!strcmp(p->name, "scenario") || !strcmp(p->name, "file.size") || !strcmp(p->name, "link.rate"))
         snprintf(buf, n, "%s", value);
     else
@@ -501,8 +505,8 @@ void plot__safe_name(const char *s, char *buf, size_t n)
     size_t i = 0;
     for (; s && *s && i + 1 < n; s++) {
         char c = *s;
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                 c == '_' || (c == '.' && i > 0);
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                 (c == '.' && i > 0);
         buf[i++] = ok ? c : '_';
     }
     buf[i] = 0;

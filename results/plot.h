@@ -31,10 +31,10 @@ const char *plot_strerror(int rc);
 
 /* The figure kinds, in the order they are written. */
 typedef enum {
-    PLOT_FIG_P_COMPLETE = 0,    /* (a) share completed vs file size, Wilson 95 % band */
+    PLOT_FIG_P_COMPLETE = 0,     /* (a) share completed vs file size, Wilson 95 % band */
     PLOT_FIG_FIRST_INTERRUPTION, /* (b) bytes and time to the first interruption */
-    PLOT_FIG_DURATION,          /* (c) copy duration vs file size, no-ipsec baseline */
-    PLOT_FIG_CRITICAL_SIZE,     /* (d) critical value of a threshold search vs link rate */
+    PLOT_FIG_DURATION,           /* (c) copy duration vs file size, no-ipsec baseline */
+    PLOT_FIG_CRITICAL_SIZE,      /* (d) critical value of a threshold search vs link rate */
     PLOT_FIG_COUNT
 } plot_kind;
 /* The file-name part of a kind ("p_complete", "first_interruption", ...). */
@@ -60,14 +60,14 @@ const char *plot_search_status_name(int status);
 
 /* One figure written by plot_write_figures. */
 typedef struct plot_figure {
-    char *stem;          /* "<experiment>-<kind name>", the name sanitised to [A-Za-z0-9._-] (with
+    char *stem;        /* "<experiment>-<kind name>", the name sanitised to [A-Za-z0-9._-] (with
                             "-e<id>" when two experiments would share it); files STEM.* */
-    char *title;         /* plain text (not escaped) */
-    char *caption;       /* one plain-text sentence: what is drawn and from which SQL */
-    size_t experiment;   /* index, see plot_db_experiment_name */
-    int kind;            /* plot_kind */
+    char *title;       /* plain text (not escaped) */
+    char *caption;     /* one plain-text sentence: what is drawn and from which SQL */
+    size_t experiment; /* index, see plot_db_experiment_name */
+    int kind;          /* plot_kind */
     int width_px, height_px;
-    int rendered;        /* STEM.png and STEM.svg were written (set by plot_render_figures) */
+    int rendered; /* STEM.png and STEM.svg were written (set by plot_render_figures) */
 } plot_figure;
 
 /* Opens the rekeysim database at PATH read-only (checked as the store
@@ -92,8 +92,8 @@ const char *plot_db_path(const plot_db *db);
  * do not apply are skipped with one line on NOTES (may be NULL). Returns 0
  * and the figures written (caller frees with plot_figures_free; the list may
  * be empty), or a PLOT_E* code with ERR filled. */
-int plot_write_figures(plot_db *db, size_t experiment, const char *out_dir, FILE *notes,
-                       plot_figure **figs_out, size_t *n_out, char *err, size_t errlen);
+int plot_write_figures(plot_db *db, size_t experiment, const char *out_dir, FILE *notes, plot_figure **figs_out,
+                       size_t *n_out, char *err, size_t errlen);
 void plot_figures_free(plot_figure *figs, size_t n);
 
 /* Runs gnuplot on each figure's STEM.gp in OUT_DIR, setting its rendered

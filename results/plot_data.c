@@ -45,8 +45,7 @@ static int grow_curves(plot_series *out, size_t *cap_curves)
     return 0;
 }
 
-static int start_curve(plot_db *db, sqlite3_stmt *st, const size_t *curve_cols, plot_series *out,
-                       size_t *cap_curves)
+static int start_curve(plot_db *db, sqlite3_stmt *st, const size_t *curve_cols, plot_series *out, size_t *cap_curves)
 {
     if (grow_curves(out, cap_curves)) return PLOT_ENOMEM;
     plot_value *vals = &out->values[out->n_curves * out->n_curve_cols];
@@ -69,8 +68,8 @@ static int start_curve(plot_db *db, sqlite3_stmt *st, const size_t *curve_cols, 
     return 0;
 }
 
-int plot__fetch(plot_db *db, const char *sql, int64_t experiment_id, const size_t *curve_cols,
-                size_t n_curve_cols, size_t n_values, plot_series *out, char *err, size_t errlen)
+int plot__fetch(plot_db *db, const char *sql, int64_t experiment_id, const size_t *curve_cols, size_t n_curve_cols,
+                size_t n_values, plot_series *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     out->n_curve_cols = n_curve_cols;
@@ -136,8 +135,9 @@ int plot__p_complete_fetch(plot_db *db, const plot_axes *a, plot_series *out, ch
     plot_buf sql = {0};
     plot__buf_printf(&sql, "SELECT ");
     plot__buf_cols(&sql, db, curve, n_curve, "");
-    plot__buf_printf(&sql, "%spoint_id, file_size, p_complete, p_complete_lo, p_complete_hi, n_runs, n_completed "
-                           "FROM point_summary WHERE experiment_id = ?1 AND n_runs > 0 ORDER BY ",
+    plot__buf_printf(&sql,
+                     "%spoint_id, file_size, p_complete, p_complete_lo, p_complete_hi, n_runs, n_completed "
+                     "FROM point_summary WHERE experiment_id = ?1 AND n_runs > 0 ORDER BY ",
                      n_curve ? ", " : "");
     plot__buf_cols(&sql, db, curve, n_curve, "");
     plot__buf_printf(&sql, "%sfile_size, point_id", n_curve ? ", " : "");
@@ -164,12 +164,13 @@ static int first_interruption_sql(const plot_db *db, int xcol, const size_t *cur
     plot__buf_cols(sql, db, curve, n_curve, "");
     plot__buf_printf(sql, "%sx), w_b AS (w_all ORDER BY b), w_s AS (w_all ORDER BY s)) SELECT ", n_curve ? ", " : "");
     plot__buf_cols(sql, db, curve, n_curve, "");
-    plot__buf_printf(sql, "%smin(pid), x, m, "
-                          "avg(CASE WHEN kb IN ((m + 1) / 2, (m + 2) / 2) THEN b END), "
-                          "max(CASE WHEN kb = (m + 3) / 4 THEN b END), max(CASE WHEN kb = (3 * m + 3) / 4 THEN b END), "
-                          "avg(CASE WHEN ks IN ((m + 1) / 2, (m + 2) / 2) THEN s END), "
-                          "max(CASE WHEN ks = (m + 3) / 4 THEN s END), max(CASE WHEN ks = (3 * m + 3) / 4 THEN s END) "
-                          "FROM rk GROUP BY ",
+    plot__buf_printf(sql,
+                     "%smin(pid), x, m, "
+                     "avg(CASE WHEN kb IN ((m + 1) / 2, (m + 2) / 2) THEN b END), "
+                     "max(CASE WHEN kb = (m + 3) / 4 THEN b END), max(CASE WHEN kb = (3 * m + 3) / 4 THEN b END), "
+                     "avg(CASE WHEN ks IN ((m + 1) / 2, (m + 2) / 2) THEN s END), "
+                     "max(CASE WHEN ks = (m + 3) / 4 THEN s END), max(CASE WHEN ks = (3 * m + 3) / 4 THEN s END) "
+                     "FROM rk GROUP BY ",
                      n_curve ? ", " : "");
     plot__buf_cols(sql, db, curve, n_curve, "");
     plot__buf_printf(sql, "%sx ORDER BY ", n_curve ? ", " : "");
@@ -181,15 +182,18 @@ static int first_interruption_sql(const plot_db *db, int xcol, const size_t *cur
 int plot__first_interruption_fetch(plot_db *db, const plot_axes *a, int *xcol_out, plot_series *out, char *err,
                                    size_t errlen)
 {
-    int xcol = plot__varies(a, a->col_link_rate) ? a->col_link_rate
-               : plot__varies(a, a->col_file_size) ? a->col_file_size : a->col_link_rate;
+    int xcol = plot__varies(a, a->col_link_rate)   ? a->col_link_rate
+               : plot__varies(a, a->col_file_size) ? a->col_file_size
+                                                   : a->col_link_rate;
     size_t curve[a->n_vary + 1];
     int excl[] = {a->col_link_rate, a->col_file_size};
     size_t n_curve = plot__other_axes(a, excl, 2, curve);
     plot_buf sql = {0};
     int rc = first_interruption_sql(db, xcol, curve, n_curve, &sql);
-    if (!rc) rc = plot__fetch(db, sql.s, a->e->id, curve, n_curve, 7, out, err, errlen);
-    else snprintf(err, errlen, "out of memory");
+    if (!rc)
+        rc = plot__fetch(db, sql.s, a->e->id, curve, n_curve, 7, out, err, errlen);
+    else
+        snprintf(err, errlen, "out of memory");
     plot__buf_fini(&sql);
     if (!rc) *xcol_out = xcol;
     return rc;
@@ -205,9 +209,10 @@ int plot__duration_fetch(plot_db *db, const plot_axes *a, plot_series *out, char
     plot_buf sql = {0};
     plot__buf_printf(&sql, "SELECT ");
     plot__buf_cols(&sql, db, curve, n_curve, "");
-    plot__buf_printf(&sql, "%spoint_id, file_size, duration_mean_s, duration_lo_s, duration_hi_s, n_completed, "
-                           "n_runs FROM point_summary WHERE experiment_id = ?1 AND duration_mean_s IS NOT NULL "
-                           "ORDER BY ",
+    plot__buf_printf(&sql,
+                     "%spoint_id, file_size, duration_mean_s, duration_lo_s, duration_hi_s, n_completed, "
+                     "n_runs FROM point_summary WHERE experiment_id = ?1 AND duration_mean_s IS NOT NULL "
+                     "ORDER BY ",
                      n_curve ? ", " : "");
     plot__buf_cols(&sql, db, curve, n_curve, "");
     plot__buf_printf(&sql, "%sfile_size, point_id", n_curve ? ", " : "");
@@ -241,8 +246,7 @@ int plot__critical_x(const plot_axes *a, const plot_db *db)
     return -1;
 }
 
-int plot__critical_fetch(plot_db *db, const plot_axes *a, int *xcol_out, plot_series *out, char *err,
-                         size_t errlen)
+int plot__critical_fetch(plot_db *db, const plot_axes *a, int *xcol_out, plot_series *out, char *err, size_t errlen)
 {
     int xcol = plot__critical_x(a, db);
     size_t curve[a->n_vary + 1];
@@ -251,8 +255,10 @@ int plot__critical_fetch(plot_db *db, const plot_axes *a, int *xcol_out, plot_se
     plot_buf sql = {0};
     plot__buf_printf(&sql, "SELECT ");
     plot__buf_cols(&sql, db, curve, n_curve, "");
-    if (xcol >= 0) plot__buf_printf(&sql, "%spoint_id, %s, ", n_curve ? ", " : "", db->cols[xcol].name);
-    else plot__buf_printf(&sql, "%spoint_id, NULL, ", n_curve ? ", " : "");
+    if (xcol >= 0)
+        plot__buf_printf(&sql, "%spoint_id, %s, ", n_curve ? ", " : "", db->cols[xcol].name);
+    else
+        plot__buf_printf(&sql, "%spoint_id, NULL, ", n_curve ? ", " : "");
     plot__buf_printf(&sql,
                      "critical, lo, hi, CASE search_status WHEN '%s' THEN %d WHEN '%s' THEN %d WHEN '%s' THEN %d "
                      "ELSE %d END, search_runs, n_probes, n_undecided, search_target FROM threshold_summary "
@@ -261,8 +267,10 @@ int plot__critical_fetch(plot_db *db, const plot_axes *a, int *xcol_out, plot_se
                      search_status_names[PLOT_SEARCH_ALL_PASS], PLOT_SEARCH_ALL_PASS,
                      search_status_names[PLOT_SEARCH_NONE_PASS], PLOT_SEARCH_NONE_PASS, PLOT_SEARCH_OTHER);
     plot__buf_cols(&sql, db, curve, n_curve, "");
-    if (xcol >= 0) plot__buf_printf(&sql, "%s%s, point_id", n_curve ? ", " : "", db->cols[xcol].name);
-    else plot__buf_printf(&sql, "%spoint_id", n_curve ? ", " : "");
+    if (xcol >= 0)
+        plot__buf_printf(&sql, "%s%s, point_id", n_curve ? ", " : "", db->cols[xcol].name);
+    else
+        plot__buf_printf(&sql, "%spoint_id", n_curve ? ", " : "");
     if (sql.oom) return plot__buf_fini(&sql), snprintf(err, errlen, "out of memory"), PLOT_ENOMEM;
     int rc = plot__fetch(db, sql.s, a->e->id, curve, n_curve, 8, out, err, errlen);
     plot__buf_fini(&sql);

@@ -61,8 +61,10 @@ static int skip(fig_ctx *c, const char *fmt, ...)
 
 static void dat_num(FILE *f, double v, const char *fmt)
 {
-    if (isnan(v)) fputs(" NaN", f);
-    else fprintf(f, fmt, v);
+    if (isnan(v))
+        fputs(" NaN", f);
+    else
+        fprintf(f, fmt, v);
 }
 
 /* Header comments of a .dat file; COLUMNS names each column. */
@@ -102,8 +104,10 @@ static void dat_blocks(FILE *f, const plot_series *s, size_t n_values)
 /* Colour and dash of curve K ("lc rgb '#...' dt 1"). */
 static void curve_style(const plot_curve *cv, size_t k, char *buf, size_t n)
 {
-    if (cv->baseline) snprintf(buf, n, "lc rgb '#404040' dt 2");
-    else snprintf(buf, n, "lc rgb '%s' dt 1", plot__colours[k % plot__n_colours]);
+    if (cv->baseline)
+        snprintf(buf, n, "lc rgb '#404040' dt 2");
+    else
+        snprintf(buf, n, "lc rgb '%s' dt 1", plot__colours[k % plot__n_colours]);
 }
 
 /* Plot order: baseline curves first, so the others are drawn over them. */
@@ -149,7 +153,8 @@ static void gp_y_scale(FILE *f, double lo, double hi, const char *axis)
 {
     if (lo > 0 && hi / lo >= 20)
         fprintf(f, "set logscale %s 10\nset %srange [%.10g:%.10g]\n", axis, axis, lo / 1.4, hi * 1.4);
-    else fprintf(f, "unset logscale %s\nset %srange [0:*]\n", axis, axis);
+    else
+        fprintf(f, "unset logscale %s\nset %srange [0:*]\n", axis, axis);
 }
 
 static void value_range(const plot_series *s, size_t v0, size_t v1, double *lo, double *hi)
@@ -196,7 +201,7 @@ static int close_pair(fig_ctx *c, plot_out *dat, plot_out *gp)
 
 /* ---- (a) p_complete vs file size ---- */
 
-#define TICK_LABEL_PX 62        /* room for a tick label such as "256 MiB" */
+#define TICK_LABEL_PX 62 /* room for a tick label such as "256 MiB" */
 
 /* The x axis: file size on a log axis with labelled ticks at powers of two
  * bytes written in human form ("1 MiB", "16 MiB", "256 MiB"), as far apart
@@ -255,8 +260,8 @@ static void p_complete_panel(FILE *f, const fig_ctx *c, const plot_series *s, co
                 fprintf(f, "%s \\\n    '%s.dat' index %zu using ($2/xdiv):4:5 with filledcurves fc rgb '%s' notitle",
                         sep, c->stem, k, plot__layout_key_colour(l, r));
             else
-                fprintf(f, "%s \\\n    '%s.dat' index %zu using ($2/xdiv):3 with linespoints %s notitle", sep,
-                        c->stem, k, style);
+                fprintf(f, "%s \\\n    '%s.dat' index %zu using ($2/xdiv):3 with linespoints %s notitle", sep, c->stem,
+                        k, style);
             sep = ",";
         }
     for (size_t r = 0; p == 0 && r < l->n_keys; r++) {
@@ -266,8 +271,7 @@ static void p_complete_panel(FILE *f, const fig_ctx *c, const plot_series *s, co
         fprintf(f, ", \\\n    keyentry with linespoints %s title ", style);
         plot__gp_string(f, label);
     }
-    if (p == 0)
-        fputs(", \\\n    keyentry with filledcurves fc rgb '#404040' title '" PLOT_BAND_LABEL "'", f);
+    if (p == 0) fputs(", \\\n    keyentry with filledcurves fc rgb '#404040' title '" PLOT_BAND_LABEL "'", f);
     fputc('\n', f);
 }
 
@@ -281,14 +285,16 @@ static void p_complete_gp(const fig_ctx *c, FILE *f, const plot_series *s, const
     fputs("set ylabel 'share of copies completed'\nset yrange [-0.04:1.04]\nset ytics 0, 0.2, 1\n"
           "set style fill transparent solid 0.15 noborder\nset grid\n",
           f);
-    fprintf(f, "# The layout in pixels of the %dx%d image: plot areas %d from the left, %d from the right,\n"
-               "# %d from the top, %d from the bottom (the legend's %d rows below them).\n",
+    fprintf(f,
+            "# The layout in pixels of the %dx%d image: plot areas %d from the left, %d from the right,\n"
+            "# %d from the top, %d from the bottom (the legend's %d rows below them).\n",
             l->width, l->height, l->left, l->right, l->top, l->bottom, l->key_rows);
-    fprintf(f, "set key at screen 0.5, %.4f center bottom vertical maxrows %d Left reverse samplen 4\n",
-            8 / H, l->key_rows);
+    fprintf(f, "set key at screen 0.5, %.4f center bottom vertical maxrows %d Left reverse samplen 4\n", 8 / H,
+            l->key_rows);
     if (l->n_panels == 1)
-        fprintf(f, "set lmargin at screen %.4f\nset rmargin at screen %.4f\nset bmargin at screen %.4f\n"
-                   "set tmargin at screen %.4f\n",
+        fprintf(f,
+                "set lmargin at screen %.4f\nset rmargin at screen %.4f\nset bmargin at screen %.4f\n"
+                "set tmargin at screen %.4f\n",
                 l->left / W, 1 - l->right / W, l->bottom / H, 1 - l->top / H);
     plot__gp_terminals_begin(f, c->stem, l->width, l->height);
     if (l->n_panels == 1) {
@@ -301,8 +307,8 @@ static void p_complete_gp(const fig_ctx *c, FILE *f, const plot_series *s, const
     }
     fprintf(f, "  set multiplot layout %zu,%zu rowsfirst title ", l->rows, l->cols);
     plot__gp_string(f, c->title);
-    fprintf(f, " margins %.4f, %.4f, %.4f, %.4f spacing %.4f, %.4f\n", l->left / W, 1 - l->right / W,
-            l->bottom / H, 1 - l->top / H, l->xgap / W, l->ygap / H);
+    fprintf(f, " margins %.4f, %.4f, %.4f, %.4f spacing %.4f, %.4f\n", l->left / W, 1 - l->right / W, l->bottom / H,
+            1 - l->top / H, l->xgap / W, l->ygap / H);
     for (size_t p = 0; p < l->n_panels; p++) {
         fprintf(f, "  # panel %zu of %zu\n  set title ", p + 1, l->n_panels);
         plot__gp_string(f, plot__layout_panel_label(l, s, p));
@@ -384,7 +390,9 @@ static void gp_panel(FILE *f, const fig_ctx *c, const plot_series *s, int col_me
     for (size_t k = 0; k < s->n_curves; k++) {
         char style[64];
         curve_style(&s->curves[k], k, style, sizeof style);
-        fprintf(f, "    '%s.dat' index %zu using ($2/xdiv):($%d/%s):($%d/%s):($%d/%s) with yerrorbars %s lw 1 pt 0 notitle, \\\n",
+        fprintf(f,
+                "    '%s.dat' index %zu using ($2/xdiv):($%d/%s):($%d/%s):($%d/%s) with yerrorbars %s lw 1 pt 0 "
+                "notitle, \\\n",
                 c->stem, k, col_med, ydiv, col_q1, ydiv, col_q3, ydiv, style);
         fprintf(f, "    '%s.dat' index %zu using ($2/xdiv):($%d/%s) with linespoints %s lw 2 pt %d ps 1.1 title ",
                 c->stem, k, col_med, ydiv, style, curve_point(k));
@@ -488,8 +496,8 @@ static int fig_duration(fig_ctx *c)
         curve_style(&s.curves[k], k, style, sizeof style);
         fprintf(gp.f, "    '%s.dat' index %zu using ($2/xdiv):3:4:5 with yerrorbars %s lw 1 pt 0 notitle, \\\n",
                 c->stem, k, style);
-        fprintf(gp.f, "    '%s.dat' index %zu using ($2/xdiv):3 with linespoints %s lw 2 pt %d ps 1.1 title ",
-                c->stem, k, style, curve_point(k));
+        fprintf(gp.f, "    '%s.dat' index %zu using ($2/xdiv):3 with linespoints %s lw 2 pt %d ps 1.1 title ", c->stem,
+                k, style, curve_point(k));
         char label[300];
         snprintf(label, sizeof label, "%s%s", s.curves[k].label, s.curves[k].baseline ? " (baseline)" : "");
         plot__gp_string(gp.f, label);
@@ -543,8 +551,9 @@ static void critical_gp(fig_ctx *c, FILE *f, const plot_series *s, int xcol)
             any |= !isnan(s->rows[r].v[0]);
         /* A curve with no critical value at all still needs its key entry. */
         if (any)
-            fprintf(f, "    '%s.dat' index %zu using ($2/xdiv):($3/ydiv):($4/ydiv):($5/ydiv) with yerrorlines %s lw 2 "
-                       "pt %d ps 1.1 title ",
+            fprintf(f,
+                    "    '%s.dat' index %zu using ($2/xdiv):($3/ydiv):($4/ydiv):($5/ydiv) with yerrorlines %s lw 2 "
+                    "pt %d ps 1.1 title ",
                     c->stem, k, style, curve_point(k));
         else
             fprintf(f, "    keyentry with points %s pt %d ps 1.1 title ", style, curve_point(k));
@@ -554,8 +563,9 @@ static void critical_gp(fig_ctx *c, FILE *f, const plot_series *s, int xcol)
             for (size_t r = s->curves[k].first; r < s->curves[k].first + s->curves[k].n; r++)
                 has |= s->rows[r].v[3] == no_crossing[m].status;
             if (!has) continue;
-            fprintf(f, ", \\\n    '%s.dat' index %zu using ($2/xdiv):($6 == %d ? $%d/ydiv : NaN) with points %s "
-                       "pt %d ps 2 title ",
+            fprintf(f,
+                    ", \\\n    '%s.dat' index %zu using ($2/xdiv):($6 == %d ? $%d/ydiv : NaN) with points %s "
+                    "pt %d ps 2 title ",
                     c->stem, k, no_crossing[m].status, no_crossing[m].column, style, no_crossing[m].pt);
             plot__gp_string(f, titled[m] ? "" : no_crossing[m].title);
             titled[m] = 1;
@@ -633,15 +643,23 @@ static int experiment_figures(plot_db *db, size_t e, const char *dir, FILE *note
     plot_axes a;
     int rc = plot__axes_init(db, e, &a, err, errlen);
     for (int k = 0; !rc && k < PLOT_FIG_COUNT; k++) {
-        fig_ctx c = {.db = db, .a = &a, .dir = dir, .notes = notes, .err = err, .errlen = errlen, .kind = k,
+        fig_ctx c = {.db = db,
+                     .a = &a,
+                     .dir = dir,
+                     .notes = notes,
+                     .err = err,
+                     .errlen = errlen,
+                     .kind = k,
                      .width = PLOT_WIDTH_PX,
                      .height = k == PLOT_FIG_FIRST_INTERRUPTION ? PLOT_TALL_HEIGHT_PX : PLOT_HEIGHT_PX};
         char safe[256];
         plot__exp_stem(db, e, safe, sizeof safe);
         snprintf(c.stem, sizeof c.stem, "%s-%s", safe, plot_kind_name(k));
         rc = fns[k](&c);
-        if (rc == 1) rc = 0;
-        else if (rc == 0 && add_figure(&c, figs, n, cap)) rc = PLOT_ENOMEM, snprintf(err, errlen, "out of memory");
+        if (rc == 1)
+            rc = 0;
+        else if (rc == 0 && add_figure(&c, figs, n, cap))
+            rc = PLOT_ENOMEM, snprintf(err, errlen, "out of memory");
     }
     plot__axes_fini(&a);
     return rc;

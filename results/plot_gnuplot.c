@@ -38,9 +38,12 @@ void plot__gp_string(FILE *f, const char *s)
 {
     fputc('\'', f);
     for (; s && *s; s++) {
-        if (*s == '\'') fputs("''", f);
-        else if ((unsigned char)*s < 0x20 || *s == 0x7f) fputc(' ', f);
-        else fputc(*s, f);
+        if (*s == '\'')
+            fputs("''", f);
+        else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            fputc(' ', f);
+        else
+            fputc(*s, f);
     }
     fputc('\'', f);
 }
@@ -49,9 +52,12 @@ void plot__buf_gp_string(plot_buf *b, const char *s)
 {
     plot__buf_append(b, "'", 1);
     for (; s && *s; s++) {
-        if (*s == '\'') plot__buf_append(b, "''", 2);
-        else if ((unsigned char)*s < 0x20 || *s == 0x7f) plot__buf_append(b, " ", 1);
-        else plot__buf_append(b, s, 1);
+        if (*s == '\'')
+            plot__buf_append(b, "''", 2);
+        else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            plot__buf_append(b, " ", 1);
+        else
+            plot__buf_append(b, s, 1);
     }
     plot__buf_append(b, "'", 1);
 }
@@ -149,8 +155,10 @@ static void last_line(const char *text, char *err, size_t errlen)
     }
     if (best && prev && !strncmp(best, "system error", 12))
         snprintf(err, errlen, "gnuplot: %.*s; %.*s", (int)prev_len, prev, (int)best_len, best);
-    else if (best) snprintf(err, errlen, "gnuplot: %.*s", (int)best_len, best);
-    else snprintf(err, errlen, "gnuplot failed without a message");
+    else if (best)
+        snprintf(err, errlen, "gnuplot: %.*s", (int)best_len, best);
+    else
+        snprintf(err, errlen, "gnuplot failed without a message");
 }
 
 /* Feeds INPUT to IN_FD and collects ERR_FD until gnuplot closes it. */
@@ -183,8 +191,7 @@ static void pump(int in_fd, const char *input, size_t len, int err_fd, char *col
     if (in_fd >= 0) close(in_fd);
 }
 
-int plot__gnuplot_run(const char *dir, const char *script, const char *input, size_t len, char *err,
-                      size_t errlen)
+int plot__gnuplot_run(const char *dir, const char *script, const char *input, size_t len, char *err, size_t errlen)
 {
     char gnuplot[4096];
     if (plot__gnuplot_find(gnuplot, sizeof gnuplot)) {

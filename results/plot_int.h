@@ -20,16 +20,16 @@
 /* One registry parameter present as a points column. */
 typedef struct plot_col {
     const prm_entry *p;
-    char name[64];              /* the column: dots as underscores */
+    char name[64]; /* the column: dots as underscores */
 } plot_col;
 
 struct plot_db {
     char *path;
-    res_store *store;           /* validation, experiments, meta */
-    sqlite3 *db;                /* read-only connection for the figure queries */
-    plot_col *cols;             /* every registry parameter, registry order */
+    res_store *store; /* validation, experiments, meta */
+    sqlite3 *db;      /* read-only connection for the figure queries */
+    plot_col *cols;   /* every registry parameter, registry order */
     size_t n_cols;
-    res_experiment *exps;       /* id order */
+    res_experiment *exps; /* id order */
     size_t n_exps;
 };
 
@@ -40,10 +40,10 @@ typedef struct plot_axes {
     const res_experiment *e;
     size_t exp_index;
     int64_t n_points, n_runs, n_completed, n_thresholds;
-    int search_col;             /* index into cols of the searched parameter, or -1 */
-    size_t *vary;               /* indices into cols, registry order; owned */
+    int search_col; /* index into cols of the searched parameter, or -1 */
+    size_t *vary;   /* indices into cols, registry order; owned */
     size_t n_vary;
-    size_t *dependent;          /* columns that vary only as a function of the axes before them
+    size_t *dependent; /* columns that vary only as a function of the axes before them
                                    (parameters a scenario preset sets); owned */
     size_t n_dependent;
     int col_file_size, col_link_rate, col_scenario, col_qm_kb; /* indices into cols */
@@ -81,13 +81,13 @@ typedef struct plot_row {
 } plot_row;
 typedef struct plot_curve {
     char label[256];
-    int baseline;               /* its scenario is no-ipsec (and scenario is a curve column) */
-    size_t first, n;            /* rows[first .. first + n - 1] */
+    int baseline;    /* its scenario is no-ipsec (and scenario is a curve column) */
+    size_t first, n; /* rows[first .. first + n - 1] */
 } plot_curve;
 /* One curve's value of one curve column: its SQL text, which tells curves
  * apart (NULL for SQL NULL), and its piece of the label in human form. */
 typedef struct plot_value {
-    char *text;                 /* owned */
+    char *text; /* owned */
     char piece[128];
 } plot_value;
 typedef struct plot_series {
@@ -96,13 +96,13 @@ typedef struct plot_series {
     plot_curve *curves;
     size_t n_curves;
     size_t n_curve_cols;
-    plot_value *values;         /* curve k's value of curve column i at [k * n_curve_cols + i]; owned */
+    plot_value *values; /* curve k's value of curve column i at [k * n_curve_cols + i]; owned */
 } plot_series;
 /* Runs SQL (built only from fixed text and registry column names) with ?1
  * bound to EXPERIMENT_ID. Returns 0 and fills OUT (release with
  * plot__series_fini), or PLOT_EIO / PLOT_ENOMEM with ERR filled. */
-int plot__fetch(plot_db *db, const char *sql, int64_t experiment_id, const size_t *curve_cols,
-                size_t n_curve_cols, size_t n_values, plot_series *out, char *err, size_t errlen);
+int plot__fetch(plot_db *db, const char *sql, int64_t experiment_id, const size_t *curve_cols, size_t n_curve_cols,
+                size_t n_values, plot_series *out, char *err, size_t errlen);
 void plot__series_fini(plot_series *s);
 
 /* The series behind the figures (plot_data.c), shared with the report so
@@ -123,8 +123,7 @@ int plot__p_complete_fetch(plot_db *db, const plot_axes *a, plot_series *out, ch
 int plot__duration_fetch(plot_db *db, const plot_axes *a, plot_series *out, char *err, size_t errlen);
 int plot__first_interruption_fetch(plot_db *db, const plot_axes *a, int *xcol_out, plot_series *out, char *err,
                                    size_t errlen);
-int plot__critical_fetch(plot_db *db, const plot_axes *a, int *xcol_out, plot_series *out, char *err,
-                         size_t errlen);
+int plot__critical_fetch(plot_db *db, const plot_axes *a, int *xcol_out, plot_series *out, char *err, size_t errlen);
 /* The x column of the critical figure: link.rate when it varies, else the
  * first varying numeric axis; -1 when there is none. */
 int plot__critical_x(const plot_axes *a, const plot_db *db);
@@ -132,24 +131,23 @@ int plot__critical_x(const plot_axes *a, const plot_db *db);
 /* The layout of the p_complete figure (plot_layout.c): panels by one curve
  * column, keys by the others, the image's pixel geometry. */
 typedef struct plot_layout {
-    int panel_col;              /* index among the series' curve columns; -1: one panel */
+    int panel_col; /* index among the series' curve columns; -1: one panel */
     size_t n_panels, n_keys;
-    size_t rows, cols;          /* the panel grid, filled row by row */
-    size_t *panel_of, *key_of;  /* per curve; owned (one block with the three below) */
-    size_t *panel_curve;        /* per panel, in value order: one of its curves (names the panel) */
-    size_t *key_curve;          /* per key: its first curve (names the key) */
-    size_t *key_order;          /* the keys in drawing order: grey no-ipsec references first */
-    size_t n_grey;              /* keys drawn as grey references: the no-ipsec keys when some key is not */
-    int width, height;          /* the image */
+    size_t rows, cols;         /* the panel grid, filled row by row */
+    size_t *panel_of, *key_of; /* per curve; owned (one block with the three below) */
+    size_t *panel_curve;       /* per panel, in value order: one of its curves (names the panel) */
+    size_t *key_curve;         /* per key: its first curve (names the key) */
+    size_t *key_order;         /* the keys in drawing order: grey no-ipsec references first */
+    size_t n_grey;             /* keys drawn as grey references: the no-ipsec keys when some key is not */
+    int width, height;         /* the image */
     int left, right, top, bottom, xgap, ygap; /* around and between the panels' plot areas */
-    int key_rows;               /* rows of the shared legend below the panels */
+    int key_rows;                             /* rows of the shared legend below the panels */
 } plot_layout;
 #define PLOT_BAND_LABEL "Wilson 95 % interval" /* the legend entry of the bands */
 /* Fills L for the series S of p_complete, whose curve columns are CURVE
  * (N_CURVE of them, as plot__p_complete_fetch chose them). Returns 0 or
  * PLOT_ENOMEM; release with plot__layout_fini (L's arrays are owned). */
-int plot__layout_init(plot_layout *l, const plot_axes *a, const size_t *curve, size_t n_curve,
-                      const plot_series *s);
+int plot__layout_init(plot_layout *l, const plot_axes *a, const size_t *curve, size_t n_curve, const plot_series *s);
 void plot__layout_fini(plot_layout *l);
 /* The legend label of key J: its values but the panel's, in human form. */
 void plot__layout_key_label(const plot_layout *l, const plot_series *s, size_t j, char *buf, size_t n);
@@ -176,7 +174,7 @@ void plot__label_piece(const prm_entry *p, sqlite3_stmt *st, int i, char *buf, s
  * sizes in B/KiB/MiB/GiB, rates in Kbps/Mbps/Gbps, times in s. */
 typedef struct plot_unit {
     char name[16];
-    double div;                 /* display value = base / div */
+    double div; /* display value = base / div */
 } plot_unit;
 plot_unit plot__unit(const prm_entry *p, double lo, double hi);
 /* The same for a size in bytes. */
@@ -226,8 +224,7 @@ int plot__gnuplot_find(char *buf, size_t n);
  * when SCRIPT is NULL, on INPUT (LEN bytes fed to its standard input).
  * Returns 0, PLOT_ENOGNUPLOT, PLOT_EGNUPLOT (with gnuplot's first error
  * line in ERR) or PLOT_EIO. */
-int plot__gnuplot_run(const char *dir, const char *script, const char *input, size_t len, char *err,
-                      size_t errlen);
+int plot__gnuplot_run(const char *dir, const char *script, const char *input, size_t len, char *err, size_t errlen);
 /* The message for a missing gnuplot, naming the package. */
 void plot__no_gnuplot_msg(char *err, size_t errlen);
 

@@ -24,7 +24,7 @@
 #include <string.h>
 #include "results/plot_int.h"
 
-#define PANEL_MIN_PX 280        /* the least height of a panel's plot area */
+#define PANEL_MIN_PX 280 /* the least height of a panel's plot area */
 
 static int text_eq(const char *x, const char *y) { return (!x && !y) || (x && y && !strcmp(x, y)); }
 
@@ -60,8 +60,8 @@ static void group_curves(plot_layout *l, const plot_series *s)
     int pc = l->panel_col;
     for (size_t k = 0; pc >= 0 && k < s->n_curves; k++) {
         size_t p = 0;
-        while (p < l->n_panels && !text_eq(value_of(s, l->panel_curve[p], (size_t)pc)->text,
-                                           value_of(s, k, (size_t)pc)->text))
+        while (p < l->n_panels &&
+               !text_eq(value_of(s, l->panel_curve[p], (size_t)pc)->text, value_of(s, k, (size_t)pc)->text))
             p++;
         if (p == l->n_panels) l->panel_curve[l->n_panels++] = k;
     }
@@ -97,7 +97,8 @@ static int key_baseline(const plot_layout *l, const plot_series *s, size_t j)
 void plot__layout_key_label(const plot_layout *l, const plot_series *s, size_t j, char *buf, size_t n)
 {
     size_t k = l->key_curve[j], used = 0;
-    if (l->panel_col < 0) used = (size_t)snprintf(buf, n, "%s", s->curves[k].label);
+    if (l->panel_col < 0)
+        used = (size_t)snprintf(buf, n, "%s", s->curves[k].label);
     else
         for (size_t i = 0; i < s->n_curve_cols; i++)
             if ((int)i != l->panel_col)
@@ -135,8 +136,7 @@ static void geometry(plot_layout *l, const plot_series *s)
 
 /* The panel column is link.rate when it is a curve column, else the last;
  * the five per-curve and per-key arrays are one allocation. */
-int plot__layout_init(plot_layout *l, const plot_axes *a, const size_t *curve, size_t n_curve,
-                      const plot_series *s)
+int plot__layout_init(plot_layout *l, const plot_axes *a, const size_t *curve, size_t n_curve, const plot_series *s)
 {
     assert(n_curve == s->n_curve_cols);
     memset(l, 0, sizeof *l);
@@ -188,11 +188,11 @@ void plot__layout_key_style(const plot_layout *l, size_t r, char *buf, size_t n)
     static const struct {
         int pt, dt;
         double ps, lw;
-    } marks[] = {{4, 1, 2.2, 3.0}, {6, 2, 1.7, 2.6}, {12, 3, 1.2, 2.3}, {10, 4, 1.5, 2.0},
-                 {7, 5, 0.8, 1.7}, {14, 1, 2.0, 2.4}, {8, 2, 1.5, 2.0}, {5, 4, 0.8, 1.6}};
+    } marks[] = {{4, 1, 2.2, 3.0}, {6, 2, 1.7, 2.6},  {12, 3, 1.2, 2.3}, {10, 4, 1.5, 2.0},
+                 {7, 5, 0.8, 1.7}, {14, 1, 2.0, 2.4}, {8, 2, 1.5, 2.0},  {5, 4, 0.8, 1.6}};
     size_t m = r % (sizeof marks / sizeof marks[0]);
-    snprintf(buf, n, "lc rgb '%s' dt %d lw %.1f pt %d ps %.1f", plot__layout_key_colour(l, r), marks[m].dt,
-             marks[m].lw, marks[m].pt, marks[m].ps);
+    snprintf(buf, n, "lc rgb '%s' dt %d lw %.1f pt %d ps %.1f", plot__layout_key_colour(l, r), marks[m].dt, marks[m].lw,
+             marks[m].pt, marks[m].ps);
 }
 
 /* The curve of key J in panel P, or (size_t)-1 when the key has no rows there. */

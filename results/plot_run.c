@@ -30,7 +30,7 @@ typedef struct ev {
     int host, kind;
 } ev;
 typedef struct span {
-    double t0, t1;              /* t1 NAN while open */
+    double t0, t1; /* t1 NAN while open */
     int host, ok;
     unsigned id;
     char cause[24];
@@ -43,10 +43,10 @@ struct plot_timeline {
     size_t n_evs, cap_evs;
     span *negs, *intrs;
     size_t n_negs, cap_negs, n_intrs, cap_intrs;
-    double shown;               /* last value of the curve (kept monotone) */
-    int exact;                  /* saw an SMB completion: the curve is the recorder's count */
+    double shown; /* last value of the curve (kept monotone) */
+    int exact;    /* saw an SMB completion: the curve is the recorder's count */
     double t_first, t_last;
-    size_t n_lines;             /* events seen */
+    size_t n_lines; /* events seen */
     char end_text[64];
     int oom;
 };
@@ -133,9 +133,12 @@ void plot_timeline_event(void *ctx, const ev_event *e)
     case EV_IKE_SUCCEEDED: close_negotiation(tl, t, host, e->xchg, 1); break;
     case EV_IKE_FAILED: close_negotiation(tl, t, host, e->xchg, 0); break;
     case EV_SA_INSTALL:
-        if (e->sa == EV_SA_HARD) event(tl, t, host, TL_INSTALL_HARD);
-        else if (e->sa == EV_SA_BLOCKED) event(tl, t, host, TL_INSTALL_BLOCKED);
-        else if (e->sa != EV_SA_NONE) event(tl, t, host, TL_INSTALL_SOFT);
+        if (e->sa == EV_SA_HARD)
+            event(tl, t, host, TL_INSTALL_HARD);
+        else if (e->sa == EV_SA_BLOCKED)
+            event(tl, t, host, TL_INSTALL_BLOCKED);
+        else if (e->sa != EV_SA_NONE)
+            event(tl, t, host, TL_INSTALL_SOFT);
         break;
     case EV_SA_DELETE:
         if (e->sa != EV_SA_NONE) event(tl, t, host, TL_DELETE);
@@ -179,14 +182,22 @@ void plot_timeline_free(plot_timeline *tl)
 int plot_timeline_counts(const plot_timeline *tl, plot_run_counts *counts_out)
 {
     if (tl->oom) return PLOT_ENOMEM;
-    plot_run_counts c = {.n_events = tl->n_lines, .n_progress = tl->n_prog, .n_negotiations = tl->n_negs,
-                         .n_interruptions = tl->n_intrs, .bytes_delivered = (uint64_t)tl->shown, .t_end_s = tl->t_last};
+    plot_run_counts c = {.n_events = tl->n_lines,
+                         .n_progress = tl->n_prog,
+                         .n_negotiations = tl->n_negs,
+                         .n_interruptions = tl->n_intrs,
+                         .bytes_delivered = (uint64_t)tl->shown,
+                         .t_end_s = tl->t_last};
     for (size_t i = 0; i < tl->n_evs; i++) {
         int k = tl->evs[i].kind;
-        if (k == TL_INSTALL_HARD || k == TL_INSTALL_SOFT || k == TL_INSTALL_BLOCKED) c.n_sa_installs++;
-        else if (k == TL_DELETE) c.n_sa_deletes++;
-        else if (k == TL_FALLBACK) c.n_fallbacks++;
-        else if (k == TL_BLOCK) c.n_blocks++;
+        if (k == TL_INSTALL_HARD || k == TL_INSTALL_SOFT || k == TL_INSTALL_BLOCKED)
+            c.n_sa_installs++;
+        else if (k == TL_DELETE)
+            c.n_sa_deletes++;
+        else if (k == TL_FALLBACK)
+            c.n_fallbacks++;
+        else if (k == TL_BLOCK)
+            c.n_blocks++;
     }
     *counts_out = c;
     return 0;
@@ -283,17 +294,31 @@ static void lanes_panel(plot_buf *b, const timeline *tl)
     int first = 1;
     /* An exchange lasts milliseconds on a LAN: a bar for its length and a
      * point at its start, so it stays visible on a scale of minutes. */
-    if (n_ok) elem(b, &first, "%s using 1:2:3:(0) with vectors nohead lw 7 lc rgb '#2ca02c' title 'IKE exchange, succeeded', "
-                              "$neg_ok using 1:2 with points pt 7 ps 0.7 lc rgb '#2ca02c' notitle", "$neg_ok");
-    if (n_fail) elem(b, &first, "%s using 1:2:3:(0) with vectors nohead lw 7 lc rgb '#d62728' title 'IKE exchange, failed', "
-                                "$neg_fail using 1:2 with points pt 7 ps 0.7 lc rgb '#d62728' notitle", "$neg_fail");
-    if (n_open) elem(b, &first, "%s using 1:2:3:(0) with vectors nohead lw 7 lc rgb '#999999' title 'IKE exchange, unfinished', "
-                                "$neg_open using 1:2 with points pt 7 ps 0.7 lc rgb '#999999' notitle", "$neg_open");
-    if (n_hard) elem(b, &first, "%s using 1:2 with points pt 9 ps 1.6 lc rgb '#2ca02c' title 'hard SA installed'", "$sa_hard");
-    if (n_soft) elem(b, &first, "%s using 1:2 with points pt 8 ps 1.6 lc rgb '#1f77b4' title 'soft (clear) SA installed'", "$sa_soft");
+    if (n_ok)
+        elem(b, &first,
+             "%s using 1:2:3:(0) with vectors nohead lw 7 lc rgb '#2ca02c' title 'IKE exchange, succeeded', "
+             "$neg_ok using 1:2 with points pt 7 ps 0.7 lc rgb '#2ca02c' notitle",
+             "$neg_ok");
+    if (n_fail)
+        elem(b, &first,
+             "%s using 1:2:3:(0) with vectors nohead lw 7 lc rgb '#d62728' title 'IKE exchange, failed', "
+             "$neg_fail using 1:2 with points pt 7 ps 0.7 lc rgb '#d62728' notitle",
+             "$neg_fail");
+    if (n_open)
+        elem(b, &first,
+             "%s using 1:2:3:(0) with vectors nohead lw 7 lc rgb '#999999' title 'IKE exchange, unfinished', "
+             "$neg_open using 1:2 with points pt 7 ps 0.7 lc rgb '#999999' notitle",
+             "$neg_open");
+    if (n_hard)
+        elem(b, &first, "%s using 1:2 with points pt 9 ps 1.6 lc rgb '#2ca02c' title 'hard SA installed'", "$sa_hard");
+    if (n_soft)
+        elem(b, &first, "%s using 1:2 with points pt 8 ps 1.6 lc rgb '#1f77b4' title 'soft (clear) SA installed'",
+             "$sa_soft");
     if (n_blk) elem(b, &first, "%s using 1:2 with points pt 5 ps 1.4 lc rgb '#000000' title 'blocked'", "$sa_block");
     if (n_del) elem(b, &first, "%s using 1:2 with points pt 11 ps 1.6 lc rgb '#d62728' title 'SA deleted'", "$sa_del");
-    if (n_fb) elem(b, &first, "%s using 1:2 with points pt 13 ps 2.0 lc rgb '#ff7f0e' title 'fallback to clear'", "$fallback");
+    if (n_fb)
+        elem(b, &first, "%s using 1:2 with points pt 13 ps 2.0 lc rgb '#ff7f0e' title 'fallback to clear'",
+             "$fallback");
     if (first) plot__buf_printf(b, "plot NaN notitle");
     plot__buf_printf(b, "\n");
 }
@@ -304,21 +329,26 @@ static void build_script(plot_buf *b, const timeline *tl, const char *trace_path
     size_t olen = strlen(out_path);
     int svg = olen >= 4 && !strcmp(out_path + olen - 4, ".svg");
     block_progress(b, tl, u.div);
-    if (svg) plot__buf_printf(b, "set terminal svg size %d,%d noenhanced font 'sans,10' background rgb 'white'\n",
-                              PLOT_RUN_WIDTH_PX, PLOT_RUN_HEIGHT_PX);
-    else plot__buf_printf(b, "set terminal pngcairo size %d,%d noenhanced font 'sans,10'\n", PLOT_RUN_WIDTH_PX,
-                          PLOT_RUN_HEIGHT_PX);
+    if (svg)
+        plot__buf_printf(b, "set terminal svg size %d,%d noenhanced font 'sans,10' background rgb 'white'\n",
+                         PLOT_RUN_WIDTH_PX, PLOT_RUN_HEIGHT_PX);
+    else
+        plot__buf_printf(b, "set terminal pngcairo size %d,%d noenhanced font 'sans,10'\n", PLOT_RUN_WIDTH_PX,
+                         PLOT_RUN_HEIGHT_PX);
     plot__buf_printf(b, "set output ");
     plot__buf_gp_string(b, out_path);
     char title[2048];
     const char *base = strrchr(trace_path, '/');
     char outcome[96];
-    if (!tl->end_text[0]) snprintf(outcome, sizeof outcome, "copy end not traced");
-    else if (!strcmp(tl->end_text, "none")) snprintf(outcome, sizeof outcome, "copy completed");
-    else snprintf(outcome, sizeof outcome, "copy failed: %s", tl->end_text);
+    if (!tl->end_text[0])
+        snprintf(outcome, sizeof outcome, "copy end not traced");
+    else if (!strcmp(tl->end_text, "none"))
+        snprintf(outcome, sizeof outcome, "copy completed");
+    else
+        snprintf(outcome, sizeof outcome, "copy failed: %s", tl->end_text);
     snprintf(title, sizeof title, "Run timeline (trace %s): %s, %s%.4g %s delivered in %.6g s",
-             base ? base + 1 : trace_path, outcome, tl->exact ? "" : "about ",
-             tl->shown / u.div, u.name, tl->t_last - tl->t_first);
+             base ? base + 1 : trace_path, outcome, tl->exact ? "" : "about ", tl->shown / u.div, u.name,
+             tl->t_last - tl->t_first);
     plot__buf_printf(b, "\nset title ");
     plot__buf_gp_string(b, title);
     plot__buf_printf(b, "\n");
@@ -332,11 +362,12 @@ static void build_script(plot_buf *b, const timeline *tl, const char *trace_path
     interruption_objects(b, tl);
     for (size_t i = 0; i < tl->n_evs; i++)
         if (tl->evs[i].kind == TL_ESTABLISHED) {
-            plot__buf_printf(b,
-                             "set arrow 1 from first %.9f, graph 0 to first %.9f, graph 1 nohead dt 3 lc rgb '#2ca02c'\n"
-                             "set label 1 'TCP established' at first %.9f, graph 0.97 left offset 0.5,0 "
-                             "tc rgb '#2ca02c'\n",
-                             tl->evs[i].t, tl->evs[i].t, tl->evs[i].t);
+            plot__buf_printf(
+                b,
+                "set arrow 1 from first %.9f, graph 0 to first %.9f, graph 1 nohead dt 3 lc rgb '#2ca02c'\n"
+                "set label 1 'TCP established' at first %.9f, graph 0.97 left offset 0.5,0 "
+                "tc rgb '#2ca02c'\n",
+                tl->evs[i].t, tl->evs[i].t, tl->evs[i].t);
             break;
         }
     plot__buf_printf(b, "plot $progress using 1:2 with steps lw 2 lc rgb '#1f77b4' title 'bytes delivered', \\\n"
@@ -350,7 +381,8 @@ static void build_script(plot_buf *b, const timeline *tl, const char *trace_path
 int plot_timeline_draw(const plot_timeline *tl, const char *label, const char *out_path, char *err, size_t errlen)
 {
     for (const char *c = out_path; *c; c++)
-        if ((unsigned char)*c < 0x20) return snprintf(err, errlen, "plot file name has a control character"), PLOT_EINPUT;
+        if ((unsigned char)*c < 0x20)
+            return snprintf(err, errlen, "plot file name has a control character"), PLOT_EINPUT;
     if (tl->oom) return snprintf(err, errlen, "out of memory collecting the timeline"), PLOT_ENOMEM;
     if (tl->n_lines == 0) return snprintf(err, errlen, "%s: the run reported no events", label), PLOT_EINPUT;
     plot_buf script = {0};

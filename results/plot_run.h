@@ -22,14 +22,14 @@ typedef struct plot_timeline plot_timeline;
 
 /* What the timeline has collected. */
 typedef struct plot_run_counts {
-    size_t n_events;            /* events seen */
-    size_t n_progress;          /* points of the bytes-delivered curve (before thinning) */
+    size_t n_events;   /* events seen */
+    size_t n_progress; /* points of the bytes-delivered curve (before thinning) */
     size_t n_sa_installs, n_sa_deletes;
-    size_t n_negotiations;      /* initiator exchanges (rekeys included) */
+    size_t n_negotiations; /* initiator exchanges (rekeys included) */
     size_t n_fallbacks, n_blocks;
     size_t n_interruptions;
-    uint64_t bytes_delivered;   /* file bytes delivered at the last event */
-    double t_end_s;             /* time of the last event */
+    uint64_t bytes_delivered; /* file bytes delivered at the last event */
+    double t_end_s;           /* time of the last event */
 } plot_run_counts;
 
 /* An empty timeline, or NULL when out of memory; free with

@@ -18,7 +18,7 @@
  * embedded from OUT_DIR/STEM.svg, the others are named with a note that
  * gnuplot did not draw them. Returns 0 or a PLOT_E* code (results/plot.h)
  * with a one-line message in ERR; the file appears whole or not at all. */
-int report_write(plot_db *db, size_t experiment, const plot_figure *figs, size_t n_figs, const char *out_dir,
-                 char *err, size_t errlen);
+int report_write(plot_db *db, size_t experiment, const plot_figure *figs, size_t n_figs, const char *out_dir, char *err,
+                 size_t errlen);
 
 #endif

@@ -28,9 +28,12 @@ static void finding_open(report_ctx *r, const char *kind, int64_t point_id, int 
 /* "LABEL, X" or just "X" when the curve has no label of its own. */
 static void subject(const plot_curve *cv, const char *x, char *buf, size_t n)
 {
-    if (!strcmp(cv->label, "all points")) snprintf(buf, n, "%s", x[0] ? x : "All copies");
-    else if (!x[0]) snprintf(buf, n, "%s", cv->label);
-    else snprintf(buf, n, "%s, %s", cv->label, x);
+    if (!strcmp(cv->label, "all points"))
+        snprintf(buf, n, "%s", x[0] ? x : "All copies");
+    else if (!x[0])
+        snprintf(buf, n, "%s", cv->label);
+    else
+        snprintf(buf, n, "%s, %s", cv->label, x);
 }
 
 static void p_complete_curve(report_ctx *r, const plot_axes *a, const plot_series *s, const plot_curve *cv)
@@ -72,8 +75,9 @@ static void p_complete_curve(report_ctx *r, const plot_axes *a, const plot_serie
         snprintf(lo, sizeof lo, "%.3f", rows[half].v[1]);
         snprintf(hi, sizeof hi, "%.3f", rows[half].v[2]);
         finding_open(r, "p_below_half", rows[half].id, 1);
-        report__escf(&r->h, "%s: the smallest file size with p_complete below 0.5 is %s (p_complete %s, 95 %% interval "
-                    "%s to %s, %.0f runs).",
+        report__escf(&r->h,
+                     "%s: the smallest file size with p_complete below 0.5 is %s (p_complete %s, 95 %% interval "
+                     "%s to %s, %.0f runs).",
                      who, x, p, lo, hi, rows[half].v[3]);
     } else {
         report__human_db(fs, rows[n - 1].x, x, sizeof x);
@@ -112,12 +116,14 @@ static int findings_first_interruption(report_ctx *r, const plot_axes *a)
             report__human_db(fs, row->v[1], b, sizeof b);
             report__human_db(fs, row->v[2], b1, sizeof b1);
             report__human_db(fs, row->v[3], b3, sizeof b3);
-            plot__buf_printf(&r->h, "<li data-kind=\"first_interruption\" data-point-id=\"%lld\" "
-                                    "data-runs=\"%.0f\" data-bytes-median=\"%.17g\" data-seconds-median=\"%.17g\">",
+            plot__buf_printf(&r->h,
+                             "<li data-kind=\"first_interruption\" data-point-id=\"%lld\" "
+                             "data-runs=\"%.0f\" data-bytes-median=\"%.17g\" data-seconds-median=\"%.17g\">",
                              (long long)row->id, row->v[0], row->v[1], row->v[4]);
             char spread[200] = "";
             if (row->v[2] != row->v[3] || row->v[5] != row->v[6])
-                snprintf(spread, sizeof spread, "quartiles %s to %s and %.4g to %.4g s; ", b1, b3, row->v[5], row->v[6]);
+                snprintf(spread, sizeof spread, "quartiles %s to %s and %.4g to %.4g s; ", b1, b3, row->v[5],
+                         row->v[6]);
             report__escf(&r->h,
                          "%s: the first interruption comes after a median of %s (%.0f bytes) and %.4g s (%s%.0f runs "
                          "had one%s).",
@@ -142,8 +148,7 @@ static int findings_causes(report_ctx *r, const plot_axes *a)
     int64_t total = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t n = sqlite3_column_int64(st, 1);
-        plot__buf_printf(&text, "%s%s %lld", total ? ", " : "", (const char *)sqlite3_column_text(st, 0),
-                         (long long)n);
+        plot__buf_printf(&text, "%s%s %lld", total ? ", " : "", (const char *)sqlite3_column_text(st, 0), (long long)n);
         total += n;
     }
     rc = report__finish(r, st, rc);
@@ -188,11 +193,10 @@ static int findings_thresholds(report_ctx *r, const plot_axes *a)
             snprintf(target, sizeof target, "%s = %g", a->e->search_outcome ? a->e->search_outcome : "outcome",
                      row->v[7]);
             if (status == PLOT_SEARCH_ALL_PASS || status == PLOT_SEARCH_NONE_PASS)
-                report__escf(&r->h,
-                             "%s: %s (%s) was not found in the searched range: %s at both ends (%s and %s; %.0f runs).",
-                             who, what, target,
-                             status == PLOT_SEARCH_ALL_PASS ? "every probe passed" : "no probe passed", lo, hi,
-                             row->v[4]);
+                report__escf(
+                    &r->h, "%s: %s (%s) was not found in the searched range: %s at both ends (%s and %s; %.0f runs).",
+                    who, what, target, status == PLOT_SEARCH_ALL_PASS ? "every probe passed" : "no probe passed", lo,
+                    hi, row->v[4]);
             else
                 report__escf(&r->h, "%s: %s (%s) is %s (final bracket %s to %s; %.0f probes, %.0f runs%s).", who, what,
                              target, c, lo, hi, row->v[5], row->v[4],

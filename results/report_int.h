@@ -16,7 +16,7 @@ typedef struct report_ctx {
     plot_buf h;
     char *err;
     size_t errlen;
-    const char *dir;             /* the output directory, where the figures' SVG files are */
+    const char *dir; /* the output directory, where the figures' SVG files are */
 } report_ctx;
 
 /* Appends S HTML-escaped (& < > " ' as entities, control characters but

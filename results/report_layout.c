@@ -57,8 +57,10 @@ void report__esc(plot_buf *b, const char *s)
         case '"': plot__buf_append(b, "&quot;", 6); break;
         case '\'': plot__buf_append(b, "&#39;", 5); break;
         default:
-            if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t') plot__buf_append(b, " ", 1);
-            else plot__buf_append(b, s, 1);
+            if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
+                plot__buf_append(b, " ", 1);
+            else
+                plot__buf_append(b, s, 1);
         }
     }
 }
@@ -73,20 +75,24 @@ void report__escf(plot_buf *b, const char *fmt, ...)
     report__esc(b, text);
 }
 
-
 /* Human value of column COL for a DB value V (size, rate, time ...). */
 void report__human_db(const plot_col *col, double v, char *buf, size_t n)
 {
-    if (isnan(v)) snprintf(buf, n, "n/a");
-    else plot__human(col->p, plot__db_to_base(col->p, v), buf, n);
+    if (isnan(v))
+        snprintf(buf, n, "n/a");
+    else
+        plot__human(col->p, plot__db_to_base(col->p, v), buf, n);
 }
 
 /* The bare human form of column I of ST for parameter P. */
 static void cell_value(const prm_entry *p, sqlite3_stmt *st, int i, char *buf, size_t n)
 {
-    if (sqlite3_column_type(st, i) == SQLITE_NULL) snprintf(buf, n, "null");
-    else if (p->type == PRM_ENUM) snprintf(buf, n, "%s", (const char *)sqlite3_column_text(st, i));
-    else plot__human(p, plot__db_to_base(p, sqlite3_column_double(st, i)), buf, n);
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        snprintf(buf, n, "null");
+    else if (p->type == PRM_ENUM)
+        snprintf(buf, n, "%s", (const char *)sqlite3_column_text(st, i));
+    else
+        plot__human(p, plot__db_to_base(p, sqlite3_column_double(st, i)), buf, n);
 }
 
 int report__prepare(report_ctx *r, sqlite3_stmt **st, const char *sql, int64_t experiment_id)
@@ -196,8 +202,10 @@ static int settings_table(report_ctx *r, const plot_axes *a)
             report__esc(&r->h, v);
             double def;
             char err[256], defs[96];
-            if (prm_parse(p, p->def, &def, err, sizeof err) == 0) plot__human(p, def, defs, sizeof defs);
-            else snprintf(defs, sizeof defs, "%s", p->def);
+            if (prm_parse(p, p->def, &def, err, sizeof err) == 0)
+                plot__human(p, def, defs, sizeof defs);
+            else
+                snprintf(defs, sizeof defs, "%s", p->def);
             plot__buf_printf(&r->h, "</td><td class=\"t\">");
             report__esc(&r->h, defs);
             plot__buf_printf(&r->h, "</td><td class=\"t\">");
@@ -224,13 +232,14 @@ static void facts(report_ctx *r, const plot_axes *a)
     } else if (!strcmp(e->kind, "target")) {
         plot__buf_printf(&r->h, ": ");
         report__escf(&r->h, "replications until the 95 %% interval of %s is within ±%g",
-                     e->target_outcome ? e->target_outcome : "?",
-                     e->target_halfwidth);
+                     e->target_outcome ? e->target_outcome : "?", e->target_halfwidth);
     }
     plot__buf_printf(&r->h, "</dd>\n<dt>replications</dt><dd>%lld", (long long)e->replications);
-    if (e->max_replications > e->replications) plot__buf_printf(&r->h, " (at most %lld)", (long long)e->max_replications);
+    if (e->max_replications > e->replications)
+        plot__buf_printf(&r->h, " (at most %lld)", (long long)e->max_replications);
     plot__buf_printf(&r->h, "</dd>\n<dt>master seed</dt><dd>%llu</dd>\n", (unsigned long long)e->master_seed);
-    plot__buf_printf(&r->h, "<dt>design points</dt><dd>%lld</dd>\n<dt>runs done</dt><dd>%lld (%lld completed copies)</dd>\n",
+    plot__buf_printf(&r->h,
+                     "<dt>design points</dt><dd>%lld</dd>\n<dt>runs done</dt><dd>%lld (%lld completed copies)</dd>\n",
                      (long long)a->n_points, (long long)a->n_runs, (long long)a->n_completed);
     plot__buf_printf(&r->h, "<dt>status</dt><dd>");
     report__esc(&r->h, e->status);
@@ -263,8 +272,10 @@ static void inline_svg(plot_buf *b, const char *svg, const char *prefix, const c
             s += 22;
             continue;
         }
-        if (*s == '<') in_tag = 1;
-        else if (*s == '>') in_tag = 0;
+        if (*s == '<')
+            in_tag = 1;
+        else if (*s == '>')
+            in_tag = 0;
         size_t k = 0;
         for (; in_tag && k < sizeof refs / sizeof refs[0]; k++)
             if (!strncmp(s, refs[k], strlen(refs[k]))) break;
@@ -293,8 +304,9 @@ static void figure(report_ctx *r, const plot_figure *f, size_t index)
         snprintf(prefix, sizeof prefix, "f%zu-", index);
         inline_svg(&r->h, svg, prefix, f->title);
     } else {
-        plot__buf_printf(&r->h, "<p class=\"missing\">This figure was not drawn (%s). Its data and script are in "
-                                "<code>",
+        plot__buf_printf(&r->h,
+                         "<p class=\"missing\">This figure was not drawn (%s). Its data and script are in "
+                         "<code>",
                          f->rendered ? "its SVG file could not be read"
                                      : "gnuplot is missing or failed; install it with apt-get install gnuplot-nox");
         report__esc(&r->h, f->stem);
@@ -317,8 +329,10 @@ static void figure(report_ctx *r, const plot_figure *f, size_t index)
 static void num_cell(plot_buf *b, sqlite3_stmt *st, int i, const char *fmt)
 {
     plot__buf_printf(b, "<td>");
-    if (sqlite3_column_type(st, i) == SQLITE_NULL) plot__buf_printf(b, "–");
-    else plot__buf_printf(b, fmt, sqlite3_column_double(st, i));
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        plot__buf_printf(b, "–");
+    else
+        plot__buf_printf(b, fmt, sqlite3_column_double(st, i));
     plot__buf_printf(b, "</td>");
 }
 
@@ -350,10 +364,11 @@ static int summary_table(report_ctx *r, const plot_axes *a)
     plot_buf sql = {0};
     plot__buf_printf(&sql, "SELECT ");
     plot__buf_cols(&sql, r->db, cols, n, "");
-    plot__buf_printf(&sql, "%spoint_id, n_runs, n_completed, p_complete, p_complete_lo, p_complete_hi, "
-                           "duration_mean_s, duration_lo_s, duration_hi_s, interruptions_mean, "
-                           "first_interruption_bytes_median FROM point_summary WHERE experiment_id = ?1 "
-                           "ORDER BY point_id",
+    plot__buf_printf(&sql,
+                     "%spoint_id, n_runs, n_completed, p_complete, p_complete_lo, p_complete_hi, "
+                     "duration_mean_s, duration_lo_s, duration_hi_s, interruptions_mean, "
+                     "first_interruption_bytes_median FROM point_summary WHERE experiment_id = ?1 "
+                     "ORDER BY point_id",
                      n ? ", " : "");
     if (sql.oom) return plot__buf_fini(&sql), snprintf(r->err, r->errlen, "out of memory"), PLOT_ENOMEM;
     sqlite3_stmt *st;
@@ -378,13 +393,15 @@ static int summary_table(report_ctx *r, const plot_axes *a)
         plot__buf_printf(&r->h, "<td>");
         if (sqlite3_column_type(st, c + 4) != SQLITE_NULL)
             plot__buf_printf(&r->h, "%.3f – %.3f", sqlite3_column_double(st, c + 4), sqlite3_column_double(st, c + 5));
-        else plot__buf_printf(&r->h, "–");
+        else
+            plot__buf_printf(&r->h, "–");
         plot__buf_printf(&r->h, "</td>");
         num_cell(&r->h, st, c + 6, "%.4g");
         plot__buf_printf(&r->h, "<td>");
         if (sqlite3_column_type(st, c + 7) != SQLITE_NULL)
             plot__buf_printf(&r->h, "%.4g – %.4g", sqlite3_column_double(st, c + 7), sqlite3_column_double(st, c + 8));
-        else plot__buf_printf(&r->h, "–");
+        else
+            plot__buf_printf(&r->h, "–");
         plot__buf_printf(&r->h, "</td>");
         num_cell(&r->h, st, c + 9, "%.3g");
         num_cell(&r->h, st, c + 10, "%.0f");
@@ -400,8 +417,9 @@ static int thresholds_table(report_ctx *r, const plot_axes *a)
     plot_buf sql = {0};
     plot__buf_printf(&sql, "SELECT ");
     plot__buf_cols(&sql, r->db, a->vary, a->n_vary, "");
-    plot__buf_printf(&sql, "%spoint_id, critical, lo, hi, search_status, n_probes, search_runs, n_undecided "
-                           "FROM threshold_summary WHERE experiment_id = ?1 ORDER BY point_id",
+    plot__buf_printf(&sql,
+                     "%spoint_id, critical, lo, hi, search_status, n_probes, search_runs, n_undecided "
+                     "FROM threshold_summary WHERE experiment_id = ?1 ORDER BY point_id",
                      a->n_vary ? ", " : "");
     if (sql.oom) return plot__buf_fini(&sql), snprintf(r->err, r->errlen, "out of memory"), PLOT_ENOMEM;
     sqlite3_stmt *st;
@@ -497,13 +515,15 @@ static void header(report_ctx *r, size_t experiment)
                             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                             "<title>rekeysim report: ");
     report__esc(&r->h, base ? base + 1 : r->db->path);
-    plot__buf_printf(&r->h, "</title>\n<style>%s</style>\n</head>\n<body>\n<main>\n<h1>rekeysim report</h1>\n"
-                            "<p class=\"lede\">Database <code>",
+    plot__buf_printf(&r->h,
+                     "</title>\n<style>%s</style>\n</head>\n<body>\n<main>\n<h1>rekeysim report</h1>\n"
+                     "<p class=\"lede\">Database <code>",
                      CSS);
     report__esc(&r->h, r->db->path);
-    plot__buf_printf(&r->h, "</code>, written %s by rekeysim %s (git %s%s). ", now, PACKAGE_VERSION,
-                     RES_GIT_COMMIT, RES_GIT_DIRTY ? ", modified" : "");
-    if (experiment == (size_t)-1) plot__buf_printf(&r->h, "All %zu experiments.", r->db->n_exps);
+    plot__buf_printf(&r->h, "</code>, written %s by rekeysim %s (git %s%s). ", now, PACKAGE_VERSION, RES_GIT_COMMIT,
+                     RES_GIT_DIRTY ? ", modified" : "");
+    if (experiment == (size_t)-1)
+        plot__buf_printf(&r->h, "All %zu experiments.", r->db->n_exps);
     else {
         plot__buf_printf(&r->h, "Experiment <code>");
         report__esc(&r->h, r->db->exps[experiment].name);
@@ -534,7 +554,8 @@ static int experiment_section(report_ctx *r, const plot_axes *a, const plot_figu
     size_t shown = 0;
     for (size_t i = 0; i < n_figs; i++)
         if (figs[i].experiment == a->exp_index) figure(r, &figs[i], i), shown++;
-    if (!shown) plot__buf_printf(&r->h, "<p>No figure applies to this experiment's axes (or it has no runs yet).</p>\n");
+    if (!shown)
+        plot__buf_printf(&r->h, "<p>No figure applies to this experiment's axes (or it has no runs yet).</p>\n");
     rc = summary_table(r, a);
     if (!rc) rc = thresholds_table(r, a);
     plot__buf_printf(&r->h, "</section>\n");
@@ -572,8 +593,8 @@ static int body(report_ctx *r, size_t experiment, const plot_figure *figs, size_
     return rc;
 }
 
-int report_write(plot_db *db, size_t experiment, const plot_figure *figs, size_t n_figs, const char *out_dir,
-                 char *err, size_t errlen)
+int report_write(plot_db *db, size_t experiment, const plot_figure *figs, size_t n_figs, const char *out_dir, char *err,
+                 size_t errlen)
 {
     report_ctx r = {.db = db, .err = err, .errlen = errlen, .dir = out_dir};
     int rc = plot__mkdirs(out_dir, err, errlen);

@@ -120,14 +120,18 @@ int res_store_in_transaction(const res_store *s) { return s->in_tx; }
 
 static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
 {
-    if (v) sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-    else sqlite3_bind_null(st, i);
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
 }
 
 static void bind_real_or_null(sqlite3_stmt *st, int i, double v)
 {
-    if (isnan(v)) sqlite3_bind_null(st, i);
-    else sqlite3_bind_double(st, i, v);
+    if (isnan(v))
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_double(st, i, v);
 }
 
 /* Steps a write statement once and resets it. */
@@ -154,8 +158,8 @@ static double column_real_or_nan(sqlite3_stmt *st, int i)
 
 void res_experiment_fini(res_experiment *e)
 {
-    char **strs[] = {&e->name, &e->spec_text, &e->spec_hash, &e->spec_file, &e->created_at,
-                     &e->kind, &e->status, &e->target_outcome, &e->search_param, &e->search_outcome};
+    char **strs[] = {&e->name, &e->spec_text, &e->spec_hash,      &e->spec_file,    &e->created_at,
+                     &e->kind, &e->status,    &e->target_outcome, &e->search_param, &e->search_outcome};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
         free(*strs[i]);
         *strs[i] = NULL;
@@ -168,16 +172,16 @@ void res_experiments_free(res_experiment *list, size_t n)
     free(list);
 }
 
-#define EXPERIMENT_COLUMNS                                                                                    \
-    "experiment_id, name, spec_text, spec_hash, spec_file, created_at, kind, master_seed, replications, "   \
-    "max_replications, target_outcome, target_halfwidth, search_param, search_outcome, search_value, "       \
+#define EXPERIMENT_COLUMNS                                                                                             \
+    "experiment_id, name, spec_text, spec_hash, spec_file, created_at, kind, master_seed, replications, "              \
+    "max_replications, target_outcome, target_halfwidth, search_param, search_outcome, search_value, "                 \
     "search_precision, n_combos, probes_per_combo, first_point_id, n_point_ids, status"
 
 int res_experiments_list(res_store *s, res_experiment **list_out, size_t *n_out)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(s->db, "SELECT " EXPERIMENT_COLUMNS " FROM experiments ORDER BY experiment_id",
-                                -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(s->db, "SELECT " EXPERIMENT_COLUMNS " FROM experiments ORDER BY experiment_id", -1, &st,
+                                NULL);
     if (rc != SQLITE_OK) return res__fail(s, rc, "cannot read experiments");
     res_experiment *list = NULL;
     size_t n = 0, cap = 0;
@@ -296,17 +300,21 @@ int res_next_point_id(res_store *s, int64_t *id_out)
 
 /* ---- points ---- */
 
-int res_point_insert(res_store *s, int64_t point_id, int64_t experiment_id, int64_t point_index,
-                     int64_t combo, int64_t probe, const prm_config *cfg)
+int res_point_insert(res_store *s, int64_t point_id, int64_t experiment_id, int64_t point_index, int64_t combo,
+                     int64_t probe, const prm_config *cfg)
 {
     sqlite3_stmt *st = s->ins_point;
     sqlite3_bind_int64(st, 1, point_id);
     sqlite3_bind_int64(st, 2, experiment_id);
     sqlite3_bind_int64(st, 3, point_index);
-    if (combo > 0) sqlite3_bind_int64(st, 4, combo);
-    else sqlite3_bind_null(st, 4);
-    if (probe > 0) sqlite3_bind_int64(st, 5, probe);
-    else sqlite3_bind_null(st, 5);
+    if (combo > 0)
+        sqlite3_bind_int64(st, 4, combo);
+    else
+        sqlite3_bind_null(st, 4);
+    if (probe > 0)
+        sqlite3_bind_int64(st, 5, probe);
+    else
+        sqlite3_bind_null(st, 5);
     for (size_t i = 0; i < prm_count(); i++) {
         const prm_entry *p = prm_at(i);
         int col = 6 + (int)i;
@@ -364,7 +372,8 @@ int res_point_get(res_store *s, int64_t point_id, int *exists_out, prm_config *c
             if (column_value(p, st, (int)i, &v) != 0)
                 out = res__failf(s, RES_EMISMATCH, "%s: point %lld has no valid value for %s", s->path,
                                  (long long)point_id, p->name);
-            else prm_store(p, &cfg, v);
+            else
+                prm_store(p, &cfg, v);
         }
         if (!out) *cfg_out = cfg;
     } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -413,8 +422,10 @@ int res_run_insert(res_store *s, int64_t point_id, uint32_t replication, uint64_
         case OUT_REAL: bind_real_or_null(st, k, out_get_real(f, r)); break;
         case OUT_WHOLE: {
             double v = out_get_real(f, r);
-            if (isnan(v)) sqlite3_bind_null(st, k);
-            else sqlite3_bind_int64(st, k, (int64_t)llround(v));
+            if (isnan(v))
+                sqlite3_bind_null(st, k);
+            else
+                sqlite3_bind_int64(st, k, (int64_t)llround(v));
             break;
         }
         case OUT_HEX64: {
@@ -549,9 +560,12 @@ int res_experiment_counts(res_store *s, int64_t experiment_id, res_counts *out)
     sqlite3_bind_int64(st, 1, experiment_id);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        res_counts c = {.n_points = sqlite3_column_int64(st, 0), .n_points_with_runs = sqlite3_column_int64(st, 1),
-                        .n_runs = sqlite3_column_int64(st, 2), .n_completed = sqlite3_column_int64(st, 3),
-                        .n_thresholds = sqlite3_column_int64(st, 4), .n_stopped = sqlite3_column_int64(st, 5)};
+        res_counts c = {.n_points = sqlite3_column_int64(st, 0),
+                        .n_points_with_runs = sqlite3_column_int64(st, 1),
+                        .n_runs = sqlite3_column_int64(st, 2),
+                        .n_completed = sqlite3_column_int64(st, 3),
+                        .n_thresholds = sqlite3_column_int64(st, 4),
+                        .n_stopped = sqlite3_column_int64(st, 5)};
         *out = c;
     }
     sqlite3_finalize(st);
@@ -595,8 +609,8 @@ int res_history_begin(res_store *s, const char *command_line, int64_t *id_out)
 int res_history_end(res_store *s, int64_t history_id, const char *outcome)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(s->db, "UPDATE history SET finished_at = ?, outcome = ? WHERE history_id = ?", -1,
-                                &st, NULL);
+    int rc = sqlite3_prepare_v2(s->db, "UPDATE history SET finished_at = ?, outcome = ? WHERE history_id = ?", -1, &st,
+                                NULL);
     if (rc != SQLITE_OK) return res__fail(s, rc, "cannot write history");
     char now[32];
     res__now(now, sizeof now);

@@ -117,8 +117,7 @@ const char *res_store_errmsg(const res_store *s) { return s->msg; }
 static void param_column(size_t i, char *buf, size_t n)
 {
     prm_column(prm_at(i), buf, n);
-    for (const char *c = buf; *c; c++)
-        assert((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_');
+    for (const char *c = buf; *c; c++) assert((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_');
 }
 
 /* "\"a\", \"b\" ..." (QUOTED) or "\"a\" INTEGER, ..." (with types). Caller frees. */
@@ -151,8 +150,8 @@ static char *outcome_column_list(void)
     out[0] = 0;
     for (size_t i = 0; i < out_field_count(); i++) {
         const out_field *f = out_field_at(i);
-        used += (size_t)snprintf(out + used, cap - used, "%s    %-25s %s", i ? ",\n" : "", f->name,
-                                 out_field_sql_decl(f));
+        used +=
+            (size_t)snprintf(out + used, cap - used, "%s    %-25s %s", i ? ",\n" : "", f->name, out_field_sql_decl(f));
         if (used >= cap) {
             free(out);
             return NULL;
@@ -246,8 +245,8 @@ static int create_schema(res_store *s, const char *command_line)
     free(with_params);
     if (!sql) return res__failf(s, RES_ENOMEM, "out of memory");
     char pragmas[128];
-    snprintf(pragmas, sizeof pragmas, "PRAGMA application_id = %d; PRAGMA user_version = %d;",
-             RES_APPLICATION_ID, RES_SCHEMA_VERSION);
+    snprintf(pragmas, sizeof pragmas, "PRAGMA application_id = %d; PRAGMA user_version = %d;", RES_APPLICATION_ID,
+             RES_SCHEMA_VERSION);
     int rc = res__exec(s, "BEGIN IMMEDIATE");
     if (!rc) rc = res__exec(s, pragmas);
     if (!rc) rc = res__exec(s, sql);
@@ -283,10 +282,14 @@ static int check_columns(res_store *s)
     char want[128], first_bad[160] = "";
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *have = (const char *)sqlite3_column_text(st, 0);
-        if (i < n_fixed_head) snprintf(want, sizeof want, "%s", head[i]);
-        else if (i < n_fixed_head + np) param_column(i - n_fixed_head, want, sizeof want);
-        else if (i < n_fixed_head + np + 3) snprintf(want, sizeof want, "%s", tail[i - n_fixed_head - np]);
-        else want[0] = 0;
+        if (i < n_fixed_head)
+            snprintf(want, sizeof want, "%s", head[i]);
+        else if (i < n_fixed_head + np)
+            param_column(i - n_fixed_head, want, sizeof want);
+        else if (i < n_fixed_head + np + 3)
+            snprintf(want, sizeof want, "%s", tail[i - n_fixed_head - np]);
+        else
+            want[0] = 0;
         if (!first_bad[0] && strcmp(want, have ? have : "") != 0)
             snprintf(first_bad, sizeof first_bad, "column %zu is '%s', this build expects '%s'", i + 1,
                      have ? have : "", want[0] ? want : "(none)");
@@ -349,8 +352,8 @@ static int recognise(res_store *s)
                           s->path);
     if (version > RES_SCHEMA_VERSION)
         return res__failf(s, RES_ENEWER,
-                          "%s has schema version %lld, newer than this rekeysim's %d; use a newer rekeysim",
-                          s->path, (long long)version, RES_SCHEMA_VERSION);
+                          "%s has schema version %lld, newer than this rekeysim's %d; use a newer rekeysim", s->path,
+                          (long long)version, RES_SCHEMA_VERSION);
     if (version < 1) return res__failf(s, RES_ENOTOURS, "%s has no rekeysim schema version", s->path);
     if (version < RES_SCHEMA_VERSION)
         return res__failf(s, RES_EMISMATCH,
@@ -362,12 +365,12 @@ static int recognise(res_store *s)
      * left behind. */
     int64_t meta_version = 0;
     rc = res__query_int(s, "SELECT coalesce(max(CAST(value AS INTEGER)), 0) FROM meta WHERE key = 'schema_version'",
-                   &meta_version);
+                        &meta_version);
     if (rc) return res__failf(s, RES_ENOTOURS, "%s is not a rekeysim database (no readable meta table)", s->path);
     if (meta_version > RES_SCHEMA_VERSION)
         return res__failf(s, RES_ENEWER,
-                          "%s has schema version %lld, newer than this rekeysim's %d; use a newer rekeysim",
-                          s->path, (long long)meta_version, RES_SCHEMA_VERSION);
+                          "%s has schema version %lld, newer than this rekeysim's %d; use a newer rekeysim", s->path,
+                          (long long)meta_version, RES_SCHEMA_VERSION);
     rc = check_columns(s);
     return rc ? rc : check_run_columns(s);
 }
@@ -377,8 +380,7 @@ static int open_db(res_store *s, int flags, int *new_out)
 {
     struct stat sb;
     int exists = stat(s->path, &sb) == 0;
-    if (!exists && !(flags & RES_OPEN_CREATE))
-        return res__failf(s, RES_ENOENT, "%s: no such database", s->path);
+    if (!exists && !(flags & RES_OPEN_CREATE)) return res__failf(s, RES_ENOENT, "%s: no such database", s->path);
     if (exists && S_ISDIR(sb.st_mode)) return res__failf(s, RES_ENOENT, "%s is a directory", s->path);
     if (exists && access(s->path, R_OK) != 0)
         return res__failf(s, RES_EIO, "%s: cannot read: %s", s->path, strerror(errno));
@@ -408,8 +410,10 @@ int res_store_new(const char *path, int flags, const char *command_line, char *e
     if (!rc) {
         rc = recognise(s);
         if (rc == 1 && s->readonly) rc = res__failf(s, RES_ENOTOURS, "%s is an empty database", path);
-        if (rc == 1) is_new = 1, rc = 0;
-        else if (rc == 0) is_new = 0;
+        if (rc == 1)
+            is_new = 1, rc = 0;
+        else if (rc == 0)
+            is_new = 0;
     }
     if (!rc && !s->readonly && sqlite3_db_readonly(s->db, "main") == 1)
         rc = res__failf(s, RES_EREADONLY, "%s is read-only (file or directory permissions)", path);
@@ -473,4 +477,3 @@ int res_store_same_build(res_store *s)
         return -1;
     return !strcmp(commit, RES_GIT_COMMIT) && !strcmp(version, PACKAGE_VERSION);
 }
-

@@ -96,16 +96,15 @@ int res_next_point_id(res_store *s, int64_t *id_out);
 
 /* Points. The parameter columns come from CFG through the registry. COMBO
  * and PROBE are 0 for points that are not search probes. */
-int res_point_insert(res_store *s, int64_t point_id, int64_t experiment_id, int64_t point_index,
-                     int64_t combo, int64_t probe, const prm_config *cfg);
+int res_point_insert(res_store *s, int64_t point_id, int64_t experiment_id, int64_t point_index, int64_t combo,
+                     int64_t probe, const prm_config *cfg);
 int res_point_set_stop(res_store *s, int64_t point_id, const char *reason);
 /* Whether point POINT_ID exists; if so and CFG_OUT is not NULL, its
  * parameter set is loaded into *cfg_out (every registry parameter). */
 int res_point_get(res_store *s, int64_t point_id, int *exists_out, prm_config *cfg_out);
 
 /* Inserts one run and its interruption records. SEED is the run seed. */
-int res_run_insert(res_store *s, int64_t point_id, uint32_t replication, uint64_t seed,
-                   const out_result *r);
+int res_run_insert(res_store *s, int64_t point_id, uint32_t replication, uint64_t seed, const out_result *r);
 /* Finds a run by id: its point and run seed. Returns RES_ENOENT if absent. */
 int res_run_get(res_store *s, int64_t run_id, int64_t *point_id_out, uint64_t *seed_out);
 
@@ -114,19 +113,18 @@ typedef struct res_run_brief {
     int64_t point_id;
     uint32_t replication;
     int completed;
-    double duration_s;          /* NAN when NULL */
+    double duration_s; /* NAN when NULL */
     double n_interruptions;
 } res_run_brief;
 /* Calls FN for every run of experiment EXPERIMENT_ID (any order); a nonzero
  * return from FN stops the scan and is returned. */
-int res_runs_scan(res_store *s, int64_t experiment_id, int (*fn)(void *ctx, const res_run_brief *b),
-                  void *ctx);
+int res_runs_scan(res_store *s, int64_t experiment_id, int (*fn)(void *ctx, const res_run_brief *b), void *ctx);
 
 /* One thresholds row (strings borrowed). */
 typedef struct res_threshold {
     int64_t experiment_id, combo, point_id;
     const char *param, *outcome, *status;
-    double target, critical, lo, hi;   /* NAN stored as NULL */
+    double target, critical, lo, hi; /* NAN stored as NULL */
     int64_t n_probes, n_runs, n_undecided;
 } res_threshold;
 int res_threshold_put(res_store *s, const res_threshold *t);
@@ -134,7 +132,7 @@ int res_threshold_put(res_store *s, const res_threshold *t);
 /* Counts for `status`. */
 typedef struct res_counts {
     int64_t n_points, n_points_with_runs, n_runs, n_completed, n_thresholds;
-    int64_t n_stopped;          /* points with a stop_reason */
+    int64_t n_stopped;                    /* points with a stop_reason */
     int64_t n_by_failure[OUT_N_FAILURES]; /* runs by runs.failure, indexed by out_failure */
 } res_counts;
 int res_experiment_counts(res_store *s, int64_t experiment_id, res_counts *out);

@@ -15,9 +15,9 @@ struct res_store {
     int readonly;
     int in_tx;
     long n_commits;
-    long kill_after_commit;     /* test-only fault hook; 0 = off */
+    long kill_after_commit; /* test-only fault hook; 0 = off */
     char msg[600];
-    char *param_cols;           /* "\"scenario\", \"file_size\", ..." in registry order */
+    char *param_cols; /* "\"scenario\", \"file_size\", ..." in registry order */
     sqlite3_stmt *ins_point, *ins_run, *ins_intr, *get_point, *ins_threshold;
 };
 

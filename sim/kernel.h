@@ -29,10 +29,10 @@ typedef void (*sim_handler)(sim_kernel *k, void *arg);
 typedef struct sim_timer {
     sim_handler fn;
     void *arg;
-    sim_time_ns at_ns;   /* when it fires, meaningful only while armed */
-    uint64_t seq;        /* 0 when disarmed; else the queue entry's sequence */
-    uint32_t flags;      /* kernel-private */
-    uint32_t pool_next;  /* kernel-private */
+    sim_time_ns at_ns;  /* when it fires, meaningful only while armed */
+    uint64_t seq;       /* 0 when disarmed; else the queue entry's sequence */
+    uint32_t flags;     /* kernel-private */
+    uint32_t pool_next; /* kernel-private */
 } sim_timer;
 
 /* A handle to a pooled one-shot event, returned by sim_kernel_schedule_*.
@@ -72,10 +72,7 @@ void sim_timer_arm_in(sim_kernel *k, sim_timer *t, sim_time_ns delay_ns);
 void sim_timer_disarm(sim_kernel *k, sim_timer *t);
 static inline bool sim_timer_is_armed(const sim_timer *t) { return t->seq != 0; }
 /* When an armed timer fires; SIM_TIME_MAX when disarmed. */
-static inline sim_time_ns sim_timer_when(const sim_timer *t)
-{
-    return t->seq ? t->at_ns : SIM_TIME_MAX;
-}
+static inline sim_time_ns sim_timer_when(const sim_timer *t) { return t->seq ? t->at_ns : SIM_TIME_MAX; }
 
 /* One-shot events from the kernel's pool. The handle stays valid until the
  * event fires or is cancelled; cancelling a fired, cancelled or zero handle is

@@ -80,7 +80,7 @@
 #include "sim/queue.h"
 
 _Static_assert((1 << SIM_QUEUE_DIGIT_BITS) == 64, "one occupancy word per level");
-_Static_assert(SIM_QUEUE_N_LEVELS * SIM_QUEUE_DIGIT_BITS >= 63, "levels cover every time");
+_Static_assert(SIM_QUEUE_N_LEVELS *SIM_QUEUE_DIGIT_BITS >= 63, "levels cover every time");
 /* Compaction is not worth its walk for a handful of stale entries. */
 #define STALE_MIN 64
 #define BUCKET_CAP0 16
@@ -396,8 +396,7 @@ size_t sim_queue_stale(const sim_queue *q) { return q->n_stale; }
 
 /* Checks one bucket from index FROM on; I is its index, -1 for `now`.
  * Adds its entries and stale entries to *N and *STALE. */
-static void check_bucket(const sim_queue *q, const sim__queue_bucket *b, int i, size_t from, size_t *n,
-                         size_t *stale)
+static void check_bucket(const sim_queue *q, const sim__queue_bucket *b, int i, size_t from, size_t *n, size_t *stale)
 {
     uint64_t min_ns = UINT64_MAX;
     assert(b->n <= b->cap);

@@ -43,17 +43,17 @@ typedef struct sim_queue_entry {
 typedef struct sim__queue_bucket {
     sim_queue_entry *a;
     size_t n, cap;
-    uint64_t min_ns;       /* least time held; UINT64_MAX when empty */
+    uint64_t min_ns; /* least time held; UINT64_MAX when empty */
 } sim__queue_bucket;
 
 typedef struct sim_queue {
-    uint64_t last_ns;      /* time of the last minimum taken into `now` */
-    size_t head0;          /* next entry of `now` to pop; entries before it are gone */
-    size_t n;              /* entries held, live and stale (`now` from head0) */
-    size_t n_stale;        /* entries held whose timer moved on */
-    int failed;            /* set when a refill could not allocate */
-    sim__queue_bucket now; /* entries at exactly last_ns, a FIFO */
-    uint64_t levels;       /* bit l set iff some bucket of level l holds entries */
+    uint64_t last_ns;                      /* time of the last minimum taken into `now` */
+    size_t head0;                          /* next entry of `now` to pop; entries before it are gone */
+    size_t n;                              /* entries held, live and stale (`now` from head0) */
+    size_t n_stale;                        /* entries held whose timer moved on */
+    int failed;                            /* set when a refill could not allocate */
+    sim__queue_bucket now;                 /* entries at exactly last_ns, a FIFO */
+    uint64_t levels;                       /* bit l set iff some bucket of level l holds entries */
     uint64_t nonempty[SIM_QUEUE_N_LEVELS]; /* bit d of word l set iff b[l * 64 + d] does */
     sim__queue_bucket b[SIM_QUEUE_N_BUCKETS];
 } sim_queue;

@@ -41,10 +41,7 @@ void sim_stat_add(sim_stat *s, double x)
     if (x > s->max) s->max = x;
 }
 
-double sim_stat_variance(const sim_stat *s)
-{
-    return s->n < 2 ? 0.0 : s->m2 / (double)(s->n - 1);
-}
+double sim_stat_variance(const sim_stat *s) { return s->n < 2 ? 0.0 : s->m2 / (double)(s->n - 1); }
 
 double sim_t_quantile(double level, double df)
 {

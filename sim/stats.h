@@ -17,7 +17,7 @@ void sim_gsl_errors_as_status(void);
 typedef struct sim_stat {
     uint64_t n;
     double mean;
-    double m2;   /* sum of squared deviations from the mean */
+    double m2; /* sum of squared deviations from the mean */
     double min, max;
 } sim_stat;
 

@@ -77,7 +77,7 @@ static const char *role_name(int host)
 static const char *flag_text(unsigned f, char *buf)
 {
     char *q = buf;
-    if (f & 0x02) *q++ = 'S';   /* the TCP flag bits of models/core/pkt.h */
+    if (f & 0x02) *q++ = 'S'; /* the TCP flag bits of models/core/pkt.h */
     if (f & 0x01) *q++ = 'F';
     if (f & 0x04) *q++ = 'R';
     if (f & 0x10) *q++ = 'A';
@@ -145,8 +145,8 @@ int ev_format_text(const ev_event *e, char *buf, size_t n)
         return snprintf(buf, n, "%s %s bytes=%u data=%u", e->host == 0 ? "request" : "response", det(e),
                         (unsigned)e->len, (unsigned)e->bytes);
     case EV_SMB_DONE:
-        return snprintf(buf, n, "%s %s complete bytes_done=%llu", e->host == 1 ? "got request" : "got response",
-                        det(e), bytes);
+        return snprintf(buf, n, "%s %s complete bytes_done=%llu", e->host == 1 ? "got request" : "got response", det(e),
+                        bytes);
     case EV_SMB_TIMEOUT: return snprintf(buf, n, "session timeout: closing the connection");
     case EV_INTERRUPTION_BEGIN:
         return snprintf(buf, n, "interruption begins cause=%s bytes=%llu", out_cause_name(e->cause), bytes);

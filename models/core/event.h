@@ -16,50 +16,50 @@
 
 typedef enum {
     /* tcp */
-    EV_TCP_SEND = 0,      /* flags seq len ack win cwnd: a new segment */
-    EV_TCP_RESEND,        /* the same fields: a retransmission */
-    EV_TCP_RECV,          /* flags seq len ack win (seq, ack relative to the ISNs once known) */
-    EV_TCP_TIMEOUT,       /* value = rto s, count = backoffs so far, seq = snd_una */
+    EV_TCP_SEND = 0, /* flags seq len ack win cwnd: a new segment */
+    EV_TCP_RESEND,   /* the same fields: a retransmission */
+    EV_TCP_RECV,     /* flags seq len ack win (seq, ack relative to the ISNs once known) */
+    EV_TCP_TIMEOUT,  /* value = rto s, count = backoffs so far, seq = snd_una */
     EV_TCP_CONNECT_TIMEOUT,
-    EV_TCP_ABORT,         /* data retransmissions exhausted */
+    EV_TCP_ABORT,           /* data retransmissions exhausted */
     EV_TCP_FAST_RETRANSMIT, /* seq = snd_una, bytes = ssthresh */
     EV_TCP_ESTABLISHED,
     EV_TCP_PEER_CLOSED,
     EV_TCP_CLOSED,
-    EV_TCP_AUTOTUNE,      /* win = new receive window */
+    EV_TCP_AUTOTUNE, /* win = new receive window */
     /* ike */
-    EV_IKE_START,         /* xchg, flags EV_IKE_QUICK|EV_IKE_REKEY, cause */
-    EV_IKE_SEND,          /* msg (detail its name), xchg */
-    EV_IKE_RECV,          /* msg (detail its name), xchg */
-    EV_IKE_RETRANSMIT,    /* msg (detail its name), count = retransmissions so far */
-    EV_IKE_SUCCEEDED,     /* xchg: the initiator's exchange */
-    EV_IKE_FAILED,        /* xchg, detail = why */
-    EV_IKE_RESPONDER_JOIN,/* xchg, flags EV_IKE_QUICK */
+    EV_IKE_START,               /* xchg, flags EV_IKE_QUICK|EV_IKE_REKEY, cause */
+    EV_IKE_SEND,                /* msg (detail its name), xchg */
+    EV_IKE_RECV,                /* msg (detail its name), xchg */
+    EV_IKE_RETRANSMIT,          /* msg (detail its name), count = retransmissions so far */
+    EV_IKE_SUCCEEDED,           /* xchg: the initiator's exchange */
+    EV_IKE_FAILED,              /* xchg, detail = why */
+    EV_IKE_RESPONDER_JOIN,      /* xchg, flags EV_IKE_QUICK */
     EV_IKE_RESPONDER_SUCCEEDED, /* xchg */
     EV_IKE_RESPONDER_GIVE_UP,   /* xchg */
-    EV_IKE_AUTH_FAIL,     /* flags 1 = own certificate, 0 = the peer's */
+    EV_IKE_AUTH_FAIL,           /* flags 1 = own certificate, 0 = the peer's */
     /* ipsec */
-    EV_SA_INSTALL,        /* sa (detail its name) */
-    EV_SA_DELETE,         /* sa (detail its name), cause */
-    EV_SA_OLD_DELETE,     /* the old hard SA after a rekey */
-    EV_IPSEC_DROP,        /* seq len (of the TCP packet), cause, detail = why */
-    EV_IPSEC_HOLD,        /* seq len, count = packets held with it */
-    EV_IPSEC_RELEASE,     /* count = packets released */
+    EV_SA_INSTALL,    /* sa (detail its name) */
+    EV_SA_DELETE,     /* sa (detail its name), cause */
+    EV_SA_OLD_DELETE, /* the old hard SA after a rekey */
+    EV_IPSEC_DROP,    /* seq len (of the TCP packet), cause, detail = why */
+    EV_IPSEC_HOLD,    /* seq len, count = packets held with it */
+    EV_IPSEC_RELEASE, /* count = packets released */
     EV_IPSEC_WAIT_PEER,
     EV_IPSEC_STOP_WAIT,
     EV_IPSEC_FALLBACK,
     EV_IPSEC_BLOCK,
     /* link (host -1) */
-    EV_LINK_DROP,         /* detail = why, flags = source host, msg = IP protocol, bytes = IP bytes, seq len */
+    EV_LINK_DROP, /* detail = why, flags = source host, msg = IP protocol, bytes = IP bytes, seq len */
     /* smb */
-    EV_SMB_SEND,          /* detail = command, len = message bytes, bytes = file bytes carried */
-    EV_SMB_DONE,          /* detail = command, bytes = file bytes delivered so far (host = receiver) */
+    EV_SMB_SEND, /* detail = command, len = message bytes, bytes = file bytes carried */
+    EV_SMB_DONE, /* detail = command, bytes = file bytes delivered so far (host = receiver) */
     EV_SMB_TIMEOUT,
     /* recorder and scenario */
-    EV_INTERRUPTION_BEGIN,/* cause, bytes = file bytes delivered */
+    EV_INTERRUPTION_BEGIN, /* cause, bytes = file bytes delivered */
     EV_INTERRUPTION_END,
-    EV_COPY_END,          /* cause = failure (out_failure), detail = its name */
-    EV_SIM_LIMIT,         /* host -1 */
+    EV_COPY_END,  /* cause = failure (out_failure), detail = its name */
+    EV_SIM_LIMIT, /* host -1 */
     EV_N_KINDS
 } ev_kind;
 
@@ -72,15 +72,15 @@ typedef enum { EV_SA_NONE = 0, EV_SA_HARD, EV_SA_SOFT, EV_SA_CLEAR, EV_SA_BLOCKE
 
 /* Host of an event: -1 the link, 0 the client, 1 the server. */
 typedef struct ev_event {
-    sim_time_ns t_ns;      /* stamped by the recorder */
-    uint16_t kind;         /* ev_kind */
+    sim_time_ns t_ns; /* stamped by the recorder */
+    uint16_t kind;    /* ev_kind */
     int8_t host;
     uint8_t flags;
     uint32_t xchg;
     int32_t msg, sa, cause;
     uint64_t seq, ack, len, win, cwnd, bytes, count;
     double value;
-    const char *detail;    /* static string or NULL */
+    const char *detail; /* static string or NULL */
 } ev_event;
 
 /* The layer of KIND ("tcp", "ike", "ipsec", "link", "smb", "rec", "scn") and

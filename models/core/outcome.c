@@ -114,8 +114,10 @@ int out_write_json_fields(FILE *f, const out_result *r, int with_wall)
         case OUT_REAL:
         case OUT_WHOLE: {
             double v = out_get_real(d, r);
-            if (isnan(v)) n = fputs("null", f) < 0 ? -1 : 4;
-            else n = fprintf(f, d->type == OUT_WHOLE ? "%.0f" : d->json_format, v);
+            if (isnan(v))
+                n = fputs("null", f) < 0 ? -1 : 4;
+            else
+                n = fprintf(f, d->type == OUT_WHOLE ? "%.0f" : d->json_format, v);
             break;
         }
         }

@@ -15,63 +15,73 @@
 
 /* Why a copy ended. Names are the `failure` strings of the contract. */
 typedef enum {
-    OUT_FAIL_NONE = 0, OUT_FAIL_CONNECT_TIMEOUT, OUT_FAIL_TCP_ABORT, OUT_FAIL_SMB_TIMEOUT, OUT_FAIL_BLOCKED,
-    OUT_FAIL_SIM_LIMIT  /* sim.max_time reached before the copy ended: named "sim_limit" */
+    OUT_FAIL_NONE = 0,
+    OUT_FAIL_CONNECT_TIMEOUT,
+    OUT_FAIL_TCP_ABORT,
+    OUT_FAIL_SMB_TIMEOUT,
+    OUT_FAIL_BLOCKED,
+    OUT_FAIL_SIM_LIMIT /* sim.max_time reached before the copy ended: named "sim_limit" */
 } out_failure;
 #define OUT_N_FAILURES (OUT_FAIL_SIM_LIMIT + 1)
 
 /* Why an interruption episode began (interruptions.cause). */
-typedef enum { OUT_CAUSE_REKEY = 0, OUT_CAUSE_EXPIRY, OUT_CAUSE_IDLE, OUT_CAUSE_PEER_NEGOTIATION, OUT_CAUSE_BLOCKED } out_cause;
+typedef enum {
+    OUT_CAUSE_REKEY = 0,
+    OUT_CAUSE_EXPIRY,
+    OUT_CAUSE_IDLE,
+    OUT_CAUSE_PEER_NEGOTIATION,
+    OUT_CAUSE_BLOCKED
+} out_cause;
 #define OUT_N_CAUSES (OUT_CAUSE_BLOCKED + 1)
 
 typedef struct out_interruption {
-    double start_s;             /* from the client's first attempt to send */
-    double end_s;               /* NAN when the copy died inside the episode */
-    uint64_t bytes_at_start;    /* file bytes delivered when it began */
-    int cause;                  /* out_cause */
+    double start_s;          /* from the client's first attempt to send */
+    double end_s;            /* NAN when the copy died inside the episode */
+    uint64_t bytes_at_start; /* file bytes delivered when it began */
+    int cause;               /* out_cause */
 } out_interruption;
 
 /* One run's outcome; every field but `interruptions` has a row in the
  * outcome table. NAN marks a null real. */
 typedef struct out_result {
     int completed;
-    int failure;                /* out_failure */
+    int failure; /* out_failure */
     uint64_t bytes_done;
-    double setup_s;             /* NAN if never established */
+    double setup_s; /* NAN if never established */
     double duration_s;
     uint64_t n_interruptions;
-    double first_interruption_s;        /* NAN if none */
-    double first_interruption_bytes;    /* NAN if none, else a whole number */
+    double first_interruption_s;     /* NAN if none */
+    double first_interruption_bytes; /* NAN if none, else a whole number */
     uint64_t n_negotiations, n_negotiation_failures, n_fallbacks, n_rekeys;
     uint64_t n_retransmits;
     uint64_t events;
     double events_per_s;
     uint64_t peak_pending;
     double wall_s;
-    uint64_t fingerprint;       /* hash of the run's trajectory (models/core/record.h) */
-    uint64_t seed;              /* the run seed used (not an outcome: runs.seed is the point's input) */
-    out_interruption *interruptions;    /* n_interruptions records; owned, see out_result_fini */
+    uint64_t fingerprint;            /* hash of the run's trajectory (models/core/record.h) */
+    uint64_t seed;                   /* the run seed used (not an outcome: runs.seed is the point's input) */
+    out_interruption *interruptions; /* n_interruptions records; owned, see out_result_fini */
 } out_result;
 
 /* How an outcome field is held, written to JSON and stored in SQL. */
 typedef enum {
-    OUT_BOOL,    /* int 0/1; JSON number; INTEGER NOT NULL */
-    OUT_ENUM,    /* int index; JSON string of its name; TEXT NOT NULL */
-    OUT_COUNT,   /* uint64_t; JSON number; INTEGER NOT NULL */
-    OUT_REAL,    /* double, NAN = null; JSON number or null; REAL */
-    OUT_WHOLE,   /* double holding a whole number, NAN = null; JSON number or null; INTEGER */
-    OUT_HEX64    /* uint64_t; JSON string of 16 lower-case hex digits; TEXT NOT NULL */
+    OUT_BOOL,  /* int 0/1; JSON number; INTEGER NOT NULL */
+    OUT_ENUM,  /* int index; JSON string of its name; TEXT NOT NULL */
+    OUT_COUNT, /* uint64_t; JSON number; INTEGER NOT NULL */
+    OUT_REAL,  /* double, NAN = null; JSON number or null; REAL */
+    OUT_WHOLE, /* double holding a whole number, NAN = null; JSON number or null; INTEGER */
+    OUT_HEX64  /* uint64_t; JSON string of 16 lower-case hex digits; TEXT NOT NULL */
 } out_type;
 
 typedef struct out_field {
-    const char *name;           /* JSON key and runs column */
+    const char *name; /* JSON key and runs column */
     out_type type;
-    size_t offset;              /* offsetof(out_result, ...) */
-    const char *unit;           /* "s", "B", "" ... */
-    const char *json_format;    /* printf format of an OUT_REAL (for example "%.9f") */
-    int wall_clock;             /* 1: depends on the machine, not the model (excluded from comparisons) */
-    const char *(*name_of)(int);/* OUT_ENUM: the name of a value */
-    const char *desc;           /* one line, for `rekeysim outcomes` and doc/design.md */
+    size_t offset;               /* offsetof(out_result, ...) */
+    const char *unit;            /* "s", "B", "" ... */
+    const char *json_format;     /* printf format of an OUT_REAL (for example "%.9f") */
+    int wall_clock;              /* 1: depends on the machine, not the model (excluded from comparisons) */
+    const char *(*name_of)(int); /* OUT_ENUM: the name of a value */
+    const char *desc;            /* one line, for `rekeysim outcomes` and doc/design.md */
 } out_field;
 
 /* The outcome table, in its fixed documented order (JSON order and runs
@@ -83,9 +93,9 @@ const out_field *out_field_find(const char *name);
 const char *out_field_sql_decl(const out_field *f);
 
 /* Typed access to field F of R. */
-uint64_t out_get_u64(const out_field *f, const out_result *r);   /* OUT_COUNT, OUT_HEX64 */
-int out_get_int(const out_field *f, const out_result *r);        /* OUT_BOOL, OUT_ENUM */
-double out_get_real(const out_field *f, const out_result *r);    /* OUT_REAL, OUT_WHOLE */
+uint64_t out_get_u64(const out_field *f, const out_result *r); /* OUT_COUNT, OUT_HEX64 */
+int out_get_int(const out_field *f, const out_result *r);      /* OUT_BOOL, OUT_ENUM */
+double out_get_real(const out_field *f, const out_result *r);  /* OUT_REAL, OUT_WHOLE */
 void out_set_u64(const out_field *f, out_result *r, uint64_t v);
 void out_set_int(const out_field *f, out_result *r, int v);
 void out_set_real(const out_field *f, out_result *r, double v);
@@ -99,8 +109,8 @@ int out_write_json_fields(FILE *f, const out_result *r, int with_wall);
 /* Releases what R owns (its interruptions); R may be zeroed. NULL no-op. */
 void out_result_fini(out_result *r);
 
-const char *out_failure_name(int failure);   /* "none", "tcp_abort", ...; "unknown" out of range */
-const char *out_cause_name(int cause);       /* "rekey", "expiry", ... */
+const char *out_failure_name(int failure); /* "none", "tcp_abort", ...; "unknown" out of range */
+const char *out_cause_name(int cause);     /* "rekey", "expiry", ... */
 /* The failure or cause whose name is NAME, or -1. */
 int out_failure_from_name(const char *name);
 int out_cause_from_name(const char *name);

@@ -83,7 +83,9 @@ const char *prm_nearest(const char *name)
 static const char *expected(const prm_entry *p)
 {
     switch (p->type) {
-    case PRM_SIZE: return "a size: a number with B, KB, KiB, MB, MiB, GB, GiB, TB or TiB (KB = 1000 B, KiB = 1024 B; bare = bytes)";
+    case PRM_SIZE:
+        return "a size: a number with B, KB, KiB, MB, MiB, GB, GiB, TB or TiB (KB = 1000 B, KiB = 1024 B; bare = "
+               "bytes)";
     case PRM_RATE: return "a rate: a number with bps, Kbps, Mbps or Gbps (bare = bit/s)";
     case PRM_TIME: return "a time: a number with ns, us, ms, s, min or h (bare = seconds)";
     case PRM_PROB: return "a probability: a number from 0 to below 1, or a percentage such as 0.5%";
@@ -348,8 +350,7 @@ int prm_set_pair(prm_config *cfg, const char *pair, char *err, size_t errlen)
 int prm_check(const prm_config *cfg, char *err, size_t errlen)
 {
     if (cfg->tcp.mss_bytes + PKT_IP_HEADER_BYTES + PKT_TCP_HEADER_BYTES > cfg->link.mtu_bytes) {
-        snprintf(err, errlen,
-                 "tcp.mss (%lld B) plus 40 B of IP and TCP headers exceeds link.mtu (%lld B)",
+        snprintf(err, errlen, "tcp.mss (%lld B) plus 40 B of IP and TCP headers exceeds link.mtu (%lld B)",
                  (long long)cfg->tcp.mss_bytes, (long long)cfg->link.mtu_bytes);
         return PRM_ERANGE;
     }
@@ -383,9 +384,12 @@ static void format_value(const prm_entry *p, double v, char *buf, size_t n)
     case PRM_PROB:
     case PRM_REAL: snprintf(buf, n, "%.10g", v); break;
     case PRM_INT:
-        if (shown_hex(p) && v >= 0) snprintf(buf, n, "0x%llx", (unsigned long long)v);
-        else if (p->unit[0]) snprintf(buf, n, "%.0f %s", v, p->unit);
-        else snprintf(buf, n, "%.0f", v);
+        if (shown_hex(p) && v >= 0)
+            snprintf(buf, n, "0x%llx", (unsigned long long)v);
+        else if (p->unit[0])
+            snprintf(buf, n, "%.0f %s", v, p->unit);
+        else
+            snprintf(buf, n, "%.0f", v);
         break;
     case PRM_BOOL: snprintf(buf, n, "%s", v != 0 ? "on" : "off"); break;
     case PRM_ENUM: {
@@ -429,10 +433,7 @@ double prm_to_db(const prm_entry *p, double base)
     return p->type == PRM_TIME ? sim_time_to_s((sim_time_ns)base) : base;
 }
 
-double prm_from_db(const prm_entry *p, double db)
-{
-    return p->type == PRM_TIME ? (double)sim_time_from_s(db) : db;
-}
+double prm_from_db(const prm_entry *p, double db) { return p->type == PRM_TIME ? (double)sim_time_from_s(db) : db; }
 
 const char *prm_text(const prm_entry *p, const prm_config *cfg)
 {
@@ -446,13 +447,14 @@ const char *prm_text(const prm_entry *p, const prm_config *cfg)
 int prm_has_effect(const prm_entry *p, const prm_config *cfg, char *why, size_t whylen)
 {
     const char *n = p->name;
-    int ipsec_key = !strncmp(n, "ipsec.", 6) || !strncmp(n, "ike.", 4) ||
-                    ((!strncmp(n, "client.ipsec.", 13) || !strncmp(n, "server.ipsec.", 13)) &&
-                     strcmp(n + 13, "policy") != 0);
+    int ipsec_key =
+        !strncmp(n, "ipsec.", 6) || !strncmp(n, "ike.", 4) ||
+        ((!strncmp(n, "client.ipsec.", 13) || !strncmp(n, "server.ipsec.", 13)) && strcmp(n + 13, "policy") != 0);
     if (ipsec_key && cfg->host[PRM_CLIENT].ipsec_policy == PRM_POLICY_NONE &&
         cfg->host[PRM_SERVER].ipsec_policy == PRM_POLICY_NONE) {
-        snprintf(why, whylen, "both hosts' IPsec policy is none (set client.ipsec.policy or server.ipsec.policy, "
-                              "or pick an IPsec scenario)");
+        snprintf(why, whylen,
+                 "both hosts' IPsec policy is none (set client.ipsec.policy or server.ipsec.policy, "
+                 "or pick an IPsec scenario)");
         return 0;
     }
     if (!strncmp(n, "link.ge.", 8) && cfg->link.loss_model != PRM_LOSS_GILBERT) {

@@ -18,99 +18,99 @@
 enum { PRM_CLIENT = 0, PRM_SERVER = 1 };
 
 /* Enumerations; the registry's choice lists use exactly these orders. */
-typedef enum { PRM_OS_XP = 0, PRM_OS_2003, PRM_OS_VISTA, PRM_OS_2008 } prm_os;              /* xp 2003 vista 2008 */
-typedef enum { PRM_CERT_VALID = 0, PRM_CERT_NONE, PRM_CERT_EXPIRED } prm_cert;          /* valid none expired */
-typedef enum { PRM_COPY_READ = 0, PRM_COPY_WRITE } prm_direction;                    /* read write */
-typedef enum { PRM_LOSS_BERNOULLI = 0, PRM_LOSS_GILBERT } prm_loss_model;           /* bernoulli gilbert */
+typedef enum { PRM_OS_XP = 0, PRM_OS_2003, PRM_OS_VISTA, PRM_OS_2008 } prm_os;             /* xp 2003 vista 2008 */
+typedef enum { PRM_CERT_VALID = 0, PRM_CERT_NONE, PRM_CERT_EXPIRED } prm_cert;             /* valid none expired */
+typedef enum { PRM_COPY_READ = 0, PRM_COPY_WRITE } prm_direction;                          /* read write */
+typedef enum { PRM_LOSS_BERNOULLI = 0, PRM_LOSS_GILBERT } prm_loss_model;                  /* bernoulli gilbert */
 typedef enum { PRM_POLICY_NONE = 0, PRM_POLICY_NEGOTIATE, PRM_POLICY_REQUIRE } prm_policy; /* none negotiate require */
-typedef enum { PRM_REKEY_OPENER = 0, PRM_REKEY_BOTH } prm_rekey_rule;              /* opener both (R1) */
-typedef enum { PRM_HOLD_DROP_SOFT = 0, PRM_HOLD_KEEP_SOFT } prm_hold_rule;         /* drop-soft keep-soft (R2) */
-typedef enum { PRM_FALLBACK_INITIATOR = 0, PRM_FALLBACK_BOTH } prm_fallback_rule;  /* initiator both (R3) */
-typedef enum { PRM_SOFTLIFE_QM = 0, PRM_SOFTLIFE_IDLE } prm_softlife_rule;         /* quick-mode idle (R4) */
-typedef enum { PRM_DISCOVERY_OPENED = 0, PRM_DISCOVERY_ALL } prm_discovery_rule;   /* opened all (R5) */
+typedef enum { PRM_REKEY_OPENER = 0, PRM_REKEY_BOTH } prm_rekey_rule;                      /* opener both (R1) */
+typedef enum { PRM_HOLD_DROP_SOFT = 0, PRM_HOLD_KEEP_SOFT } prm_hold_rule;        /* drop-soft keep-soft (R2) */
+typedef enum { PRM_FALLBACK_INITIATOR = 0, PRM_FALLBACK_BOTH } prm_fallback_rule; /* initiator both (R3) */
+typedef enum { PRM_SOFTLIFE_QM = 0, PRM_SOFTLIFE_IDLE } prm_softlife_rule;        /* quick-mode idle (R4) */
+typedef enum { PRM_DISCOVERY_OPENED = 0, PRM_DISCOVERY_ALL } prm_discovery_rule;  /* opened all (R5) */
 
 /* Per-host settings: client.* and server.* */
 typedef struct prm_host {
-    int os;                     /* host.os: prm_os */
-    int cert;                   /* host.cert: prm_cert */
-    uint64_t tcp_window_bytes;  /* host.tcp.window: receive window; 0 = OS default */
-    int64_t smb_maxmpx;         /* host.smb.maxmpx: server outstanding limit; 0 = OS default */
+    int os;                    /* host.os: prm_os */
+    int cert;                  /* host.cert: prm_cert */
+    uint64_t tcp_window_bytes; /* host.tcp.window: receive window; 0 = OS default */
+    int64_t smb_maxmpx;        /* host.smb.maxmpx: server outstanding limit; 0 = OS default */
     /* IPsec (models/ipsec_params.c) */
-    int ipsec_policy;           /* host.ipsec.policy: prm_policy */
-    int ipsec_fallback;         /* host.ipsec.fallback: allow unsecured with non-IPsec-aware (bool) */
-    int ipsec_inbound_clear;    /* host.ipsec.inbound_clear: accept unsecured, respond with IPsec (bool) */
-    int ipsec_update;           /* host.ipsec.update: Simple Policy Update installed (bool) */
-    int64_t ipsec_ikeflags;     /* host.ipsec.ikeflags: IKEFlags registry value */
+    int ipsec_policy;        /* host.ipsec.policy: prm_policy */
+    int ipsec_fallback;      /* host.ipsec.fallback: allow unsecured with non-IPsec-aware (bool) */
+    int ipsec_inbound_clear; /* host.ipsec.inbound_clear: accept unsecured, respond with IPsec (bool) */
+    int ipsec_update;        /* host.ipsec.update: Simple Policy Update installed (bool) */
+    int64_t ipsec_ikeflags;  /* host.ipsec.ikeflags: IKEFlags registry value */
 } prm_host;
 
 /* Link settings: link.* */
 typedef struct prm_link {
-    uint64_t rate_bps;          /* link.rate */
-    sim_time_ns delay_ns;       /* link.delay, one way */
-    double loss;                /* link.loss, per packet per direction */
-    int loss_model;             /* link.loss_model: prm_loss_model */
-    double ge_p_good_bad;       /* link.ge.p_gb: per packet, good -> bad */
-    double ge_p_bad_good;       /* link.ge.p_bg: per packet, bad -> good */
-    double ge_loss_bad;         /* link.ge.loss_bad: loss probability in bad state */
-    int64_t queue_packets;      /* link.queue: drop-tail limit per direction, packets */
-    int64_t mtu_bytes;          /* link.mtu */
-    int64_t overhead_bytes;     /* link.overhead: framing bytes per packet on the wire */
+    uint64_t rate_bps;              /* link.rate */
+    sim_time_ns delay_ns;           /* link.delay, one way */
+    double loss;                    /* link.loss, per packet per direction */
+    int loss_model;                 /* link.loss_model: prm_loss_model */
+    double ge_p_good_bad;           /* link.ge.p_gb: per packet, good -> bad */
+    double ge_p_bad_good;           /* link.ge.p_bg: per packet, bad -> good */
+    double ge_loss_bad;             /* link.ge.loss_bad: loss probability in bad state */
+    int64_t queue_packets;          /* link.queue: drop-tail limit per direction, packets */
+    int64_t mtu_bytes;              /* link.mtu */
+    int64_t overhead_bytes;         /* link.overhead: framing bytes per packet on the wire */
     sim_time_ns outage_start_ns;    /* link.outage.start: both directions drop everything from here */
     sim_time_ns outage_duration_ns; /* link.outage.duration: 0 = no outage */
 } prm_link;
 
 /* TCP settings shared by both hosts: tcp.* */
 typedef struct prm_tcp {
-    sim_time_ns rto_initial_ns; /* tcp.rto.initial */
-    sim_time_ns rto_min_ns;     /* tcp.rto.min */
-    sim_time_ns rto_max_ns;     /* tcp.rto.max */
-    int64_t data_retries;       /* tcp.data_retries: TcpMaxDataRetransmissions */
-    int64_t syn_retries;        /* tcp.syn_retries: TcpMaxConnectRetransmissions */
-    sim_time_ns delack_ns;      /* tcp.delack */
-    int64_t dupack_threshold;   /* tcp.dupacks */
-    int64_t mss_bytes;          /* tcp.mss */
-    int64_t ack_frequency;      /* tcp.ack_frequency: TcpAckFrequency, segments per immediate ACK */
-    int64_t init_cwnd_segments; /* tcp.init_cwnd: initial congestion window, segments */
-    uint64_t autotune_max_bytes;/* tcp.autotune_max: Vista receive window ceiling */
+    sim_time_ns rto_initial_ns;  /* tcp.rto.initial */
+    sim_time_ns rto_min_ns;      /* tcp.rto.min */
+    sim_time_ns rto_max_ns;      /* tcp.rto.max */
+    int64_t data_retries;        /* tcp.data_retries: TcpMaxDataRetransmissions */
+    int64_t syn_retries;         /* tcp.syn_retries: TcpMaxConnectRetransmissions */
+    sim_time_ns delack_ns;       /* tcp.delack */
+    int64_t dupack_threshold;    /* tcp.dupacks */
+    int64_t mss_bytes;           /* tcp.mss */
+    int64_t ack_frequency;       /* tcp.ack_frequency: TcpAckFrequency, segments per immediate ACK */
+    int64_t init_cwnd_segments;  /* tcp.init_cwnd: initial congestion window, segments */
+    uint64_t autotune_max_bytes; /* tcp.autotune_max: Vista receive window ceiling */
 } prm_tcp;
 
 /* SMB settings: smb.* */
 typedef struct prm_smb {
-    uint64_t read_size_bytes;   /* smb.read_size: bytes per READ_ANDX / WRITE_ANDX */
-    int64_t client_outstanding; /* smb.client_outstanding: copy engine's parallel I/Os */
+    uint64_t read_size_bytes;       /* smb.read_size: bytes per READ_ANDX / WRITE_ANDX */
+    int64_t client_outstanding;     /* smb.client_outstanding: copy engine's parallel I/Os */
     sim_time_ns session_timeout_ns; /* smb.session_timeout */
 } prm_smb;
 
 /* IPsec settings shared by both hosts: ipsec.* and ike.* (models/ipsec_params.c) */
 typedef struct prm_ipsec {
-    sim_time_ns mm_lifetime_ns;       /* ipsec.mm_lifetime */
-    sim_time_ns qm_lifetime_ns;       /* ipsec.qm_lifetime */
-    uint64_t qm_lifetime_kb;          /* ipsec.qm_lifetime_kb: KB of 1,024 bytes; 0 = unlimited */
-    sim_time_ns idle_timeout_ns;      /* ipsec.idle_timeout */
-    double rekey_fraction;            /* ipsec.rekey_fraction */
-    double rekey_jitter;              /* ipsec.rekey_jitter: +- relative */
-    sim_time_ns fallback_update_ns;   /* ipsec.fallback_timeout: with update and 0x14 */
-    sim_time_ns fallback_legacy_ns;   /* ipsec.fallback_timeout_legacy */
-    sim_time_ns old_sa_overlap_ns;    /* ipsec.old_sa_overlap */
-    int64_t esp_overhead_bytes;       /* ipsec.esp_overhead */
-    int64_t hold_queue_packets;       /* ipsec.hold_queue */
-    sim_time_ns ike_retrans_ns;       /* ike.retrans: IKEv1 first retransmission, doubling */
-    sim_time_ns ike_authip_retrans_ns;/* ike.authip_retrans: AuthIP (both hosts Vista/2008) */
-    int64_t ike_retrans_max;          /* ike.retrans_max */
+    sim_time_ns mm_lifetime_ns;           /* ipsec.mm_lifetime */
+    sim_time_ns qm_lifetime_ns;           /* ipsec.qm_lifetime */
+    uint64_t qm_lifetime_kb;              /* ipsec.qm_lifetime_kb: KB of 1,024 bytes; 0 = unlimited */
+    sim_time_ns idle_timeout_ns;          /* ipsec.idle_timeout */
+    double rekey_fraction;                /* ipsec.rekey_fraction */
+    double rekey_jitter;                  /* ipsec.rekey_jitter: +- relative */
+    sim_time_ns fallback_update_ns;       /* ipsec.fallback_timeout: with update and 0x14 */
+    sim_time_ns fallback_legacy_ns;       /* ipsec.fallback_timeout_legacy */
+    sim_time_ns old_sa_overlap_ns;        /* ipsec.old_sa_overlap */
+    int64_t esp_overhead_bytes;           /* ipsec.esp_overhead */
+    int64_t hold_queue_packets;           /* ipsec.hold_queue */
+    sim_time_ns ike_retrans_ns;           /* ike.retrans: IKEv1 first retransmission, doubling */
+    sim_time_ns ike_authip_retrans_ns;    /* ike.authip_retrans: AuthIP (both hosts Vista/2008) */
+    int64_t ike_retrans_max;              /* ike.retrans_max */
     sim_time_ns ike_responder_timeout_ns; /* ike.responder_timeout */
-    int rekey_rule;                   /* ipsec.rule.rekey: prm_rekey_rule (R1) */
-    int hold_rule;                    /* ipsec.rule.hold: prm_hold_rule (R2) */
-    int fallback_rule;                /* ipsec.rule.fallback: prm_fallback_rule (R3) */
-    int softlife_rule;                /* ipsec.rule.soft_lifetime: prm_softlife_rule (R4) */
-    int discovery_rule;               /* ipsec.rule.discovery: prm_discovery_rule (R5) */
+    int rekey_rule;                       /* ipsec.rule.rekey: prm_rekey_rule (R1) */
+    int hold_rule;                        /* ipsec.rule.hold: prm_hold_rule (R2) */
+    int fallback_rule;                    /* ipsec.rule.fallback: prm_fallback_rule (R3) */
+    int softlife_rule;                    /* ipsec.rule.soft_lifetime: prm_softlife_rule (R4) */
+    int discovery_rule;                   /* ipsec.rule.discovery: prm_discovery_rule (R5) */
 } prm_ipsec;
 
 typedef struct prm_config {
-    int scenario;               /* scenario: index into the preset table */
-    uint64_t file_size_bytes;   /* file.size */
-    int direction;              /* copy.direction: prm_direction */
-    sim_time_ns max_sim_ns;     /* sim.max_time: stop the run here (safety net) */
-    prm_host host[2];        /* client.*, server.* */
+    int scenario;             /* scenario: index into the preset table */
+    uint64_t file_size_bytes; /* file.size */
+    int direction;            /* copy.direction: prm_direction */
+    sim_time_ns max_sim_ns;   /* sim.max_time: stop the run here (safety net) */
+    prm_host host[2];         /* client.*, server.* */
     prm_link link;
     prm_tcp tcp;
     prm_smb smb;
@@ -120,35 +120,35 @@ typedef struct prm_config {
 /* Registry entry types. How a value is written on the command line, stored in
  * points (SQL type) and shown: */
 typedef enum {
-    PRM_SIZE,   /* uint64_t bytes; "2GiB"; INTEGER */
-    PRM_RATE,   /* uint64_t bit/s; "100Mbps"; INTEGER */
-    PRM_TIME,   /* sim_time_ns; "10ms"; REAL seconds */
-    PRM_PROB,   /* double in [0, 1); REAL */
-    PRM_REAL,   /* double; REAL */
-    PRM_INT,    /* int64_t; decimal or 0x hex; INTEGER */
-    PRM_BOOL,   /* int 0/1; on/off yes/no true/false 1/0; INTEGER */
-    PRM_ENUM    /* int index into choices; TEXT */
+    PRM_SIZE, /* uint64_t bytes; "2GiB"; INTEGER */
+    PRM_RATE, /* uint64_t bit/s; "100Mbps"; INTEGER */
+    PRM_TIME, /* sim_time_ns; "10ms"; REAL seconds */
+    PRM_PROB, /* double in [0, 1); REAL */
+    PRM_REAL, /* double; REAL */
+    PRM_INT,  /* int64_t; decimal or 0x hex; INTEGER */
+    PRM_BOOL, /* int 0/1; on/off yes/no true/false 1/0; INTEGER */
+    PRM_ENUM  /* int index into choices; TEXT */
 } prm_type;
 
 typedef struct prm_entry {
-    const char *name;             /* dotted, e.g. "link.rate" */
+    const char *name; /* dotted, e.g. "link.rate" */
     prm_type type;
-    size_t offset;                /* offsetof(prm_config, ...) */
-    const char *def;              /* default, as the user would write it */
-    const char *unit;             /* shown by `params`: "B", "bit/s", "s", "" ... */
-    const char *const *choices;   /* PRM_ENUM: NULL-terminated names */
-    double min, max;              /* valid range in base units (ns for PRM_TIME) */
-    const char *desc;             /* one line */
-    const char *source;           /* DOMAIN.md source and confidence, e.g. "KB 170359 [S]" */
+    size_t offset;              /* offsetof(prm_config, ...) */
+    const char *def;            /* default, as the user would write it */
+    const char *unit;           /* shown by `params`: "B", "bit/s", "s", "" ... */
+    const char *const *choices; /* PRM_ENUM: NULL-terminated names */
+    double min, max;            /* valid range in base units (ns for PRM_TIME) */
+    const char *desc;           /* one line */
+    const char *source;         /* DOMAIN.md source and confidence, e.g. "KB 170359 [S]" */
 } prm_entry;
 
 /* ---- the registry: every operation on parameters by name ---- */
 
 enum {
-    PRM_EUNKNOWN = -1,   /* no such key */
-    PRM_EVALUE = -2,     /* malformed value or unit */
-    PRM_ERANGE = -3,     /* value out of range */
-    PRM_ESCENARIO = -4   /* no such scenario preset */
+    PRM_EUNKNOWN = -1, /* no such key */
+    PRM_EVALUE = -2,   /* malformed value or unit */
+    PRM_ERANGE = -3,   /* value out of range */
+    PRM_ESCENARIO = -4 /* no such scenario preset */
 };
 
 /* All parameters, in a fixed documented order (also the column order of

@@ -9,11 +9,11 @@
 
 /* Seconds as nanoseconds in the tables' constant initialisers (a function
  * such as sim_time_from_s cannot appear there). */
-#define PRM_NS(s) ((s) * 1e9)
+#define PRM_NS(s) ((s)*1e9)
 
-extern const prm_entry prm__net_params[];    /* params_net.c; entry 0 is "scenario" */
+extern const prm_entry prm__net_params[]; /* params_net.c; entry 0 is "scenario" */
 extern const size_t prm__net_n_params;
-extern const prm_entry prm__ipsec_params[];  /* params_ipsec.c */
+extern const prm_entry prm__ipsec_params[]; /* params_ipsec.c */
 extern const size_t prm__ipsec_n_params;
 /* Fills the "scenario" entry's choices from the presets (once, thread-safe). */
 void prm__net_params_init(void);

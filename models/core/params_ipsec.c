@@ -15,6 +15,9 @@ static const char *const discovery_choices[] = {"opened", "all", NULL};
 #define H(role, field) offsetof(prm_config, host[role].field)
 #define G(field) offsetof(prm_config, ipsec.field)
 
+/* The table is aligned by hand, one entry per block: clang-format would
+ * break each entry into one line per field. */
+/* clang-format off */
 #define HOST_IPSEC(role, pfx)                                                                          \
     {pfx ".ipsec.policy", PRM_ENUM, H(role, ipsec_policy), "none", "", policy_choices, 0, 2,          \
      "IPsec policy: none (not IPsec-aware), negotiate (request security), require",                    \
@@ -92,4 +95,5 @@ const prm_entry prm__ipsec_params[] = {
      "R5 Vista/2008 negotiation discovery starts IKE for: opened (flows it opens) or all flows",
      "MS-IKEE 3.7 [S], per-flow acquire [I]"},
 };
+/* clang-format on */
 const size_t prm__ipsec_n_params = sizeof prm__ipsec_params / sizeof prm__ipsec_params[0];

@@ -32,6 +32,9 @@ static const char *const loss_model_choices[] = {"bernoulli", "gilbert", NULL};
 #define C(field) offsetof(prm_config, field)
 #define H(role, field) offsetof(prm_config, host[role].field)
 
+/* The table is aligned by hand, one entry per block: clang-format would
+ * break each entry into one line per field. */
+/* clang-format off */
 #define HOST_NET(role, pfx, os_def)                                                                   \
     {pfx ".os", PRM_ENUM, H(role, os), os_def, "", os_choices, 0, 3,                                  \
      "Windows version: xp, 2003 (Server 2003), vista, 2008 (Server 2008); sets the OS defaults",      \
@@ -133,6 +136,7 @@ const prm_entry prm__net_params[] = {
      "a request unanswered this long makes the client close the connection (error 64)",
      "MS-SMB 3.2.3, KB 102067 [S]"},
 };
+/* clang-format on */
 const size_t prm__net_n_params = sizeof prm__net_params / sizeof prm__net_params[0];
 
 void prm__net_params_init(void) { pthread_once(&scenario_choices_once, fill_scenario_choices); }

@@ -21,21 +21,21 @@ enum { TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_RST = 0x04, TCP_ACK = 0x10 };
 #define PKT_UDP_HEADER_BYTES 8
 
 typedef struct pkt {
-    struct pkt *next;         /* for queues of whoever holds the packet */
-    uint8_t src, dst;         /* host indices (PRM_CLIENT, PRM_SERVER) */
-    uint8_t proto;            /* PKT_TCP or PKT_UDP_IKE */
-    uint8_t esp;              /* 1 when carried in an ESP SA (set by IPsec) */
-    uint32_t ip_bytes;        /* bytes on the wire: IP + transport headers + payload (+ ESP) */
+    struct pkt *next;  /* for queues of whoever holds the packet */
+    uint8_t src, dst;  /* host indices (PRM_CLIENT, PRM_SERVER) */
+    uint8_t proto;     /* PKT_TCP or PKT_UDP_IKE */
+    uint8_t esp;       /* 1 when carried in an ESP SA (set by IPsec) */
+    uint32_t ip_bytes; /* bytes on the wire: IP + transport headers + payload (+ ESP) */
     /* TCP */
-    uint32_t flow;            /* connection identifier, > 0 */
+    uint32_t flow; /* connection identifier, > 0 */
     uint8_t tcp_flags;
-    uint32_t seq, ack, wnd;   /* wnd in bytes (no scaling modelled as such) */
-    uint32_t len;             /* TCP payload bytes */
+    uint32_t seq, ack, wnd; /* wnd in bytes (no scaling modelled as such) */
+    uint32_t len;           /* TCP payload bytes */
     /* IKE (opaque to everything but models/ike*.c) */
-    uint32_t ike_xchg;        /* exchange identifier */
-    uint16_t ike_msg;         /* message kind */
+    uint32_t ike_xchg; /* exchange identifier */
+    uint16_t ike_msg;  /* message kind */
     uint16_t ike_aux;
-    sim_time_ns sent_ns;      /* when the sending layer emitted it (for RTT samples, traces) */
+    sim_time_ns sent_ns; /* when the sending layer emitted it (for RTT samples, traces) */
 } pkt;
 
 typedef struct pkt_pool pkt_pool;

@@ -9,8 +9,8 @@
 
 typedef struct preset_entry {
     const char *name;
-    const char *summary;              /* one line for `rekeysim scenarios` */
-    const char *const *settings;      /* "key=value", NULL-terminated */
+    const char *summary;         /* one line for `rekeysim scenarios` */
+    const char *const *settings; /* "key=value", NULL-terminated */
 } preset_entry;
 
 extern const preset_entry preset_table[];

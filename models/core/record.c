@@ -74,12 +74,12 @@ void rec_episode_begin(rec_recorder *r, int host, int cause)
         r->eps = e;
         r->cap_eps = cap;
     }
-    r->eps[r->n_eps++] = (out_interruption){
-        .start_s = rec_elapsed_s(r), .end_s = NAN, .bytes_at_start = r->bytes_done, .cause = cause};
+    r->eps[r->n_eps++] =
+        (out_interruption){.start_s = rec_elapsed_s(r), .end_s = NAN, .bytes_at_start = r->bytes_done, .cause = cause};
     r->in_episode = 1;
     r->episode_host = host;
-    rec_emit(r, &(ev_event){.kind = EV_INTERRUPTION_BEGIN, .host = (int8_t)host, .cause = cause,
-                            .bytes = r->bytes_done});
+    rec_emit(r,
+             &(ev_event){.kind = EV_INTERRUPTION_BEGIN, .host = (int8_t)host, .cause = cause, .bytes = r->bytes_done});
 }
 
 void rec_traffic_flows(rec_recorder *r, int host)

@@ -25,21 +25,21 @@ typedef struct rec_recorder {
     sim_kernel *k;
     rec_sink sinks[REC_MAX_SINKS];
     int n_sinks;
-    uint64_t fingerprint;        /* folded over every event so far */
-    int started;                 /* the client's first attempt to send happened */
+    uint64_t fingerprint; /* folded over every event so far */
+    int started;          /* the client's first attempt to send happened */
     sim_time_ns t0_ns;
     int established;
     sim_time_ns established_ns;
-    uint64_t bytes_done;         /* file bytes delivered to the reader */
+    uint64_t bytes_done; /* file bytes delivered to the reader */
     uint64_t n_negotiations, n_negotiation_failures, n_fallbacks, n_rekeys;
     uint64_t n_retransmits;
-    int blocked;                 /* an IPsec block decision dropped a packet of the copy */
+    int blocked; /* an IPsec block decision dropped a packet of the copy */
     /* interruption episodes */
     int in_episode;
-    int episode_host;            /* host whose IPsec holds or drops the copy */
+    int episode_host; /* host whose IPsec holds or drops the copy */
     out_interruption *eps;
     uint64_t n_eps, cap_eps;
-    int oom;                     /* something could not be allocated: the run is an error */
+    int oom; /* something could not be allocated: the run is an error */
 } rec_recorder;
 
 /* The fingerprint of a run before its first event. */

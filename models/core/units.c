@@ -17,14 +17,13 @@ typedef struct unit {
 } unit;
 
 static const unit size_units[] = {
-    {"B", 1}, {"KB", 1e3}, {"kB", 1e3}, {"KiB", 1024.0}, {"MB", 1e6}, {"MiB", 1048576.0},
+    {"B", 1},    {"KB", 1e3},           {"kB", 1e3},  {"KiB", 1024.0},          {"MB", 1e6}, {"MiB", 1048576.0},
     {"GB", 1e9}, {"GiB", 1073741824.0}, {"TB", 1e12}, {"TiB", 1099511627776.0}, {NULL, 0}};
-static const unit rate_units[] = {
-    {"bps", 1}, {"bit/s", 1}, {"Kbps", 1e3}, {"kbps", 1e3}, {"Kbit/s", 1e3}, {"kbit/s", 1e3},
-    {"Mbps", 1e6}, {"Mbit/s", 1e6}, {"Gbps", 1e9}, {"Gbit/s", 1e9}, {"Tbps", 1e12}, {NULL, 0}};
-static const unit time_units[] = {
-    {"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"sec", 1e9}, {"min", 60e9}, {"h", 3600e9},
-    {NULL, 0}};
+static const unit rate_units[] = {{"bps", 1},      {"bit/s", 1},    {"Kbps", 1e3},  {"kbps", 1e3},
+                                  {"Kbit/s", 1e3}, {"kbit/s", 1e3}, {"Mbps", 1e6},  {"Mbit/s", 1e6},
+                                  {"Gbps", 1e9},   {"Gbit/s", 1e9}, {"Tbps", 1e12}, {NULL, 0}};
+static const unit time_units[] = {{"ns", 1},    {"us", 1e3},   {"ms", 1e6},   {"s", 1e9},
+                                  {"sec", 1e9}, {"min", 60e9}, {"h", 3600e9}, {NULL, 0}};
 
 /* A decimal number (no hex, inf or nan) at the start of S; *end after it. */
 static int parse_decimal(const char *s, double *v, const char **end)
@@ -58,15 +57,21 @@ int unit_parse(unit_kind kind, const char *s, double *out)
     while (isspace((unsigned char)*word)) word++;
     double factor = 1;
     switch (kind) {
-    case UNIT_SIZE: if (*word && parse_unit(size_units, word, &factor)) return -1; break;
-    case UNIT_RATE: if (*word && parse_unit(rate_units, word, &factor)) return -1; break;
+    case UNIT_SIZE:
+        if (*word && parse_unit(size_units, word, &factor)) return -1;
+        break;
+    case UNIT_RATE:
+        if (*word && parse_unit(rate_units, word, &factor)) return -1;
+        break;
     case UNIT_TIME:
         factor = 1e9;
         if (*word && parse_unit(time_units, word, &factor)) return -1;
         break;
     case UNIT_PROB:
-        if (*word && strcmp(word, "%") == 0) factor = 0.01;
-        else if (*word) return -1;
+        if (*word && strcmp(word, "%") == 0)
+            factor = 0.01;
+        else if (*word)
+            return -1;
         break;
     case UNIT_PLAIN:
         if (*word) return -1;
@@ -93,10 +98,7 @@ static const unit *exact_unit(double v, const unit *units, size_t n, double *q_o
 }
 
 /* Whether TEXT (a number of seconds) parses back to exactly NS. */
-static int seconds_exact(const char *text, double ns)
-{
-    return nearbyint(strtod(text, NULL) * 1e9) == ns;
-}
+static int seconds_exact(const char *text, double ns) { return nearbyint(strtod(text, NULL) * 1e9) == ns; }
 
 static void format_time(double ns, char *buf, size_t n)
 {
@@ -124,8 +126,7 @@ static void format_time(double ns, char *buf, size_t n)
 
 void unit_format(unit_kind kind, double v, char *buf, size_t n)
 {
-    static const unit bin[] = {{"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0},
-                               {"TiB", 1099511627776.0}};
+    static const unit bin[] = {{"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"TiB", 1099511627776.0}};
     static const unit dec[] = {{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}};
     static const unit rates[] = {{"Kbps", 1e3}, {"Mbps", 1e6}, {"Gbps", 1e9}, {"Tbps", 1e12}};
     switch (kind) {
@@ -133,15 +134,19 @@ void unit_format(unit_kind kind, double v, char *buf, size_t n)
         double qb = 0, qd = 0;
         const unit *ub = exact_unit(v, bin, 4, &qb), *ud = exact_unit(v, dec, 4, &qd);
         if (ud && (!ub || qd < qb)) ub = ud, qb = qd;
-        if (ub) snprintf(buf, n, "%.0f %s", qb, ub->name);
-        else snprintf(buf, n, "%.0f B", v);
+        if (ub)
+            snprintf(buf, n, "%.0f %s", qb, ub->name);
+        else
+            snprintf(buf, n, "%.0f B", v);
         break;
     }
     case UNIT_RATE: {
         double q = 0;
         const unit *u = exact_unit(v, rates, 4, &q);
-        if (u) snprintf(buf, n, "%.0f %s", q, u->name);
-        else snprintf(buf, n, "%.0f bps", v);
+        if (u)
+            snprintf(buf, n, "%.0f %s", q, u->name);
+        else
+            snprintf(buf, n, "%.0f bps", v);
         break;
     }
     case UNIT_TIME: format_time(v, buf, n); break;

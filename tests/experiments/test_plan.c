@@ -89,15 +89,16 @@ static void check_shards(const exp_experiment *e, unsigned n)
             uint64_t pos;
             uint32_t probe;
             if (!exp__plan_locate(e, off, k, n, &pos, &probe)) continue;
-            if (e->kind != EXP_GRID) found++;
-            else found = 1;
+            if (e->kind != EXP_GRID)
+                found++;
+            else
+                found = 1;
             cr_expect_eq(exp__plan_unit_index(e, pos, k, n) * per_index_points + probe, (uint64_t)off);
         }
         cr_expect_eq(found, 1, "%s: point offset %lld located in %d shards of %u", e->name, (long long)off, found, n);
     }
     cr_expect_not(exp__plan_locate(e, -1, 1, n, &(uint64_t){0}, &(uint32_t){0}));
-    cr_expect_not(exp__plan_locate(e, (int64_t)(e->n_points * per_index_points), 1, n, &(uint64_t){0},
-                                   &(uint32_t){0}));
+    cr_expect_not(exp__plan_locate(e, (int64_t)(e->n_points * per_index_points), 1, n, &(uint64_t){0}, &(uint32_t){0}));
 }
 
 Test(exp_plan, every_run_is_in_exactly_one_shard)

@@ -45,7 +45,7 @@ static void teardown(void)
 
 typedef struct stopper {
     volatile sig_atomic_t *flag;
-    int level;                  /* what to set at the first progress report */
+    int level; /* what to set at the first progress report */
     int calls;
 } stopper;
 
@@ -152,15 +152,9 @@ static void interrupted_then_resumed(int level)
 
 TestSuite(exp_runner, .init = setup, .fini = teardown, .timeout = 120);
 
-Test(exp_runner, a_sweep_stopped_and_resumed_writes_the_rows_of_an_uninterrupted_one)
-{
-    interrupted_then_resumed(1);
-}
+Test(exp_runner, a_sweep_stopped_and_resumed_writes_the_rows_of_an_uninterrupted_one) { interrupted_then_resumed(1); }
 
-Test(exp_runner, a_sweep_that_drops_its_runs_in_hand_and_resumes_writes_the_same_rows)
-{
-    interrupted_then_resumed(2);
-}
+Test(exp_runner, a_sweep_that_drops_its_runs_in_hand_and_resumes_writes_the_same_rows) { interrupted_then_resumed(2); }
 
 Test(exp_runner, a_finished_sweep_has_nothing_to_do_and_writes_nothing)
 {

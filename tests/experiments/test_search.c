@@ -33,9 +33,8 @@ static const struct {
     uint32_t k, n;
     double lo, hi;
 } wilson95[] = {
-    {0, 4, 0.0000000000, 0.4898908365},   {2, 4, 0.1500389892, 0.8499610108},
-    {3, 4, 0.3006418426, 0.9544127392},   {4, 4, 0.5101091635, 1.0000000000},
-    {7, 10, 0.3967781475, 0.8922087326},  {0, 100, 0.0000000000, 0.0369934982},
+    {0, 4, 0.0000000000, 0.4898908365},   {2, 4, 0.1500389892, 0.8499610108},   {3, 4, 0.3006418426, 0.9544127392},
+    {4, 4, 0.5101091635, 1.0000000000},   {7, 10, 0.3967781475, 0.8922087326},  {0, 100, 0.0000000000, 0.0369934982},
     {60, 64, 0.8500251491, 0.9754287986}, {64, 64, 0.9433759402, 1.0000000000},
 };
 
@@ -53,8 +52,8 @@ Test(search, proportion_estimates_use_the_wilson_interval)
     fill(reps, 4, 3, NULL);
     exp_estimate p = exp_estimate_outcome(EXP_P_INTERRUPTED, reps, 4);
     cr_expect_eq(p.value, 0.5);
-    cr_expect(fabs(p.lo - 0.1500389892) < 1e-4 && fabs(p.hi - 0.8499610108) < 1e-4, "2/4 interrupted: %.6f..%.6f",
-              p.lo, p.hi);
+    cr_expect(fabs(p.lo - 0.1500389892) < 1e-4 && fabs(p.hi - 0.8499610108) < 1e-4, "2/4 interrupted: %.6f..%.6f", p.lo,
+              p.hi);
 }
 
 Test(search, mean_estimates_use_the_t_interval_over_completed_runs)

@@ -232,27 +232,27 @@ Test(spec, every_error_names_file_line_and_key)
     expect_error("[experiment e]\nreplications = 0\n", "t.ini:2:", "replications");
     expect_error("[experiment e]\nreplications = many\n", "t.ini:2:", "replications");
     expect_error("[experiment e]\nseed = -1\n", "t.ini:2:", "seed");
-    expect_error("[experiment e]\nreplications = 5\nmax_replications = 3\ntarget = p_complete +-0.1\n", "t.ini:3:",
-                 "max_replications");
+    expect_error("[experiment e]\nreplications = 5\nmax_replications = 3\ntarget = p_complete +-0.1\n",
+                 "t.ini:3:", "max_replications");
     expect_error("[experiment e]\nmax_replications = 3\n", "t.ini:2:", "max_replications");
     expect_error("[experiment e]\ntarget = p_complete 0.05\n", "t.ini:2:", "target");
     expect_error("[experiment e]\ntarget = speed ±0.05\n", "t.ini:2:", "target");
     expect_error("[experiment e]\ntarget = p_complete ±0.7\n", "t.ini:2:", "target");
     expect_error("[experiment e]\nsearch = file.size p_complete 0.95\n", "t.ini:2:", "search");
     expect_error("[experiment e]\nsearch = client.os for p_complete = 0.95\n", "t.ini:2:", "search");
-    expect_error("[experiment e]\nsearch = file.size for p_complete = 1.5\nfile.size = 1MiB..2MiB\n", "t.ini:2:",
-                 "search");
-    expect_error("[experiment e]\nsearch = file.size for p_complete = 0.9\nfile.size = 1MiB, 2MiB\n", "t.ini:3:",
-                 "file.size");
+    expect_error("[experiment e]\nsearch = file.size for p_complete = 1.5\nfile.size = 1MiB..2MiB\n",
+                 "t.ini:2:", "search");
+    expect_error("[experiment e]\nsearch = file.size for p_complete = 0.9\nfile.size = 1MiB, 2MiB\n",
+                 "t.ini:3:", "file.size");
     expect_error("[experiment e]\nsearch = file.size for p_complete = 0.9\nfile.size = 1MiB..2MiB log 4\n",
                  "t.ini:3:", "file.size");
-    expect_error("[experiment e]\nsearch = file.size for p_complete = 0.9\nfile.size = 2MiB..1MiB\n", "t.ini:3:",
-                 "file.size");
-    expect_error("[experiment e]\nfile.size = 1MiB\nsearch = link.rate for p_complete = 0.9\n", "t.ini:1:",
-                 "link.rate");
+    expect_error("[experiment e]\nsearch = file.size for p_complete = 0.9\nfile.size = 2MiB..1MiB\n",
+                 "t.ini:3:", "file.size");
+    expect_error("[experiment e]\nfile.size = 1MiB\nsearch = link.rate for p_complete = 0.9\n",
+                 "t.ini:1:", "link.rate");
     expect_error("[experiment e]\nprecision = 0.1\n", "t.ini:2:", "precision");
-    expect_error("[experiment e]\ntarget = p_complete +-0.1\nsearch = file.size for p_complete = 0.9\n", "t.ini:3:",
-                 "search");
+    expect_error("[experiment e]\ntarget = p_complete +-0.1\nsearch = file.size for p_complete = 0.9\n",
+                 "t.ini:3:", "search");
     expect_error("file.size = 1MiB\n[experiment e]\n", "t.ini:1:", "file.size");
     expect_error("[experiment e]\nthis line has no equals sign\n", "t.ini:2:", NULL);
     expect_error("[results]\nfile.size = 1MiB\n", "t.ini:1:", "results");
@@ -311,8 +311,10 @@ Test(spec, a_byte_order_mark_or_empty_first_line_changes_nothing)
     for (size_t i = 0; i < 3; i++) {
         exp_spec *s = parse_ok(texts[i]);
         cr_expect_eq(s->exps[0].n_points, 2, "text %zu", i);
-        if (i == 0) memcpy(hash, s->exps[0].hash, sizeof hash);
-        else cr_expect_str_eq(s->exps[0].hash, hash, "text %zu", i);
+        if (i == 0)
+            memcpy(hash, s->exps[0].hash, sizeof hash);
+        else
+            cr_expect_str_eq(s->exps[0].hash, hash, "text %zu", i);
         exp_spec_free(s);
     }
 }

@@ -14,23 +14,85 @@ static void word(const char *w)
 {
     putchar('"');
     for (const char *c = w; *c; c++) {
-        if (*c == '"' || *c == '\\') printf("\\%c", *c);
-        else if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f) printf("\\x%02x", (unsigned char)*c);
-        else putchar(*c);
+        if (*c == '"' || *c == '\\')
+            printf("\\%c", *c);
+        else if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+            printf("\\x%02x", (unsigned char)*c);
+        else
+            putchar(*c);
     }
     printf("\"\n");
 }
 
 int main(int argc, char **argv)
 {
-    static const char *const values[] = {
-        "B", "KB", "KiB", "MB", "MiB", "GB", "GiB", "TB", "TiB", "bps", "Kbps", "Mbps", "Gbps", "bit/s",
-        "ns", "us", "ms", "s", "min", "h", "%", "0x", "0x14", "e", "e+", "e-", "inf", "nan", "-", ".",
-        "on", "off", "yes", "no", "true", "false", "18446744073709551616", "9007199254740993", "=", " "};
-    static const char *const spec[] = {
-        "[experiment ", "]", "\n", "\n  ", "..", " log ", " lin ", ", ", ";", " #", "replications",
-        "max_replications", "seed", "target", "search", "precision", " for ", " = ", " >= ", "p_complete",
-        "p_interrupted", "duration_mean_s", "interruptions_mean", "+-", "\xc2\xb1", "\xef\xbb\xbf", "\r\n"};
+    static const char *const values[] = {"B",
+                                         "KB",
+                                         "KiB",
+                                         "MB",
+                                         "MiB",
+                                         "GB",
+                                         "GiB",
+                                         "TB",
+                                         "TiB",
+                                         "bps",
+                                         "Kbps",
+                                         "Mbps",
+                                         "Gbps",
+                                         "bit/s",
+                                         "ns",
+                                         "us",
+                                         "ms",
+                                         "s",
+                                         "min",
+                                         "h",
+                                         "%",
+                                         "0x",
+                                         "0x14",
+                                         "e",
+                                         "e+",
+                                         "e-",
+                                         "inf",
+                                         "nan",
+                                         "-",
+                                         ".",
+                                         "on",
+                                         "off",
+                                         "yes",
+                                         "no",
+                                         "true",
+                                         "false",
+                                         "18446744073709551616",
+                                         "9007199254740993",
+                                         "=",
+                                         " "};
+    static const char *const spec[] = {"[experiment ",
+                                       "]",
+                                       "\n",
+                                       "\n  ",
+                                       "..",
+                                       " log ",
+                                       " lin ",
+                                       ", ",
+                                       ";",
+                                       " #",
+                                       "replications",
+                                       "max_replications",
+                                       "seed",
+                                       "target",
+                                       "search",
+                                       "precision",
+                                       " for ",
+                                       " = ",
+                                       " >= ",
+                                       "p_complete",
+                                       "p_interrupted",
+                                       "duration_mean_s",
+                                       "interruptions_mean",
+                                       "+-",
+                                       "\xc2\xb1",
+                                       "\xef\xbb\xbf",
+                                       "\r\n"};
     for (size_t i = 0; i < prm_count(); i++) {
         const prm_entry *p = prm_at(i);
         char kv[160];

@@ -17,8 +17,7 @@
 
 #define MAX_LINES 32
 
-static void check_refusal(const prm_config *before, const prm_config *cfg, const char *pair, int rc,
-                          const char *err)
+static void check_refusal(const prm_config *before, const prm_config *cfg, const char *pair, int rc, const char *err)
 {
     FUZZ_CHECK(rc == PRM_EUNKNOWN || rc == PRM_EVALUE || rc == PRM_ERANGE || rc == PRM_ESCENARIO,
                "'%s' gave error code %d", pair, rc);

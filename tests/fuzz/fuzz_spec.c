@@ -37,8 +37,10 @@ static void check_point(const exp_experiment *x, uint64_t index, double search_v
                (unsigned long long)index, rc, err);
     if (rc == 0) {
         char msg[512];
-        FUZZ_CHECK(prm_check(&cfg, msg, sizeof msg) == 0, "experiment %s point %llu passes a config that "
-                   "fails prm_check: %s", x->name, (unsigned long long)index, msg);
+        FUZZ_CHECK(prm_check(&cfg, msg, sizeof msg) == 0,
+                   "experiment %s point %llu passes a config that "
+                   "fails prm_check: %s",
+                   x->name, (unsigned long long)index, msg);
     }
 }
 
@@ -46,11 +48,10 @@ static void check_experiment(const exp_experiment *x, size_t seed)
 {
     FUZZ_CHECK(x->name && x->name[0], "an experiment without a name");
     FUZZ_CHECK(x->text != NULL, "experiment %s without its text", x->name);
-    FUZZ_CHECK(x->kind == EXP_GRID || x->kind == EXP_TARGET || x->kind == EXP_SEARCH, "experiment %s: kind %d",
-               x->name, (int)x->kind);
+    FUZZ_CHECK(x->kind == EXP_GRID || x->kind == EXP_TARGET || x->kind == EXP_SEARCH, "experiment %s: kind %d", x->name,
+               (int)x->kind);
     FUZZ_CHECK(x->replications >= 1 && x->max_replications >= x->replications,
-               "experiment %s: replications %u, max_replications %u", x->name, x->replications,
-               x->max_replications);
+               "experiment %s: replications %u, max_replications %u", x->name, x->replications, x->max_replications);
     uint64_t product = 1;
     int overflow = 0;
     for (size_t i = 0; i < x->n_axes; i++) {
@@ -64,8 +65,10 @@ static void check_experiment(const exp_experiment *x, size_t seed)
                        "experiment %s: searched %s has %zu values", x->name, ax->param->name, ax->n);
             continue;
         }
-        if (ax->n > UINT64_MAX / product) overflow = 1;
-        else product *= ax->n;
+        if (ax->n > UINT64_MAX / product)
+            overflow = 1;
+        else
+            product *= ax->n;
     }
     FUZZ_CHECK(!overflow, "experiment %s: accepted with an overflowing point count", x->name);
     FUZZ_CHECK(x->n_points == product, "experiment %s: n_points %llu, product of axes %llu", x->name,

@@ -16,10 +16,7 @@
 #include "models/core/params.h"
 #include "tests/fuzz/harness.h"
 
-static int integral(const prm_entry *p)
-{
-    return p->type != PRM_PROB && p->type != PRM_REAL;
-}
+static int integral(const prm_entry *p) { return p->type != PRM_PROB && p->type != PRM_REAL; }
 
 static int in_range(const prm_entry *p, double v)
 {
@@ -47,8 +44,7 @@ static void check_round_trip(const prm_entry *p, const prm_config *cfg, double v
         return;
     }
     FUZZ_CHECK(rc == 0, "%s: value %.17g prints as '%s', which is refused: %s", p->name, v, shown, err);
-    FUZZ_CHECK(fabs(back - v) <= tol, "%s: value %.17g prints as '%s', which parses as %.17g", p->name, v, shown,
-               back);
+    FUZZ_CHECK(fabs(back - v) <= tol, "%s: value %.17g prints as '%s', which parses as %.17g", p->name, v, shown, back);
 }
 
 int fuzz_units_one(const uint8_t *data, size_t size)
@@ -72,8 +68,7 @@ int fuzz_units_one(const uint8_t *data, size_t size)
         double loaded = prm_load(p, &cfg);
         FUZZ_CHECK(loaded == v, "%s: '%s' stored %.17g, loaded %.17g", p->name, text, v, loaded);
         check_round_trip(p, &cfg, v);
-        if (p->type == PRM_ENUM)
-            FUZZ_CHECK(prm_text(p, &cfg) != NULL, "%s: '%s' has no choice name", p->name, text);
+        if (p->type == PRM_ENUM) FUZZ_CHECK(prm_text(p, &cfg) != NULL, "%s: '%s' has no choice name", p->name, text);
     } else {
         FUZZ_CHECK(rc == PRM_EVALUE || rc == PRM_ERANGE, "%s: '%s' gave error code %d", p->name, text, rc);
         FUZZ_CHECK(v == -12345.0, "%s: '%s' refused but *out was written", p->name, text);

@@ -30,8 +30,10 @@ typedef int (*entry_fn)(const uint8_t *, size_t);
 static void fuzz_dir(const char *sub, const char *harness, char *buf, size_t n)
 {
     const char *top = getenv("TOP_SRCDIR");
-    if (top && *top) snprintf(buf, n, "%s/tests/fuzz/%s/%s", top, sub, harness);
-    else snprintf(buf, n, "%s/%s/%s", FUZZ_SRCDIR, sub, harness);
+    if (top && *top)
+        snprintf(buf, n, "%s/tests/fuzz/%s/%s", top, sub, harness);
+    else
+        snprintf(buf, n, "%s/%s/%s", FUZZ_SRCDIR, sub, harness);
 }
 
 /* The whole file at PATH; caller frees. */

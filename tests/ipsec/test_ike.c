@@ -27,8 +27,8 @@ static void set(prm_config *c, const char *pair)
 
 /* Runs C and returns the times of trace lines that contain every word of
  * WHAT (host and text), at most MAX of them. */
-static int trace_times(const prm_config *c, uint64_t seed, const char *host, const char *what, double *t_out,
-                       int max, out_result *r_out)
+static int trace_times(const prm_config *c, uint64_t seed, const char *host, const char *what, double *t_out, int max,
+                       out_result *r_out)
 {
     FILE *f = tmpfile();
     cr_assert_not_null(f);
@@ -114,8 +114,10 @@ Test(hypotheses, when_both_sides_rekey_either_may_go_first)
         cr_assert_eq(scn_run(&c, seed, NULL, &r), 0);
         cr_assert_geq(r.n_interruptions, 1);
         double len = r.interruptions[0].end_s - r.interruptions[0].start_s;
-        if (isfinite(len) && len < 1.0) b_first++;
-        else if (!isfinite(r.interruptions[0].end_s)) a_first++;
+        if (isfinite(len) && len < 1.0)
+            b_first++;
+        else if (!isfinite(r.interruptions[0].end_s))
+            a_first++;
         out_result_fini(&r);
     }
     cr_expect_gt(b_first, 0, "B never rekeyed first");

@@ -69,8 +69,7 @@ Test(kb977526, a_large_copy_from_b_is_interrupted_and_fails_with_default_timers)
     cr_expect_lt((double)r.bytes_done, 2 * GiB);
     /* The soft SA's 100,000 KB lifetime binds at 100 Mbps: A renegotiates at
      * about 0.9 of it (R1), so the first episode starts near 92 MB. */
-    cr_expect(r.first_interruption_bytes > 0.8 * 100000 * 1024.0 &&
-                  r.first_interruption_bytes < 1.0 * 100000 * 1024.0,
+    cr_expect(r.first_interruption_bytes > 0.8 * 100000 * 1024.0 && r.first_interruption_bytes < 1.0 * 100000 * 1024.0,
               "first interruption after %.0f bytes", r.first_interruption_bytes);
     cr_expect_geq(r.n_negotiation_failures, 2);
     cr_expect_geq(r.n_fallbacks, 1);

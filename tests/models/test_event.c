@@ -27,8 +27,7 @@ Test(event, every_kind_has_a_known_layer_and_a_unique_name_that_maps_back_to_it)
             if (!strcmp(layer, layers[i])) l = i;
         cr_expect_geq(l, 0, "kind %d (%s) has layer '%s'", k, name, layer);
         if (l >= 0) per_layer[l]++;
-        cr_expect_eq(ev_kind_from_name(name), k, "'%s' maps back to kind %d, not %d", name, ev_kind_from_name(name),
-                     k);
+        cr_expect_eq(ev_kind_from_name(name), k, "'%s' maps back to kind %d, not %d", name, ev_kind_from_name(name), k);
         for (int j = 0; j < k; j++) cr_expect_str_neq(ev_name(j), name, "kinds %d and %d are both '%s'", j, k, name);
     }
     for (int i = 0; i < 7; i++) cr_expect_gt(per_layer[i], 0, "no kind in layer %s", layers[i]);
@@ -65,7 +64,11 @@ static const ref_line refs[] = {
      "0.000000000 client ike sends AuthIP-MM1 of exchange 16777217"},
     {{.t_ns = 256560, .kind = EV_TCP_RECV, .host = 1, .flags = 2, .seq = 4096, .ack = 65536, .win = 65536},
      "0.000256560 server tcp recv S seq=4096 len=0 ack=65536 win=65536"},
-    {{.t_ns = 256560, .kind = EV_IPSEC_HOLD, .host = 1, .seq = 4294901760u, .cause = OUT_CAUSE_PEER_NEGOTIATION,
+    {{.t_ns = 256560,
+      .kind = EV_IPSEC_HOLD,
+      .host = 1,
+      .seq = 4294901760u,
+      .cause = OUT_CAUSE_PEER_NEGOTIATION,
       .count = 1},
      "0.000256560 server ipsec holds TCP seq=4294901760 len=0 (1 held)"},
     {{.t_ns = 291600, .kind = EV_IKE_RECV, .host = 1, .xchg = 16777217, .msg = 11, .detail = "AuthIP-MM1"},
@@ -74,7 +77,10 @@ static const ref_line refs[] = {
      "0.000310640 server ike responder joins exchange 16777217 (main mode)"},
     {{.t_ns = 1486000, .kind = EV_IKE_AUTH_FAIL, .host = 1, .xchg = 16777217},
      "0.001486000 server ike authentication fails (peer's certificate)"},
-    {{.t_ns = 1748640, .kind = EV_IKE_FAILED, .host = 0, .xchg = 16777217,
+    {{.t_ns = 1748640,
+      .kind = EV_IKE_FAILED,
+      .host = 0,
+      .xchg = 16777217,
       .detail = "peer reports authentication failure"},
      "0.001748640 client ike initiator exchange 16777217 failed: peer reports authentication failure"},
     {{.t_ns = 1748640, .kind = EV_SA_INSTALL, .host = 0, .sa = EV_SA_CLEAR, .detail = "clear"},
@@ -97,8 +103,15 @@ static const ref_line refs[] = {
      "0.874050240 server rec interruption begins cause=rekey bytes=4364976"},
     {{.t_ns = 1205076480, .kind = EV_TCP_TIMEOUT, .host = 0, .seq = 5935, .value = 0.3},
      "1.205076480 client tcp timeout rto=0.300000 retries=0 seq=5935"},
-    {{.t_ns = 1205076480, .kind = EV_TCP_RESEND, .host = 0, .flags = 16, .seq = 5935, .ack = 4798113, .len = 504,
-      .win = 1048576, .cwnd = 1400},
+    {{.t_ns = 1205076480,
+      .kind = EV_TCP_RESEND,
+      .host = 0,
+      .flags = 16,
+      .seq = 5935,
+      .ack = 4798113,
+      .len = 504,
+      .win = 1048576,
+      .cwnd = 1400},
      "1.205076480 client tcp resend A seq=5935 len=504 ack=4798113 win=1048576 cwnd=1400"},
     {{.t_ns = 19805076480, .kind = EV_TCP_ABORT, .host = 0},
      "19.805076480 client tcp abort: retransmissions exhausted"},
@@ -106,7 +119,11 @@ static const ref_line refs[] = {
      "19.805076480 client scn copy ends: tcp_abort"},
     /* F */
     {{.t_ns = 3000256560, .kind = EV_IPSEC_BLOCK, .host = 1}, "3.000256560 server ipsec blocks traffic to the peer"},
-    {{.t_ns = 3000256560, .kind = EV_IPSEC_DROP, .host = 1, .seq = 4294901760u, .cause = OUT_CAUSE_BLOCKED,
+    {{.t_ns = 3000256560,
+      .kind = EV_IPSEC_DROP,
+      .host = 1,
+      .seq = 4294901760u,
+      .cause = OUT_CAUSE_BLOCKED,
       .detail = "blocked after a failed negotiation"},
      "3.000256560 server ipsec drops TCP seq=4294901760 len=0 (blocked after a failed negotiation)"},
     {{.t_ns = 21000000000, .kind = EV_TCP_CONNECT_TIMEOUT, .host = 0}, "21.000000000 client tcp connect timeout"},
@@ -123,14 +140,25 @@ static const ref_line refs[] = {
      "0.002118480 server ipsec installs hard SA record"},
     {{.t_ns = 2401920, .kind = EV_IKE_SUCCEEDED, .host = 0, .xchg = 16777217},
      "0.002401920 client ike initiator exchange 16777217 succeeded"},
-    {{.t_ns = 7763709760, .kind = EV_IKE_START, .host = 0, .flags = EV_IKE_QUICK | EV_IKE_REKEY, .xchg = 16777218,
+    {{.t_ns = 7763709760,
+      .kind = EV_IKE_START,
+      .host = 0,
+      .flags = EV_IKE_QUICK | EV_IKE_REKEY,
+      .xchg = 16777218,
       .cause = OUT_CAUSE_REKEY},
      "7.763709760 client ike initiator starts exchange 16777218 (quick mode, rekey, cause rekey)"},
     {{.t_ns = 7763993200, .kind = EV_IKE_RESPONDER_JOIN, .host = 1, .flags = EV_IKE_QUICK, .xchg = 16777218},
      "7.763993200 server ike responder joins exchange 16777218 (quick mode)"},
     /* L */
-    {{.t_ns = 14415600, .kind = EV_LINK_DROP, .host = -1, .flags = 1, .msg = 6, .seq = 100245, .len = 1460,
-      .bytes = 1500, .detail = "loss"},
+    {{.t_ns = 14415600,
+      .kind = EV_LINK_DROP,
+      .host = -1,
+      .flags = 1,
+      .msg = 6,
+      .seq = 100245,
+      .len = 1460,
+      .bytes = 1500,
+      .detail = "loss"},
      "0.014415600 link link drop loss dir=ba proto=6 bytes=1500 seq=100245 len=1460"},
     {{.t_ns = 19460240, .kind = EV_TCP_FAST_RETRANSMIT, .host = 1, .seq = 165781, .bytes = 32120},
      "0.019460240 server tcp fast retransmit seq=165781 ssthresh=32120"},
@@ -166,8 +194,8 @@ Test(event, the_text_of_each_event_is_the_first_rounds_trace_line_byte_for_byte)
         size_t len = strlen(got);
         cr_expect(len > 0 && got[len - 1] == '\n', "reference %zu: no newline", i);
         if (len) got[len - 1] = 0;
-        cr_expect_str_eq(got, refs[i].line, "reference %zu (%s):\n  got  '%s'\n  want '%s'", i,
-                         ev_name(refs[i].e.kind), got, refs[i].line);
+        cr_expect_str_eq(got, refs[i].line, "reference %zu (%s):\n  got  '%s'\n  want '%s'", i, ev_name(refs[i].e.kind),
+                         got, refs[i].line);
         /* ev_format_text is the part after "<time> <host> <layer> ". */
         char text[256];
         ev_format_text(&refs[i].e, text, sizeof text);
@@ -203,8 +231,9 @@ static int split_tabs(char *line, char **fields, int max)
 
 Test(event, the_event_table_header_names_the_eighteen_documented_columns_in_order)
 {
-    static const char *const want[] = {"time_s", "host", "layer", "event", "seq",   "ack",   "len",   "win",  "cwnd",
-                                       "flags",  "xchg", "msg",   "sa",    "cause", "bytes", "count", "value", "detail"};
+    static const char *const want[] = {"time_s", "host",  "layer", "event", "seq",   "ack",
+                                       "len",    "win",   "cwnd",  "flags", "xchg",  "msg",
+                                       "sa",     "cause", "bytes", "count", "value", "detail"};
     char *buf = NULL;
     size_t n = 0;
     FILE *f = open_memstream(&buf, &n);
@@ -223,9 +252,22 @@ Test(event, every_row_of_every_kind_has_eighteen_fields_with_and_without_detail)
 {
     for (int k = 0; k < EV_N_KINDS; k++)
         for (int withdet = 0; withdet < 2; withdet++) {
-            ev_event e = {.t_ns = 123456789, .kind = (uint16_t)k, .host = (int8_t)(k % 3 - 1), .flags = 0x12,
-                          .xchg = 4000000000u, .msg = -1, .sa = 3, .cause = 2, .seq = UINT64_MAX, .ack = 1,
-                          .len = 1400, .win = 65536, .cwnd = 2800, .bytes = 99, .count = 7, .value = 0.3,
+            ev_event e = {.t_ns = 123456789,
+                          .kind = (uint16_t)k,
+                          .host = (int8_t)(k % 3 - 1),
+                          .flags = 0x12,
+                          .xchg = 4000000000u,
+                          .msg = -1,
+                          .sa = 3,
+                          .cause = 2,
+                          .seq = UINT64_MAX,
+                          .ack = 1,
+                          .len = 1400,
+                          .win = 65536,
+                          .cwnd = 2800,
+                          .bytes = 99,
+                          .count = 7,
+                          .value = 0.3,
                           .detail = withdet ? "some detail" : NULL};
             char *buf = NULL;
             size_t n = 0;
@@ -296,9 +338,8 @@ Test(event, a_real_runs_text_trace_and_event_table_describe_the_same_events)
     char **tl = read_lines(text, &nt), **vl = read_lines(tsv, &nv);
     cr_assert_gt(nt, 1000, "only %d trace lines", nt);
     cr_assert_eq(nv, nt + 1, "%d text lines, %d table rows (+1 header)", nt, nv);
-    cr_expect_str_eq(vl[0],
-                     "time_s\thost\tlayer\tevent\tseq\tack\tlen\twin\tcwnd\tflags\txchg\tmsg\tsa\tcause\tbytes\t"
-                     "count\tvalue\tdetail\n");
+    cr_expect_str_eq(vl[0], "time_s\thost\tlayer\tevent\tseq\tack\tlen\twin\tcwnd\tflags\txchg\tmsg\tsa\tcause\tbytes\t"
+                            "count\tvalue\tdetail\n");
     int bad_time = 0, bad_layer = 0, bad_fields = 0;
     char *last[32] = {0};
     for (int i = 0; i < nt; i++) {

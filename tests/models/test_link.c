@@ -255,7 +255,7 @@ Test(link, everything_sent_in_the_outage_window_is_lost)
 {
     rig r;
     rig_init(&r, 1000000000, 1000, 1);
-    r.cfg.link.outage_start_ns = 1000000;  /* 1 ms */
+    r.cfg.link.outage_start_ns = 1000000;   /* 1 ms */
     r.cfg.link.outage_duration_ns = 500000; /* 0.5 ms */
     sender a, b;
     paced(&r, &a, PRM_CLIENT, 300, 100, 0, 10000); /* every 10 us for 3 ms */

@@ -212,25 +212,24 @@ Test(outcome, the_json_members_parse_with_null_for_missing_reals_and_a_sixteen_d
     fclose(f);
     cr_expect_eq((size_t)ret, n, "returned %d for %zu bytes written", ret, n);
     char *rep = parse_with_python(json);
-    static const char *const expect =
-        "completed int 0\n"
-        "failure str \"sim_limit\"\n"
-        "bytes_done int 18446744073709551615\n"
-        "setup_s NoneType null\n"
-        "duration_s float 0.2\n"
-        "n_interruptions int 0\n"
-        "first_interruption_s NoneType null\n"
-        "first_interruption_bytes NoneType null\n"
-        "n_negotiations int 0\n"
-        "n_negotiation_failures int 0\n"
-        "n_fallbacks int 0\n"
-        "n_rekeys int 0\n"
-        "n_retransmits int 0\n"
-        "events int 0\n"
-        "events_per_s NoneType null\n"
-        "peak_pending int 0\n"
-        "wall_s float 0.000123\n"
-        "fingerprint str \"00000000000abcde\"\n";
+    static const char *const expect = "completed int 0\n"
+                                      "failure str \"sim_limit\"\n"
+                                      "bytes_done int 18446744073709551615\n"
+                                      "setup_s NoneType null\n"
+                                      "duration_s float 0.2\n"
+                                      "n_interruptions int 0\n"
+                                      "first_interruption_s NoneType null\n"
+                                      "first_interruption_bytes NoneType null\n"
+                                      "n_negotiations int 0\n"
+                                      "n_negotiation_failures int 0\n"
+                                      "n_fallbacks int 0\n"
+                                      "n_rekeys int 0\n"
+                                      "n_retransmits int 0\n"
+                                      "events int 0\n"
+                                      "events_per_s NoneType null\n"
+                                      "peak_pending int 0\n"
+                                      "wall_s float 0.000123\n"
+                                      "fingerprint str \"00000000000abcde\"\n";
     cr_expect_str_eq(rep, expect, "python3 read:\n%s\nfrom {%s}", rep, json);
     free(rep);
 
@@ -257,8 +256,8 @@ Test(outcome, the_json_members_parse_with_null_for_missing_reals_and_a_sixteen_d
 
 Test(outcome, failure_and_cause_names_round_trip_and_out_of_range_codes_are_unknown)
 {
-    static const char *const failures[] = {"none", "connect_timeout", "tcp_abort", "smb_timeout", "blocked",
-                                           "sim_limit"};
+    static const char *const failures[] = {"none",        "connect_timeout", "tcp_abort",
+                                           "smb_timeout", "blocked",         "sim_limit"};
     static const char *const causes[] = {"rekey", "expiry", "idle", "peer_negotiation", "blocked"};
     cr_assert_eq(OUT_N_FAILURES, 6);
     cr_assert_eq(OUT_N_CAUSES, 5);

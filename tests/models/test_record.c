@@ -20,8 +20,8 @@
 #define LOG_MAX 64
 
 static struct {
-    int sink[LOG_MAX];      /* which sink saw it */
-    ev_event ev[LOG_MAX];   /* a copy of the event */
+    int sink[LOG_MAX];    /* which sink saw it */
+    ev_event ev[LOG_MAX]; /* a copy of the event */
     int n;
 } seen;
 
@@ -55,17 +55,17 @@ static void expect_same_event(const ev_event *a, const ev_event *b, int i)
     cr_expect_eq(a->bytes, b->bytes, "entry %d: bytes", i);
     cr_expect_eq(a->count, b->count, "entry %d: count", i);
     cr_expect(a->value == b->value, "entry %d: value %g vs %g", i, a->value, b->value);
-    cr_expect(a->detail == b->detail || (a->detail && b->detail && !strcmp(a->detail, b->detail)),
-              "entry %d: detail", i);
+    cr_expect(a->detail == b->detail || (a->detail && b->detail && !strcmp(a->detail, b->detail)), "entry %d: detail",
+              i);
 }
 
 /* ---- a script of events emitted by kernel timers at given times ---- */
 
 typedef struct emit_step {
     rec_recorder *r;
-    ev_event e;           /* emitted at its t_ns (which the recorder overwrites) */
+    ev_event e; /* emitted at its t_ns (which the recorder overwrites) */
     sim_time_ns at_ns;
-    sim_time_ns stamped;  /* e.t_ns after rec_emit */
+    sim_time_ns stamped; /* e.t_ns after rec_emit */
 } emit_step;
 
 static void emit_now(sim_kernel *k, void *arg)
@@ -114,8 +114,8 @@ Test(record, rec_emit_stamps_each_event_with_the_kernel_time_it_is_emitted_at)
     /* Armed in reverse, each event claiming a time of its own: the recorder
      * must use the kernel's clock, not the caller's field. */
     for (int i = N - 1; i >= 0; i--) {
-        steps[i] = (emit_step){.r = &r, .e = {.kind = EV_TCP_ESTABLISHED, .t_ns = 777, .count = (uint64_t)i},
-                               .at_ns = when[i]};
+        steps[i] = (emit_step){
+            .r = &r, .e = {.kind = EV_TCP_ESTABLISHED, .t_ns = 777, .count = (uint64_t)i}, .at_ns = when[i]};
         sim_timer_init(&timers[i], emit_now, &steps[i]);
         sim_timer_arm_at(k, &timers[i], when[i]);
     }
@@ -136,7 +136,14 @@ Test(record, every_sink_receives_every_event_in_the_order_the_sinks_were_added_w
 {
     static const char det[] = "AuthIP-MM1";
     const ev_event evs[] = {
-        {.t_ns = 10, .kind = EV_TCP_SEND, .host = 0, .flags = 0x12, .seq = 1, .ack = 2, .len = 1400, .win = 65536,
+        {.t_ns = 10,
+         .kind = EV_TCP_SEND,
+         .host = 0,
+         .flags = 0x12,
+         .seq = 1,
+         .ack = 2,
+         .len = 1400,
+         .win = 65536,
          .cwnd = 2800},
         {.t_ns = 20, .kind = EV_IKE_SEND, .host = 1, .xchg = 16777217, .msg = 11, .detail = det},
         {.t_ns = 20, .kind = EV_TCP_TIMEOUT, .host = 0, .value = 0.3, .count = 2, .seq = 5935},
@@ -172,11 +179,32 @@ Test(record, a_sink_beyond_rec_max_sinks_is_refused_and_never_called)
 
 static void base_events(ev_event evs[3])
 {
-    evs[0] = (ev_event){.t_ns = 1000, .kind = EV_TCP_SEND, .host = 0, .flags = 0x10, .seq = 100, .ack = 200,
-                        .len = 1400, .win = 65536, .cwnd = 14000};
-    evs[1] = (ev_event){.t_ns = 2000, .kind = EV_IKE_SEND, .host = 1, .flags = 1, .xchg = 33554433, .msg = 11,
-                        .sa = 1, .cause = 2, .seq = 7, .ack = 8, .len = 9, .win = 10, .cwnd = 11, .bytes = 12,
-                        .count = 13, .value = 0.25, .detail = "AuthIP-MM1"};
+    evs[0] = (ev_event){.t_ns = 1000,
+                        .kind = EV_TCP_SEND,
+                        .host = 0,
+                        .flags = 0x10,
+                        .seq = 100,
+                        .ack = 200,
+                        .len = 1400,
+                        .win = 65536,
+                        .cwnd = 14000};
+    evs[1] = (ev_event){.t_ns = 2000,
+                        .kind = EV_IKE_SEND,
+                        .host = 1,
+                        .flags = 1,
+                        .xchg = 33554433,
+                        .msg = 11,
+                        .sa = 1,
+                        .cause = 2,
+                        .seq = 7,
+                        .ack = 8,
+                        .len = 9,
+                        .win = 10,
+                        .cwnd = 11,
+                        .bytes = 12,
+                        .count = 13,
+                        .value = 0.25,
+                        .detail = "AuthIP-MM1"};
     evs[2] = (ev_event){.t_ns = 3000, .kind = EV_COPY_END, .host = 0, .cause = 2, .detail = "tcp_abort"};
 }
 
@@ -187,8 +215,9 @@ Test(record, the_fingerprint_changes_when_any_single_key_field_of_one_event_chan
     uint64_t base = run_script(evs, 3, 0);
     cr_expect_neq(base, REC_FINGERPRINT_SEED, "three events left the fingerprint at its seed");
     enum { N_VAR = 17 };
-    static const char *const what[N_VAR] = {"time", "kind", "host", "flags", "seq", "ack", "len", "win", "cwnd",
-                                            "bytes", "count", "cause", "xchg", "msg", "sa", "value", "detail text"};
+    static const char *const what[N_VAR] = {"time", "kind", "host", "flags", "seq",        "ack",
+                                            "len",  "win",  "cwnd", "bytes", "count",      "cause",
+                                            "xchg", "msg",  "sa",   "value", "detail text"};
     uint64_t fp[N_VAR];
     for (int v = 0; v < N_VAR; v++) {
         base_events(evs);
@@ -464,8 +493,8 @@ Test(record, a_failed_allocation_inside_a_run_makes_scn_run_an_out_of_memory_err
     cr_expect_lt(run_log.last_ns, ok_end);
     double t0_s = 0.0; /* the client sends at time 0 in this preset */
     cr_expect(fabs(sim_time_to_s(run_log.last_ns) - (t0_s + first_s)) < 1e-9,
-              "the run stopped at %.9f s, the episode began at %.9f s (setup %.9f s)",
-              sim_time_to_s(run_log.last_ns), t0_s + first_s, setup_s);
+              "the run stopped at %.9f s, the episode began at %.9f s (setup %.9f s)", sim_time_to_s(run_log.last_ns),
+              t0_s + first_s, setup_s);
     unsigned char untouched[sizeof r];
     memset(untouched, 0xA5, sizeof untouched);
     cr_expect(memcmp(&r, untouched, sizeof r) == 0, "the result was written on an error");

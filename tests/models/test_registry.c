@@ -30,10 +30,23 @@ static int parse_fails(const char *key, const char *text, char *err, size_t n)
 
 Test(registry, sizes_accept_every_unit_decimal_and_binary)
 {
-    static const struct { const char *text; double bytes; } cases[] = {
-        {"100", 100}, {"100B", 100}, {"1KB", 1000}, {"1kB", 1000}, {"1KiB", 1024}, {"1MB", 1e6},
-        {"100MiB", 104857600}, {"2GB", 2e9}, {"2GiB", 2147483648.0}, {"1TB", 1e12}, {"1TiB", 1099511627776.0},
-        {"1.5 KiB", 1536}, {" 3 MB ", 3e6}, {"0.5GiB", 536870912}};
+    static const struct {
+        const char *text;
+        double bytes;
+    } cases[] = {{"100", 100},
+                 {"100B", 100},
+                 {"1KB", 1000},
+                 {"1kB", 1000},
+                 {"1KiB", 1024},
+                 {"1MB", 1e6},
+                 {"100MiB", 104857600},
+                 {"2GB", 2e9},
+                 {"2GiB", 2147483648.0},
+                 {"1TB", 1e12},
+                 {"1TiB", 1099511627776.0},
+                 {"1.5 KiB", 1536},
+                 {" 3 MB ", 3e6},
+                 {"0.5GiB", 536870912}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         cr_expect_eq(parse_ok("file.size", cases[i].text), cases[i].bytes, "file.size=%s", cases[i].text);
 }
@@ -67,7 +80,8 @@ Test(registry, hex_integers_booleans_probabilities_and_choices)
     cr_expect_eq(parse_ok("server.ipsec.ikeflags", "20"), 20);
     cr_expect_eq(parse_ok("tcp.data_retries", "012"), 12, "a leading zero is decimal, not octal");
     cr_expect_eq(parse_ok("link.queue", "50 packets"), 50, "an integer may carry its own unit");
-    static const char *const yes[] = {"on", "yes", "true", "1", "ON", "True"}, *const no[] = {"off", "no", "false", "0"};
+    static const char *const yes[] = {"on", "yes", "true", "1", "ON", "True"}, *const no[] = {"off", "no", "false",
+                                                                                              "0"};
     for (size_t i = 0; i < 6; i++) cr_expect_eq(parse_ok("server.ipsec.update", yes[i]), 1, "%s", yes[i]);
     for (size_t i = 0; i < 4; i++) cr_expect_eq(parse_ok("server.ipsec.update", no[i]), 0, "%s", no[i]);
     cr_expect_eq(parse_ok("link.loss", "0.01"), 0.01);
@@ -198,8 +212,8 @@ Test(registry, the_scenario_key_applies_a_preset_and_later_keys_override_it)
     for (size_t i = 0; i < preset_count; i++) {
         prm_config d;
         prm_defaults(&d);
-        cr_expect_eq(prm_apply_preset(&d, preset_table[i].name, err, sizeof err), 0, "%s: %s",
-                     preset_table[i].name, err);
+        cr_expect_eq(prm_apply_preset(&d, preset_table[i].name, err, sizeof err), 0, "%s: %s", preset_table[i].name,
+                     err);
         cr_expect_eq(d.scenario, (int)i);
         cr_expect_eq(prm_check(&d, err, sizeof err), 0, "%s: %s", preset_table[i].name, err);
     }

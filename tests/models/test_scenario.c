@@ -30,7 +30,8 @@ Test(scenario, the_same_seed_gives_the_same_result_and_another_seed_another)
     out_result a = run_probe(&c, 5, NULL, NULL), b = run_probe(&c, 5, NULL, NULL), d = run_probe(&c, 6, NULL, NULL);
     expect_same(&a, &b);
     cr_expect_eq(a.seed, 5);
-    cr_expect(a.duration_s != d.duration_s || a.n_retransmits != d.n_retransmits, "seeds 5 and 6 lose the same packets");
+    cr_expect(a.duration_s != d.duration_s || a.n_retransmits != d.n_retransmits,
+              "seeds 5 and 6 lose the same packets");
     out_result_fini(&a);
     out_result_fini(&b);
     out_result_fini(&d);
@@ -39,12 +40,12 @@ Test(scenario, the_same_seed_gives_the_same_result_and_another_seed_another)
 Test(scenario, no_packet_is_left_behind_whatever_the_ending)
 {
     static const char *const endings[][3] = {
-        {"file.size=2MiB", NULL, NULL},                                     /* completed */
-        {"link.outage.start=0", "link.outage.duration=1h", NULL},          /* connect_timeout */
-        {"link.outage.start=0.5s", "link.outage.duration=1h", NULL},       /* tcp_abort, packets in flight */
+        {"file.size=2MiB", NULL, NULL},                                               /* completed */
+        {"link.outage.start=0", "link.outage.duration=1h", NULL},                     /* connect_timeout */
+        {"link.outage.start=0.5s", "link.outage.duration=1h", NULL},                  /* tcp_abort, packets in flight */
         {"link.outage.start=0.5s", "link.outage.duration=1h", "tcp.data_retries=20"}, /* smb_timeout */
-        {"sim.max_time=0.2s", "link.delay=50ms", NULL},                    /* sim_limit mid-flight */
-        {"link.loss=0.05", "file.size=1MiB", "link.delay=1ms"},             /* lossy */
+        {"sim.max_time=0.2s", "link.delay=50ms", NULL},                               /* sim_limit mid-flight */
+        {"link.loss=0.05", "file.size=1MiB", "link.delay=1ms"},                       /* lossy */
     };
     static const char *const want[] = {"none", "connect_timeout", "tcp_abort", "smb_timeout", "sim_limit", "none"};
     /* When each ending happens (seconds), worked out from the timers: the SYN
@@ -64,8 +65,10 @@ Test(scenario, no_packet_is_left_behind_whatever_the_ending)
         int ok = !strcmp(want[i], "none");
         cr_expect_eq(r.completed, ok, "ending %zu: completed %d with failure %s", i, r.completed,
                      out_failure_name(r.failure));
-        if (ok) cr_expect_eq(r.bytes_done, c.file_size_bytes, "ending %zu: a completed copy delivers the file", i);
-        else cr_expect_lt(r.bytes_done, c.file_size_bytes, "ending %zu: a failed copy stops short", i);
+        if (ok)
+            cr_expect_eq(r.bytes_done, c.file_size_bytes, "ending %zu: a completed copy delivers the file", i);
+        else
+            cr_expect_lt(r.bytes_done, c.file_size_bytes, "ending %zu: a failed copy stops short", i);
         if (!isnan(when_lo_s[i]))
             cr_expect(r.duration_s >= when_lo_s[i] - 1e-6 && r.duration_s <= when_hi_s[i] + 1e-6,
                       "ending %zu at %.4f s, expected %.2f..%.2f s", i, r.duration_s, when_lo_s[i], when_hi_s[i]);

@@ -33,9 +33,9 @@ enum {
 /* The SMB messages of one traced copy: per host, the bytes it put on the
  * stream, and per command the count and sizes seen. */
 typedef struct smb_tally {
-    uint64_t sent[2];                  /* bytes of all messages sent by client, server */
+    uint64_t sent[2]; /* bytes of all messages sent by client, server */
     uint64_t n_read_req, n_read_resp, read_data, n_write_req, n_write_resp, write_data;
-    int sizes_ok;                      /* every READ/WRITE/CLOSE had its MS-CIFS size */
+    int sizes_ok; /* every READ/WRITE/CLOSE had its MS-CIFS size */
 } smb_tally;
 
 static smb_tally tally_copy(const prm_config *c, scn_probe *pr)
@@ -52,19 +52,24 @@ static smb_tally tally_copy(const prm_config *c, scn_probe *pr)
     double time_s;
     rewind(tr);
     while (fgets(line, sizeof line, tr)) {
-        if (sscanf(line, "%lf %15s smb %15s %31s bytes=%u data=%u", &time_s, host, dir, kind, &len, &data) != 6) continue;
+        if (sscanf(line, "%lf %15s smb %15s %31s bytes=%u data=%u", &time_s, host, dir, kind, &len, &data) != 6)
+            continue;
         int req = !strcmp(dir, "request");
         if (!req && strcmp(dir, "response")) continue;
         t.sent[strcmp(host, "client") ? 1 : 0] += len;
         unsigned want = 0;
         if (!strcmp(kind, "READ_ANDX")) {
             want = req ? READ_REQ : READ_RESP_HDR + data;
-            if (req) t.n_read_req++;
-            else t.n_read_resp++, t.read_data += data;
+            if (req)
+                t.n_read_req++;
+            else
+                t.n_read_resp++, t.read_data += data;
         } else if (!strcmp(kind, "WRITE_ANDX")) {
             want = req ? WRITE_REQ_HDR + data : WRITE_RESP;
-            if (req) t.n_write_req++, t.write_data += data;
-            else t.n_write_resp++;
+            if (req)
+                t.n_write_req++, t.write_data += data;
+            else
+                t.n_write_resp++;
         } else if (!strcmp(kind, "CLOSE")) {
             want = req ? CLOSE_REQ : CLOSE_RESP;
         }
@@ -159,10 +164,9 @@ Test(smb, outstanding_requests_are_bounded_by_the_copy_engine_and_both_hosts)
 
 Test(smb, a_pipeline_limited_copy_takes_one_round_trip_per_read)
 {
-    static const char *const cases[][2] = {
-        {"smb.read_size=61440", "link.delay=20ms"},
-        {"smb.read_size=32KiB", "link.delay=20ms"},
-        {"smb.read_size=61440", "link.delay=2ms"}};
+    static const char *const cases[][2] = {{"smb.read_size=61440", "link.delay=20ms"},
+                                           {"smb.read_size=32KiB", "link.delay=20ms"},
+                                           {"smb.read_size=61440", "link.delay=2ms"}};
     for (size_t i = 0; i < 3; i++) {
         prm_config c = cfg_of(cases[i][0], cases[i][1], "smb.client_outstanding=1", "client.tcp.window=1MiB",
                               "file.size=20MiB", "link.rate=100Mbps", NULL);
@@ -193,7 +197,8 @@ Test(smb, a_request_unanswered_for_the_session_timeout_gives_smb_timeout)
     cr_expect_gt(r.bytes_done, 0);
     out_result_fini(&r);
 
-    c = cfg_of("link.outage.start=1s", "link.outage.duration=100s", "tcp.data_retries=12", "smb.session_timeout=45s", NULL);
+    c = cfg_of("link.outage.start=1s", "link.outage.duration=100s", "tcp.data_retries=12", "smb.session_timeout=45s",
+               NULL);
     r = run_probe(&c, 1, NULL, NULL);
     cr_expect_str_eq(out_failure_name(r.failure), "smb_timeout");
     cr_expect(r.duration_s > 45.9 && r.duration_s <= 46.01, "NT's 45 s: failed at %f s", r.duration_s);
@@ -202,7 +207,8 @@ Test(smb, a_request_unanswered_for_the_session_timeout_gives_smb_timeout)
 
 Test(smb, an_outage_shorter_than_every_timer_only_delays_the_copy)
 {
-    prm_config c = cfg_of("link.outage.start=1s", "link.outage.duration=30s", "tcp.data_retries=12", "file.size=50MiB", NULL);
+    prm_config c =
+        cfg_of("link.outage.start=1s", "link.outage.duration=30s", "tcp.data_retries=12", "file.size=50MiB", NULL);
     out_result r = run_probe(&c, 1, NULL, NULL);
     cr_expect_eq(r.completed, 1, "%s", out_failure_name(r.failure));
     cr_expect_gt(r.duration_s, 31.0);

@@ -184,10 +184,9 @@ static double read_wire_s(const prm_config *c, double mss)
 
 Test(tcp, a_rate_limited_read_completes_at_the_wire_rate)
 {
-    static const char *const rates[][3] = {
-        {"link.rate=100Mbps", "link.delay=250us", "file.size=50MiB"},
-        {"link.rate=10Mbps", "link.delay=5ms", "file.size=10MiB"},
-        {"link.rate=1Gbps", "link.delay=100us", "file.size=200MiB"}};
+    static const char *const rates[][3] = {{"link.rate=100Mbps", "link.delay=250us", "file.size=50MiB"},
+                                           {"link.rate=10Mbps", "link.delay=5ms", "file.size=10MiB"},
+                                           {"link.rate=1Gbps", "link.delay=100us", "file.size=200MiB"}};
     for (size_t i = 0; i < 3; i++) {
         prm_config c = cfg_of(rates[i][0], rates[i][1], rates[i][2], "client.tcp.window=4MiB", NULL);
         scn_probe pr;
@@ -223,10 +222,9 @@ Test(tcp, a_window_limited_copy_moves_one_window_per_round_trip)
 {
     /* Read with a fixed client window, and write to an XP server (its default
      * 17,520-byte window), over 10 ms one way. */
-    static const char *const cases[][3] = {
-        {"copy.direction=read", "client.tcp.window=17520", "link.rate=100Mbps"},
-        {"copy.direction=write", "server.os=xp", "link.rate=100Mbps"},
-        {"copy.direction=read", "client.tcp.window=64KiB", "link.rate=1Gbps"}};
+    static const char *const cases[][3] = {{"copy.direction=read", "client.tcp.window=17520", "link.rate=100Mbps"},
+                                           {"copy.direction=write", "server.os=xp", "link.rate=100Mbps"},
+                                           {"copy.direction=read", "client.tcp.window=64KiB", "link.rate=1Gbps"}};
     for (size_t i = 0; i < 3; i++) {
         prm_config c = cfg_of(cases[i][0], cases[i][1], cases[i][2], "link.delay=10ms", "file.size=10MiB", NULL);
         scn_probe pr;

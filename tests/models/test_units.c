@@ -89,9 +89,9 @@ Test(units, unit_words_are_case_sensitive_because_mbps_and_mbytes_differ_eightfo
 
 Test(units, hex_infinity_nan_and_malformed_numbers_are_refused)
 {
-    static const char *const bad[] = {"0x10", "0X10", "-0x1", "+0x1", "inf", "-inf", "INF", "infinity", "nan",
-                                      "NaN",  "1e400", "",   "KB",  " 1",  "1 2",  "1KBx", "1 KB B", "--1", ".",
-                                      "e5"};
+    static const char *const bad[] = {"0x10",     "0X10", "-0x1",   "+0x1",  "inf", "-inf", "INF",
+                                      "infinity", "nan",  "NaN",    "1e400", "",    "KB",   " 1",
+                                      "1 2",      "1KBx", "1 KB B", "--1",   ".",   "e5"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         expect_refused(UNIT_SIZE, bad[i]);
         expect_refused(UNIT_PLAIN, bad[i]);

@@ -92,15 +92,19 @@ static size_t read_dat(const char *file, double rows[][12], size_t max, size_t *
         while (k < 12 && *s) {
             double v = strtod(s, &end);
             if (end == s) {
-                if (!strncmp(s, " NaN", 4) || !strncmp(s, "NaN", 3)) v = NAN, end = s + (s[0] == ' ' ? 4 : 3);
-                else break;
+                if (!strncmp(s, " NaN", 4) || !strncmp(s, "NaN", 3))
+                    v = NAN, end = s + (s[0] == ' ' ? 4 : 3);
+                else
+                    break;
             }
             if (n < max) rows[n][k] = v;
             k++;
             s = end;
         }
-        if (k) n++;
-        else blank++;
+        if (k)
+            n++;
+        else
+            blank++;
     }
     free(text);
     return n < max ? n : max;
@@ -159,12 +163,13 @@ Test(plot, p_complete_and_duration_rows_are_the_point_summary_rows)
     static double rows[256][12];
     size_t blocks;
     size_t m = read_dat(path("out/sizes-p_complete.dat"), rows, 256, &blocks);
-    cr_expect_eq(m, tp_q(path("fx.db"), "SELECT count(*) FROM point_summary WHERE experiment = 'sizes' AND n_runs > 0"));
+    cr_expect_eq(m,
+                 tp_q(path("fx.db"), "SELECT count(*) FROM point_summary WHERE experiment = 'sizes' AND n_runs > 0"));
     cr_expect_eq(blocks, 4, "one curve per scenario and link rate: %zu", blocks);
     for (size_t i = 0; i < m; i++) {
         char sql[300];
-        static const char *const cols[] = {"point_id", "file_size", "p_complete", "p_complete_lo", "p_complete_hi",
-                                           "n_runs", "n_completed"};
+        static const char *const cols[] = {"point_id",      "file_size", "p_complete", "p_complete_lo",
+                                           "p_complete_hi", "n_runs",    "n_completed"};
         for (int c = 0; c < 7; c++) {
             snprintf(sql, sizeof sql, "SELECT %s FROM point_summary WHERE point_id = %.0f", cols[c], rows[i][0]);
             double want = tp_q(path("fx.db"), sql);
@@ -173,11 +178,12 @@ Test(plot, p_complete_and_duration_rows_are_the_point_summary_rows)
         }
     }
     m = read_dat(path("out/sizes-duration.dat"), rows, 256, &blocks);
-    cr_expect_eq(m, tp_q(path("fx.db"),
-                         "SELECT count(*) FROM point_summary WHERE experiment = 'sizes' AND duration_mean_s IS NOT NULL"));
+    cr_expect_eq(m,
+                 tp_q(path("fx.db"),
+                      "SELECT count(*) FROM point_summary WHERE experiment = 'sizes' AND duration_mean_s IS NOT NULL"));
     for (size_t i = 0; i < m; i++) {
         char sql[300];
-        static const char *const cols[] = {"point_id", "file_size", "duration_mean_s", "duration_lo_s",
+        static const char *const cols[] = {"point_id",      "file_size",   "duration_mean_s", "duration_lo_s",
                                            "duration_hi_s", "n_completed", "n_runs"};
         for (int c = 0; c < 7; c++) {
             snprintf(sql, sizeof sql, "SELECT %s FROM point_summary WHERE point_id = %.0f", cols[c], rows[i][0]);
@@ -296,7 +302,8 @@ static void order_stats(const char *db, const char *name, double rate, double *m
     char sql[400];
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM runs r JOIN points p USING (point_id) WHERE p.experiment_id = 1 AND "
-             "p.link_rate = %.0f AND r.%s IS NOT NULL", rate, name);
+             "p.link_rate = %.0f AND r.%s IS NOT NULL",
+             rate, name);
     *m = (int)tp_q(db, sql);
     cr_assert_gt(*m, 0);
     double v[1024];
@@ -395,9 +402,12 @@ Test(plot, every_search_status_the_runner_writes_is_drawn_with_its_own_mark)
     }
     char *gp = tp_slurp(path("out/statuses-critical_size.gp"), NULL);
     cr_assert_not_null(gp);
-    cr_expect_eq(count(gp, "($6 == 1 ? $5/ydiv : NaN) with points"), (size_t)tp_q(path("st.db"),
-                 "SELECT count(DISTINCT p.ipsec_qm_lifetime_kb) FROM thresholds t JOIN points p USING (point_id) "
-                 "WHERE t.status = 'all_pass'"), "an all_pass mark on each curve that has one");
+    cr_expect_eq(
+        count(gp, "($6 == 1 ? $5/ydiv : NaN) with points"),
+        (size_t)tp_q(path("st.db"),
+                     "SELECT count(DISTINCT p.ipsec_qm_lifetime_kb) FROM thresholds t JOIN points p USING (point_id) "
+                     "WHERE t.status = 'all_pass'"),
+        "an all_pass mark on each curve that has one");
     cr_expect(count(gp, "($6 == 2 ? $4/ydiv : NaN) with points") >= 1, "a none_pass mark");
     cr_expect_eq(count(gp, "title 'no crossing: every probe passed (drawn at the range top)'"), 1);
     cr_expect_eq(count(gp, "title 'no crossing: no probe passed (drawn at the range bottom)'"), 1);
@@ -512,8 +522,8 @@ Test(plot, text_from_the_database_cannot_escape_the_gnuplot_script)
     cr_expect_eq(n, 4);
     for (size_t i = 0; i < n; i++) {
         cr_expect(figs[i].rendered);
-        cr_expect(!strchr(figs[i].stem, '/') && !strchr(figs[i].stem, '\'') && !strchr(figs[i].stem, '\n'),
-                  "stem %s", figs[i].stem);
+        cr_expect(!strchr(figs[i].stem, '/') && !strchr(figs[i].stem, '\'') && !strchr(figs[i].stem, '\n'), "stem %s",
+                  figs[i].stem);
     }
     plot_figures_free(figs, n);
     cr_expect(!exists(path("out/PWNED")) && !exists(path("PWNED")) && access(path("out/PWNED"), F_OK) != 0);

@@ -243,10 +243,9 @@ void tp_synthetic_db(const char *db, const char *grid_name)
     int64_t search = experiment(s, "search", "search", 7, 4);
     static const char *const rates[] = {"10Mbps", "100Mbps"}, *const kbs[] = {"1000", "2000"};
     /* The names the figures read (tp_sweep_statuses holds them against the runner's). */
-    const char *const status[] = {plot_search_status_name(PLOT_SEARCH_BRACKETED),
-                                  plot_search_status_name(PLOT_SEARCH_BRACKETED),
-                                  plot_search_status_name(PLOT_SEARCH_ALL_PASS),
-                                  plot_search_status_name(PLOT_SEARCH_NONE_PASS)};
+    const char *const status[] = {
+        plot_search_status_name(PLOT_SEARCH_BRACKETED), plot_search_status_name(PLOT_SEARCH_BRACKETED),
+        plot_search_status_name(PLOT_SEARCH_ALL_PASS), plot_search_status_name(PLOT_SEARCH_NONE_PASS)};
     static const double crit[] = {5e6, 1e7, NAN, NAN}, lo[] = {4.8e6, 9.5e6, 1048576, 1048576},
                         hi[] = {5.2e6, 10.5e6, 67108864, 67108864};
     for (int c = 0; c < 4; c++) {
@@ -259,8 +258,8 @@ void tp_synthetic_db(const char *db, const char *grid_name)
         int64_t point = 7 + c;
         cr_assert_eq(res_point_insert(s, point, search, 1, c + 1, 1, &cfg), 0, "%s", res_store_errmsg(s));
         run(s, point, 1, 1, 1.0, NAN, NAN);
-        res_threshold t = {search, c + 1, point, "file.size", "p_complete", status[c], 0.5, crit[c], lo[c],
-                           hi[c], 5, 50, c == 1};
+        res_threshold t = {search,  c + 1, point, "file.size", "p_complete", status[c], 0.5,
+                           crit[c], lo[c], hi[c], 5,           50,           c == 1};
         cr_assert_eq(res_threshold_put(s, &t), 0, "%s", res_store_errmsg(s));
     }
     cr_assert_eq(res_store_commit(s), 0);

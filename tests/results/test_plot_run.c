@@ -53,8 +53,18 @@ static plot_timeline *hand_built(void)
         {.t_ns = 500500000, .kind = EV_TCP_ESTABLISHED, .host = 0},
         {.t_ns = 610000000, .kind = EV_SMB_DONE, .host = 0, .detail = "READ_ANDX", .bytes = 61440},
         {.t_ns = 620000000, .kind = EV_SMB_DONE, .host = 0, .detail = "READ_ANDX", .bytes = 122880},
-        {.t_ns = 700000000, .kind = EV_IKE_START, .host = 0, .xchg = 8, .flags = EV_IKE_REKEY, .cause = OUT_CAUSE_REKEY},
-        {.t_ns = 700000000, .kind = EV_SA_DELETE, .host = 1, .sa = EV_SA_SOFT, .cause = OUT_CAUSE_REKEY, .detail = "soft"},
+        {.t_ns = 700000000,
+         .kind = EV_IKE_START,
+         .host = 0,
+         .xchg = 8,
+         .flags = EV_IKE_REKEY,
+         .cause = OUT_CAUSE_REKEY},
+        {.t_ns = 700000000,
+         .kind = EV_SA_DELETE,
+         .host = 1,
+         .sa = EV_SA_SOFT,
+         .cause = OUT_CAUSE_REKEY,
+         .detail = "soft"},
         {.t_ns = 700001000, .kind = EV_INTERRUPTION_BEGIN, .host = 1, .cause = OUT_CAUSE_REKEY, .bytes = 125000},
         {.t_ns = 60700000000, .kind = EV_INTERRUPTION_END, .host = 1},
         {.t_ns = 60710000000, .kind = EV_SMB_DONE, .host = 0, .detail = "READ_ANDX", .bytes = 184320},
@@ -119,8 +129,8 @@ Test(plot_run, a_real_run_agrees_with_its_outcome)
     plot_run_counts c;
     cr_assert_eq(plot_timeline_counts(tl, &c), 0);
     cr_expect_gt(r.n_interruptions, 1, "the setting interrupts the copy more than once");
-    cr_expect_eq(c.n_interruptions, r.n_interruptions, "interruptions: timeline %zu, outcome %llu",
-                 c.n_interruptions, (unsigned long long)r.n_interruptions);
+    cr_expect_eq(c.n_interruptions, r.n_interruptions, "interruptions: timeline %zu, outcome %llu", c.n_interruptions,
+                 (unsigned long long)r.n_interruptions);
     cr_expect_eq(c.bytes_delivered, r.bytes_done, "bytes: timeline %llu, outcome %llu",
                  (unsigned long long)c.bytes_delivered, (unsigned long long)r.bytes_done);
     cr_expect_eq(c.n_fallbacks, r.n_fallbacks);
@@ -137,9 +147,20 @@ Test(plot_run, a_real_run_agrees_with_its_outcome)
 
 Test(plot_run, run_plot_end_to_end_draws_the_same_run_it_reports)
 {
-    char *argv[] = {(char *)tp_rekeysim(), "run", "--scenario", "kb977526", "--json", "--events",
-                    (char *)path("run.tsv"), "--plot", (char *)path("run.svg"), "file.size=3MiB",
-                    "ipsec.qm_lifetime_kb=1000", "tcp.data_retries=12", "smb.session_timeout=600s", NULL};
+    char *argv[] = {(char *)tp_rekeysim(),
+                    "run",
+                    "--scenario",
+                    "kb977526",
+                    "--json",
+                    "--events",
+                    (char *)path("run.tsv"),
+                    "--plot",
+                    (char *)path("run.svg"),
+                    "file.size=3MiB",
+                    "ipsec.qm_lifetime_kb=1000",
+                    "tcp.data_retries=12",
+                    "smb.session_timeout=600s",
+                    NULL};
     cr_assert_eq(tp_run(argv, dir, path("run.json"), path("run.err"), NULL), 0);
     char *json = tp_slurp(path("run.json"), NULL), *svg = tp_slurp(path("run.svg"), NULL);
     cr_assert(json && svg);

@@ -94,7 +94,8 @@ Test(report, a_real_sweep_report_embeds_every_figure_and_fetches_nothing)
     cr_expect_eq(count(html, "<svg"), 4);
     cr_expect_eq(count(html, "</svg>"), 4);
     cr_expect(!strstr(html, "<script") && !strstr(html, "<link") && !strstr(html, " src=") &&
-              !strstr(html, "@import") && !strstr(html, "<?xml"), "self-contained, no script");
+                  !strstr(html, "@import") && !strstr(html, "<?xml"),
+              "self-contained, no script");
     /* Every id once: several gnuplot SVGs define the same names. */
     const char *s = html;
     size_t n_ids = 0;
@@ -129,14 +130,18 @@ Test(report, every_finding_is_confirmed_by_the_database)
         if (!strcmp(kind, "first_failure")) {
             snprintf(sql, sizeof sql, "SELECT n_completed < n_runs FROM point_summary WHERE point_id = %.0f", point);
             cr_expect_eq(tp_q(db, sql), 1, "point %.0f had failures", point);
-            snprintf(sql, sizeof sql, "SELECT count(*) %s WHERE p.point_id = %.0f AND q.file_size < p.file_size AND "
-                     "q.n_completed < q.n_runs", same, point);
+            snprintf(sql, sizeof sql,
+                     "SELECT count(*) %s WHERE p.point_id = %.0f AND q.file_size < p.file_size AND "
+                     "q.n_completed < q.n_runs",
+                     same, point);
             cr_expect_eq(tp_q(db, sql), 0, "no smaller size of point %.0f failed", point);
         } else if (!strcmp(kind, "p_below_half")) {
             snprintf(sql, sizeof sql, "SELECT p_complete < 0.5 FROM point_summary WHERE point_id = %.0f", point);
             cr_expect_eq(tp_q(db, sql), 1);
-            snprintf(sql, sizeof sql, "SELECT count(*) %s WHERE p.point_id = %.0f AND q.file_size < p.file_size AND "
-                     "q.p_complete < 0.5", same, point);
+            snprintf(sql, sizeof sql,
+                     "SELECT count(*) %s WHERE p.point_id = %.0f AND q.file_size < p.file_size AND "
+                     "q.p_complete < 0.5",
+                     same, point);
             cr_expect_eq(tp_q(db, sql), 0, "point %.0f is the smallest below 0.5", point);
         } else if (!strcmp(kind, "all_completed")) {
             snprintf(sql, sizeof sql, "SELECT count(*) %s WHERE p.point_id = %.0f AND q.n_completed < q.n_runs", same,
@@ -148,7 +153,8 @@ Test(report, every_finding_is_confirmed_by_the_database)
                      "JOIN points o ON o.point_id = %.0f WHERE p.experiment_id = o.experiment_id AND "
                      "p.scenario = o.scenario AND p.link_rate = o.link_rate AND b IS NOT NULL) "
                      "SELECT avg(b) FROM (SELECT b FROM v ORDER BY b LIMIT 2 - (SELECT count(*) FROM v) %% 2 "
-                     "OFFSET ((SELECT count(*) FROM v) - 1) / 2)", point);
+                     "OFFSET ((SELECT count(*) FROM v) - 1) / 2)",
+                     point);
             cr_expect_eq(attr(s, "data-bytes-median"), tp_q(db, sql), "median bytes of point %.0f's group", point);
         } else if (!strcmp(kind, "p_never_below_half")) {
             snprintf(sql, sizeof sql, "SELECT count(*) %s WHERE p.point_id = %.0f AND q.p_complete < 0.5", same, point);
@@ -160,9 +166,13 @@ Test(report, every_finding_is_confirmed_by_the_database)
             const char *missing = strstr(s, "was not found in the searched range");
             int says_missing = missing && end && missing < end;
             /* No critical value: the sentence must say so and the attribute hold none. */
-            if (isnan(want)) cr_expect(isnan(got) && says_missing, "point %.0f has no crossing: %.200s", point, s);
-            else cr_expect(fabs(got - want) < 1e-6 * want && !says_missing, "critical of point %.0f: %.17g, table says "
-                           "%.17g", point, got, want);
+            if (isnan(want))
+                cr_expect(isnan(got) && says_missing, "point %.0f has no crossing: %.200s", point, s);
+            else
+                cr_expect(fabs(got - want) < 1e-6 * want && !says_missing,
+                          "critical of point %.0f: %.17g, table says "
+                          "%.17g",
+                          point, got, want);
             n_critical_missing += isnan(want);
         } else if (!strcmp(kind, "first_causes")) {
             causes += attr(s, "data-runs");
@@ -176,8 +186,8 @@ Test(report, every_finding_is_confirmed_by_the_database)
     cr_expect_eq(causes, tp_q(db, "SELECT count(*) FROM interruptions WHERE episode = 1"),
                  "the causes add up to every first interruption");
     cr_expect(strstr(html, "no-ipsec, 10 Mbps: every copy completed") != NULL);
-    cr_expect_eq(count(html, "<tr data-point-id="), (size_t)(tp_q(db, "SELECT count(*) FROM points") +
-                                                           tp_q(db, "SELECT count(*) FROM thresholds")),
+    cr_expect_eq(count(html, "<tr data-point-id="),
+                 (size_t)(tp_q(db, "SELECT count(*) FROM points") + tp_q(db, "SELECT count(*) FROM thresholds")),
                  "one summary row per point, one thresholds row per combination");
     free(html);
 }

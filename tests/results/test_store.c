@@ -135,15 +135,15 @@ Test(store, a_new_database_has_every_table_the_registry_columns_and_meta)
         cr_expect_eq(q_double(db, sql), 1, "points has no %s column %s", prm_sql_type(p), col);
     }
     cr_expect_eq(q_double(db, "SELECT count(*) FROM pragma_table_info('points')"), prm_count() + 6);
-    static const char *const tables[] = {"meta", "experiments", "points", "runs", "interruptions", "thresholds",
-                                         "t_quantile", "history"};
+    static const char *const tables[] = {"meta",          "experiments", "points",     "runs",
+                                         "interruptions", "thresholds",  "t_quantile", "history"};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         char sql[200];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '%s'", tables[i]);
         cr_expect_eq(q_double(db, sql), 1, "no table %s", tables[i]);
     }
-    static const char *const keys[] = {"schema_version", "rekeysim_version", "git_commit", "git_dirty", "rng_scheme",
-                                       "gsl_version", "sqlite_version", "command_line"};
+    static const char *const keys[] = {"schema_version", "rekeysim_version", "git_commit",     "git_dirty",
+                                       "rng_scheme",     "gsl_version",      "sqlite_version", "command_line"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         char sql[200];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM meta WHERE key = '%s' AND value != ''", keys[i]);
@@ -266,14 +266,17 @@ Test(store, runs_and_interruptions_keep_every_field_and_nulls)
     res_store_free(s);
     sqlite3 *db = raw(path("r.db"));
     cr_expect_eq(q_double(db, "SELECT count(*) FROM runs WHERE run_id = 100003 AND failure = 'tcp_abort' AND "
-                              "completed = 0 AND n_interruptions = 2 AND first_interruption_bytes = 4096"), 1);
+                              "completed = 0 AND n_interruptions = 2 AND first_interruption_bytes = 4096"),
+                 1);
     cr_expect(isnan(q_double(db, "SELECT setup_s FROM runs WHERE run_id = 100004")), "NaN is NULL");
     cr_expect(isnan(q_double(db, "SELECT first_interruption_s FROM runs WHERE run_id = 100004")));
     cr_expect_eq(q_double(db, "SELECT count(*) FROM interruptions WHERE run_id = 100003"), 2);
     cr_expect_eq(q_double(db, "SELECT count(*) FROM interruptions WHERE episode = 1 AND cause = 'rekey' AND "
-                              "end_s = 3.0 AND bytes_at_start = 4096"), 1);
+                              "end_s = 3.0 AND bytes_at_start = 4096"),
+                 1);
     cr_expect_eq(q_double(db, "SELECT count(*) FROM interruptions WHERE episode = 2 AND cause = 'peer_negotiation' "
-                              "AND end_s IS NULL"), 1);
+                              "AND end_s IS NULL"),
+                 1);
     sqlite3_close(db);
 }
 
@@ -328,9 +331,8 @@ static const struct {
     uint32_t k, n;
     double lo, hi;
 } wilson95[] = {
-    {0, 4, 0.0000000000, 0.4898908365},  {2, 4, 0.1500389892, 0.8499610108},
-    {4, 4, 0.5101091635, 1.0000000000},  {7, 10, 0.3967781475, 0.8922087326},
-    {0, 100, 0.0000000000, 0.0369934982}, {3, 4, 0.3006418426, 0.9544127392},
+    {0, 4, 0.0000000000, 0.4898908365},  {2, 4, 0.1500389892, 0.8499610108},   {4, 4, 0.5101091635, 1.0000000000},
+    {7, 10, 0.3967781475, 0.8922087326}, {0, 100, 0.0000000000, 0.0369934982}, {3, 4, 0.3006418426, 0.9544127392},
 };
 #define N_WILSON (sizeof wilson95 / sizeof wilson95[0])
 

@@ -43,7 +43,8 @@ static sim_event at(sim_kernel *k, sim_time_ns t, int id)
 static void assert_fired(const int *want, int n)
 {
     cr_assert_eq(fired.n, n, "%d handlers ran, wanted %d", fired.n, n);
-    for (int i = 0; i < n; i++) cr_assert_eq(fired.id[i], want[i], "position %d: %d, wanted %d", i, fired.id[i], want[i]);
+    for (int i = 0; i < n; i++)
+        cr_assert_eq(fired.id[i], want[i], "position %d: %d, wanted %d", i, fired.id[i], want[i]);
 }
 
 /* Schedules id + 1000 at the current time, behind everything already there. */
@@ -413,10 +414,7 @@ Test(sim_kernel, large_times_keep_their_order)
     assert_no_leaks();
 }
 
-Test(sim_kernel, names_its_queue)
-{
-    cr_assert_str_eq(sim_kernel_queue_name(), "radix-heap");
-}
+Test(sim_kernel, names_its_queue) { cr_assert_str_eq(sim_kernel_queue_name(), "radix-heap"); }
 
 /* ---- the oracle ---- */
 

@@ -268,8 +268,7 @@ static int ref_min(const ref_entry *r, int n)
 {
     int best = -1;
     for (int i = 0; i < n; i++)
-        if (best < 0 || r[i].at_ns < r[best].at_ns || (r[i].at_ns == r[best].at_ns && r[i].seq < r[best].seq))
-            best = i;
+        if (best < 0 || r[i].at_ns < r[best].at_ns || (r[i].at_ns == r[best].at_ns && r[i].seq < r[best].seq)) best = i;
     return best;
 }
 
@@ -313,8 +312,8 @@ Test(sim_queue, matches_a_plain_array_reference_over_random_scripts)
                 }
             } else if (op < 7) { /* peek */
                 int m = ref_min(ref, n_ref);
-                cr_assert_eq(sim_queue_peek_time(&q), m < 0 ? SIM_TIME_MAX : ref[m].at_ns,
-                             "script %d step %d", script, s);
+                cr_assert_eq(sim_queue_peek_time(&q), m < 0 ? SIM_TIME_MAX : ref[m].at_ns, "script %d step %d", script,
+                             s);
             } else { /* pop up to a bound */
                 sim_time_ns until = now + (sim_time_ns)rnd_below(2000);
                 if (rnd_below(4) == 0) until = SIM_TIME_MAX;
@@ -341,7 +340,4 @@ Test(sim_queue, matches_a_plain_array_reference_over_random_scripts)
     assert_no_leaks();
 }
 
-Test(sim_queue, names_its_implementation)
-{
-    cr_assert_str_eq(sim_queue_impl_name(), "radix-heap");
-}
+Test(sim_queue, names_its_implementation) { cr_assert_str_eq(sim_queue_impl_name(), "radix-heap"); }

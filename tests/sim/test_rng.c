@@ -62,8 +62,11 @@ Test(sim_rng, different_names_give_uncorrelated_sequences)
     /* Names that differ in one character or only in order are the risky
      * ones for a weak hash. */
     const char *pairs[][2] = {
-        {"link.loss.ab", "link.loss.ba"}, {"a", "b"}, {"ike.jitter.client", "ike.jitter.server"},
-        {"x1", "x2"}, {"stream", "stream."},
+        {"link.loss.ab", "link.loss.ba"},
+        {"a", "b"},
+        {"ike.jitter.client", "ike.jitter.server"},
+        {"x1", "x2"},
+        {"stream", "stream."},
     };
     for (uint32_t rep = 0; rep < 3; rep++) {
         uint64_t run = sim_rng_run_seed(7, rep);
@@ -111,7 +114,8 @@ Test(sim_rng, run_seeds_differ_by_replication_and_master_seed)
             seen[n++] = s;
         }
     qsort(seen, (size_t)n, sizeof seen[0], cmp_u64);
-    for (int i = 1; i < n; i++) cr_assert_neq(seen[i], seen[i - 1], "two runs share seed %llx", (unsigned long long)seen[i]);
+    for (int i = 1; i < n; i++)
+        cr_assert_neq(seen[i], seen[i - 1], "two runs share seed %llx", (unsigned long long)seen[i]);
 }
 
 Test(sim_rng, replications_see_different_values_on_the_same_stream)

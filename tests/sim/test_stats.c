@@ -10,7 +10,8 @@
 #include "sim/rng.h"
 #include "sim/stats.h"
 
-#define NEAR(x, want, tol) cr_assert(fabs((x) - (want)) <= (tol), "%s = %.6f, wanted %.6f", #x, (double)(x), (double)(want))
+#define NEAR(x, want, tol)                                                                                             \
+    cr_assert(fabs((x) - (want)) <= (tol), "%s = %.6f, wanted %.6f", #x, (double)(x), (double)(want))
 
 Test(sim_stats, t_quantiles_match_the_printed_table)
 {
@@ -49,8 +50,8 @@ Test(sim_stats, welford_agrees_with_a_two_pass_computation)
     double var = (double)(ss / (N - 1));
     cr_assert_eq(s.n, N);
     NEAR(s.mean, (double)mean, 1e-6);
-    cr_assert(fabs(sim_stat_variance(&s) - var) <= 1e-6 * var, "variance %.12g, two-pass %.12g",
-              sim_stat_variance(&s), var);
+    cr_assert(fabs(sim_stat_variance(&s) - var) <= 1e-6 * var, "variance %.12g, two-pass %.12g", sim_stat_variance(&s),
+              var);
     /* Uniform on [0, 1): the variance is near 1/12, a check on the check. */
     NEAR(var, 1.0 / 12, 0.005);
     cr_assert_eq(s.min, lo);
