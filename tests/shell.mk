@@ -6,6 +6,7 @@ shell_tests = \
 	tests/ipsec/test_no_special_case.sh \
 	tests/arch/test_layers.sh \
 	tests/arch/test_timeline_reads_events.sh \
+	tests/arch/test_format.sh \
 	tests/fingerprints/check.sh \
 	tests/e2e/test_run.sh \
 	tests/e2e/test_bad_input.sh \
@@ -13,5 +14,5 @@ shell_tests = \
 	tests/cluster/test_parallel.sh \
 	tests/cluster/slurm-local.sh
 TESTS += $(shell_tests)
-EXTRA_DIST += $(shell_tests) tests/arch/check_layers.py \
+EXTRA_DIST += $(shell_tests) tests/arch/check_layers.py .clang-format \
 	tests/fingerprints/refresh.sh tests/fingerprints/reference.list tests/fingerprints/expected
