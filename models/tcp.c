@@ -247,14 +247,8 @@ static void send_segment(tcp_conn *c, uint64_t seq, uint32_t len, uint8_t flags)
         c->snd_max = end;
     }
     if (end > seq && c->rtx_deadline_ns == SIM_TIME_MAX) rtx_restart(c);
-    rec_emit(c->rec, &(ev_event){.kind = rexmit ? EV_TCP_RESEND : EV_TCP_SEND,
-                                 .host = (int8_t)c->self,
-                                 .flags = p->tcp_flags,
-                                 .seq = seq,
-                                 .len = len,
-                                 .ack = c->rcv_nxt,
-                                 .win = p->wnd,
-                                 .cwnd = c->cwnd});
+    rec_emit_tcp(c->rec, rexmit ? EV_TCP_RESEND : EV_TCP_SEND, c->self, p->tcp_flags, seq, c->rcv_nxt, len, p->wnd,
+                 c->cwnd);
     pkt_port_send(&c->down, p);
 }
 
@@ -622,13 +616,8 @@ void tcp_input(tcp_conn *c, pkt *p)
     {
         /* Sequence numbers relative to the sender's ISN once it is known, raw before. */
         uint32_t base = c->state == ST_LISTEN || c->state == ST_SYN_SENT ? 0 : c->irs;
-        rec_emit(c->rec, &(ev_event){.kind = EV_TCP_RECV,
-                                     .host = (int8_t)c->self,
-                                     .flags = p->tcp_flags,
-                                     .seq = (uint32_t)(p->seq - base),
-                                     .len = p->len,
-                                     .ack = (uint32_t)(p->ack - c->iss),
-                                     .win = p->wnd});
+        rec_emit_tcp(c->rec, EV_TCP_RECV, c->self, p->tcp_flags, (uint32_t)(p->seq - base), (uint32_t)(p->ack - c->iss),
+                     p->len, p->wnd, 0);
     }
     if (c->state == ST_CLOSED || c->state == ST_DONE) {
         pkt_put(c->pp, p);

@@ -75,6 +75,8 @@ void sim_kernel_free(sim_kernel *k)
 
 sim_time_ns sim_kernel_now(const sim_kernel *k) { return k->now_ns; }
 
+const sim_time_ns *sim_kernel_clock(const sim_kernel *k) { return &k->now_ns; }
+
 /* The kernel's own invariants on top of the queue's, which the queue walks
  * itself after each of its operations (SIM_DEBUG builds). */
 static void kernel_check(const sim_kernel *k)

@@ -58,6 +58,9 @@ void sim_kernel_free(sim_kernel *k);
 
 /* The current simulated time in ns; 0 before the first event. */
 sim_time_ns sim_kernel_now(const sim_kernel *k);
+/* The address of K's clock, valid as long as K: for hot paths that read the
+ * time on every event without a call. Read-only. */
+const sim_time_ns *sim_kernel_clock(const sim_kernel *k);
 
 /* Intrusive timers. sim_timer_init sets the handler (borrowed: the timer must
  * outlive its armed period; once disarmed, or once its handler has started,

@@ -181,27 +181,4 @@ int ev_write_tsv(FILE *f, const ev_event *e)
                    e->value, e->detail ? e->detail : "");
 }
 
-/* One multiply-xorshift round per word: cheap enough for every segment (the
- * fold runs on every event of every run), and any changed bit of any word
- * changes the result. */
-static inline uint64_t fold(uint64_t h, uint64_t w)
-{
-    h = (h ^ w) * UINT64_C(0x9E3779B97F4A7C15);
-    return h ^ (h >> 29);
-}
-
-static inline uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
-
-uint64_t ev_fingerprint_fold(uint64_t h, const ev_event *e)
-{
-    h = fold(h, (uint64_t)e->t_ns);
-    h = fold(h, (uint64_t)e->kind | (uint64_t)(uint8_t)e->host << 16 | (uint64_t)e->flags << 24 |
-                    (uint64_t)(uint32_t)e->cause << 32);
-    h = fold(h, e->seq ^ rotl(e->ack, 21) ^ rotl(e->len, 42));
-    h = fold(h, e->win ^ rotl(e->cwnd, 32) ^ rotl(e->bytes, 11) ^ rotl(e->count, 53));
-    uint64_t v;
-    memcpy(&v, &e->value, sizeof v);
-    h = fold(h, (uint64_t)e->xchg ^ (uint64_t)(uint32_t)e->msg << 32 ^ rotl((uint64_t)(uint32_t)e->sa, 16) ^ v);
-    if (e->detail) h = fold(h, sim_hash_fnv1a64(e->detail));
-    return h;
-}
+uint64_t ev__detail_hash(const char *detail) { return sim_hash_fnv1a64(detail); }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include "sim/kernel.h"
 
 typedef enum {
@@ -102,7 +103,52 @@ int ev_write_tsv_header(FILE *f);
 int ev_write_tsv(FILE *f, const ev_event *e);
 
 /* Folds E into the fingerprint H: time, kind, host, every numeric field and,
- * when E has one, the FNV-1a hash of its detail text. */
-uint64_t ev_fingerprint_fold(uint64_t h, const ev_event *e);
+ * when E has one, the FNV-1a hash of its detail text. Two multiply-xorshift
+ * rounds per event, the fields spread over two words by rotations: the fold
+ * runs on every event of every run, so it is inline and short, and any
+ * single changed field still changes the result. */
+static inline uint64_t ev__rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+
+static inline uint64_t ev__fold(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * UINT64_C(0x9E3779B97F4A7C15);
+    return h ^ (h >> 29);
+}
+
+uint64_t ev__detail_hash(const char *detail);
+
+/* The fold of one event given its words: T the time, HEAD the kind, host,
+ * flags and cause (ev__head), W2 the other numeric fields spread by
+ * rotations, DETAIL or NULL. ev_fingerprint_fold and the recorder's lean
+ * path for TCP segments (rec_emit_tcp) both end here, so an event hashes the
+ * same whichever way it was emitted. */
+static inline uint64_t ev__fold_words(uint64_t h, uint64_t t, uint64_t head, uint64_t w2, const char *detail)
+{
+    h = ev__fold(ev__fold(h, t ^ ev__rotl(head, 17)), w2);
+    if (detail) h = ev__fold(h, ev__detail_hash(detail));
+    return h;
+}
+
+static inline uint64_t ev__head(unsigned kind, int host, unsigned flags, int32_t cause)
+{
+    return (uint64_t)kind | (uint64_t)(uint8_t)host << 16 | (uint64_t)(uint8_t)flags << 24 |
+           (uint64_t)(uint32_t)cause << 32;
+}
+
+/* The TCP part of W2: what a segment event carries. */
+static inline uint64_t ev__tcp_words(uint64_t seq, uint64_t ack, uint64_t len, uint64_t win, uint64_t cwnd)
+{
+    return seq ^ ev__rotl(ack, 21) ^ ev__rotl(len, 42) ^ ev__rotl(win, 7) ^ ev__rotl(cwnd, 35);
+}
+
+static inline uint64_t ev_fingerprint_fold(uint64_t h, const ev_event *e)
+{
+    uint64_t v;
+    memcpy(&v, &e->value, sizeof v);
+    uint64_t w2 = ev__tcp_words(e->seq, e->ack, e->len, e->win, e->cwnd) ^ ev__rotl(e->bytes, 11) ^
+                  ev__rotl(e->count, 53) ^ ev__rotl((uint64_t)e->xchg, 27) ^ ev__rotl((uint64_t)(uint32_t)e->msg, 47) ^
+                  ev__rotl((uint64_t)(uint32_t)e->sa, 59) ^ ev__rotl(v, 3);
+    return ev__fold_words(h, (uint64_t)e->t_ns, ev__head(e->kind, e->host, e->flags, e->cause), w2, e->detail);
+}
 
 #endif

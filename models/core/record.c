@@ -13,6 +13,7 @@ void rec_init(rec_recorder *r, sim_kernel *k)
 {
     *r = (rec_recorder){0};
     r->k = k;
+    r->clock = sim_kernel_clock(k);
     r->fingerprint = REC_FINGERPRINT_SEED;
 }
 
@@ -29,10 +30,8 @@ int rec_add_sink(rec_recorder *r, rec_sink sink)
     return 0;
 }
 
-void rec_emit(rec_recorder *r, ev_event *e)
+void rec__dispatch(const rec_recorder *r, const ev_event *e)
 {
-    e->t_ns = sim_kernel_now(r->k);
-    r->fingerprint = ev_fingerprint_fold(r->fingerprint, e);
     for (int i = 0; i < r->n_sinks; i++) r->sinks[i].fn(r->sinks[i].ctx, e);
 }
 

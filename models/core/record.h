@@ -23,6 +23,7 @@ typedef struct rec_sink {
 
 typedef struct rec_recorder {
     sim_kernel *k;
+    const sim_time_ns *clock; /* the kernel's clock (sim_kernel_clock) */
     rec_sink sinks[REC_MAX_SINKS];
     int n_sinks;
     uint64_t fingerprint; /* folded over every event so far */
@@ -51,9 +52,43 @@ void rec_fini(rec_recorder *r);
  * REC_MAX_SINKS are there already. */
 int rec_add_sink(rec_recorder *r, rec_sink sink);
 
+/* Hands E to every sink (the slow part of rec_emit). */
+void rec__dispatch(const rec_recorder *r, const ev_event *e);
+
 /* Stamps E with the current time, folds it into the fingerprint and hands it
- * to every sink. E is the caller's; fields it does not set must be zero. */
-void rec_emit(rec_recorder *r, ev_event *e);
+ * to every sink. E is the caller's; fields it does not set must be zero.
+ * Inline: models call it for every segment, and most fields of an event are
+ * constants the compiler folds away. */
+static inline void rec_emit(rec_recorder *r, ev_event *e)
+{
+    e->t_ns = *r->clock;
+    r->fingerprint = ev_fingerprint_fold(r->fingerprint, e);
+    if (r->n_sinks) rec__dispatch(r, e);
+}
+
+/* rec_emit of a TCP segment event (EV_TCP_SEND, EV_TCP_RESEND, EV_TCP_RECV)
+ * with only these fields: the same fingerprint and the same event for the
+ * sinks, without building the event when there are none (the hot path: a
+ * few events per data segment). */
+static inline void rec_emit_tcp(rec_recorder *r, int kind, int host, unsigned flags, uint64_t seq, uint64_t ack,
+                                uint64_t len, uint64_t win, uint64_t cwnd)
+{
+    sim_time_ns t = *r->clock;
+    r->fingerprint = ev__fold_words(r->fingerprint, (uint64_t)t, ev__head((unsigned)kind, host, flags, 0),
+                                    ev__tcp_words(seq, ack, len, win, cwnd), NULL);
+    if (r->n_sinks) {
+        ev_event e = {.t_ns = t,
+                      .kind = (uint16_t)kind,
+                      .host = (int8_t)host,
+                      .flags = (uint8_t)flags,
+                      .seq = seq,
+                      .ack = ack,
+                      .len = len,
+                      .win = win,
+                      .cwnd = cwnd};
+        rec__dispatch(r, &e);
+    }
+}
 
 /* Marks the time origin once (later calls are no-ops). */
 void rec_start(rec_recorder *r);
