@@ -1,8 +1,11 @@
 #!/bin/sh
 # bootstrap.sh: installs what rekeysim needs on Debian 12 (when run as root
-# and something is missing) and builds it in place. Idempotent: a second run
-# installs nothing and rebuilds only what changed. Sourced by
-# experiments/main.sh and tests/run.sh; CONFIGURE_FLAGS adds configure options.
+# and something is missing) and builds it out of tree, in build/ (a VPATH
+# build: the source tree only gets what autoreconf generates, which git
+# ignores). The program is build/experiments/rekeysim, also reachable as
+# build/rekeysim. Idempotent: a second run installs nothing and rebuilds only
+# what changed. Run by experiments/main.sh and tests/run.sh;
+# CONFIGURE_FLAGS adds configure options (a change re-configures build/).
 set -eu
 cd "$(dirname "$0")/.."
 need="autoconf automake make gcc pkg-config libgsl-dev libsqlite3-dev libcriterion-dev libinih-dev gnuplot-nox sqlite3 parallel valgrind git python3"
@@ -20,10 +23,27 @@ if [ -n "$missing" ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
+
+# A checkout that was configured in place (before the build moved to
+# build/) blocks a VPATH build: automake's configure refuses to run next to
+# a ./config.status, and stale generated headers in the source tree would
+# shadow build/'s. Clean it the way automake offers.
+if [ -f config.status ] || [ -f Makefile ]; then
+    echo "bootstrap: the source tree was configured in place by an older build; running 'make distclean' there (builds now go to build/)" >&2
+    if [ -f Makefile ]; then make -s distclean >/dev/null 2>&1 || true; fi
+    if [ -f config.status ] || [ -f Makefile ]; then
+        echo "bootstrap: 'make distclean' did not clean $(pwd); remove config.status, Makefile and the build products there by hand, then run this again" >&2
+        exit 1
+    fi
+    rm -f .configure-flags make-check.out
+fi
+
 [ -x configure ] || autoreconf -fi
+mkdir -p build
+cd build
 if [ ! -f Makefile ] || [ "${CONFIGURE_FLAGS:-}" != "$(cat .configure-flags 2>/dev/null)" ]; then
     # shellcheck disable=SC2086
-    ./configure -q ${CONFIGURE_FLAGS:-}
+    ../configure -q ${CONFIGURE_FLAGS:-}
     printf '%s' "${CONFIGURE_FLAGS:-}" > .configure-flags
 fi
 make -s -j"$(nproc)"

@@ -1,25 +1,31 @@
 #!/bin/sh
 # tests/sanitize.sh: the sanitizer and leak pass (issue 7). Two out-of-tree
-# builds in a fresh directory under /tmp (the source tree stays
-# unconfigured):
-#   1. --enable-asan --enable-ubsan --enable-werror, then `make check` with
-#      LeakSanitizer on and UBSan halting on the first error;
-#   2. a plain -O1 -g build, whose binary runs under valgrind memcheck
-#      (--error-exitcode=3 --leak-check=full
+# builds of their own under build-sanitize/ (beside the main build/, which
+# it never reconfigures; kept between runs, so a second run rebuilds only
+# what changed):
+#   1. build-sanitize/asan: --enable-asan --enable-ubsan --enable-werror,
+#      then `make check` with LeakSanitizer on and UBSan halting on the
+#      first error;
+#   2. build-sanitize/plain: a plain -O1 -g build, whose binary runs under
+#      valgrind memcheck (--error-exitcode=3 --leak-check=full
 #      --errors-for-leak-kinds=definite,indirect, following children):
 #      `rekeysim run --scenario kb977526 file.size=200MiB`, a short sweep
 #      with --jobs 1, a sweep refused for a bad spec, `status`, and the fuzz
 #      regression replays (tests/fuzz/test_regressions), which is where
 #      valgrind sees uninitialised reads that ASan cannot.
 # Prints one line per step and the time each took; exits 0 when every step
-# passed, 1 otherwise. Run from anywhere: sh tests/sanitize.sh
-# Environment: JOBS (make -j, default: online cores), KEEP=1 keeps the build
-# directory, CC passes a compiler to configure.
+# passed, 1 otherwise. Each step's log is build-sanitize/NAME.log. Run from
+# anywhere: sh tests/sanitize.sh
+# Environment: JOBS (make -j, default: online cores), SANITIZE_DIR (instead
+# of build-sanitize/), CC passes a compiler to configure.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-work=$(mktemp -d /tmp/rekeysim-sanitize.XXXXXX) || exit 1
-[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
+work=${SANITIZE_DIR:-$top/build-sanitize}
+mkdir -p "$work" && work=$(cd "$work" && pwd) || exit 1
+# What the last run left: step logs, valgrind logs, the valgrind step's
+# databases and specs (a sweep into an old v.db would do nothing).
+rm -rf "$work"/*.log "$work"/*.vg.* "$work"/run
 trap 'exit 1' INT TERM
 failed=0
 t0=$(date +%s)
@@ -41,11 +47,27 @@ step() { # NAME COMMAND...: runs COMMAND, logs to $work/NAME.log, reports.
   return $rc
 }
 
+# configure_in DIR ARGS...: configures DIR with ARGS unless its last
+# configure used the same sources and ARGS (then `make` updates what
+# changed, re-running configure itself when configure.ac did).
+configure_in() {
+  d=$1
+  shift
+  mkdir -p "$d" && cd "$d" || return 1
+  if [ -f Makefile ] && [ "$top $*" = "$(cat .configure-args 2>/dev/null)" ]; then
+    echo "already configured: $top/configure $*"
+    return 0
+  fi
+  rm -f .configure-args
+  "$top/configure" "$@" && printf '%s' "$top $*" >.configure-args
+}
+
 if [ -f "$top/config.status" ]; then
-  # The README's commands build in place, and autoconf refuses out-of-tree
-  # builds of a configured tree: build from a copy of the sources (tracked
-  # files and untracked ones git does not ignore, as in the working tree).
-  mkdir "$work/src" || exit 1
+  # A source tree configured in place (an old checkout: experiments/
+  # bootstrap.sh cleans it) refuses out-of-tree builds: build from a copy of
+  # the sources (tracked files and untracked ones git does not ignore, as in
+  # the working tree).
+  rm -rf "$work/src" && mkdir "$work/src" || exit 1
   (cd "$top" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar cf -) |
     (cd "$work/src" && tar xf -) || { echo "FAIL: copying the sources"; exit 1; }
   top=$work/src
@@ -55,11 +77,12 @@ elif [ ! -x "$top/configure" ]; then
 fi
 
 # ---- 1. ASan + UBSan + LSan: make check ----
-mkdir -p "$work/asan"
-cd "$work/asan" || exit 1
-step asan-configure "$top/configure" -q --enable-asan --enable-ubsan --enable-werror ${CC:+CC="$CC"} &&
-  step asan-build make -j"$jobs"
+step asan-configure configure_in "$work/asan" -q --enable-asan --enable-ubsan --enable-werror ${CC:+CC="$CC"} &&
+  cd "$work/asan" && step asan-build make -j"$jobs"
 if [ $failed -eq 0 ]; then
+  # Logs of an earlier run (of tests since renamed, too) must not be read
+  # as this run's.
+  find tests -name '*.log' -exec rm -f {} + 2>/dev/null
   # detect_leaks is on by default on x86_64 Linux; said here so that a
   # changed default cannot switch it off. abort_on_error makes an ASan
   # report a crash that Criterion and the test driver both see.
@@ -83,12 +106,10 @@ fi
 if ! command -v valgrind >/dev/null 2>&1; then
   echo "SKIP: valgrind is not installed"
 else
-  mkdir -p "$work/plain"
-  cd "$work/plain" || exit 1
-  if step plain-configure "$top/configure" -q CFLAGS="-O1 -g" ${CC:+CC="$CC"} &&
-     step plain-build make -j"$jobs" experiments/rekeysim tests/fuzz/test_regressions; then
+  if step plain-configure configure_in "$work/plain" -q CFLAGS="-O1 -g" ${CC:+CC="$CC"} &&
+     cd "$work/plain" && step plain-build make -j"$jobs" experiments/rekeysim tests/fuzz/test_regressions; then
     rk=$work/plain/experiments/rekeysim
-    cd "$work" || exit 1
+    mkdir -p "$work/run" && cd "$work/run" || exit 1
     printf '[experiment v]\nscenario = no-ipsec, kb977526\nfile.size = 1MiB, 8MiB\nreplications = 2\n' >v.ini
     printf '[experiment v]\nfile.size = 1MiB\nlink.rat = 1Mbps\n' >bad.ini
     export TOP_SRCDIR="$top"

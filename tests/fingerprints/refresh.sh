@@ -3,15 +3,15 @@
 # INTENDED model change, and shows what moved. Commit the new file on its own,
 # with a message that says why the trajectories changed. A refactor must never
 # need this. Usage: sh tests/fingerprints/refresh.sh [PATH-TO-rekeysim]
+# (default: $REKEYSIM, else build/rekeysim of this source tree).
 set -eu
 dir=$(cd "$(dirname "$0")" && pwd)
 rk=${1:-${REKEYSIM:-}}
 if [ -z "$rk" ]; then
-    for c in "$dir/../../build/rekeysim" "$dir/../../experiments/rekeysim"; do
-        [ -x "$c" ] && rk=$c && break
-    done
+    c=$dir/../../build/rekeysim
+    [ -x "$c" ] && rk=$c
 fi
-[ -n "$rk" ] && [ -x "$rk" ] || { echo "refresh.sh: build rekeysim first, or name it: refresh.sh PATH" >&2; exit 2; }
+[ -n "$rk" ] && [ -x "$rk" ] || { echo "refresh.sh: build rekeysim first (sh experiments/bootstrap.sh makes build/rekeysim), or name it: refresh.sh PATH" >&2; exit 2; }
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 {

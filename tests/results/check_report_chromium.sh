@@ -7,7 +7,7 @@
 #   tests/results/check_report_chromium.sh [REPORT.html]
 #
 # Without an argument it builds a report from tests/results/fixture.ini with
-# $REKEYSIM (default: experiments/rekeysim under the current directory).
+# $REKEYSIM (default: build/rekeysim of this source tree).
 # Exit status: 0 pass, 1 fail, 77 skipped (no /usr/bin/chromium; Debian
 # package `chromium`).
 set -u
@@ -22,7 +22,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 report=${1:-}
 if [ -z "$report" ]; then
-  rk=${REKEYSIM:-$(pwd)/experiments/rekeysim}
+  rk=${REKEYSIM:-$(cd "$here/../.." && pwd)/build/rekeysim}
   [ -x "$rk" ] || { echo "FAIL: no rekeysim at $rk (set REKEYSIM)"; exit 1; }
   "$rk" sweep "$here/fixture.ini" --db "$tmp/fixture.db" --jobs 2 --quiet >/dev/null || { echo "FAIL: sweep"; exit 1; }
   "$rk" report --db "$tmp/fixture.db" --out "$tmp/out" >/dev/null || { echo "FAIL: report"; exit 1; }
