@@ -1,7 +1,7 @@
 # Protocol models. models/core is the leaf layer (parameters, units, outcome
 # table, typed events, recorder, packets): it includes only sim/ and itself.
 # The protocol models (link, tcp, ipsec + ike, smb, host) use only models/core
-# and sim/; scenario.c is the one assembler (tests/models/test_layers.sh).
+# and sim/; scenario.c is the one assembler (tests/arch/test_layers.sh).
 noinst_LIBRARIES += libmodels.a
 libmodels_a_SOURCES = \
 	%D%/core/params.h %D%/core/params_int.h %D%/core/params.c %D%/core/params_net.c \
