@@ -127,7 +127,12 @@ void plot__series_fini(plot_series *s)
 
 /* ---- (a) p_complete vs file size ---- */
 
-int plot__p_complete_fetch(plot_db *db, const plot_axes *a, plot_series *out, char *err, size_t errlen)
+/* Rows of point_summary against file size, one curve per combination of
+ * the other axes: SELECT <curve columns>, point_id, file_size, <COLUMNS>
+ * WHERE <WHERE> ORDER BY the curve columns, file size, point. The two
+ * figures over file size differ only in COLUMNS and WHERE. */
+static int fetch_by_file_size(plot_db *db, const plot_axes *a, const char *columns, const char *where, plot_series *out,
+                              char *err, size_t errlen)
 {
     size_t curve[a->n_vary + 1];
     int excl[] = {a->col_file_size};
@@ -135,16 +140,20 @@ int plot__p_complete_fetch(plot_db *db, const plot_axes *a, plot_series *out, ch
     plot_buf sql = {0};
     plot__buf_printf(&sql, "SELECT ");
     plot__buf_cols(&sql, db, curve, n_curve, "");
-    plot__buf_printf(&sql,
-                     "%spoint_id, file_size, p_complete, p_complete_lo, p_complete_hi, n_runs, n_completed "
-                     "FROM point_summary WHERE experiment_id = ?1 AND n_runs > 0 ORDER BY ",
-                     n_curve ? ", " : "");
+    plot__buf_printf(&sql, "%spoint_id, file_size, %s FROM point_summary WHERE experiment_id = ?1 AND %s ORDER BY ",
+                     n_curve ? ", " : "", columns, where);
     plot__buf_cols(&sql, db, curve, n_curve, "");
     plot__buf_printf(&sql, "%sfile_size, point_id", n_curve ? ", " : "");
     if (sql.oom) return plot__buf_fini(&sql), snprintf(err, errlen, "out of memory"), PLOT_ENOMEM;
     int rc = plot__fetch(db, sql.s, a->e->id, curve, n_curve, 5, out, err, errlen);
     plot__buf_fini(&sql);
     return rc;
+}
+
+int plot__p_complete_fetch(plot_db *db, const plot_axes *a, plot_series *out, char *err, size_t errlen)
+{
+    return fetch_by_file_size(db, a, "p_complete, p_complete_lo, p_complete_hi, n_runs, n_completed", "n_runs > 0", out,
+                              err, errlen);
 }
 
 /* ---- (b) first interruption ---- */
@@ -203,23 +212,8 @@ int plot__first_interruption_fetch(plot_db *db, const plot_axes *a, int *xcol_ou
 
 int plot__duration_fetch(plot_db *db, const plot_axes *a, plot_series *out, char *err, size_t errlen)
 {
-    size_t curve[a->n_vary + 1];
-    int excl[] = {a->col_file_size};
-    size_t n_curve = plot__other_axes(a, excl, 1, curve);
-    plot_buf sql = {0};
-    plot__buf_printf(&sql, "SELECT ");
-    plot__buf_cols(&sql, db, curve, n_curve, "");
-    plot__buf_printf(&sql,
-                     "%spoint_id, file_size, duration_mean_s, duration_lo_s, duration_hi_s, n_completed, "
-                     "n_runs FROM point_summary WHERE experiment_id = ?1 AND duration_mean_s IS NOT NULL "
-                     "ORDER BY ",
-                     n_curve ? ", " : "");
-    plot__buf_cols(&sql, db, curve, n_curve, "");
-    plot__buf_printf(&sql, "%sfile_size, point_id", n_curve ? ", " : "");
-    if (sql.oom) return plot__buf_fini(&sql), snprintf(err, errlen, "out of memory"), PLOT_ENOMEM;
-    int rc = plot__fetch(db, sql.s, a->e->id, curve, n_curve, 5, out, err, errlen);
-    plot__buf_fini(&sql);
-    return rc;
+    return fetch_by_file_size(db, a, "duration_mean_s, duration_lo_s, duration_hi_s, n_completed, n_runs",
+                              "duration_mean_s IS NOT NULL", out, err, errlen);
 }
 
 /* ---- (d) critical value of a threshold search ---- */
