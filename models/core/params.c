@@ -205,10 +205,13 @@ int prm_parse(const prm_entry *p, const char *text, double *out, char *err, size
         char lo[64], hi[64];
         format_value(p, p->min, lo, sizeof lo);
         format_value(p, p->max, hi, sizeof hi);
+        /* The entry's source ends the message: it is where the range comes from. */
         if (p->type == PRM_PROB && p->max == 1)
-            snprintf(err, errlen, "%s: '%s' is out of range: must be at least %s and below 1", p->name, text, lo);
+            snprintf(err, errlen, "%s: '%s' is out of range: must be at least %s and below 1 (%s)", p->name, text, lo,
+                     p->source);
         else
-            snprintf(err, errlen, "%s: '%s' is out of range: must be from %s to %s", p->name, text, lo, hi);
+            snprintf(err, errlen, "%s: '%s' is out of range: must be from %s to %s (%s)", p->name, text, lo, hi,
+                     p->source);
         return PRM_ERANGE;
     }
     *out = v;
@@ -363,7 +366,7 @@ int prm_check(const prm_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "scenario index %d is not a preset", cfg->scenario);
         return PRM_ERANGE;
     }
-    return 0;
+    return prm__ipsec_check(cfg, err, errlen);
 }
 
 /* ---- formatting ---- */

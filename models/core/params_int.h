@@ -15,6 +15,10 @@ extern const prm_entry prm__net_params[]; /* params_net.c; entry 0 is "scenario"
 extern const size_t prm__net_n_params;
 extern const prm_entry prm__ipsec_params[]; /* params_ipsec.c */
 extern const size_t prm__ipsec_n_params;
+/* The IPsec settings' checks that one entry's range cannot express (a
+ * kilobyte lifetime of 0 or at least 20,480). Returns 0 or PRM_ERANGE with
+ * a message in ERR; called by prm_check. */
+int prm__ipsec_check(const prm_config *cfg, char *err, size_t errlen);
 /* Fills the "scenario" entry's choices from the presets (once, thread-safe). */
 void prm__net_params_init(void);
 

@@ -3,6 +3,7 @@
  * its default, unit, description and the DOMAIN.md source and confidence.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include "models/core/params_int.h"
 
 static const char *const policy_choices[] = {"none", "negotiate", "require", NULL};
@@ -39,14 +40,20 @@ static const char *const discovery_choices[] = {"opened", "all", NULL};
 const prm_entry prm__ipsec_params[] = {
     HOST_IPSEC(PRM_CLIENT, "client"),
     HOST_IPSEC(PRM_SERVER, "server"),
-    {"ipsec.mm_lifetime", PRM_TIME, G(mm_lifetime_ns), "480min", "s", NULL, PRM_NS(1), PRM_NS(864000),
-     "main-mode SA lifetime", "MS-GPIPSEC [S]"},
-    {"ipsec.qm_lifetime", PRM_TIME, G(qm_lifetime_ns), "60min", "s", NULL, PRM_NS(1), PRM_NS(864000),
-     "quick-mode SA lifetime in time", "KB 2790970 [S]"},
-    {"ipsec.qm_lifetime_kb", PRM_INT, G(qm_lifetime_kb), "100000", "KiB", NULL, 0, 1e12,
-     "quick-mode SA lifetime in Windows kilobytes (1 KB = 1,024 bytes of IP payload, per direction); "
-     "0 = unlimited",
-     "KB 2790970 [S], unit and counting [?]"},
+    {"ipsec.mm_lifetime", PRM_TIME, G(mm_lifetime_ns), "480min", "s", NULL, PRM_NS(60), PRM_NS(172800),
+     "main-mode SA lifetime; Windows takes at least 60 s, the 48 h ceiling is the phase-2 one",
+     "MS-GPIPSEC [S]; range: TMG IFPCVpnNetworkIPSecSettings, at least 60 s [S], at most 48 h [I]"},
+    {"ipsec.qm_lifetime", PRM_TIME, G(qm_lifetime_ns), "60min", "s", NULL, PRM_NS(300), PRM_NS(172800),
+     "quick-mode SA lifetime in time",
+     "KB 2790970 [S]; range: TMG IFPCVpnNetworkIPSecSettings, MS-GPFAS 2.2.5.21 [S]"},
+    /* The kilobyte range has a hole: 0 (no kilobyte lifetime) or 20,480 to
+     * 2,000,000,000. The table holds the outer bounds; prm__ipsec_check
+     * refuses the values in between. */
+    {"ipsec.qm_lifetime_kb", PRM_INT, G(qm_lifetime_kb), "100000", "KiB", NULL, 0, 2e9,
+     "quick-mode SA lifetime in Windows kilobytes (1 KB = 1,024 bytes of IP payload, counted per SA "
+     "and direction at each end); 0 = no kilobyte lifetime, else 20,480 to 2,000,000,000",
+     "KB 2790970 [S], unit and counting [?]; range: TMG IFPCVpnNetworkIPSecSettings [S]; "
+     "0: HP-UX interoperability guide [S]"},
     {"ipsec.idle_timeout", PRM_TIME, G(idle_timeout_ns), "300s", "s", NULL, PRM_NS(1), PRM_NS(86400),
      "SA idle time after which an unused SA is deleted (SAIdleTime 300-3600 s)", "SAIdleTime [S]"},
     {"ipsec.rekey_fraction", PRM_REAL, G(rekey_fraction), "0.9", "", NULL, 0.05, 1.0,
@@ -97,3 +104,20 @@ const prm_entry prm__ipsec_params[] = {
 };
 /* clang-format on */
 const size_t prm__ipsec_n_params = sizeof prm__ipsec_params / sizeof prm__ipsec_params[0];
+
+/* The smallest kilobyte lifetime Windows takes other than 0 (TMG's
+ * IFPCVpnNetworkIPSecSettings, DOMAIN.md section 7). */
+#define QM_KB_MIN 20480
+
+int prm__ipsec_check(const prm_config *cfg, char *err, size_t errlen)
+{
+    uint64_t kb = cfg->ipsec.qm_lifetime_kb;
+    if (kb != 0 && kb < QM_KB_MIN) {
+        const prm_entry *p = prm_find("ipsec.qm_lifetime_kb");
+        snprintf(err, errlen,
+                 "%s: '%llu' is out of range: must be 0 (no kilobyte lifetime) or from %d KiB to %.0f KiB (%s)",
+                 p->name, (unsigned long long)kb, QM_KB_MIN, p->max, p->source);
+        return PRM_ERANGE;
+    }
+    return 0;
+}

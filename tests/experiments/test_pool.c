@@ -22,8 +22,8 @@ static void make_tasks(void)
     exp_spec *s = NULL;
     char err[512];
     int rc = exp_spec_new_text("t.ini",
-                               "[experiment p]\nscenario = kb977526\nipsec.qm_lifetime_kb = 400\n"
-                               "file.size = 256KiB, 1MiB, 2MiB\n",
+                               "[experiment p]\nscenario = kb977526\nipsec.qm_lifetime_kb = 20480\n"
+                               "file.size = 16MiB, 64MiB, 128MiB\n",
                                err, sizeof err, &s);
     cr_assert_eq(rc, 0, "%s", err);
     for (int i = 0; i < N_TASKS; i++) {

@@ -13,15 +13,16 @@
 #include <unistd.h>
 #include "experiments/runner.h"
 
-/* A grid, a target and a search experiment; small files, a few hundred
- * milliseconds of runs in all. */
+/* A grid, a target and a search experiment; Windows' smallest kilobyte
+ * lifetime (20,480 KB), so the failures come at about 18 MB and the files
+ * are sized to match; a second or two of runs in all. */
 static const char spec_text[] =
     "[experiment sizes]\nscenario = no-ipsec, kb977526\nlink.rate = 10Mbps, 100Mbps\n"
-    "file.size = 64KiB..2MiB log 4\nipsec.qm_lifetime_kb = 400\nreplications = 3\n"
-    "[experiment precise]\nscenario = kb977526\nfile.size = 256KiB, 1MiB\nipsec.qm_lifetime_kb = 400\n"
+    "file.size = 4MiB..128MiB log 4\nipsec.qm_lifetime_kb = 20480\nreplications = 3\n"
+    "[experiment precise]\nscenario = kb977526\nfile.size = 16MiB, 64MiB\nipsec.qm_lifetime_kb = 20480\n"
     "target = p_complete +-0.2\nreplications = 4\nmax_replications = 12\n"
-    "[experiment critical]\nscenario = kb977526\nlink.rate = 10Mbps, 100Mbps\nipsec.qm_lifetime_kb = 400\n"
-    "file.size = 64KiB..8MiB\nsearch = file.size for p_complete = 0.5\nprecision = 0.2\nreplications = 4\n";
+    "[experiment critical]\nscenario = kb977526\nlink.rate = 10Mbps, 100Mbps\nipsec.qm_lifetime_kb = 20480\n"
+    "file.size = 4MiB..512MiB\nsearch = file.size for p_complete = 0.5\nprecision = 0.2\nreplications = 4\n";
 
 static char dir[256], spec_path[300];
 

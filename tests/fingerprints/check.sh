@@ -30,8 +30,8 @@ extra=$(awk 'NR == FNR { if ($1 !~ /^#/ && NF) seen[$1] = 1; next } $1 !~ /^#/ &
 # written and its timeline kept, has the same fingerprint.
 tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT
-plain=$("$rk" run --scenario kb977526 file.size=20MiB ipsec.qm_lifetime_kb=5000 --json)
-traced=$("$rk" run --scenario kb977526 file.size=20MiB ipsec.qm_lifetime_kb=5000 --json \
+plain=$("$rk" run --scenario kb977526 file.size=30MiB ipsec.qm_lifetime_kb=20480 --json)
+traced=$("$rk" run --scenario kb977526 file.size=30MiB ipsec.qm_lifetime_kb=20480 --json \
     --trace "$tmp/t" --events "$tmp/e.tsv")
 fp() { printf '%s' "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["fingerprint"])'; }
 [ "$(fp "$plain")" = "$(fp "$traced")" ] || { echo "FAIL: tracing changed the fingerprint"; fail=1; }

@@ -453,8 +453,8 @@ static int run_kb977526(int fail, out_result *out)
     char err[256];
     prm_defaults(&c);
     cr_assert_eq(prm_apply_preset(&c, "kb977526", err, sizeof err), 0, "%s", err);
-    cr_assert_eq(prm_set_pair(&c, "file.size=20MiB", err, sizeof err), 0, "%s", err);
-    cr_assert_eq(prm_set_pair(&c, "ipsec.qm_lifetime_kb=5000", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(prm_set_pair(&c, "file.size=30MiB", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(prm_set_pair(&c, "ipsec.qm_lifetime_kb=20480", err, sizeof err), 0, "%s", err);
     memset(&run_log, 0, sizeof run_log);
     fail_episode_realloc = 0;
     n_failed = n_other_sites = 0;

@@ -82,19 +82,21 @@ void tp_sweep_fixture(const char *dir, const char *db)
 }
 
 /* Builds DB with a real sweep of a threshold search whose four combinations
- * end, between them, in every status the runner writes: at 10 and 100 Mbps
- * with a quick-mode lifetime of 400 KiB the copies of 1 to 8 MiB fail at one
- * rate and cross at the other; with 100,000 KiB every copy completes. The
- * statuses come from the runner, not from this file, so a test can hold
- * them against the names the figures and the report read. */
+ * end, between them, in every status the runner writes, over copies of 20
+ * to 64 MiB with Windows' shortest lifetimes (300 s, 20,480 KB): with
+ * 20,480 KB the rekey at about 18-20 MB fails every copy at either rate;
+ * with 100,000 KB every copy completes at 100 Mbps, and at 1 Mbps the 300 s
+ * lifetime (some 33 MB) makes the copies cross. The statuses come from the
+ * runner, not from this file, so a test can hold them against the names the
+ * figures and the report read. */
 void tp_sweep_statuses(const char *dir, const char *db)
 {
     char spec[4200], err[4200];
     snprintf(spec, sizeof spec, "%s/statuses.ini", dir);
     FILE *f = fopen(spec, "w");
     cr_assert_not_null(f);
-    fputs("[experiment statuses]\nscenario = kb977526\nlink.rate = 10Mbps, 100Mbps\n"
-          "ipsec.qm_lifetime_kb = 400, 100000\nfile.size = 1MiB..8MiB\n"
+    fputs("[experiment statuses]\nscenario = kb977526\nlink.rate = 1Mbps, 100Mbps\nipsec.qm_lifetime = 300s\n"
+          "ipsec.qm_lifetime_kb = 20480, 100000\nfile.size = 20MiB..64MiB\n"
           "search = file.size for p_complete = 0.5\nprecision = 0.2\nreplications = 2\n",
           f);
     cr_assert_eq(fclose(f), 0);

@@ -118,7 +118,7 @@ Test(plot_run, a_real_run_agrees_with_its_outcome)
     prm_config cfg;
     char err[512];
     prm_defaults(&cfg);
-    const char *kv[] = {"scenario=kb977526", "file.size=3MiB", "ipsec.qm_lifetime_kb=1000", "tcp.data_retries=12",
+    const char *kv[] = {"scenario=kb977526", "file.size=64MiB", "ipsec.qm_lifetime_kb=20480", "tcp.data_retries=12",
                         "smb.session_timeout=600s"};
     for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
         cr_assert_eq(prm_set_pair(&cfg, kv[i], err, sizeof err), 0, "%s", err);
@@ -156,8 +156,8 @@ Test(plot_run, run_plot_end_to_end_draws_the_same_run_it_reports)
                     (char *)path("run.tsv"),
                     "--plot",
                     (char *)path("run.svg"),
-                    "file.size=3MiB",
-                    "ipsec.qm_lifetime_kb=1000",
+                    "file.size=64MiB",
+                    "ipsec.qm_lifetime_kb=20480",
                     "tcp.data_retries=12",
                     "smb.session_timeout=600s",
                     NULL};
