@@ -8,8 +8,10 @@
  * to ike.retrans_max times; responders never retransmit on a timer, they only
  * answer a retransmitted request again (MS-IKEE, MS-AIPS). A responder whose
  * exchange did not succeed gives up ike.responder_timeout after it began.
- * Vista/2008 initiators also send an AuthIP MM1, which XP/2003 ignore; one
- * exchange is counted per main mode, by its initiator.
+ * Vista/2008 initiators also send an AuthIP MM1, which XP/2003 ignore; a
+ * Vista/2008 responder that got it marks its replies AuthIP, and from then
+ * on the exchange uses AuthIP's retransmission timer (IKEv1's until then).
+ * One exchange is counted per main mode, by its initiator.
  *
  * Policy consequences (holding, fallback, SA installs) are decided in
  * ipsec.c through the ipsec__* callbacks; this file only runs the protocol.
@@ -36,10 +38,14 @@ void ike__fini(ipsec_host *h)
     sim_timer_disarm(h->k, &h->resp.retrans_timer);
 }
 
+/* The retransmission timer of the protocol the exchange runs: AuthIP once
+ * the peer has answered as AuthIP (or the main-mode SA under a quick-mode
+ * rekey was AuthIP), IKEv1 otherwise, including before any answer. What the
+ * configuration says about the peer's OS plays no part: only what came back
+ * on the wire does. */
 static sim_time_ns first_retrans(const ipsec_host *h)
 {
-    int both_modern = !h->legacy && h->peer_hc->os >= PRM_OS_VISTA;
-    return both_modern ? h->cfg->ipsec.ike_authip_retrans_ns : h->cfg->ipsec.ike_retrans_ns;
+    return h->init.authip ? h->cfg->ipsec.ike_authip_retrans_ns : h->cfg->ipsec.ike_retrans_ns;
 }
 
 /* Sends KIND as initiator and (re)starts its retransmission schedule. */
@@ -80,6 +86,7 @@ void ike__start(ipsec_host *h, int rekey, int cause)
     x->got_reply = 0;
     x->failed = 0;
     x->rekey = rekey;
+    x->authip = x->quick_only && h->mm_authip;
     h->init_cause = cause;
     if (!x->quick_only) h->rec->n_negotiations++;
     if (rekey) h->rec->n_rekeys++;
@@ -133,7 +140,7 @@ static void responder_give_up(sim_kernel *k, void *arg)
 static void resp_reply(ipsec_host *h, int kind)
 {
     h->resp.last_sent = kind;
-    ipsec__send_ike(h, kind, h->resp.id, 0);
+    ipsec__send_ike(h, kind, h->resp.id, h->resp.authip ? IKE_AUX_AUTHIP : 0);
 }
 
 static void resp_succeeded(ipsec_host *h)
@@ -159,6 +166,7 @@ static void responder_input(ipsec_host *h, const pkt *p)
         x->id = p->ike_xchg;
         x->failed = 0;
         x->quick_only = kind == IKE_QM1;
+        x->authip = kind == IKE_MM1 ? h->authip_xchg == x->id : h->mm_authip;
         x->n_retrans = 0;
         sim_timer_arm_in(h->k, &x->retrans_timer, h->cfg->ipsec.ike_responder_timeout_ns);
         rec_emit(h->rec, &(ev_event){.kind = EV_IKE_RESPONDER_JOIN,
@@ -202,6 +210,7 @@ static void responder_input(ipsec_host *h, const pkt *p)
             resp_reply(h, IKE_NOTIFY_FAIL);
         } else {
             h->mm_until_ns = now + h->cfg->ipsec.mm_lifetime_ns;
+            h->mm_authip = x->authip;
             resp_reply(h, IKE_MM6);
         }
         break;
@@ -220,6 +229,7 @@ static void initiator_input(ipsec_host *h, const pkt *p)
     int kind = p->ike_msg;
     if (x->role != IKE_INITIATOR || p->ike_xchg != x->id) return;
     x->got_reply = 1;
+    if (p->ike_aux & IKE_AUX_AUTHIP) x->authip = 1; /* the peer runs it as AuthIP */
     if (kind == IKE_NOTIFY_FAIL) {
         init_done(h, 0, "peer reports authentication failure");
         return;
@@ -234,6 +244,7 @@ static void initiator_input(ipsec_host *h, const pkt *p)
             return;
         }
         h->mm_until_ns = sim_kernel_now(h->k) + h->cfg->ipsec.mm_lifetime_ns;
+        h->mm_authip = x->authip;
         init_send(h, IKE_QM1, 0);
         break;
     case IKE_QM2:
@@ -254,7 +265,10 @@ void ike__input(ipsec_host *h, pkt *p)
                                      .detail = msg_names[kind],
                                      .xchg = p->ike_xchg});
     if (kind == IKE_AUTHIP_MM1) {
-        /* XP/2003 do not speak AuthIP; Vista/2008 answer the parallel IKEv1 MM1 instead. */
+        /* XP/2003 do not speak AuthIP and ignore it. Vista/2008 note that the
+         * exchange is AuthIP and answer its parallel MM1 as such (the model
+         * carries one message sequence for both protocols). */
+        if (!h->legacy) h->authip_xchg = p->ike_xchg;
     } else if (kind == IKE_MM1 || kind == IKE_MM3 || kind == IKE_MM5 || kind == IKE_QM1 || kind == IKE_QM3) {
         responder_input(h, p);
     } else {

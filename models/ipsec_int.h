@@ -40,8 +40,11 @@ enum {
     IKE_NOTIFY_FAIL,
     IKE_AUTHIP_MM1
 };
-/* pkt.ike_aux bits on MM1/QM1: the initiator renegotiates an existing record. */
+/* pkt.ike_aux bits. REKEY on MM1/QM1: the initiator renegotiates an existing
+ * record. AUTHIP on a responder's replies: it took the initiator's AuthIP
+ * MM1, so the exchange runs as AuthIP (both hosts speak it). */
 #define IKE_AUX_REKEY 1u
+#define IKE_AUX_AUTHIP 2u
 
 /* One negotiation as seen by this host. */
 typedef struct ike_xchg {
@@ -52,6 +55,7 @@ typedef struct ike_xchg {
     int got_reply;  /* initiator: the peer answered at least once */
     int failed;     /* authentication failed or retransmissions exhausted */
     int rekey;      /* started to renegotiate an existing record */
+    int authip;     /* the exchange runs as AuthIP (negotiated), else IKEv1 */
     int n_retrans;
     sim_time_ns retrans_ns; /* current retransmission timeout */
     sim_timer retrans_timer;
@@ -82,6 +86,8 @@ struct ipsec_host {
     sim_time_ns last_used_ns;
     int old_hard;            /* an old hard SA still covers traffic */
     sim_time_ns mm_until_ns; /* main-mode SA valid until (hard SAs only) */
+    int mm_authip;           /* that main-mode SA was negotiated with AuthIP */
+    uint32_t authip_xchg;    /* responder: the exchange whose AuthIP MM1 arrived */
     int flow_secured;        /* Vista: the copy's flow has gone over ESP */
 
     /* holding (legacy) */

@@ -76,7 +76,8 @@ const prm_entry prm__ipsec_params[] = {
      "IKE initiator's first retransmission timeout, doubling; responders never retransmit",
      "MS-IKEE [I]; AuthIP 2 s MS-AIPS [S]"},
     {"ike.authip_retrans", PRM_TIME, G(ike_authip_retrans_ns), "2s", "s", NULL, PRM_NS(0.001), PRM_NS(600),
-     "AuthIP initiator's first retransmission timeout (used when both hosts are Vista/2008), doubling",
+     "AuthIP initiator's first retransmission timeout, doubling; used once the peer answered the "
+     "exchange as AuthIP (both hosts speak it), IKEv1's ike.retrans until then",
      "MS-AIPS [S]"},
     {"ike.retrans_max", PRM_INT, G(ike_retrans_max), "4", "", NULL, 0, 100,
      "IKE initiator retransmissions before the negotiation fails", "MS-IKEE [I], MS-AIPS [S]"},

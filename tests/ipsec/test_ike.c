@@ -162,3 +162,22 @@ Test(ipsec, a_time_lifetime_binds_on_a_slow_link)
     cr_expect_eq(r.interruptions[0].cause, OUT_CAUSE_REKEY);
     out_result_fini(&r);
 }
+
+/* The retransmission timer is the negotiated protocol's, not a guess from
+ * the configuration: a Vista client whose Vista peer is not IPsec-aware
+ * never gets an AuthIP answer, so its exchange stays IKEv1 and retransmits
+ * MM1 after 1 s and 2 s more (ike.retrans), not AuthIP's 2 s and 4 s. */
+Test(ike, a_peer_that_never_answers_authip_gets_ikev1_retransmission_timers)
+{
+    prm_config c = preset("kb977526-a-has-cert");
+    set(&c, "server.os=vista");
+    set(&c, "server.ipsec.policy=none");
+    set(&c, "file.size=64MiB"); /* long enough to see two retransmissions */
+    double t[8];
+    out_result r;
+    int n = trace_times(&c, 1, "client", "retransmits MM1", t, 8, &r);
+    cr_assert_geq(n, 2, "%d retransmissions", n);
+    cr_expect(fabs(t[0] - 1.0) < 1e-6, "first after %.6f s", t[0]);
+    cr_expect(fabs(t[1] - 3.0) < 1e-6, "second at %.6f s", t[1]);
+    out_result_fini(&r);
+}
