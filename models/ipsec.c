@@ -195,6 +195,7 @@ static void hold(ipsec_host *h, pkt *p)
         h->held_head = p;
     h->held_tail = p;
     h->n_held++;
+    h->rec->holding[h->self] = 1;
     rec_episode_begin(h->rec, h->self, h->hold_cause);
 }
 
@@ -206,6 +207,7 @@ static void release_held(ipsec_host *h)
     if (p) rec_emit(h->rec, &(ev_event){.kind = EV_IPSEC_RELEASE, .host = (int8_t)h->self, .count = h->n_held});
     h->held_head = h->held_tail = NULL;
     h->n_held = 0;
+    h->rec->holding[h->self] = 0;
     while (p) {
         pkt *next = p->next;
         p->next = NULL;
@@ -287,6 +289,7 @@ static void in_fn(void *ctx, pkt *p)
     else
         accept = h->kind == SA_SOFT || h->hc->ipsec_inbound_clear;
     if (!accept) {
+        h->rec->blocked = 1; /* a policy decision, like a block, dropped the copy's packet */
         rec_episode_begin(h->rec, h->self, OUT_CAUSE_BLOCKED);
         pkt_put(h->pp, p);
         return;

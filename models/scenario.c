@@ -127,7 +127,10 @@ static int fill_result(scn_sim *s, uint64_t run_seed, double wall_s, out_result 
     const rec_recorder *r = &s->rec;
     out_result res = {0};
     res.failure = s->failure;
-    if (res.failure == OUT_FAIL_CONNECT_TIMEOUT && r->blocked) res.failure = OUT_FAIL_BLOCKED;
+    /* A handshake that IPsec dropped by a block decision, or still held when
+     * the connect gave up, failed because of IPsec, not the network. */
+    if (res.failure == OUT_FAIL_CONNECT_TIMEOUT && (r->blocked || r->holding[0] || r->holding[1]))
+        res.failure = OUT_FAIL_BLOCKED;
     res.bytes_done = r->bytes_done;
     res.completed = res.failure == OUT_FAIL_NONE && r->bytes_done >= s->cfg->file_size_bytes;
     res.setup_s = r->established ? sim_time_to_s(r->established_ns - r->t0_ns) : NAN;

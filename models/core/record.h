@@ -34,7 +34,8 @@ typedef struct rec_recorder {
     uint64_t bytes_done; /* file bytes delivered to the reader */
     uint64_t n_negotiations, n_negotiation_failures, n_fallbacks, n_rekeys;
     uint64_t n_retransmits;
-    int blocked; /* an IPsec block decision dropped a packet of the copy */
+    int blocked;    /* an IPsec block decision dropped a packet of the copy */
+    int holding[2]; /* IPsec at host i holds packets of the copy right now */
     /* interruption episodes */
     int in_episode;
     int episode_host; /* host whose IPsec holds or drops the copy */

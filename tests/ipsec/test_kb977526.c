@@ -140,8 +140,11 @@ static void expect_no_communication(const char *name)
     out_result r = run(&c, 1);
     cr_expect_eq(r.bytes_done, 0, "%s delivered bytes", name);
     cr_expect_eq(r.completed, 0);
-    cr_expect(r.failure == OUT_FAIL_BLOCKED || r.failure == OUT_FAIL_CONNECT_TIMEOUT, "%s: %s", name,
-              out_failure_name(r.failure));
+    /* IPsec's block decision is why the handshake fails: `blocked` (a held
+     * or blocked handshake is never labelled connect_timeout), after A's
+     * 21 s connect timeout. */
+    cr_expect_eq(r.failure, OUT_FAIL_BLOCKED, "%s: %s", name, out_failure_name(r.failure));
+    cr_expect(fabs(r.duration_s - 21.0) < 1e-6, "%s: failed after %.6f s", name, r.duration_s);
     cr_expect_eq(r.n_fallbacks, 0, "%s fell back", name);
     out_result_fini(&r);
 }
@@ -208,6 +211,34 @@ Test(ipsec, fallback_to_a_peer_that_is_not_ipsec_aware_takes_3s_legacy_and_500ms
     double updated = setup_against_unaware_server("client.ipsec.update=on");
     cr_expect(fabs(legacy - 3.0) < 0.01, "legacy fallback after %.4f s", legacy);
     cr_expect(fabs(updated - 0.5) < 0.01, "updated fallback after %.4f s", updated);
+}
+
+/* A require policy facing a host that is not IPsec-aware: the handshake
+ * never gets through, and IPsec is why, so the copy ends `blocked` (not
+ * connect_timeout) when A's connect gives up after 3 + 6 + 12 = 21 s. With
+ * the client requiring, its IPsec holds the SYN (its IKE gets no answer and
+ * would only fail after 31 s); with the XP server requiring, its IPsec drops
+ * the clear SYN; with a Vista server requiring, it takes the SYN and holds
+ * its SYN-ACK. */
+static void expect_blocked_handshake(const char *a, const char *b)
+{
+    prm_config c = preset("no-ipsec");
+    set(&c, a);
+    set(&c, b);
+    set(&c, "file.size=1MiB");
+    out_result r = run(&c, 1);
+    cr_expect_eq(r.failure, OUT_FAIL_BLOCKED, "%s %s: %s", a, b, out_failure_name(r.failure));
+    cr_expect_eq(r.bytes_done, 0);
+    cr_expect(isnan(r.setup_s), "%s %s: established", a, b);
+    cr_expect(fabs(r.duration_s - 21.0) < 1e-6, "%s %s: failed after %.6f s", a, b, r.duration_s);
+    out_result_fini(&r);
+}
+
+Test(ipsec, a_held_handshake_against_a_host_without_ipsec_is_blocked)
+{
+    expect_blocked_handshake("client.ipsec.policy=require", "server.ipsec.policy=none");
+    expect_blocked_handshake("client.ipsec.policy=none", "server.ipsec.policy=require");
+    expect_blocked_handshake("server.os=vista", "server.ipsec.policy=require");
 }
 
 /* Small copies that finish before the first SA expiry complete in every
