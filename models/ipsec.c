@@ -430,7 +430,7 @@ ipsec_host *ipsec_host_new(sim_kernel *k, const prm_config *cfg, int self, pkt_p
     h->active = h->hc->ipsec_policy != PRM_POLICY_NONE;
     h->pp = pp;
     h->rec = rec;
-    h->hold_cause = OUT_CAUSE_PEER_NEGOTIATION;
+    h->hold_cause = OUT_CAUSE_INITIAL; /* until a record goes: the flow's first negotiation */
     sim_timer_init(&h->expire_timer, expire_fire, h);
     sim_timer_init(&h->rekey_timer, rekey_fire, h);
     sim_timer_init(&h->idle_timer, idle_fire, h);

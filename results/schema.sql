@@ -106,7 +106,10 @@ CREATE TABLE interruptions (
     start_s         REAL NOT NULL,
     end_s           REAL,
     bytes_at_start  INTEGER NOT NULL,
-    cause           TEXT NOT NULL CHECK (cause IN ('rekey', 'expiry', 'idle', 'peer_negotiation', 'blocked')),
+    -- cause: why the episode began (models/core/outcome.h, doc/design.md):
+    -- rekey, expiry, idle, peer_negotiation, blocked, or initial (the
+    -- flow's first negotiation; added last, so older codes keep their meaning)
+    cause           TEXT NOT NULL CHECK (cause IN ('rekey', 'expiry', 'idle', 'peer_negotiation', 'blocked', 'initial')),
     PRIMARY KEY (run_id, episode)
 );
 

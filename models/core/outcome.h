@@ -30,9 +30,10 @@ typedef enum {
     OUT_CAUSE_EXPIRY,
     OUT_CAUSE_IDLE,
     OUT_CAUSE_PEER_NEGOTIATION,
-    OUT_CAUSE_BLOCKED
+    OUT_CAUSE_BLOCKED,
+    OUT_CAUSE_INITIAL /* the first negotiation of a flow; last, so older codes keep their values */
 } out_cause;
-#define OUT_N_CAUSES (OUT_CAUSE_BLOCKED + 1)
+#define OUT_N_CAUSES (OUT_CAUSE_INITIAL + 1)
 
 typedef struct out_interruption {
     double start_s;          /* from the client's first attempt to send */

@@ -318,6 +318,47 @@ Test(hypotheses, keeping_the_soft_sa_during_negotiation_avoids_the_long_stall, .
     out_result_fini(&keep);
 }
 
+/* The causes of negotiations, read from the run's events (a recorder sink,
+ * as `run --events` writes them): in kb977526 each host's first exchange is
+ * the flow's first negotiation, `initial` (A's discovery exchange with the
+ * SYN, B's for its SYN-ACK); A's later one at its rekey point is `rekey`.
+ * Before `initial` existed both first exchanges were labelled
+ * peer_negotiation. */
+typedef struct ike_starts {
+    int n[2];
+    int first_cause[2], later_cause[2];
+} ike_starts;
+
+static void collect_ike_starts(void *ctx, const ev_event *e)
+{
+    ike_starts *s = ctx;
+    if (e->kind != EV_IKE_START || e->host < 0) return;
+    int h = e->host;
+    if (s->n[h]++ == 0)
+        s->first_cause[h] = e->cause;
+    else if (s->n[h] == 2)
+        s->later_cause[h] = e->cause;
+}
+
+Test(kb977526, the_first_negotiation_of_the_flow_is_initial_and_the_next_is_a_rekey)
+{
+    prm_config c = preset("kb977526");
+    set(&c, "file.size=200MiB");
+    ike_starts s = {{0}};
+    rec_sink sink = {collect_ike_starts, &s};
+    out_result r;
+    cr_assert_eq(scn_run_sinks(&c, 1, &sink, 1, &r), 0);
+    cr_assert_geq(s.n[PRM_CLIENT], 2, "A started %d exchanges", s.n[PRM_CLIENT]);
+    cr_assert_geq(s.n[PRM_SERVER], 1, "B started %d exchanges", s.n[PRM_SERVER]);
+    cr_expect_eq(s.first_cause[PRM_CLIENT], OUT_CAUSE_INITIAL, "A's first: %s", out_cause_name(s.first_cause[0]));
+    cr_expect_eq(s.first_cause[PRM_SERVER], OUT_CAUSE_INITIAL, "B's first: %s", out_cause_name(s.first_cause[1]));
+    cr_expect_eq(s.later_cause[PRM_CLIENT], OUT_CAUSE_REKEY, "A's second: %s", out_cause_name(s.later_cause[0]));
+    /* The interruption itself is still the rekey's (fact 1 unchanged). */
+    cr_assert_geq(r.n_interruptions, 1);
+    cr_expect_eq(r.interruptions[0].cause, OUT_CAUSE_REKEY);
+    out_result_fini(&r);
+}
+
 /* Determinism: the same seed gives the same IPsec history. */
 Test(ipsec, same_seed_same_interruptions)
 {
