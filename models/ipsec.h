@@ -16,8 +16,9 @@
 typedef struct ipsec_host ipsec_host;
 
 /* A new IPsec layer for host SELF (PRM_CLIENT or PRM_SERVER). CFG, PP and REC
- * are borrowed and must outlive it. Random draws come from the streams
- * "ipsec.rekey.<client|server>" and "ike.jitter.<client|server>" of RUN_SEED.
+ * are borrowed and must outlive it. Random draws (the jittered rekey point)
+ * come from the stream "ipsec.rekey.<client|server>" of RUN_SEED; IKE draws
+ * nothing.
  * Returns NULL when out of memory. Free with ipsec_host_free (NULL no-op),
  * which returns every held packet to the pool. */
 ipsec_host *ipsec_host_new(sim_kernel *k, const prm_config *cfg, int self, pkt_pool *pp, rec_recorder *rec,
