@@ -344,7 +344,8 @@ Test(kb977526, the_first_negotiation_of_the_flow_is_initial_and_the_next_is_a_re
 {
     prm_config c = preset("kb977526");
     set(&c, "file.size=200MiB");
-    ike_starts s = {{0}};
+    ike_starts s;
+    memset(&s, 0, sizeof s);
     rec_sink sink = {collect_ike_starts, &s};
     out_result r;
     cr_assert_eq(scn_run_sinks(&c, 1, &sink, 1, &r), 0);
