@@ -1,8 +1,11 @@
 /*
  * `rekeysim sweep`: argument parsing, the progress line, signal handling
  * and exit statuses around experiments/runner.c, which does the work and
- * never prints. SIGINT and SIGTERM set the runner's stop flag (once: finish
- * the runs in hand; twice: drop them); the exit status says which.
+ * never prints. SIGINT, SIGTERM and SIGHUP (Ctrl-C; `timeout`, systemd and
+ * Slurm's time limit; a closed terminal, often sent to the whole process
+ * group, whose workers ignore them) set the runner's stop flag (once: finish
+ * the runs in hand; twice: drop them); the sweep is then interrupted, not
+ * failed, and exits 128 + the signal's number (130, 143, 129).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -44,7 +47,8 @@ static const char sweep_help[] =
     "Run seeds: sim_rng_run_seed(seed, replication), the same for every point.\n"
     "\n"
     "Exit status: 0 done (or nothing to do), 1 runtime failure, 2 bad input,\n"
-    "130 interrupted (the runs made are kept; run the same command to resume).\n"
+    "130 interrupted by SIGINT, 143 by SIGTERM, 129 by SIGHUP (the runs in hand are\n"
+    "finished and kept; a second signal drops them; run the same command to resume).\n"
     "Test-only: REKEYSIM_TEST_KILL_AFTER_COMMIT=N makes the writer SIGKILL itself\n"
     "after its Nth commit; REKEYSIM_TEST_COMMIT_EVERY=N commits every N runs.\n";
 
@@ -55,7 +59,8 @@ static void on_stop(int sig)
 {
     stop_requests++;
     stop_signal = sig;
-    static const char first[] = "\nrekeysim: stopping: finishing the runs in hand (Ctrl-C again to drop them)\n";
+    static const char first[] =
+        "\nrekeysim: stopping: finishing the runs in hand (Ctrl-C or the signal again to drop them)\n";
     if (stop_requests == 1) {
         ssize_t ignored = write(STDERR_FILENO, first, sizeof first - 1);
         (void)ignored;
@@ -170,12 +175,13 @@ int exp_cmd_sweep(int argc, char **argv)
     o.progress = show_progress;
     o.progress_ctx = &pc;
 
-    struct sigaction sa, old_int, old_term, old_pipe;
+    struct sigaction sa, old_int, old_term, old_hup, old_pipe;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop; /* no SA_RESTART: waits return early */
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGHUP, &sa, &old_hup);
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, &old_pipe);
 
@@ -185,6 +191,7 @@ int exp_cmd_sweep(int argc, char **argv)
 
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
     sigaction(SIGPIPE, &old_pipe, NULL);
 
     int status = EXP_OK;
@@ -218,7 +225,7 @@ int exp_cmd_sweep(int argc, char **argv)
                    : rc == EXP_SWEEP_EINPUT     ? "; bad input"
                                                 : "; failed");
         status = rc == EXP_SWEEP_EINPUT         ? EXP_INPUT
-                 : rc == EXP_SWEEP_EINTERRUPTED ? (stop_signal == SIGTERM ? 128 + SIGTERM : EXP_INTERRUPTED)
+                 : rc == EXP_SWEEP_EINTERRUPTED ? (stop_signal ? 128 + stop_signal : EXP_INTERRUPTED)
                                                 : EXP_RUNTIME;
     }
     free(owned_db);

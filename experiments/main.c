@@ -40,7 +40,8 @@ static void usage(FILE *f)
                "rates bps Kbps Mbps Gbps, times ns us ms s min h, hex 0x14, booleans on/off.\n"
                "`rekeysim params` lists every key; `rekeysim SUBCOMMAND --help` explains one.\n\n"
                "Exit status: 0 success (a copy that fails is a result), 1 runtime failure,\n"
-               "2 bad input, 130 interrupted (finished work is kept; rerun to resume).\n");
+               "2 bad input, 130 interrupted (SIGINT; 143 SIGTERM, 129 SIGHUP: finished work\n"
+               "is kept; rerun to resume).\n");
 }
 
 int main(int argc, char **argv)

