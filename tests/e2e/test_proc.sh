@@ -94,5 +94,60 @@ else
   echo "SKIP: W13, W14: setsid or pgrep not found"
 fi
 
+# ---- W16-W19: standard output full or closed ----
+printf '[experiment tiny]\nfile.size = 256KiB, 512KiB\nreplications = 2\n' >tiny.ini
+"$rk" sweep tiny.ini --db base.db --jobs 1 --quiet >/dev/null 2>err || fail "base sweep: exit $?: $(cat err)"
+have_gnuplot=0
+command -v gnuplot >/dev/null 2>&1 && have_gnuplot=1
+
+# out_case NAME full|closed ARGS...: exit 1, one line on stderr naming
+# standard output (besides the notes plot and report always print).
+k=0
+out_case() {
+  name=$1 how=$2
+  shift 2
+  if [ "$how" = full ]; then "$rk" "$@" >/dev/full 2>err.all; else "$rk" "$@" >&- 2>err.all; fi
+  rc=$?
+  grep -v '^note: ' err.all >err
+  if [ $rc -ne 1 ]; then fail "$name (stdout $how): exit $rc, wanted 1; stderr: $(tr '\n' '|' <err)"
+  elif [ "$(nlines err)" -ne 1 ]; then fail "$name (stdout $how): $(nlines err) lines on stderr, wanted 1: $(tr '\n' '|' <err)"
+  elif ! grep -q 'standard output' err; then fail "$name (stdout $how): the message does not name standard output: $(cat err)"
+  else k=$((k + 1)); fi
+}
+if [ -w /dev/full ]; then hows="full closed"; else hows=closed; echo "note: no /dev/full: only closed stdout"; fi
+for how in $hows; do
+  n0=$fails k=0
+  out_case "W16 status" $how status --db base.db
+  rm -f "s-$how.db"
+  out_case "W17 sweep" $how sweep tiny.ini --db "s-$how.db" --jobs 1 --quiet
+  # The runs are made and committed; only the summary is lost.
+  if [ "$(rows "s-$how.db" 2>/dev/null)" != "$(rows base.db)" ]; then fail "W17 sweep (stdout $how): the runs were not all stored"; fi
+  rm -f "m-$how.db"
+  out_case "W18 merge" $how merge "m-$how.db" base.db
+  out_case "W19 run" $how run file.size=1MiB
+  out_case "W19 run --json" $how run file.size=1MiB --json
+  out_case "W19 params" $how params
+  out_case "W19 scenarios" $how scenarios
+  out_case "W19 outcomes" $how outcomes
+  out_case "W19 outcomes --json" $how outcomes --json
+  out_case "W19 --help" $how --help
+  out_case "W19 --version" $how --version
+  for c in run sweep merge status plot report params scenarios outcomes; do
+    out_case "W19 $c --help" $how $c --help
+  done
+  if [ $have_gnuplot = 1 ]; then
+    out_case "W19 plot" $how plot --db base.db --out "p-$how"
+    out_case "W19 report" $how report --db base.db --out "r-$how"
+  fi
+  [ $fails -eq "$n0" ] && ok "W16-W19: $k commands with stdout $how exit 1 with one message"
+done
+[ $have_gnuplot = 1 ] || echo "note: gnuplot not found: plot and report with a bad stdout not checked"
+# A closed stdout must not become the next file opened (a figure, a database).
+"$rk" sweep tiny.ini --db closed2.db --jobs 1 --quiet >&- 2>/dev/null
+[ "$(sqlite3 closed2.db 'PRAGMA integrity_check')" = ok ] && [ "$(rows closed2.db)" = "$(rows base.db)" ] \
+  || fail "sweep with stdout closed: the database is damaged or incomplete"
+# Output that works still exits 0 (a pipe, a file).
+"$rk" status --db base.db | cat >st.out && [ -s st.out ] || fail "status into a pipe"
+
 [ "$fails" -eq 0 ] && echo "all passed" || echo "$fails failed"
 [ "$fails" -eq 0 ]
