@@ -24,7 +24,8 @@ static const char sweep_help[] =
     "Re-running completes only what is missing; a finished sweep does nothing.\n"
     "\n"
     "  --db FILE     the results database (created if missing)\n"
-    "  --jobs N      worker processes (default: the number of online cores)\n"
+    "  --jobs N      worker processes (default: the number of online cores);\n"
+    "                at most 4 x the cores, and no more than the runs to make\n"
     "  --shard K/N   make only shard K of N; merge the shards with `rekeysim merge`.\n"
     "                Grid experiments: run (point index i from 0, replication r\n"
     "                from 1) is in shard ((i * replications + r - 1) mod N) + 1;\n"
@@ -116,6 +117,7 @@ int exp_cmd_sweep(int argc, char **argv)
     int quiet = 0;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     o.jobs = cores > 0 ? (unsigned)cores : 1;
+    unsigned max_jobs = 4 * o.jobs;
     o.shard_k = o.shard_n = 1;
     for (int i = 1; i < argc; i++) {
         const char *v = "";
@@ -131,7 +133,9 @@ int exp_cmd_sweep(int argc, char **argv)
             if (rc < 0) v = "";
             if (exp_opt_uint(v, 1024, &n) || n < 1)
                 return fprintf(stderr, "rekeysim sweep: --jobs '%s': expected a number from 1 to 1024\n", v), EXP_INPUT;
-            o.jobs = (unsigned)n;
+            /* Past about 4 workers a core, more only add forks, memory
+             * and contention: the runs are CPU-bound. */
+            o.jobs = (unsigned)n > max_jobs ? max_jobs : (unsigned)n;
         } else if ((rc = exp_opt_value(argc, argv, &i, "--shard", &v)) != 0) {
             if (rc < 0) v = "";
             if ((rc = exp_opt_shard(v, &o.shard_k, &o.shard_n)) != 0)

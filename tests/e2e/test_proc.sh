@@ -149,5 +149,20 @@ done
 # Output that works still exits 0 (a pipe, a file).
 "$rk" status --db base.db | cat >st.out && [ -s st.out ] || fail "status into a pipe"
 
+# ---- --jobs is capped at the runs to make and at 4 x the cores ----
+cores=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)
+min() { if [ "$1" -lt "$2" ]; then echo "$1"; else echo "$2"; fi; }
+printf '[experiment few]\nfile.size = 256KiB\nreplications = 3\n' >few.ini
+"$rk" sweep few.ini --db few.db --jobs 1024 --quiet >out 2>err || fail "--jobs 1024 on 3 runs: exit $?: $(cat err)"
+want=$(min 3 $((cores * 4)))
+grep -q "($want jobs)" out && ok "--jobs 1024 on 3 runs starts $want workers" \
+  || fail "--jobs 1024 on 3 runs: wanted $want workers: $(cat out)"
+printf '[experiment many]\nfile.size = 256KiB\nreplications = 200\n' >many.ini
+"$rk" sweep many.ini --db many.db --jobs 1024 --quiet >out 2>err || fail "--jobs 1024 on 200 runs: exit $?: $(cat err)"
+want=$(min 200 $((cores * 4)))
+grep -q "($want jobs)" out && ok "--jobs 1024 on 200 runs starts $want workers ($cores cores)" \
+  || fail "--jobs 1024 on 200 runs: wanted $want workers: $(cat out)"
+"$rk" sweep --help | grep -q 'at most 4 x the cores' || fail "sweep --help does not state the --jobs cap"
+
 [ "$fails" -eq 0 ] && echo "all passed" || echo "$fails failed"
 [ "$fails" -eq 0 ]
