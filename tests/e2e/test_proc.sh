@@ -164,5 +164,45 @@ grep -q "($want jobs)" out && ok "--jobs 1024 on 200 runs starts $want workers (
   || fail "--jobs 1024 on 200 runs: wanted $want workers: $(cat out)"
 "$rk" sweep --help | grep -q 'at most 4 x the cores' || fail "sweep --help does not state the --jobs cap"
 
+# ---- --version: the version and the commit ----
+v=$("$rk" --version)
+commit=$(cd "$top" && git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+if echo "$v" | grep -Eq '^rekeysim [0-9]+\.[0-9]+\.[0-9]+ \(git (unknown|[0-9a-f]{12}(, modified)?)\)$' &&
+  echo "$v" | grep -q "git $commit"; then ok "--version: $v"
+else fail "--version: '$v' (wanted the version and commit $commit)"; fi
+
+# ---- params --json: every key of the text listing, with its fields ----
+if command -v python3 >/dev/null 2>&1; then
+  for sc in no-ipsec kb977526; do
+    "$rk" params --scenario $sc >params.txt 2>err || fail "params --scenario $sc: exit $?"
+    "$rk" params --scenario $sc --json >params.json 2>err || fail "params --scenario $sc --json: exit $?: $(cat err)"
+    if msg=$(python3 - params.txt params.json 2>&1 <<'EOF'
+import json, sys
+text = [l.split()[0] for l in open(sys.argv[1]) if l.strip() and not l.startswith('#')]
+arr = json.load(open(sys.argv[2]))
+assert isinstance(arr, list), "not an array"
+want = {"name", "type", "value", "default", "unit", "choices", "min", "max", "description", "source"}
+for e in arr:
+    assert set(e) == want, "%s has keys %s" % (e.get("name"), sorted(set(e) ^ want))
+    assert isinstance(e["value"], str) and isinstance(e["default"], str) and e["description"]
+    assert (e["type"] == "enum") == isinstance(e["choices"], list), e["name"] + ": choices"
+    for b in ("min", "max"):
+        assert e[b] is None or isinstance(e[b], (int, float)), e["name"] + ": " + b
+names = [e["name"] for e in arr]
+assert names == text, "keys differ: %s" % sorted(set(names) ^ set(text))
+lines = {l.split()[0]: l for l in open(sys.argv[1]) if not l.startswith('#')}
+for e in arr:
+    assert (" %s " % e["value"]) in lines[e["name"]], e["name"] + ": value " + e["value"]
+print(len(arr))
+EOF
+    ); then ok "params --scenario $sc --json: $msg keys, the same as the text listing"
+    else fail "params --scenario $sc --json: $msg"; fi
+  done
+  python3 -c 'import json,sys; a={e["name"]: e for e in json.load(sys.stdin)}; e=a["server.ipsec.ikeflags"]; assert e["value"] == "0x14", e' \
+    <params.json 2>err || fail "params --json under kb977526: server.ipsec.ikeflags is not 0x14: $(cat err)"
+else
+  echo "note: python3 not found: params --json not parsed"
+fi
+
 [ "$fails" -eq 0 ] && echo "all passed" || echo "$fails failed"
 [ "$fails" -eq 0 ]
