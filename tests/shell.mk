@@ -11,6 +11,7 @@ shell_tests = \
 	tests/e2e/test_run.sh \
 	tests/e2e/test_bad_input.sh \
 	tests/e2e/test_proc.sh \
+	tests/e2e/test_manpage.sh \
 	tests/experiments/test_sweep.sh \
 	tests/cluster/test_parallel.sh \
 	tests/cluster/slurm-local.sh \
