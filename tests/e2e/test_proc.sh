@@ -165,11 +165,19 @@ grep -q "($want jobs)" out && ok "--jobs 1024 on 200 runs starts $want workers (
 "$rk" sweep --help | grep -q 'at most 4 x the cores' || fail "sweep --help does not state the --jobs cap"
 
 # ---- --version: the version and the commit ----
+# The commit is the one this build was made from (HEAD may have moved since
+# make): it must be a commit of the source tree's repository, or "unknown"
+# outside git.
 v=$("$rk" --version)
-commit=$(cd "$top" && git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-if echo "$v" | grep -Eq '^rekeysim [0-9]+\.[0-9]+\.[0-9]+ \(git (unknown|[0-9a-f]{12}(, modified)?)\)$' &&
-  echo "$v" | grep -q "git $commit"; then ok "--version: $v"
-else fail "--version: '$v' (wanted the version and commit $commit)"; fi
+commit=$(echo "$v" | sed -n 's/^rekeysim [0-9.]* (git \([0-9a-f]*\).*/\1/p')
+if ! echo "$v" | grep -Eq '^rekeysim [0-9]+\.[0-9]+\.[0-9]+ \(git (unknown|[0-9a-f]{12}(, modified)?)\)$'; then
+  fail "--version: '$v' (wanted rekeysim VERSION (git COMMIT[, modified]))"
+elif [ -n "$commit" ] && (cd "$top" && git rev-parse --git-dir >/dev/null 2>&1) &&
+  ! (cd "$top" && git cat-file -e "$commit^{commit}" 2>/dev/null); then
+  fail "--version: $commit is not a commit of $top"
+elif [ -z "$commit" ] && (cd "$top" && git rev-parse --git-dir >/dev/null 2>&1); then
+  fail "--version: '$v' names no commit although $top is a git checkout"
+else ok "--version: $v"; fi
 
 # ---- params --json: every key of the text listing, with its fields ----
 if command -v python3 >/dev/null 2>&1; then
