@@ -8,7 +8,13 @@
 # CONFIGURE_FLAGS adds configure options (a change re-configures build/).
 set -eu
 cd "$(dirname "$0")/.."
-need="autoconf automake make gcc pkg-config libgsl-dev libsqlite3-dev libcriterion-dev libinih-dev gnuplot-nox sqlite3 parallel valgrind git python3 clang-format"
+# Besides the build: what make check needs to run every test instead of
+# skipping it. slurm-wlm and munge let tests/cluster/slurm-local.sh start a
+# private single-node Slurm (their packaged services are not used; installed
+# for both README commands, since this script serves both); procps (pgrep,
+# ps) and groff-base for the process and man page tests. Chromium, for
+# tests/results/check_report_chromium.sh, is left optional: it is large.
+need="autoconf automake make gcc pkg-config libgsl-dev libsqlite3-dev libcriterion-dev libinih-dev gnuplot-nox sqlite3 parallel valgrind git python3 clang-format slurm-wlm munge procps groff-base"
 missing=""
 for p in $need; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,8 +1,11 @@
 /*
  * `rekeysim sweep`: argument parsing, the progress line, signal handling
  * and exit statuses around experiments/runner.c, which does the work and
- * never prints. SIGINT and SIGTERM set the runner's stop flag (once: finish
- * the runs in hand; twice: drop them); the exit status says which.
+ * never prints. SIGINT, SIGTERM and SIGHUP (Ctrl-C; `timeout`, systemd and
+ * Slurm's time limit; a closed terminal, often sent to the whole process
+ * group, whose workers ignore them) set the runner's stop flag (once: finish
+ * the runs in hand; twice: drop them); the sweep is then interrupted, not
+ * failed, and exits 128 + the signal's number (130, 143, 129).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -21,7 +24,8 @@ static const char sweep_help[] =
     "Re-running completes only what is missing; a finished sweep does nothing.\n"
     "\n"
     "  --db FILE     the results database (created if missing)\n"
-    "  --jobs N      worker processes (default: the number of online cores)\n"
+    "  --jobs N      worker processes (default: the number of online cores);\n"
+    "                at most 4 x the cores, and no more than the runs to make\n"
     "  --shard K/N   make only shard K of N; merge the shards with `rekeysim merge`.\n"
     "                Grid experiments: run (point index i from 0, replication r\n"
     "                from 1) is in shard ((i * replications + r - 1) mod N) + 1;\n"
@@ -44,7 +48,8 @@ static const char sweep_help[] =
     "Run seeds: sim_rng_run_seed(seed, replication), the same for every point.\n"
     "\n"
     "Exit status: 0 done (or nothing to do), 1 runtime failure, 2 bad input,\n"
-    "130 interrupted (the runs made are kept; run the same command to resume).\n"
+    "130 interrupted by SIGINT, 143 by SIGTERM, 129 by SIGHUP (the runs in hand are\n"
+    "finished and kept; a second signal drops them; run the same command to resume).\n"
     "Test-only: REKEYSIM_TEST_KILL_AFTER_COMMIT=N makes the writer SIGKILL itself\n"
     "after its Nth commit; REKEYSIM_TEST_COMMIT_EVERY=N commits every N runs.\n";
 
@@ -55,7 +60,8 @@ static void on_stop(int sig)
 {
     stop_requests++;
     stop_signal = sig;
-    static const char first[] = "\nrekeysim: stopping: finishing the runs in hand (Ctrl-C again to drop them)\n";
+    static const char first[] =
+        "\nrekeysim: stopping: finishing the runs in hand (Ctrl-C or the signal again to drop them)\n";
     if (stop_requests == 1) {
         ssize_t ignored = write(STDERR_FILENO, first, sizeof first - 1);
         (void)ignored;
@@ -111,6 +117,7 @@ int exp_cmd_sweep(int argc, char **argv)
     int quiet = 0;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     o.jobs = cores > 0 ? (unsigned)cores : 1;
+    unsigned max_jobs = 4 * o.jobs;
     o.shard_k = o.shard_n = 1;
     for (int i = 1; i < argc; i++) {
         const char *v = "";
@@ -126,7 +133,9 @@ int exp_cmd_sweep(int argc, char **argv)
             if (rc < 0) v = "";
             if (exp_opt_uint(v, 1024, &n) || n < 1)
                 return fprintf(stderr, "rekeysim sweep: --jobs '%s': expected a number from 1 to 1024\n", v), EXP_INPUT;
-            o.jobs = (unsigned)n;
+            /* Past about 4 workers a core, more only add forks, memory
+             * and contention: the runs are CPU-bound. */
+            o.jobs = (unsigned)n > max_jobs ? max_jobs : (unsigned)n;
         } else if ((rc = exp_opt_value(argc, argv, &i, "--shard", &v)) != 0) {
             if (rc < 0) v = "";
             if ((rc = exp_opt_shard(v, &o.shard_k, &o.shard_n)) != 0)
@@ -170,12 +179,13 @@ int exp_cmd_sweep(int argc, char **argv)
     o.progress = show_progress;
     o.progress_ctx = &pc;
 
-    struct sigaction sa, old_int, old_term, old_pipe;
+    struct sigaction sa, old_int, old_term, old_hup, old_pipe;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop; /* no SA_RESTART: waits return early */
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGHUP, &sa, &old_hup);
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, &old_pipe);
 
@@ -185,6 +195,7 @@ int exp_cmd_sweep(int argc, char **argv)
 
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
     sigaction(SIGPIPE, &old_pipe, NULL);
 
     int status = EXP_OK;
@@ -218,7 +229,7 @@ int exp_cmd_sweep(int argc, char **argv)
                    : rc == EXP_SWEEP_EINPUT     ? "; bad input"
                                                 : "; failed");
         status = rc == EXP_SWEEP_EINPUT         ? EXP_INPUT
-                 : rc == EXP_SWEEP_EINTERRUPTED ? (stop_signal == SIGTERM ? 128 + SIGTERM : EXP_INTERRUPTED)
+                 : rc == EXP_SWEEP_EINTERRUPTED ? (stop_signal ? 128 + stop_signal : EXP_INTERRUPTED)
                                                 : EXP_RUNTIME;
     }
     free(owned_db);

@@ -3,8 +3,8 @@
 /*
  * The subcommands of the rekeysim command line. Each takes the arguments
  * after its own name (argv[0] is the subcommand name) and returns the
- * process exit status: 0 success, 1 runtime failure, 2 bad input, 130 after
- * SIGINT. Only these functions and main() print or decide exit statuses;
+ * process exit status: 0 success, 1 runtime failure, 2 bad input, 128 +
+ * the signal after SIGINT, SIGTERM or SIGHUP (130, 143, 129). Only these functions and main() print or decide exit statuses;
  * they parse their options with experiments/opts.h.
  */
 int exp_cmd_run(int argc, char **argv);       /* experiments/cmd_run.c */

@@ -10,8 +10,9 @@ libexp_a_SOURCES = \
 	%D%/pool.c %D%/pool_int.h \
 	%D%/runner.c %D%/runner.h %D%/runner_int.h
 libexp_a_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) $(SQLITE_CFLAGS) $(INIH_CFLAGS)
-EXTRA_DIST += %D%/kb977526.ini %D%/capacity.ini %D%/hypotheses.ini \
-	%D%/cluster/slurm-sweep.sh %D%/cluster/parallel-sweep.sh %D%/cluster/README
+# The example specs are installed in $(pkgdatadir) (doc/rekeysim.1, FILES).
+dist_pkgdata_DATA = %D%/kb977526.ini %D%/capacity.ini %D%/hypotheses.ini
+EXTRA_DIST += %D%/cluster/slurm-sweep.sh %D%/cluster/parallel-sweep.sh %D%/cluster/README
 
 bin_PROGRAMS += experiments/rekeysim
 experiments_rekeysim_SOURCES = \

@@ -85,12 +85,24 @@ static int read_full(int fd, void *buf, size_t n)
     return 1;
 }
 
-/* The worker's life: run tasks until the task pipe closes. */
-static void worker_main(int task_fd, int result_fd, pid_t parent)
+/* The stop signals: what Ctrl-C, `timeout`, systemd, Slurm's time limit and
+ * a closed terminal send, often to the whole process group. Workers ignore
+ * them: the parent alone decides what a stop means (finish the runs in hand,
+ * commit, exit 128 + signal), and a worker dead of SIGTERM would read as a
+ * crash. A worker still ends when the parent closes its task pipe, and with
+ * SIGKILL (PR_SET_PDEATHSIG) if the parent dies. */
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define N_STOP_SIGNALS (sizeof stop_signals / sizeof stop_signals[0])
+
+/* The worker's life: run tasks until the task pipe closes. The stop
+ * signals are blocked on entry (exp__pool_new blocks them around fork, so
+ * that none reaches the parent's handler in the child); ignoring them
+ * before unblocking discards any that arrived in between. */
+static void worker_main(int task_fd, int result_fd, pid_t parent, const sigset_t *old_mask)
 {
-    signal(SIGINT, SIG_IGN);
-    signal(SIGTERM, SIG_DFL);
+    for (size_t i = 0; i < N_STOP_SIGNALS; i++) signal(stop_signals[i], SIG_IGN);
     signal(SIGPIPE, SIG_DFL);
+    sigprocmask(SIG_SETMASK, old_mask, NULL);
 #ifdef __linux__
     prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
@@ -127,6 +139,10 @@ int exp__pool_new(unsigned n, int close_fd, exp__pool **pool_out)
     pid_t parent = getpid();
     p->depth = 2;
     fflush(NULL);
+    sigset_t stop_mask, old_mask;
+    sigemptyset(&stop_mask);
+    for (size_t i = 0; i < N_STOP_SIGNALS; i++) sigaddset(&stop_mask, stop_signals[i]);
+    sigprocmask(SIG_BLOCK, &stop_mask, &old_mask);
     for (unsigned i = 0; i < n; i++) {
         int tp[2], rp[2];
         if (pipe(tp) != 0) break;
@@ -146,7 +162,7 @@ int exp__pool_new(unsigned n, int close_fd, exp__pool **pool_out)
             if (close_fd >= 0) close(close_fd);
             close(tp[1]);
             close(rp[0]);
-            worker_main(tp[0], rp[1], parent);
+            worker_main(tp[0], rp[1], parent, &old_mask);
         }
         close(tp[0]);
         close(rp[1]);
@@ -155,6 +171,9 @@ int exp__pool_new(unsigned n, int close_fd, exp__pool **pool_out)
         p->w[i].result_fd = rp[0];
         p->n = i + 1;
     }
+    /* A stop signal that came during the forks is delivered here, to the
+     * parent's handler. */
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
     if (p->n < n) {
         exp__pool_free(p, 1);
         return EXP_POOL_EFORK;

@@ -29,7 +29,8 @@ typedef struct exp__done {
     out_result r;
 } exp__done;
 
-/* Starts N worker processes (each ignores SIGINT and dies with the parent).
+/* Starts N worker processes (each ignores SIGINT, SIGTERM and SIGHUP, which
+ * the caller handles, and dies with the parent).
  * CLOSE_FD, if >= 0, is closed in every worker (the writer's lock). Returns
  * 0 and *pool_out (caller frees with exp__pool_free), or EXP_POOL_EFORK with
  * errno telling why (no process is left behind). */

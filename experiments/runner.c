@@ -288,12 +288,18 @@ static void dispatch(exp__sweep *s)
             continue;
         }
         if (!s->pool) {
-            int rc = exp__pool_new(s->o->jobs, s->lock_fd, &s->pool);
+            /* No more workers than runs this invocation expects to make
+             * (n_total, counted once the database was read): an idle worker
+             * costs a fork and its memory, and --jobs 1024 on 8 runs would
+             * start 1,024. */
+            unsigned jobs = s->o->jobs;
+            if (s->rep->n_total < jobs) jobs = s->rep->n_total > 0 ? (unsigned)s->rep->n_total : 1;
+            int rc = exp__pool_new(jobs, s->lock_fd, &s->pool);
             if (rc) {
-                exp__fail(s, EXP_SWEEP_ERUNTIME, "cannot start %u worker processes: %s", s->o->jobs, strerror(errno));
+                exp__fail(s, EXP_SWEEP_ERUNTIME, "cannot start %u worker processes: %s", jobs, strerror(errno));
                 return;
             }
-            s->rep->jobs = s->o->jobs;
+            s->rep->jobs = jobs;
         }
         if (!exp__pool_has_room(s->pool)) return;
         exp__task_ref t = s->queue[s->q_head];

@@ -23,7 +23,7 @@ typedef struct exp_sweep_report {
     uint64_t n_errors;          /* runs the model refused (scn_run error) */
     uint64_t n_experiments;     /* experiments in the spec */
     uint64_t n_new_experiments; /* of which created now */
-    unsigned jobs;              /* worker processes used */
+    unsigned jobs;              /* worker processes started: min(options jobs, runs to make) */
     double elapsed_s;
     int nothing_to_do; /* set at the end: no run made, nothing written */
     int other_build;   /* the database was created by another rekeysim build */
@@ -32,7 +32,7 @@ typedef struct exp_sweep_report {
 typedef struct exp_sweep_options {
     const char *spec_path;
     const char *db_path;
-    unsigned jobs;             /* worker processes, >= 1 */
+    unsigned jobs;             /* worker processes, >= 1 (at most the runs to make are started) */
     unsigned shard_k, shard_n; /* this shard, 1-based; 1/1 = everything */
     int force_new;             /* store a changed spec as NAME-2, NAME-3 ... */
     int yes;                   /* allow more than EXP_SWEEP_GUARD runs */

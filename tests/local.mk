@@ -10,5 +10,8 @@ include %D%/experiments.mk
 include %D%/plots.mk
 include %D%/reliability.mk
 endif
-AM_TESTS_ENVIRONMENT = export REKEYSIM='$(abs_top_builddir)/experiments/rekeysim'; export TOP_SRCDIR='$(abs_top_srcdir)'; export TOP_BUILDDIR='$(abs_top_builddir)';
+# The optional tools as configure found them ("no": absent or hidden with
+# ac_cv_path_GNUPLOT=no and the like); the tests that need one skip.
+AM_TESTS_ENVIRONMENT = export REKEYSIM='$(abs_top_builddir)/experiments/rekeysim'; export TOP_SRCDIR='$(abs_top_srcdir)'; export TOP_BUILDDIR='$(abs_top_builddir)'; \
+	export REKEYSIM_GNUPLOT='$(GNUPLOT)' REKEYSIM_CHROMIUM='$(CHROMIUM)' REKEYSIM_TSHARK='$(TSHARK)';
 include %D%/shell.mk

@@ -11,9 +11,12 @@ shell_tests = \
 	tests/e2e/test_run.sh \
 	tests/e2e/test_bad_input.sh \
 	tests/e2e/test_lifetime_ranges.sh \
+	tests/e2e/test_proc.sh \
+	tests/e2e/test_manpage.sh \
 	tests/experiments/test_sweep.sh \
 	tests/cluster/test_parallel.sh \
-	tests/cluster/slurm-local.sh
+	tests/cluster/slurm-local.sh \
+	tests/results/check_report_chromium.sh
 TESTS += $(shell_tests)
-EXTRA_DIST += $(shell_tests) tests/arch/check_layers.py .clang-format \
+EXTRA_DIST += $(shell_tests) tests/arch/check_layers.py .clang-format tests/results/fixture.ini \
 	tests/fingerprints/refresh.sh tests/fingerprints/reference.list tests/fingerprints/expected

@@ -1,19 +1,25 @@
 #!/bin/sh
 # Loads a rekeysim report in headless Chromium and checks that the page logs
 # no console messages (no script errors, no failed loads: the page must be
-# self-contained) and that its screenshot is not blank. Not part of
-# `make check` (Chromium is a large optional dependency): run it by hand.
+# self-contained) and that its screenshot is not blank. Part of `make
+# check`, which skips it where configure found no chromium or no gnuplot
+# ($REKEYSIM_CHROMIUM, $REKEYSIM_GNUPLOT from tests/local.mk: "no"), since
+# Chromium is a large optional dependency; also runs by hand.
 #
 #   tests/results/check_report_chromium.sh [REPORT.html]
 #
 # Without an argument it builds a report from tests/results/fixture.ini with
 # $REKEYSIM (default: build/rekeysim of this source tree).
-# Exit status: 0 pass, 1 fail, 77 skipped (no /usr/bin/chromium; Debian
-# package `chromium`).
+# Exit status: 0 pass, 1 fail, 77 skipped (no chromium: Debian package
+# `chromium`; no gnuplot to draw the figures of the report it builds).
 set -u
-chromium=${CHROMIUM:-/usr/bin/chromium}
-if [ ! -x "$chromium" ]; then
-  echo "SKIP: $chromium not found (apt-get install chromium)"
+chromium=${CHROMIUM:-${REKEYSIM_CHROMIUM:-/usr/bin/chromium}}
+if [ "$chromium" = no ] || [ ! -x "$chromium" ]; then
+  echo "SKIP: chromium not found${REKEYSIM_CHROMIUM:+ by configure} (apt-get install chromium)"
+  exit 77
+fi
+if [ -z "${1:-}" ] && { [ "${REKEYSIM_GNUPLOT:-}" = no ] || ! command -v gnuplot >/dev/null 2>&1; }; then
+  echo "SKIP: gnuplot not found, so the report has no figures to check (apt-get install gnuplot-nox)"
   exit 77
 fi
 here=$(cd "$(dirname "$0")" && pwd)

@@ -30,6 +30,7 @@ int tp_png_size(const char *path, uint32_t *w, uint32_t *h);
 double tp_q(const char *db, const char *sql);
 void tp_synthetic_db(const char *db, const char *grid_name);
 void tp_sweep_statuses(const char *dir, const char *db);
+void tp_need_gnuplot(void);
 
 static char *dir;
 static void setup(void) { dir = tp_dir_new(); }
@@ -55,6 +56,7 @@ static int exists(const char *p)
  * skip notes (may be NULL). */
 static plot_figure *render(const char *db, const char *out, size_t *n, char *notes, size_t notes_len)
 {
+    tp_need_gnuplot();
     plot_db *h = NULL;
     char err[1024] = "";
     cr_assert_eq(plot_db_new(db, err, sizeof err, &h), 0, "%s", err);
@@ -606,6 +608,7 @@ Test(plot, the_command_without_gnuplot_exits_1_naming_the_package)
     cr_expect(!exists(path("out/grid-p_complete.png")));
     cr_expect_eq(cli("report", path("s.db"), NULL, path("nowhere")), 1);
     cr_expect(exists(path("out/report.html")), "the report is written, with notes in place of the figures");
+    tp_need_gnuplot(); /* the same command with gnuplot on PATH */
     cr_expect_eq(cli("plot", path("s.db"), NULL, NULL), 0);
     cr_expect(exists(path("out/grid-p_complete.png")) && exists(path("out/search-critical_size.svg")));
 }

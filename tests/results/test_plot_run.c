@@ -24,6 +24,7 @@ int tp_run(char *const argv[], const char *dir, const char *out, const char *err
 const char *tp_rekeysim(void);
 char *tp_slurp(const char *path, size_t *len_out);
 int tp_png_size(const char *path, uint32_t *w, uint32_t *h);
+void tp_need_gnuplot(void);
 
 static char *dir;
 static void setup(void) { dir = tp_dir_new(); }
@@ -78,6 +79,7 @@ static plot_timeline *hand_built(void)
 
 Test(plot_run, a_hand_built_event_sequence_is_counted_exactly)
 {
+    tp_need_gnuplot();
     plot_timeline *tl = hand_built();
     plot_run_counts c;
     char err[512];
@@ -105,6 +107,7 @@ Test(plot_run, a_hand_built_event_sequence_is_counted_exactly)
 
 Test(plot_run, an_unwritable_output_is_a_runtime_error_with_gnuplots_reason)
 {
+    tp_need_gnuplot();
     plot_timeline *tl = hand_built();
     char err[512];
     cr_expect_eq(plot_timeline_draw(tl, "x", path("no/such/dir/t.png"), err, sizeof err), PLOT_EGNUPLOT);
@@ -114,6 +117,7 @@ Test(plot_run, an_unwritable_output_is_a_runtime_error_with_gnuplots_reason)
 
 Test(plot_run, a_real_run_agrees_with_its_outcome)
 {
+    tp_need_gnuplot();
     /* Tolerant timers, so the copy survives several interruptions. */
     prm_config cfg;
     char err[512];
@@ -147,6 +151,7 @@ Test(plot_run, a_real_run_agrees_with_its_outcome)
 
 Test(plot_run, run_plot_end_to_end_draws_the_same_run_it_reports)
 {
+    tp_need_gnuplot();
     char *argv[] = {(char *)tp_rekeysim(),
                     "run",
                     "--scenario",

@@ -23,6 +23,7 @@ void tp_sweep_fixture(const char *dir, const char *db);
 char *tp_slurp(const char *path, size_t *len_out);
 double tp_q(const char *db, const char *sql);
 void tp_synthetic_db(const char *db, const char *grid_name);
+void tp_need_gnuplot(void);
 
 static char *dir;
 static void setup(void) { dir = tp_dir_new(); }
@@ -38,9 +39,11 @@ static const char *path(const char *name)
     return buf[k];
 }
 
-/* Writes figures (rendered unless NO_GNUPLOT) and the report of DB; returns the page. */
+/* Writes figures (rendered unless NO_GNUPLOT) and the report of DB; returns
+ * the page. Skips the test when it must render and gnuplot is not here. */
 static char *make_report(const char *db, int no_gnuplot)
 {
+    if (!no_gnuplot) tp_need_gnuplot();
     plot_db *h = NULL;
     char err[1024] = "";
     cr_assert_eq(plot_db_new(db, err, sizeof err, &h), 0, "%s", err);
