@@ -456,27 +456,38 @@ static int parse_uint(parser *ps, const raw_entry *en, uint64_t min, uint64_t ma
  * piece by piece: the same value as hashing the concatenation at once. */
 static void hash_add(uint64_t *h, const char *s) { *h = sim_hash_fnv1a64_bytes(*h, s, strlen(s)); }
 
-/* Hashes "key=value\n" with runs of whitespace collapsed and none around commas. */
+/* Hashes "key=value\n" with runs of whitespace collapsed and none around
+ * commas. The normalised value is fed in chunks of a small buffer, so the
+ * hash covers every character of a value of any length; for values that
+ * fit one chunk this is byte for byte the form hashed before issue 11 (a
+ * buffer of 1,024 characters that silently cut longer values), so the
+ * hashes existing databases hold stay valid. */
 static void hash_entry(uint64_t *h, const raw_entry *en)
 {
     char buf[1024];
     size_t n = 0;
-    const char *v = en->value;
-    while (isspace((unsigned char)*v)) v++;
-    for (; *v && n + 2 < sizeof buf; v++) {
-        if (isspace((unsigned char)*v)) {
-            const char *w = v;
-            while (isspace((unsigned char)*w)) w++;
-            if (*w && *w != ',' && n > 0 && buf[n - 1] != ',') buf[n++] = ' ';
-            v = w - 1;
-        } else {
-            buf[n++] = *v;
-        }
-    }
-    buf[n] = 0;
+    char last = 0; /* the last character emitted, 0 before the first */
+    int space = 0; /* whitespace seen since it */
     hash_add(h, en->key);
     hash_add(h, "=");
-    hash_add(h, buf);
+    for (const char *v = en->value; *v; v++) {
+        if (isspace((unsigned char)*v)) {
+            space = 1;
+            continue;
+        }
+        char out[2] = {' ', *v};
+        int k = space && last && last != ',' && *v != ',' ? 0 : 1;
+        for (; k < 2; k++) {
+            if (n == sizeof buf) {
+                *h = sim_hash_fnv1a64_bytes(*h, buf, n);
+                n = 0;
+            }
+            buf[n++] = out[k];
+        }
+        last = *v;
+        space = 0;
+    }
+    *h = sim_hash_fnv1a64_bytes(*h, buf, n);
     hash_add(h, "\n");
 }
 
