@@ -19,18 +19,21 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <ini.h>
 #include "experiments/spec.h"
 #include "models/core/params.h"
 #include "results/store.h"
 #include "sim/hash.h"
 
-#define MAX_RANGE_POINTS 100000
+#define MAX_RANGE_POINTS EXP_SPEC_MAX_VALUES
 #define MAX_LINE 200
 
 static const char *const outcome_names[] = {"p_complete", "p_interrupted", "duration_mean_s", "interruptions_mean"};
@@ -51,6 +54,7 @@ typedef struct raw_entry {
     int section; /* index into sections */
     int line;
     char *key, *value;
+    size_t value_len, value_cap; /* value's length and allocation, for continuations */
 } raw_entry;
 
 typedef struct raw_section {
@@ -197,13 +201,20 @@ static int handler(void *user, const char *section, const char *name, const char
     if (ps->error) return 0;
     if (ps->cur_section < 0) return failf(ps, ps->line, "%s: key outside an [experiment NAME] section", name);
     if (ps->continuation && ps->n_entries > 0 && ps->last_key_line > 0) {
+        /* Geometric growth: a value continued over thousands of lines is
+         * joined in linear time. */
         raw_entry *prev = &ps->entries[ps->n_entries - 1];
-        size_t n = strlen(prev->value) + strlen(value) + 2;
-        char *joined = malloc(n);
-        if (!joined) return ps->error = EXP_ENOMEM, 0;
-        snprintf(joined, n, "%s %s", prev->value, value);
-        free(prev->value);
-        prev->value = joined;
+        size_t add = strlen(value), need = prev->value_len + add + 2;
+        if (need > prev->value_cap) {
+            size_t cap = prev->value_cap * 2 > need ? prev->value_cap * 2 : need;
+            char *grown = realloc(prev->value, cap);
+            if (!grown) return ps->error = EXP_ENOMEM, 0;
+            prev->value = grown;
+            prev->value_cap = cap;
+        }
+        prev->value[prev->value_len++] = ' ';
+        memcpy(prev->value + prev->value_len, value, add + 1);
+        prev->value_len += add;
         return 1;
     }
     raw_entry *grown = realloc(ps->entries, (ps->n_entries + 1) * sizeof *grown);
@@ -214,6 +225,8 @@ static int handler(void *user, const char *section, const char *name, const char
     e->line = ps->line;
     e->key = strdup(name);
     e->value = strdup(value);
+    e->value_len = e->value_cap = strlen(value);
+    if (e->value) e->value_cap++;
     if (!e->key || !e->value) {
         free(e->key);
         free(e->value);
@@ -242,11 +255,16 @@ static int integral_type(const prm_entry *p)
     return p->type == PRM_SIZE || p->type == PRM_RATE || p->type == PRM_INT || p->type == PRM_TIME;
 }
 
+/* Appends V; the array doubles when N reaches a power of two (from 8), so
+ * appending is amortised O(1) without a capacity field. */
 static int push_value(parser *ps, exp_axis *ax, double v)
 {
-    double *grown = realloc(ax->values, (ax->n + 1) * sizeof *grown);
-    if (!grown) return ps->error = EXP_ENOMEM;
-    ax->values = grown;
+    if (ax->n == 0 || (ax->n >= 8 && (ax->n & (ax->n - 1)) == 0)) {
+        size_t cap = ax->n == 0 ? 8 : ax->n * 2;
+        double *grown = realloc(ax->values, cap * sizeof *grown);
+        if (!grown) return ps->error = EXP_ENOMEM;
+        ax->values = grown;
+    }
     ax->values[ax->n++] = v;
     return 0;
 }
@@ -301,6 +319,11 @@ static int parse_range(parser *ps, exp_axis *ax, char *item, int bare)
                      "%s: a range is LO..HI log N or LO..HI lin N (N from 1 to %d), as in '1MiB..16GiB log 25'",
                      p->name, MAX_RANGE_POINTS),
                -1;
+    if (ax->n + (size_t)n > EXP_SPEC_MAX_VALUES)
+        return failf(ps, ax->line,
+                     "%s: %zu values with this range, more than the cap of %d values per key; use fewer points",
+                     p->name, ax->n + (size_t)n, EXP_SPEC_MAX_VALUES),
+               -1;
     int is_log = !strcmp(mode, "log");
     if (is_log && (lo <= 0 || hi <= 0))
         return failf(ps, ax->line, "%s: a log range needs both ends above 0", p->name), -1;
@@ -316,9 +339,52 @@ static int parse_range(parser *ps, exp_axis *ax, char *item, int bare)
     return 0;
 }
 
+typedef struct indexed_value {
+    double v;
+    size_t i;
+} indexed_value;
+
+static int by_value_then_index(const void *a, const void *b)
+{
+    const indexed_value *x = a, *y = b;
+    if (x->v != y->v) return x->v < y->v ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* The first value of AX (from 0) that repeats an earlier one, in *I_OUT,
+ * and the earliest value it repeats, in *J_OUT: the pair the pairwise scan
+ * would find first. Returns 1 if there is one, 0 if not, -1 out of memory.
+ * Sorting a copy makes it O(n log n); the pairwise scan, O(n^2), took
+ * seconds for 100,000 values. */
+static int find_repeat(const exp_axis *ax, size_t *i_out, size_t *j_out)
+{
+    indexed_value *sorted = malloc((ax->n ? ax->n : 1) * sizeof *sorted);
+    if (!sorted) return -1;
+    for (size_t k = 0; k < ax->n; k++) sorted[k] = (indexed_value){ax->values[k], k};
+    qsort(sorted, ax->n, sizeof *sorted, by_value_then_index);
+    int found = 0;
+    for (size_t k = 1; k < ax->n; k++) /* Only the second of each run of equal values: the first repeat. */
+        if (sorted[k].v == sorted[k - 1].v && (k < 2 || sorted[k - 2].v != sorted[k].v) &&
+            (!found || sorted[k].i < *i_out)) {
+            *i_out = sorted[k].i;
+            *j_out = sorted[k - 1].i;
+            found = 1;
+        }
+    free(sorted);
+    return found;
+}
+
 /* Fills AX from the value text: values, lists and ranges. */
 static int parse_axis(parser *ps, exp_axis *ax, const char *value, int searched)
 {
+    size_t n_listed = 1;
+    for (const char *c = value; *c; c++) n_listed += *c == ',';
+    if (n_listed > EXP_SPEC_MAX_LIST)
+        return failf(ps, ax->line,
+                     "%s: a list of %zu values, more than the cap of %d per list; use a range LO..HI lin N or "
+                     "log N, or split the experiment",
+                     ax->param->name, n_listed, EXP_SPEC_MAX_LIST),
+               -1;
     char *copy = strdup(value);
     if (!copy) return ps->error = EXP_ENOMEM;
     int rc = 0;
@@ -343,16 +409,15 @@ static int parse_axis(parser *ps, exp_axis *ax, const char *value, int searched)
     if ((searched && (n_items != 1 || ax->n != 2)) && !ps->error)
         rc = (failf(ps, ax->line, "%s: the searched key needs one range LO..HI, as in '1MiB..16GiB'", ax->param->name),
               -1);
-    for (size_t i = 0; !rc && !searched && i < ax->n; i++)
-        for (size_t j = 0; j < i; j++)
-            if (ax->values[i] == ax->values[j]) {
-                rc = (failf(ps, ax->line,
-                            "%s: value %zu repeats value %zu (ranges of whole numbers may round "
-                            "to the same value: use fewer points)",
-                            ax->param->name, i + 1, j + 1),
-                      -1);
-                break;
-            }
+    size_t i = 0, j = 0;
+    int repeat = !rc && !searched ? find_repeat(ax, &i, &j) : 0;
+    if (repeat < 0) return ps->error = EXP_ENOMEM, -1;
+    if (repeat)
+        rc = (failf(ps, ax->line,
+                    "%s: value %zu repeats value %zu (ranges of whole numbers may round "
+                    "to the same value: use fewer points)",
+                    ax->param->name, i + 1, j + 1),
+              -1);
     return rc ? -1 : 0;
 }
 
