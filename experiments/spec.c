@@ -443,8 +443,8 @@ static int parse_target(parser *ps, exp_experiment *x, const raw_entry *en)
                -1;
     errno = 0;
     double h = strtod(num, &end);
-    if (end == num || *trim(end) || errno || !(h > 0) || (exp_outcome_is_proportion(found) && h >= 0.5))
-        return failf(ps, en->line, "target: half-width '%s' must be a number above 0%s", num,
+    if (end == num || *trim(end) || errno || !isfinite(h) || !(h > 0) || (exp_outcome_is_proportion(found) && h >= 0.5))
+        return failf(ps, en->line, "target: half-width '%s' must be a finite number above 0%s", num,
                      exp_outcome_is_proportion(found) ? " and below 0.5" : ""),
                -1;
     x->kind = EXP_TARGET;
@@ -486,8 +486,12 @@ static int parse_search(parser *ps, exp_experiment *x, const raw_entry *en, char
                      "duration_mean_s or interruptions_mean",
                      outcome),
                -1;
+    /* nan and inf would be stored and then refused by the database's NOT
+     * NULL constraint halfway through the sweep: refuse them here. */
     if (exp_outcome_is_proportion(found) && !(v > 0 && v < 1))
-        return failf(ps, en->line, "search: a proportion threshold must lie strictly between 0 and 1"), -1;
+        return failf(ps, en->line, "search: a proportion threshold must be a number strictly between 0 and 1"), -1;
+    if (!isfinite(v) || v < 0)
+        return failf(ps, en->line, "search: the threshold of %s must be a finite number of 0 or more", outcome), -1;
     const prm_entry *p = prm_find(name);
     if (!p) return failf(ps, en->line, "search: unknown key '%s' (did you mean %s?)", name, prm_nearest(name)), -1;
     if (p->type == PRM_ENUM || p->type == PRM_BOOL || !strcmp(p->name, "scenario"))
@@ -591,8 +595,10 @@ static int read_special_keys(parser *ps, size_t si, exp_experiment *x, uint64_t 
         } else if (!strcmp(en->key, "precision")) {
             char *end;
             x->precision = strtod(en->value, &end);
-            if (end == en->value || *trim(end) || !(x->precision > 0 && x->precision < 10))
-                failf(ps, en->line, "precision: '%s' must be a relative width above 0 (0.05 = 5 %%)", en->value);
+            if (end == en->value || *trim(end) || !isfinite(x->precision) || !(x->precision > 0 && x->precision < 10))
+                failf(ps, en->line,
+                      "precision: '%s' must be a finite number above 0 and below 10, a relative width (0.05 = 5 %%)",
+                      en->value);
             have_precision = en->line;
         } else if (!prm_find(en->key)) {
             failf(ps, en->line, "%s: unknown key (did you mean %s?); `rekeysim params` lists every key", en->key,
