@@ -751,35 +751,93 @@ int exp_spec_new_text(const char *label, const char *text, char *err, size_t err
     return 0;
 }
 
-int exp_spec_new(const char *path, char *err, size_t errlen, exp_spec **spec_out)
+/* What kind of file MODE is, for the message refusing it. */
+static const char *file_kind(mode_t mode)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    return S_ISDIR(mode)    ? "a directory"
+           : S_ISFIFO(mode) ? "a FIFO"
+           : S_ISCHR(mode)  ? "a character device"
+           : S_ISBLK(mode)  ? "a block device"
+           : S_ISSOCK(mode) ? "a socket"
+                            : "not a plain file";
+}
+
+/* Reads the spec at PATH into a new string (caller frees) after checking,
+ * on the open descriptor, that it is a regular file within the size cap:
+ * /dev/zero was read until memory ran out and a FIFO blocked forever. The
+ * open does not block (O_NONBLOCK, cleared once the file is known to be
+ * regular), and the read stops one byte past the cap in case the file
+ * grew since fstat. */
+static int read_spec_file(const char *path, char *err, size_t errlen, char **text_out, size_t *n_out)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
         snprintf(err, errlen, "%s: cannot read the spec: %s", path, strerror(errno));
         return EXP_EREAD;
     }
-    size_t cap = 4096, n = 0;
-    char *text = malloc(cap);
-    while (text) {
-        n += fread(text + n, 1, cap - n - 1, f);
-        if (n < cap - 1) break;
-        char *grown = realloc(text, cap *= 2);
-        if (!grown) free(text);
-        text = grown;
+    struct stat st;
+    int rc = EXP_EREAD;
+    char *text = NULL;
+    size_t n = 0;
+    if (fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "%s: cannot read the spec: %s", path, strerror(errno));
+        goto fail;
     }
-    int bad = ferror(f);
-    fclose(f);
-    if (!text) {
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: cannot read the spec: not a regular file (%s)", path, file_kind(st.st_mode));
+        goto fail;
+    }
+    if (st.st_size > EXP_SPEC_MAX_BYTES) {
+        snprintf(err, errlen, "%s: the spec is %lld bytes, over the limit of 1 MiB (%d bytes) for a spec file", path,
+                 (long long)st.st_size, EXP_SPEC_MAX_BYTES);
+        goto fail;
+    }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    size_t cap = (size_t)st.st_size + 2; /* one byte to see growth, one for the NUL */
+    if (!(text = malloc(cap))) {
         snprintf(err, errlen, "%s: out of memory", path);
-        return EXP_ENOMEM;
+        rc = EXP_ENOMEM;
+        goto fail;
+    }
+    while (n < cap - 1) {
+        ssize_t got = read(fd, text + n, cap - 1 - n);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            snprintf(err, errlen, "%s: cannot read the spec (read error: %s)", path, strerror(errno));
+            goto fail;
+        }
+        if (got == 0) break;
+        n += (size_t)got;
+    }
+    if (n > EXP_SPEC_MAX_BYTES) {
+        snprintf(err, errlen, "%s: the spec grew past the limit of 1 MiB (%d bytes) while being read", path,
+                 EXP_SPEC_MAX_BYTES);
+        goto fail;
     }
     text[n] = 0;
-    if (bad || memchr(text, 0, n)) {
+    close(fd);
+    *text_out = text;
+    *n_out = n;
+    return 0;
+fail:
+    free(text);
+    close(fd);
+    return rc;
+}
+
+int exp_spec_new(const char *path, char *err, size_t errlen, exp_spec **spec_out)
+{
+    char *text = NULL;
+    size_t n = 0;
+    int rc = read_spec_file(path, err, errlen, &text, &n);
+    if (rc) return rc;
+    if (memchr(text, 0, n)) {
         free(text);
-        snprintf(err, errlen, "%s: cannot read the spec (%s)", path, bad ? "read error" : "not a text file");
+        snprintf(err, errlen, "%s: cannot read the spec (not a text file)", path);
         return EXP_EREAD;
     }
-    int rc = exp_spec_new_text(path, text, err, errlen, spec_out);
+    rc = exp_spec_new_text(path, text, err, errlen, spec_out);
     free(text);
     return rc;
 }
