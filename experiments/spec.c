@@ -9,9 +9,18 @@
  *
  * Line rules on top of inih: a key line may be indented; an indented line
  * without '=' continues the previous key's value (joined with a space); ';'
- * and '#' after whitespace start a comment; a line holds at most 199
- * characters (inih's buffer), and a longer one is an error, not a silent
- * split.
+ * and '#' at the start of a line or after whitespace start a comment, which
+ * may be of any length; what remains of a line holds at most 199 characters
+ * (inih's buffer), and a longer one is an error, not a silent split. A
+ * section header is the whole line: text after its ']' is an error.
+ *
+ * Limits, so that no input makes the parser slow or hungry: a spec file is
+ * a regular file of at most EXP_SPEC_MAX_BYTES (checked with fstat before
+ * reading, so a device or a FIFO is refused at once); a list holds at most
+ * EXP_SPEC_MAX_LIST items and a key at most EXP_SPEC_MAX_VALUES values
+ * (ranges count with their points). Continuation lines grow a value
+ * geometrically and the repeated-value check sorts, so parsing is
+ * O(n log n) in the spec's size.
  *
  * Invariants of a parsed experiment: every axis has at least one value,
  * integer-valued types hold whole numbers, no axis repeats a value, and the
@@ -125,6 +134,10 @@ static void header_line(parser *ps, const char *line, size_t line_start)
         failf(ps, ps->line, "unclosed section header: expected [experiment NAME]");
         return;
     }
+    if (*trim(close + 1)) {
+        failf(ps, ps->line, "text after ']' in the section header: '%s'; put keys on their own lines", trim(close + 1));
+        return;
+    }
     *close = 0;
     char *inner = trim(buf + 1);
     if (strncmp(inner, "experiment", 10) != 0 || !isspace((unsigned char)inner[10])) {
@@ -149,7 +162,17 @@ static void header_line(parser *ps, const char *line, size_t line_start)
     if (!(sec->name = strdup(name))) ps->error = EXP_ENOMEM;
 }
 
-/* inih's line source: one line per call, with our bookkeeping. */
+/* Where the comment of line [P, END) starts (END if none): ';' or '#' at
+ * the start of the line or after whitespace. */
+static const char *comment_start(const char *p, const char *end)
+{
+    for (const char *c = p; c < end; c++)
+        if ((*c == ';' || *c == '#') && (c == p || isspace((unsigned char)c[-1]))) return c;
+    return end;
+}
+
+/* inih's line source: one line per call, with our bookkeeping. Comments are
+ * cut here, before the length check, so that they may be of any length. */
 static char *reader(char *str, int num, void *stream)
 {
     parser *ps = stream;
@@ -158,24 +181,22 @@ static char *reader(char *str, int num, void *stream)
     while (end < ps->len && ps->text[end] != '\n') end++;
     ps->pos = end < ps->len ? end + 1 : end;
     ps->line++;
-    size_t n = end - start;
+    const char *p = ps->text + start, *stop = ps->text + end;
+    if (ps->line == 1 && stop - p >= 3 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB &&
+        (unsigned char)p[2] == 0xBF)
+        p += 3;
+    stop = comment_start(p, stop);
+    while (stop > p && isspace((unsigned char)stop[-1])) stop--;
+    size_t n = (size_t)(stop - p);
     if (n + 2 > (size_t)num || n >= MAX_LINE) {
-        failf(ps, ps->line, "line longer than %d characters; split the list or use a range", MAX_LINE - 1);
+        failf(ps, ps->line,
+              "line longer than %d characters (comments aside); continue the value on indented lines, or use a "
+              "range",
+              MAX_LINE - 1);
         return NULL;
     }
-    memcpy(str, ps->text + start, n);
+    memcpy(str, p, n);
     str[n] = 0;
-    if (ps->line == 1 && n >= 3 && (unsigned char)str[0] == 0xEF && (unsigned char)str[1] == 0xBB &&
-        (unsigned char)str[2] == 0xBF) {
-        memmove(str, str + 3, n - 2);
-        n -= 3;
-    }
-    /* '#' after whitespace starts a comment too (inih only knows ';'). */
-    for (char *c = str; *c; c++)
-        if (*c == '#' && c > str && isspace((unsigned char)c[-1])) {
-            *c = 0;
-            break;
-        }
     char *first = str;
     while (*first == ' ' || *first == '\t') first++;
     ps->continuation = 0;
@@ -184,7 +205,7 @@ static char *reader(char *str, int num, void *stream)
          * continuation of the previous value). */
         header_line(ps, first, start);
         memmove(str, first, strlen(first) + 1);
-    } else if (first != str && *first && *first != ';' && *first != '#') {
+    } else if (first != str && *first) {
         if (strchr(first, '='))
             memmove(str, first, strlen(first) + 1); /* an indented key */
         else
@@ -363,7 +384,8 @@ static int find_repeat(const exp_axis *ax, size_t *i_out, size_t *j_out)
     for (size_t k = 0; k < ax->n; k++) sorted[k] = (indexed_value){ax->values[k], k};
     qsort(sorted, ax->n, sizeof *sorted, by_value_then_index);
     int found = 0;
-    for (size_t k = 1; k < ax->n; k++) /* Only the second of each run of equal values: the first repeat. */
+    /* For each run of equal values, its second member repeats its first. */
+    for (size_t k = 1; k < ax->n; k++)
         if (sorted[k].v == sorted[k - 1].v && (k < 2 || sorted[k - 2].v != sorted[k].v) &&
             (!found || sorted[k].i < *i_out)) {
             *i_out = sorted[k].i;
@@ -509,10 +531,13 @@ static int parse_uint(parser *ps, const raw_entry *en, uint64_t min, uint64_t ma
     errno = 0;
     const char *s = en->value;
     while (isspace((unsigned char)*s)) s++;
-    unsigned long long v = strtoull(s, &end, 0);
+    /* Decimal only, as `run --seed` and the registry's whole numbers: 010
+     * is ten (strtoull's base 0 read it as octal 8) and 0x10 is refused. */
+    unsigned long long v = isdigit((unsigned char)*s) ? strtoull(s, &end, 10) : 0;
+    if (!isdigit((unsigned char)*s)) end = (char *)s;
     while (isspace((unsigned char)*end)) end++;
-    if (*s == '-' || end == s || *end || errno || v < min || v > max)
-        return failf(ps, en->line, "%s: '%s' is not a whole number from %llu to %llu", en->key, en->value,
+    if (end == s || *end || errno || v < min || v > max)
+        return failf(ps, en->line, "%s: '%s' is not a decimal whole number from %llu to %llu", en->key, en->value,
                      (unsigned long long)min, (unsigned long long)max),
                -1;
     *out = v;
@@ -682,6 +707,15 @@ static int build_section(parser *ps, size_t si, exp_experiment *x)
     if (!(x->name = strdup(sec->name)) || !(x->text = malloc(len + 2))) return ps->error = EXP_ENOMEM;
     memcpy(x->text, ps->text + sec->text_start, len);
     memcpy(x->text + len, "\n", 2);
+    /* An empty section would run the default copy: almost certainly a
+     * mistake (a header without its keys, or keys under the wrong header). */
+    int has_keys = 0;
+    for (size_t i = 0; i < ps->n_entries && !has_keys; i++) has_keys = ps->entries[i].section == (int)si;
+    if (!has_keys)
+        return failf(ps, sec->line,
+                     "experiment '%s' has no keys; give it at least one (an empty section is not the default copy)",
+                     sec->name),
+               ps->error;
     /* Special keys first: the searched key must be known before values. */
     if (read_special_keys(ps, si, x, &h, search_key, sizeof search_key) || read_axes(ps, si, x, search_key) ||
         count_points(ps, x))
