@@ -30,19 +30,31 @@ int exp_opt_value(int argc, char **argv, int *i, const char *name, const char **
     return 1;
 }
 
+/* Decimal digits only, the rule of spec files too (experiments/spec.c):
+ * strtoul alone would also take leading blanks and a '+', and base 0 would
+ * read 010 as octal. */
+static int all_digits(const char *s)
+{
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9') return 0;
+    return 1;
+}
+
 int exp_opt_uint(const char *s, unsigned long max, unsigned long *out)
 {
+    if (!all_digits(s)) return EXP_OPT_ENUMBER;
     char *end;
     errno = 0;
     unsigned long v = strtoul(s, &end, 10);
-    if (!*s || *s == '-' || *end || errno || v > max) return EXP_OPT_ENUMBER;
+    if (*end || errno || v > max) return EXP_OPT_ENUMBER;
     *out = v;
     return 0;
 }
 
 int exp_opt_u64(const char *s, uint64_t *out)
 {
-    if (!*s || *s == '-') return EXP_OPT_ENUMBER;
+    if (!all_digits(s)) return EXP_OPT_ENUMBER;
     char *end;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);

@@ -20,12 +20,13 @@ int exp_opt_is(const char *arg, const char *name, const char *alias);
  * value ("--db=" or "--db ''") is a match with *val_out = "". */
 int exp_opt_value(int argc, char **argv, int *i, const char *name, const char **val_out);
 
-/* Parses S as a decimal whole number from 0 to MAX (no sign). Returns 0 and
- * *out, or EXP_OPT_ENUMBER. */
+/* Parses S as a decimal whole number from 0 to MAX: digits only (no sign,
+ * no blanks, no 0x; a leading zero is decimal, 010 is ten), the rule of
+ * spec files too. Returns 0 and *out, or EXP_OPT_ENUMBER. */
 int exp_opt_uint(const char *s, unsigned long max, unsigned long *out);
 
-/* Parses S as a decimal whole number from 0 to 2^64 - 1 (no sign). Returns
- * 0 and *out, or EXP_OPT_ENUMBER. */
+/* Parses S as a decimal whole number from 0 to 2^64 - 1, digits only as
+ * exp_opt_uint. Returns 0 and *out, or EXP_OPT_ENUMBER. */
 int exp_opt_u64(const char *s, uint64_t *out);
 
 /* Parses a shard "K/N" with 1 <= K <= N <= 1000000. Returns 0 with *k_out

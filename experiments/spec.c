@@ -9,9 +9,18 @@
  *
  * Line rules on top of inih: a key line may be indented; an indented line
  * without '=' continues the previous key's value (joined with a space); ';'
- * and '#' after whitespace start a comment; a line holds at most 199
- * characters (inih's buffer), and a longer one is an error, not a silent
- * split.
+ * and '#' at the start of a line or after whitespace start a comment, which
+ * may be of any length; what remains of a line holds at most 199 characters
+ * (inih's buffer), and a longer one is an error, not a silent split. A
+ * section header is the whole line: text after its ']' is an error.
+ *
+ * Limits, so that no input makes the parser slow or hungry: a spec file is
+ * a regular file of at most EXP_SPEC_MAX_BYTES (checked with fstat before
+ * reading, so a device or a FIFO is refused at once); a list holds at most
+ * EXP_SPEC_MAX_LIST items and a key at most EXP_SPEC_MAX_VALUES values
+ * (ranges count with their points). Continuation lines grow a value
+ * geometrically and the repeated-value check sorts, so parsing is
+ * O(n log n) in the spec's size.
  *
  * Invariants of a parsed experiment: every axis has at least one value,
  * integer-valued types hold whole numbers, no axis repeats a value, and the
@@ -19,18 +28,21 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <ini.h>
 #include "experiments/spec.h"
 #include "models/core/params.h"
 #include "results/store.h"
 #include "sim/hash.h"
 
-#define MAX_RANGE_POINTS 100000
+#define MAX_RANGE_POINTS EXP_SPEC_MAX_VALUES
 #define MAX_LINE 200
 
 static const char *const outcome_names[] = {"p_complete", "p_interrupted", "duration_mean_s", "interruptions_mean"};
@@ -51,6 +63,7 @@ typedef struct raw_entry {
     int section; /* index into sections */
     int line;
     char *key, *value;
+    size_t value_len, value_cap; /* value's length and allocation, for continuations */
 } raw_entry;
 
 typedef struct raw_section {
@@ -121,6 +134,10 @@ static void header_line(parser *ps, const char *line, size_t line_start)
         failf(ps, ps->line, "unclosed section header: expected [experiment NAME]");
         return;
     }
+    if (*trim(close + 1)) {
+        failf(ps, ps->line, "text after ']' in the section header: '%s'; put keys on their own lines", trim(close + 1));
+        return;
+    }
     *close = 0;
     char *inner = trim(buf + 1);
     if (strncmp(inner, "experiment", 10) != 0 || !isspace((unsigned char)inner[10])) {
@@ -145,7 +162,17 @@ static void header_line(parser *ps, const char *line, size_t line_start)
     if (!(sec->name = strdup(name))) ps->error = EXP_ENOMEM;
 }
 
-/* inih's line source: one line per call, with our bookkeeping. */
+/* Where the comment of line [P, END) starts (END if none): ';' or '#' at
+ * the start of the line or after whitespace. */
+static const char *comment_start(const char *p, const char *end)
+{
+    for (const char *c = p; c < end; c++)
+        if ((*c == ';' || *c == '#') && (c == p || isspace((unsigned char)c[-1]))) return c;
+    return end;
+}
+
+/* inih's line source: one line per call, with our bookkeeping. Comments are
+ * cut here, before the length check, so that they may be of any length. */
 static char *reader(char *str, int num, void *stream)
 {
     parser *ps = stream;
@@ -154,24 +181,22 @@ static char *reader(char *str, int num, void *stream)
     while (end < ps->len && ps->text[end] != '\n') end++;
     ps->pos = end < ps->len ? end + 1 : end;
     ps->line++;
-    size_t n = end - start;
+    const char *p = ps->text + start, *stop = ps->text + end;
+    if (ps->line == 1 && stop - p >= 3 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB &&
+        (unsigned char)p[2] == 0xBF)
+        p += 3;
+    stop = comment_start(p, stop);
+    while (stop > p && isspace((unsigned char)stop[-1])) stop--;
+    size_t n = (size_t)(stop - p);
     if (n + 2 > (size_t)num || n >= MAX_LINE) {
-        failf(ps, ps->line, "line longer than %d characters; split the list or use a range", MAX_LINE - 1);
+        failf(ps, ps->line,
+              "line longer than %d characters (comments aside); continue the value on indented lines, or use a "
+              "range",
+              MAX_LINE - 1);
         return NULL;
     }
-    memcpy(str, ps->text + start, n);
+    memcpy(str, p, n);
     str[n] = 0;
-    if (ps->line == 1 && n >= 3 && (unsigned char)str[0] == 0xEF && (unsigned char)str[1] == 0xBB &&
-        (unsigned char)str[2] == 0xBF) {
-        memmove(str, str + 3, n - 2);
-        n -= 3;
-    }
-    /* '#' after whitespace starts a comment too (inih only knows ';'). */
-    for (char *c = str; *c; c++)
-        if (*c == '#' && c > str && isspace((unsigned char)c[-1])) {
-            *c = 0;
-            break;
-        }
     char *first = str;
     while (*first == ' ' || *first == '\t') first++;
     ps->continuation = 0;
@@ -180,7 +205,7 @@ static char *reader(char *str, int num, void *stream)
          * continuation of the previous value). */
         header_line(ps, first, start);
         memmove(str, first, strlen(first) + 1);
-    } else if (first != str && *first && *first != ';' && *first != '#') {
+    } else if (first != str && *first) {
         if (strchr(first, '='))
             memmove(str, first, strlen(first) + 1); /* an indented key */
         else
@@ -197,13 +222,20 @@ static int handler(void *user, const char *section, const char *name, const char
     if (ps->error) return 0;
     if (ps->cur_section < 0) return failf(ps, ps->line, "%s: key outside an [experiment NAME] section", name);
     if (ps->continuation && ps->n_entries > 0 && ps->last_key_line > 0) {
+        /* Geometric growth: a value continued over thousands of lines is
+         * joined in linear time. */
         raw_entry *prev = &ps->entries[ps->n_entries - 1];
-        size_t n = strlen(prev->value) + strlen(value) + 2;
-        char *joined = malloc(n);
-        if (!joined) return ps->error = EXP_ENOMEM, 0;
-        snprintf(joined, n, "%s %s", prev->value, value);
-        free(prev->value);
-        prev->value = joined;
+        size_t add = strlen(value), need = prev->value_len + add + 2;
+        if (need > prev->value_cap) {
+            size_t cap = prev->value_cap * 2 > need ? prev->value_cap * 2 : need;
+            char *grown = realloc(prev->value, cap);
+            if (!grown) return ps->error = EXP_ENOMEM, 0;
+            prev->value = grown;
+            prev->value_cap = cap;
+        }
+        prev->value[prev->value_len++] = ' ';
+        memcpy(prev->value + prev->value_len, value, add + 1);
+        prev->value_len += add;
         return 1;
     }
     raw_entry *grown = realloc(ps->entries, (ps->n_entries + 1) * sizeof *grown);
@@ -214,6 +246,8 @@ static int handler(void *user, const char *section, const char *name, const char
     e->line = ps->line;
     e->key = strdup(name);
     e->value = strdup(value);
+    e->value_len = e->value_cap = strlen(value);
+    if (e->value) e->value_cap++;
     if (!e->key || !e->value) {
         free(e->key);
         free(e->value);
@@ -242,11 +276,16 @@ static int integral_type(const prm_entry *p)
     return p->type == PRM_SIZE || p->type == PRM_RATE || p->type == PRM_INT || p->type == PRM_TIME;
 }
 
+/* Appends V; the array doubles when N reaches a power of two (from 8), so
+ * appending is amortised O(1) without a capacity field. */
 static int push_value(parser *ps, exp_axis *ax, double v)
 {
-    double *grown = realloc(ax->values, (ax->n + 1) * sizeof *grown);
-    if (!grown) return ps->error = EXP_ENOMEM;
-    ax->values = grown;
+    if (ax->n == 0 || (ax->n >= 8 && (ax->n & (ax->n - 1)) == 0)) {
+        size_t cap = ax->n == 0 ? 8 : ax->n * 2;
+        double *grown = realloc(ax->values, cap * sizeof *grown);
+        if (!grown) return ps->error = EXP_ENOMEM;
+        ax->values = grown;
+    }
     ax->values[ax->n++] = v;
     return 0;
 }
@@ -301,6 +340,11 @@ static int parse_range(parser *ps, exp_axis *ax, char *item, int bare)
                      "%s: a range is LO..HI log N or LO..HI lin N (N from 1 to %d), as in '1MiB..16GiB log 25'",
                      p->name, MAX_RANGE_POINTS),
                -1;
+    if (ax->n + (size_t)n > EXP_SPEC_MAX_VALUES)
+        return failf(ps, ax->line,
+                     "%s: %zu values with this range, more than the cap of %d values per key; use fewer points",
+                     p->name, ax->n + (size_t)n, EXP_SPEC_MAX_VALUES),
+               -1;
     int is_log = !strcmp(mode, "log");
     if (is_log && (lo <= 0 || hi <= 0))
         return failf(ps, ax->line, "%s: a log range needs both ends above 0", p->name), -1;
@@ -316,9 +360,53 @@ static int parse_range(parser *ps, exp_axis *ax, char *item, int bare)
     return 0;
 }
 
+typedef struct indexed_value {
+    double v;
+    size_t i;
+} indexed_value;
+
+static int by_value_then_index(const void *a, const void *b)
+{
+    const indexed_value *x = a, *y = b;
+    if (x->v != y->v) return x->v < y->v ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* The first value of AX (from 0) that repeats an earlier one, in *I_OUT,
+ * and the earliest value it repeats, in *J_OUT: the pair the pairwise scan
+ * would find first. Returns 1 if there is one, 0 if not, -1 out of memory.
+ * Sorting a copy makes it O(n log n); the pairwise scan, O(n^2), took
+ * seconds for 100,000 values. */
+static int find_repeat(const exp_axis *ax, size_t *i_out, size_t *j_out)
+{
+    indexed_value *sorted = malloc((ax->n ? ax->n : 1) * sizeof *sorted);
+    if (!sorted) return -1;
+    for (size_t k = 0; k < ax->n; k++) sorted[k] = (indexed_value){ax->values[k], k};
+    qsort(sorted, ax->n, sizeof *sorted, by_value_then_index);
+    int found = 0;
+    /* For each run of equal values, its second member repeats its first. */
+    for (size_t k = 1; k < ax->n; k++)
+        if (sorted[k].v == sorted[k - 1].v && (k < 2 || sorted[k - 2].v != sorted[k].v) &&
+            (!found || sorted[k].i < *i_out)) {
+            *i_out = sorted[k].i;
+            *j_out = sorted[k - 1].i;
+            found = 1;
+        }
+    free(sorted);
+    return found;
+}
+
 /* Fills AX from the value text: values, lists and ranges. */
 static int parse_axis(parser *ps, exp_axis *ax, const char *value, int searched)
 {
+    size_t n_listed = 1;
+    for (const char *c = value; *c; c++) n_listed += *c == ',';
+    if (n_listed > EXP_SPEC_MAX_LIST)
+        return failf(ps, ax->line,
+                     "%s: a list of %zu values, more than the cap of %d per list; use a range LO..HI lin N or "
+                     "log N, or split the experiment",
+                     ax->param->name, n_listed, EXP_SPEC_MAX_LIST),
+               -1;
     char *copy = strdup(value);
     if (!copy) return ps->error = EXP_ENOMEM;
     int rc = 0;
@@ -343,16 +431,15 @@ static int parse_axis(parser *ps, exp_axis *ax, const char *value, int searched)
     if ((searched && (n_items != 1 || ax->n != 2)) && !ps->error)
         rc = (failf(ps, ax->line, "%s: the searched key needs one range LO..HI, as in '1MiB..16GiB'", ax->param->name),
               -1);
-    for (size_t i = 0; !rc && !searched && i < ax->n; i++)
-        for (size_t j = 0; j < i; j++)
-            if (ax->values[i] == ax->values[j]) {
-                rc = (failf(ps, ax->line,
-                            "%s: value %zu repeats value %zu (ranges of whole numbers may round "
-                            "to the same value: use fewer points)",
-                            ax->param->name, i + 1, j + 1),
-                      -1);
-                break;
-            }
+    size_t i = 0, j = 0;
+    int repeat = !rc && !searched ? find_repeat(ax, &i, &j) : 0;
+    if (repeat < 0) return ps->error = EXP_ENOMEM, -1;
+    if (repeat)
+        rc = (failf(ps, ax->line,
+                    "%s: value %zu repeats value %zu (ranges of whole numbers may round "
+                    "to the same value: use fewer points)",
+                    ax->param->name, i + 1, j + 1),
+              -1);
     return rc ? -1 : 0;
 }
 
@@ -378,8 +465,8 @@ static int parse_target(parser *ps, exp_experiment *x, const raw_entry *en)
                -1;
     errno = 0;
     double h = strtod(num, &end);
-    if (end == num || *trim(end) || errno || !(h > 0) || (exp_outcome_is_proportion(found) && h >= 0.5))
-        return failf(ps, en->line, "target: half-width '%s' must be a number above 0%s", num,
+    if (end == num || *trim(end) || errno || !isfinite(h) || !(h > 0) || (exp_outcome_is_proportion(found) && h >= 0.5))
+        return failf(ps, en->line, "target: half-width '%s' must be a finite number above 0%s", num,
                      exp_outcome_is_proportion(found) ? " and below 0.5" : ""),
                -1;
     x->kind = EXP_TARGET;
@@ -421,8 +508,12 @@ static int parse_search(parser *ps, exp_experiment *x, const raw_entry *en, char
                      "duration_mean_s or interruptions_mean",
                      outcome),
                -1;
+    /* nan and inf would be stored and then refused by the database's NOT
+     * NULL constraint halfway through the sweep: refuse them here. */
     if (exp_outcome_is_proportion(found) && !(v > 0 && v < 1))
-        return failf(ps, en->line, "search: a proportion threshold must lie strictly between 0 and 1"), -1;
+        return failf(ps, en->line, "search: a proportion threshold must be a number strictly between 0 and 1"), -1;
+    if (!isfinite(v) || v < 0)
+        return failf(ps, en->line, "search: the threshold of %s must be a finite number of 0 or more", outcome), -1;
     const prm_entry *p = prm_find(name);
     if (!p) return failf(ps, en->line, "search: unknown key '%s' (did you mean %s?)", name, prm_nearest(name)), -1;
     if (p->type == PRM_ENUM || p->type == PRM_BOOL || !strcmp(p->name, "scenario"))
@@ -440,10 +531,13 @@ static int parse_uint(parser *ps, const raw_entry *en, uint64_t min, uint64_t ma
     errno = 0;
     const char *s = en->value;
     while (isspace((unsigned char)*s)) s++;
-    unsigned long long v = strtoull(s, &end, 0);
+    /* Decimal only, as `run --seed` and the registry's whole numbers: 010
+     * is ten (strtoull's base 0 read it as octal 8) and 0x10 is refused. */
+    unsigned long long v = isdigit((unsigned char)*s) ? strtoull(s, &end, 10) : 0;
+    if (!isdigit((unsigned char)*s)) end = (char *)s;
     while (isspace((unsigned char)*end)) end++;
-    if (*s == '-' || end == s || *end || errno || v < min || v > max)
-        return failf(ps, en->line, "%s: '%s' is not a whole number from %llu to %llu", en->key, en->value,
+    if (end == s || *end || errno || v < min || v > max)
+        return failf(ps, en->line, "%s: '%s' is not a decimal whole number from %llu to %llu", en->key, en->value,
                      (unsigned long long)min, (unsigned long long)max),
                -1;
     *out = v;
@@ -456,27 +550,38 @@ static int parse_uint(parser *ps, const raw_entry *en, uint64_t min, uint64_t ma
  * piece by piece: the same value as hashing the concatenation at once. */
 static void hash_add(uint64_t *h, const char *s) { *h = sim_hash_fnv1a64_bytes(*h, s, strlen(s)); }
 
-/* Hashes "key=value\n" with runs of whitespace collapsed and none around commas. */
+/* Hashes "key=value\n" with runs of whitespace collapsed and none around
+ * commas. The normalised value is fed in chunks of a small buffer, so the
+ * hash covers every character of a value of any length; for values that
+ * fit one chunk this is byte for byte the form hashed before issue 11 (a
+ * buffer of 1,024 characters that silently cut longer values), so the
+ * hashes existing databases hold stay valid. */
 static void hash_entry(uint64_t *h, const raw_entry *en)
 {
     char buf[1024];
     size_t n = 0;
-    const char *v = en->value;
-    while (isspace((unsigned char)*v)) v++;
-    for (; *v && n + 2 < sizeof buf; v++) {
-        if (isspace((unsigned char)*v)) {
-            const char *w = v;
-            while (isspace((unsigned char)*w)) w++;
-            if (*w && *w != ',' && n > 0 && buf[n - 1] != ',') buf[n++] = ' ';
-            v = w - 1;
-        } else {
-            buf[n++] = *v;
-        }
-    }
-    buf[n] = 0;
+    char last = 0; /* the last character emitted, 0 before the first */
+    int space = 0; /* whitespace seen since it */
     hash_add(h, en->key);
     hash_add(h, "=");
-    hash_add(h, buf);
+    for (const char *v = en->value; *v; v++) {
+        if (isspace((unsigned char)*v)) {
+            space = 1;
+            continue;
+        }
+        char out[2] = {' ', *v};
+        int k = space && last && last != ',' && *v != ',' ? 0 : 1;
+        for (; k < 2; k++) {
+            if (n == sizeof buf) {
+                *h = sim_hash_fnv1a64_bytes(*h, buf, n);
+                n = 0;
+            }
+            buf[n++] = out[k];
+        }
+        last = *v;
+        space = 0;
+    }
+    *h = sim_hash_fnv1a64_bytes(*h, buf, n);
     hash_add(h, "\n");
 }
 
@@ -515,8 +620,10 @@ static int read_special_keys(parser *ps, size_t si, exp_experiment *x, uint64_t 
         } else if (!strcmp(en->key, "precision")) {
             char *end;
             x->precision = strtod(en->value, &end);
-            if (end == en->value || *trim(end) || !(x->precision > 0 && x->precision < 10))
-                failf(ps, en->line, "precision: '%s' must be a relative width above 0 (0.05 = 5 %%)", en->value);
+            if (end == en->value || *trim(end) || !isfinite(x->precision) || !(x->precision > 0 && x->precision < 10))
+                failf(ps, en->line,
+                      "precision: '%s' must be a finite number above 0 and below 10, a relative width (0.05 = 5 %%)",
+                      en->value);
             have_precision = en->line;
         } else if (!prm_find(en->key)) {
             failf(ps, en->line, "%s: unknown key (did you mean %s?); `rekeysim params` lists every key", en->key,
@@ -600,6 +707,15 @@ static int build_section(parser *ps, size_t si, exp_experiment *x)
     if (!(x->name = strdup(sec->name)) || !(x->text = malloc(len + 2))) return ps->error = EXP_ENOMEM;
     memcpy(x->text, ps->text + sec->text_start, len);
     memcpy(x->text + len, "\n", 2);
+    /* An empty section would run the default copy: almost certainly a
+     * mistake (a header without its keys, or keys under the wrong header). */
+    int has_keys = 0;
+    for (size_t i = 0; i < ps->n_entries && !has_keys; i++) has_keys = ps->entries[i].section == (int)si;
+    if (!has_keys)
+        return failf(ps, sec->line,
+                     "experiment '%s' has no keys; give it at least one (an empty section is not the default copy)",
+                     sec->name),
+               ps->error;
     /* Special keys first: the searched key must be known before values. */
     if (read_special_keys(ps, si, x, &h, search_key, sizeof search_key) || read_axes(ps, si, x, search_key) ||
         count_points(ps, x))
@@ -669,35 +785,93 @@ int exp_spec_new_text(const char *label, const char *text, char *err, size_t err
     return 0;
 }
 
-int exp_spec_new(const char *path, char *err, size_t errlen, exp_spec **spec_out)
+/* What kind of file MODE is, for the message refusing it. */
+static const char *file_kind(mode_t mode)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    return S_ISDIR(mode)    ? "a directory"
+           : S_ISFIFO(mode) ? "a FIFO"
+           : S_ISCHR(mode)  ? "a character device"
+           : S_ISBLK(mode)  ? "a block device"
+           : S_ISSOCK(mode) ? "a socket"
+                            : "not a plain file";
+}
+
+/* Reads the spec at PATH into a new string (caller frees) after checking,
+ * on the open descriptor, that it is a regular file within the size cap:
+ * /dev/zero was read until memory ran out and a FIFO blocked forever. The
+ * open does not block (O_NONBLOCK, cleared once the file is known to be
+ * regular), and the read stops one byte past the cap in case the file
+ * grew since fstat. */
+static int read_spec_file(const char *path, char *err, size_t errlen, char **text_out, size_t *n_out)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
         snprintf(err, errlen, "%s: cannot read the spec: %s", path, strerror(errno));
         return EXP_EREAD;
     }
-    size_t cap = 4096, n = 0;
-    char *text = malloc(cap);
-    while (text) {
-        n += fread(text + n, 1, cap - n - 1, f);
-        if (n < cap - 1) break;
-        char *grown = realloc(text, cap *= 2);
-        if (!grown) free(text);
-        text = grown;
+    struct stat st;
+    int rc = EXP_EREAD;
+    char *text = NULL;
+    size_t n = 0;
+    if (fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "%s: cannot read the spec: %s", path, strerror(errno));
+        goto fail;
     }
-    int bad = ferror(f);
-    fclose(f);
-    if (!text) {
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: cannot read the spec: not a regular file (%s)", path, file_kind(st.st_mode));
+        goto fail;
+    }
+    if (st.st_size > EXP_SPEC_MAX_BYTES) {
+        snprintf(err, errlen, "%s: the spec is %lld bytes, over the limit of 1 MiB (%d bytes) for a spec file", path,
+                 (long long)st.st_size, EXP_SPEC_MAX_BYTES);
+        goto fail;
+    }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    size_t cap = (size_t)st.st_size + 2; /* one byte to see growth, one for the NUL */
+    if (!(text = malloc(cap))) {
         snprintf(err, errlen, "%s: out of memory", path);
-        return EXP_ENOMEM;
+        rc = EXP_ENOMEM;
+        goto fail;
+    }
+    while (n < cap - 1) {
+        ssize_t got = read(fd, text + n, cap - 1 - n);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            snprintf(err, errlen, "%s: cannot read the spec (read error: %s)", path, strerror(errno));
+            goto fail;
+        }
+        if (got == 0) break;
+        n += (size_t)got;
+    }
+    if (n > EXP_SPEC_MAX_BYTES) {
+        snprintf(err, errlen, "%s: the spec grew past the limit of 1 MiB (%d bytes) while being read", path,
+                 EXP_SPEC_MAX_BYTES);
+        goto fail;
     }
     text[n] = 0;
-    if (bad || memchr(text, 0, n)) {
+    close(fd);
+    *text_out = text;
+    *n_out = n;
+    return 0;
+fail:
+    free(text);
+    close(fd);
+    return rc;
+}
+
+int exp_spec_new(const char *path, char *err, size_t errlen, exp_spec **spec_out)
+{
+    char *text = NULL;
+    size_t n = 0;
+    int rc = read_spec_file(path, err, errlen, &text, &n);
+    if (rc) return rc;
+    if (memchr(text, 0, n)) {
         free(text);
-        snprintf(err, errlen, "%s: cannot read the spec (%s)", path, bad ? "read error" : "not a text file");
+        snprintf(err, errlen, "%s: cannot read the spec (not a text file)", path);
         return EXP_EREAD;
     }
-    int rc = exp_spec_new_text(path, text, err, errlen, spec_out);
+    rc = exp_spec_new_text(path, text, err, errlen, spec_out);
     free(text);
     return rc;
 }

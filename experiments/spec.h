@@ -20,6 +20,16 @@
 #include "experiments/errors.h" /* EXP_ESPEC, EXP_EREAD, EXP_ENOMEM */
 #include "models/core/params.h"
 
+/* Limits of a spec, each refused with a message naming it (exit 2 in the
+ * command line): a spec file is a regular file of at most 1 MiB; a key's
+ * list holds at most 10,000 items (comma-separated values or ranges), and a
+ * key at most 100,000 values in all, the points of its ranges included (a
+ * range alone may have that many). A line holds at most 199 characters
+ * once its comment is cut; comments may be of any length. */
+#define EXP_SPEC_MAX_BYTES (1024 * 1024)
+#define EXP_SPEC_MAX_LIST 10000
+#define EXP_SPEC_MAX_VALUES 100000
+
 typedef enum { EXP_GRID = 0, EXP_TARGET, EXP_SEARCH } exp_kind;
 
 /* Outcomes a target or search may name. Proportions use the Wilson interval,
@@ -72,7 +82,9 @@ typedef struct exp_spec {
 
 /* Parses the spec file at PATH. Returns 0 and *spec_out (caller frees with
  * exp_spec_free), or EXP_ESPEC / EXP_EREAD / EXP_ENOMEM with a one-line
- * message "FILE:LINE: KEY: what is wrong" in ERR. */
+ * message "FILE:LINE: KEY: what is wrong" in ERR. A PATH that is not a
+ * regular file (a directory, a device, a FIFO) or is larger than
+ * EXP_SPEC_MAX_BYTES is EXP_EREAD, found before anything is read. */
 int exp_spec_new(const char *path, char *err, size_t errlen, exp_spec **spec_out);
 /* The same from TEXT; LABEL stands for the file name in messages. */
 int exp_spec_new_text(const char *label, const char *text, char *err, size_t errlen, exp_spec **spec_out);

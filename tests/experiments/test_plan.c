@@ -123,3 +123,22 @@ Test(exp_plan, run_seeds_depend_on_the_replication_only)
     cr_expect_neq(exp__plan_run_seed(&s->exps[0], 3), exp__plan_run_seed(&s->exps[1], 3), "another master seed");
     exp_spec_free(s);
 }
+
+Test(exp_plan, a_grid_past_the_guard_is_refused_before_any_point_is_checked, .timeout = 20)
+{
+    /* 1000^4 points: checking each one first took hours. */
+    exp_spec *spec = parse("[experiment huge]\nfile.size = 1MiB..1GiB log 1000\nlink.rate = 1Mbps..1Gbps log 1000\n"
+                           "link.loss = 0..0.02 lin 1000\nlink.delay = 1ms..1s log 1000\n");
+    exp_sweep_options o;
+    memset(&o, 0, sizeof o);
+    exp__sweep s;
+    memset(&s, 0, sizeof s);
+    char err[600] = "";
+    s.o = &o;
+    s.spec = spec;
+    s.err = err;
+    s.errlen = sizeof err;
+    cr_expect_eq(exp__plan_check(&s), EXP_SWEEP_EINPUT);
+    cr_expect(strstr(err, "1000000000000 runs") && strstr(err, "--yes"), "%s", err);
+    exp_spec_free(spec);
+}

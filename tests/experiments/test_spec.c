@@ -7,7 +7,10 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "experiments/spec.h"
 #include "models/core/params.h"
 
@@ -150,7 +153,7 @@ Test(spec, explicit_keys_override_the_scenario_whatever_their_order)
 Test(spec, several_experiments_indented_keys_comments_and_continuations)
 {
     exp_spec *s = parse_ok("; a comment\n# another\n[experiment a]\n  file.size = 1MiB, ; inline comment\n"
-                           "      2MiB  # and this\n[experiment b]\nreplications = 3\nseed = 0x10\n");
+                           "      2MiB  # and this\n[experiment b]\nreplications = 3\nseed = 16\n");
     cr_assert_eq(s->n, 2);
     cr_expect_eq(axis(&s->exps[0], "file.size")->n, 2);
     cr_expect_eq(s->exps[1].replications, 3);
@@ -317,4 +320,219 @@ Test(spec, a_byte_order_mark_or_empty_first_line_changes_nothing)
             cr_expect_str_eq(s->exps[0].hash, hash, "text %zu", i);
         exp_spec_free(s);
     }
+}
+
+/* ---- issue 11 ---- */
+
+/* A spec whose one key holds N_VALUES sizes (1 KiB, 2 KiB, ...; the last
+ * one LAST KiB), ten to a line, continued over indented lines as users
+ * write long lists. Caller frees. */
+static char *long_list_spec(const char *key, int n_values, int last)
+{
+    size_t cap = 64 + (size_t)n_values * 16;
+    char *text = malloc(cap);
+    cr_assert_not_null(text);
+    size_t n = (size_t)snprintf(text, cap, "[experiment long]\n%s = ", key);
+    for (int i = 1; i <= n_values; i++)
+        n += (size_t)snprintf(text + n, cap - n, "%dKiB%s%s", i == n_values ? last : i, i < n_values ? "," : "",
+                              i % 10 == 0 ? "\n    " : " ");
+    snprintf(text + n, cap - n, "\n");
+    return text;
+}
+
+Test(spec, two_specs_differing_past_the_first_1024_characters_of_a_value_hash_differently)
+{
+    /* 400 values, about 3,000 characters: the two differ only in the last. */
+    char *a_text = long_list_spec("file.size", 400, 400), *b_text = long_list_spec("file.size", 400, 401);
+    exp_spec *a = parse_ok(a_text), *b = parse_ok(b_text);
+    cr_assert_eq(axis(&a->exps[0], "file.size")->values[399], 400 * 1024.0);
+    cr_assert_eq(axis(&b->exps[0], "file.size")->values[399], 401 * 1024.0);
+    cr_expect_str_neq(a->exps[0].hash, b->exps[0].hash, "the spec hash must cover the whole value");
+    exp_spec_free(a);
+    exp_spec_free(b);
+    free(a_text);
+    free(b_text);
+}
+
+Test(spec, short_values_keep_the_hash_existing_databases_hold)
+{
+    /* Computed by the build before issue 11 (FNV-1a 64 of "h\nfile.size=1MiB,2MiB\nreplications=2\n"):
+     * a database made then must still match its spec. */
+    exp_spec *a = parse_ok("[experiment h]\nfile.size = 1MiB , 2MiB ; sizes\nreplications = 2\n");
+    cr_expect_str_eq(a->exps[0].hash, "d165645879b44e2c");
+    exp_spec *b = parse_ok("[experiment h]\nfile.size = 1MiB..16GiB  log 15,\n   3GiB\nlink.rate = 10Mbps\n");
+    cr_expect_str_eq(b->exps[0].hash, "d2a50029822c55e4");
+    exp_spec_free(a);
+    exp_spec_free(b);
+}
+
+Test(spec, a_list_over_the_cap_is_refused_naming_key_count_and_cap)
+{
+    char *ok_text = long_list_spec("file.size", 10000, 10000), *big_text = long_list_spec("file.size", 10001, 10001);
+    exp_spec *s = parse_ok(ok_text);
+    cr_expect_eq(s->exps[0].n_points, 10000);
+    exp_spec_free(s);
+    const char *err = parse_fails(big_text);
+    cr_expect(strstr(err, "t.ini:2:") && strstr(err, "file.size") && strstr(err, "10001") && strstr(err, "10000"), "%s",
+              err);
+    free(ok_text);
+    free(big_text);
+    /* Ranges count with their points: at most 100,000 values per key. */
+    err = parse_fails("[experiment r]\nlink.queue = 1..100000 lin 100000, 200000..300000 lin 2\n");
+    cr_expect(strstr(err, "link.queue") && strstr(err, "100002") && strstr(err, "100000"), "%s", err);
+}
+
+Test(spec, a_repeated_value_in_a_long_list_is_found_and_named)
+{
+    char *text = long_list_spec("file.size", 5000, 17);
+    const char *err = parse_fails(text);
+    cr_expect(strstr(err, "value 5000 repeats value 17"), "%s", err);
+    free(text);
+}
+
+Test(spec, search_and_target_numbers_must_be_finite)
+{
+    static const char *const bad[] = {
+        "[experiment e]\nfile.size = 1MiB..1GiB\nsearch = file.size for duration_mean_s = nan\n",
+        "[experiment e]\nfile.size = 1MiB..1GiB\nsearch = file.size for duration_mean_s = inf\n",
+        "[experiment e]\nfile.size = 1MiB..1GiB\nsearch = file.size for interruptions_mean = -infinity\n",
+        "[experiment e]\nfile.size = 1MiB..1GiB\nsearch = file.size for duration_mean_s = -3\n",
+        "[experiment e]\nfile.size = 1MiB..1GiB\nsearch = file.size for p_complete = nan\n",
+        "[experiment e]\nfile.size = 1MiB..1GiB\nsearch = file.size for p_complete = 0.9\nprecision = nan\n",
+        "[experiment e]\nfile.size = 1MiB..1GiB\nsearch = file.size for p_complete = 0.9\nprecision = inf\n",
+        "[experiment e]\ntarget = duration_mean_s +-inf\n",
+        "[experiment e]\ntarget = duration_mean_s +-nan\n",
+        "[experiment e]\ntarget = interruptions_mean +-1e999\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        exp_spec *s = NULL;
+        char err[1024] = "";
+        int rc = exp_spec_new_text("t.ini", bad[i], err, sizeof err, &s);
+        cr_expect_eq(rc, EXP_ESPEC, "accepted:\n%s", bad[i]);
+        if (rc == 0) {
+            exp_spec_free(s);
+            continue;
+        }
+        cr_expect(strstr(err, "t.ini:3:") || strstr(err, "t.ini:4:") || strstr(err, "t.ini:2:"), "%s", err);
+        cr_expect(strstr(err, "finite") || strstr(err, "number"), "message '%s' says what is expected", err);
+    }
+}
+
+Test(spec, whole_numbers_are_decimal_a_leading_zero_included)
+{
+    exp_spec *s = parse_ok("[experiment d]\nseed = 010\nreplications = 010\n");
+    cr_expect_eq(s->exps[0].seed, 10, "010 is ten, not octal eight");
+    cr_expect_eq(s->exps[0].replications, 10);
+    exp_spec_free(s);
+    const char *err = parse_fails("[experiment d]\nseed = 0x10\n");
+    cr_expect(strstr(err, "t.ini:2:") && strstr(err, "seed") && strstr(err, "decimal"), "%s", err);
+    expect_error("[experiment d]\nreplications = 0x2\n", "t.ini:2:", "replications");
+}
+
+Test(spec, a_section_without_keys_is_refused_naming_it)
+{
+    const char *err = parse_fails("[experiment a]\nfile.size = 1MiB\n\n[experiment b]\n; nothing yet\n");
+    cr_expect(strstr(err, "t.ini:4:") && strstr(err, "'b'") && strstr(err, "no keys"), "%s", err);
+    err = parse_fails("[experiment only]\n");
+    cr_expect(strstr(err, "t.ini:1:") && strstr(err, "'only'"), "%s", err);
+}
+
+Test(spec, text_after_a_section_header_is_refused)
+{
+    expect_error("[experiment a] file.size = 1MiB\nreplications = 2\n", "t.ini:1:", "after");
+    expect_error("[experiment a]\nfile.size = 1MiB\n[experiment b]]\nreplications = 2\n", "t.ini:3:", "after");
+    /* A comment after the header is still a comment. */
+    exp_spec *s = parse_ok("[experiment a]  ; the baseline\nfile.size = 1MiB\n[experiment b] # more\nseed = 2\n");
+    cr_expect_eq(s->n, 2);
+    exp_spec_free(s);
+}
+
+Test(spec, comments_of_any_length_are_fine_and_a_long_value_line_names_the_limit)
+{
+    size_t n_comment = 1000000;
+    char *text = malloc(n_comment + 6000);
+    cr_assert_not_null(text);
+    size_t n = (size_t)sprintf(text, "[experiment c]\n; ");
+    memset(text + n, 'x', n_comment);
+    n += n_comment;
+    n += (size_t)sprintf(text + n, "\nfile.size = 1MiB  # ");
+    memset(text + n, 'y', 5000);
+    n += 5000;
+    sprintf(text + n, "\nreplications = 2\n");
+    exp_spec *s = parse_ok(text);
+    cr_expect_eq(s->exps[0].replications, 2);
+    cr_expect_eq(axis(&s->exps[0], "file.size")->values[0], 1048576.0);
+    exp_spec_free(s);
+    free(text);
+    char line[400];
+    n = (size_t)sprintf(line, "[experiment c]\nfile.size = 1MiB");
+    for (int i = 0; i < 40; i++) n += (size_t)sprintf(line + n, ", %dMiB", i + 2);
+    sprintf(line + n, "\n");
+    const char *err = parse_fails(line);
+    cr_expect(strstr(err, "t.ini:2:") && strstr(err, "199 characters") && strstr(err, "continue"), "%s", err);
+}
+
+/* Writes TEXT (N bytes) to a fresh temporary file; returns its path (static). */
+static const char *temp_spec(const char *text, size_t n)
+{
+    static char path[64];
+    snprintf(path, sizeof path, "/tmp/test_spec_XXXXXX");
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    cr_assert_eq(write(fd, text, n), (ssize_t)n);
+    close(fd);
+    return path;
+}
+
+Test(spec, a_device_is_refused_before_reading_it, .timeout = 20)
+{
+    exp_spec *s = NULL;
+    char err[512] = "";
+    cr_expect_eq(exp_spec_new("/dev/zero", err, sizeof err, &s), EXP_EREAD);
+    cr_expect(strstr(err, "/dev/zero") && strstr(err, "not a regular file"), "%s", err);
+    cr_expect_null(s);
+}
+
+Test(spec, a_fifo_is_refused_without_waiting_for_a_writer, .timeout = 20)
+{
+    char dir[] = "/tmp/test_spec_fifo_XXXXXX", path[64];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/spec.ini", dir);
+    cr_assert_eq(mkfifo(path, 0600), 0);
+    exp_spec *s = NULL;
+    char err[512] = "";
+    int rc = exp_spec_new(path, err, sizeof err, &s);
+    unlink(path);
+    rmdir(dir);
+    cr_expect_eq(rc, EXP_EREAD);
+    cr_expect(strstr(err, path) && strstr(err, "not a regular file"), "%s", err);
+}
+
+Test(spec, a_spec_over_one_mebibyte_is_refused_and_one_at_the_cap_read)
+{
+    size_t cap = 1024 * 1024;
+    char *text = malloc(cap + 2);
+    cr_assert_not_null(text);
+    size_t n = (size_t)sprintf(text, "[experiment big]\nfile.size = 1MiB\n");
+    /* Comment lines of 99 characters fill the rest, exactly to the cap. */
+    while (n < cap) {
+        size_t line = cap - n < 100 ? cap - n : 100;
+        memset(text + n, ';', line - 1);
+        text[n + line - 1] = '\n';
+        n += line;
+    }
+    const char *path = temp_spec(text, cap);
+    exp_spec *s = NULL;
+    char err[512] = "";
+    cr_expect_eq(exp_spec_new(path, err, sizeof err, &s), 0, "%s", err);
+    exp_spec_free(s);
+    unlink(path);
+    text[cap] = '\n';
+    path = temp_spec(text, cap + 1);
+    s = NULL;
+    cr_expect_eq(exp_spec_new(path, err, sizeof err, &s), EXP_EREAD);
+    cr_expect(strstr(err, path) && strstr(err, "1 MiB"), "%s", err);
+    cr_expect_null(s);
+    unlink(path);
+    free(text);
 }

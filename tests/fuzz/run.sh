@@ -80,7 +80,7 @@ $CC $cflags "$here/dictgen.c" $top/models/core/*.c $top/sim/*.c $deps_libs \
 status=0
 for h in $harnesses; do
     case $h in
-    fuzz_spec) dict=$out/spec.dict; maxlen=4096 ;;
+    fuzz_spec) dict=$out/spec.dict; maxlen=65536 ;;
     fuzz_units|fuzz_keyvalue) dict=$out/units.dict; maxlen=512 ;;
     *) echo "unknown harness $h"; exit 2 ;;
     esac

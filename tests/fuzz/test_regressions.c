@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "experiments/spec.h"
 #include "tests/fuzz/harness.h"
 
@@ -137,4 +139,80 @@ Test(fuzz_regressions, a_spec_starting_with_an_empty_line_parses_like_one_withou
         cr_expect_eq(spec->exps[0].n_points, 2);
         exp_spec_free(spec);
     }
+}
+
+/* The paths of tests/fuzz/corpus/spec_paths/: files a fuzzer cannot make
+ * (libFuzzer hands over bytes, not files), each a one-line seed: a device
+ * path as is, or @fifo, @directory, @oversize (EXP_SPEC_MAX_BYTES + 1 bytes
+ * of comments) and @at-cap (exactly the cap), made here in a temporary
+ * directory. All but @at-cap must be refused with EXP_EREAD and a message
+ * naming the path, at once: /dev/zero was read until memory ran out and a
+ * FIFO blocked forever (issue 11, W4). The timeout catches a hang. */
+static void make_spec_of_size(const char *path, size_t size)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    size_t n = (size_t)fprintf(f, "[experiment cap]\nfile.size = 1MiB\n");
+    for (; n < size; n++) fputc(n + 1 == size || n % 100 == 99 ? '\n' : ';', f);
+    cr_assert_eq(fclose(f), 0);
+}
+
+Test(fuzz_regressions, every_saved_path_that_is_not_a_small_regular_file_is_refused_before_reading, .timeout = 60)
+{
+    char dir[4096], tmp[] = "/tmp/fuzz_paths_XXXXXX";
+    fuzz_dir("corpus", "spec_paths", dir, sizeof dir);
+    cr_assert_not_null(mkdtemp(tmp));
+    struct dirent **names = NULL;
+    int n = scandir(dir, &names, NULL, by_name);
+    cr_assert_gt(n, 2, "no seeds under %s", dir);
+    size_t count = 0;
+    for (int i = 0; i < n; i++) {
+        char seed_path[8192], target[8192] = "";
+        snprintf(seed_path, sizeof seed_path, "%s/%s", dir, names[i]->d_name);
+        int dot = names[i]->d_name[0] == '.';
+        free(names[i]);
+        if (dot) continue;
+        size_t size;
+        uint8_t *data = slurp(seed_path, &size);
+        char *line = fuzz_cstr(data, size);
+        free(data);
+        cr_assert_not_null(line);
+        line[strcspn(line, "\n")] = 0;
+        int want_ok = !strcmp(line, "@at-cap");
+        if (line[0] != '@') {
+            snprintf(target, sizeof target, "%s", line);
+        } else {
+            snprintf(target, sizeof target, "%s/%s", tmp, line + 1);
+            if (!strcmp(line, "@fifo"))
+                cr_assert_eq(mkfifo(target, 0600), 0);
+            else if (!strcmp(line, "@directory"))
+                cr_assert_eq(mkdir(target, 0700), 0);
+            else if (!strcmp(line, "@oversize"))
+                make_spec_of_size(target, EXP_SPEC_MAX_BYTES + 1);
+            else if (want_ok)
+                make_spec_of_size(target, EXP_SPEC_MAX_BYTES);
+            else
+                cr_assert_fail("%s: unknown seed '%s'", seed_path, line);
+        }
+        free(line);
+        fprintf(stderr, "replaying %s (%s)\n", seed_path, target);
+        exp_spec *spec = NULL;
+        char err[1024] = "";
+        int rc = exp_spec_new(target, err, sizeof err, &spec);
+        if (want_ok) {
+            cr_expect_eq(rc, 0, "%s: a spec of exactly the cap refused: %s", target, err);
+        } else {
+            cr_expect_eq(rc, EXP_EREAD, "%s: rc %d, wanted a read error", target, rc);
+            cr_expect(strncmp(err, target, strlen(target)) == 0, "%s: message lacks the path: %s", target, err);
+            cr_expect_null(spec);
+        }
+        exp_spec_free(spec);
+        if (target[0] && !strncmp(target, tmp, strlen(tmp))) {
+            if (rmdir(target) != 0) unlink(target);
+        }
+        count++;
+    }
+    free(names);
+    rmdir(tmp);
+    cr_log_info("spec_paths: %zu paths", count);
 }
