@@ -14,6 +14,9 @@
  * order runs were made), so merging shards gives the single sweep's rows.
  * Rejected alternative: remapping ids on conflict; it would silently merge
  * different specs, which is the mistake the checks are there to catch.
+ *
+ * The input is attached with the URI its own read-only open chose
+ * (schema.c), so an input on read-only media is read as `status` reads it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,17 +185,23 @@ int res_store_merge(res_store *s, const char *in_path, int64_t *runs_added_out, 
     char err[600];
     res_store *in = NULL;
     int rc = res_store_new(in_path, RES_OPEN_READONLY, NULL, err, sizeof err, &in);
+    char *uri = rc ? NULL : strdup(in->uri);
     res_store_free(in);
     if (rc) return res__failf(s, rc, "%s", err);
-    if (s->in_tx) return res__failf(s, RES_EIO, "merge inside an open transaction");
+    if (!uri) return res__failf(s, RES_ENOMEM, "out of memory");
+    if (s->in_tx) {
+        free(uri);
+        return res__failf(s, RES_EIO, "merge inside an open transaction");
+    }
 
     sqlite3_stmt *st;
     rc = sqlite3_prepare_v2(s->db, "ATTACH DATABASE ? AS src", -1, &st, NULL);
     if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, in_path, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 1, uri, -1, SQLITE_STATIC);
         rc = sqlite3_step(st);
         sqlite3_finalize(st);
     }
+    free(uri);
     if (rc != SQLITE_DONE && rc != SQLITE_OK) return res__fail(s, rc, "cannot attach the input");
 
     int64_t added = 0;

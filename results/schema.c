@@ -9,9 +9,12 @@
  * Invariants: a file is written to only after it has been recognised as
  * rekeysim's or found empty; the only identifiers ever spliced into SQL are
  * the registry's and the outcome table's column names (checked to be
- * [a-z0-9_]); the schema is created in one transaction.
+ * [a-z0-9_]); the schema is created in one transaction; a reader leaves
+ * nothing beside the file that was not there (reader_mode says how each
+ * case is opened).
  */
 #include <assert.h>
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -341,7 +344,7 @@ static int recognise(res_store *s)
 {
     int64_t app, version, n_objects;
     int rc = res__query_int(s, "PRAGMA application_id", &app);
-    if (rc == RES_ENOTOURS || rc == RES_EIO)
+    if (rc == RES_ENOTOURS)
         return res__failf(s, RES_ENOTOURS, "%s is not a rekeysim database (not an SQLite file)", s->path);
     if (!rc) rc = res__query_int(s, "PRAGMA user_version", &version);
     if (!rc) rc = res__query_int(s, "SELECT count(*) FROM sqlite_master", &n_objects);
@@ -375,7 +378,106 @@ static int recognise(res_store *s)
     return rc ? rc : check_run_columns(s);
 }
 
-/* Opens the connection; sets *new_out when there is no file or an empty one. */
+/* ---- opening ---- */
+
+/* The directory part of PATH ("." when it has none). */
+static void dir_of(const char *path, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s", path);
+    char *slash = strrchr(buf, '/');
+    if (!slash)
+        snprintf(buf, n, ".");
+    else if (slash == buf)
+        buf[1] = 0;
+    else
+        *slash = 0;
+}
+
+/* The SQLite URI of PATH with QUERY (NULL: none) in BUF; -1 if too long.
+ * Every byte but [A-Za-z0-9/._~-] is percent-encoded, so no file name can
+ * be read as a URI parameter. */
+static int make_uri(const char *path, const char *query, char *buf, size_t n)
+{
+    size_t used = (size_t)snprintf(buf, n, "file:%s", path[0] == '/' ? "//" : "");
+    for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+        if (used + 4 >= n) return -1;
+        if (isalnum(*c) || (*c && strchr("/._~-", *c)))
+            buf[used++] = (char)*c;
+        else
+            used += (size_t)snprintf(buf + used, n - used, "%%%02X", *c);
+    }
+    used += (size_t)snprintf(buf + used, n - used, "%s%s", query ? "?" : "", query ? query : "");
+    return used < n ? 0 : -1;
+}
+
+enum { MODE_RW, MODE_RO, MODE_IMMUTABLE, MODE_WRITER };
+
+/* How a reader opens S->path; MODE_* or a RES_E* code with the message.
+ *   - Nothing beside the file, file and directory writable: a read-write
+ *     connection that never writes (PRAGMA query_only). SQLite makes a -wal
+ *     and a -shm for any reader of a WAL database, and only a connection
+ *     that may write deletes them when it closes last; mode=ro would leave
+ *     them behind after every status, plot or report.
+ *   - A -wal or -shm beside it (a sweep is writing, or one was killed):
+ *     mode=ro, which reads the committed frames of the -wal through the
+ *     -shm and never checkpoints them into the file.
+ *   - A directory that cannot be written (read-only media) without a -wal
+ *     holding data: immutable=1. A WAL reader needs a -shm it cannot create
+ *     there, and no one can be writing the file, so the main file is the
+ *     whole database. The same for a file this user cannot write, with
+ *     nothing beside it: mode=ro would leave a -wal and -shm owned by this
+ *     user that could later keep the file's owner from writing it.
+ *   - A -wal with data but no -shm there: refused. immutable=1 would show
+ *     the database without its last commits, and SQLite cannot read the
+ *     -wal without a -shm.
+ * Rejected: immutable=1 whenever nothing is beside the file; a sweep that
+ * starts meanwhile would checkpoint pages under the reader. */
+static int reader_mode(res_store *s)
+{
+    char wal[4200], shm[4200], dir[4096];
+    struct stat wsb, ssb;
+    snprintf(wal, sizeof wal, "%s-wal", s->path);
+    snprintf(shm, sizeof shm, "%s-shm", s->path);
+    dir_of(s->path, dir, sizeof dir);
+    int has_wal = stat(wal, &wsb) == 0, has_shm = stat(shm, &ssb) == 0;
+    int dir_w = access(dir, W_OK) == 0, file_w = access(s->path, W_OK) == 0;
+    if (!has_wal && !has_shm) return dir_w && file_w ? MODE_RW : MODE_IMMUTABLE;
+    if (has_shm || dir_w) return MODE_RO;
+    if (wsb.st_size == 0) return MODE_IMMUTABLE;
+    return res__failf(s, RES_EIO,
+                      "%s cannot be read here: its write-ahead log %s holds committed runs, and %s-shm, which "
+                      "SQLite needs to read it, is missing and cannot be made in the read-only directory %s; "
+                      "copy the database with its -wal to a writable directory",
+                      s->path, wal, s->path, dir);
+}
+
+/* Whether a writer could write S->path: 0, or RES_EREADONLY with a message
+ * (EROFS: read-only media; else permissions). A WAL writer also needs to
+ * create the -wal and -shm beside the file when they are not there. */
+static int writer_check(res_store *s, int exists)
+{
+    char dir[4096], wal[4200];
+    dir_of(s->path, dir, sizeof dir);
+    snprintf(wal, sizeof wal, "%s-wal", s->path);
+    int e = 0;
+    if (exists && access(s->path, W_OK) != 0)
+        e = errno;
+    else if (access(dir, W_OK) != 0) {
+        e = errno;
+        /* An existing -wal that can be written is all a WAL writer needs. */
+        if (exists && access(wal, W_OK) == 0) e = 0;
+    }
+    if (e == 0 || e == ENOENT) return 0; /* a missing directory: SQLite says so when it opens */
+    if (!exists)
+        return res__failf(s, RES_EREADONLY, "%s cannot be created: the directory %s is read-only (%s)", s->path, dir,
+                          e == EROFS ? "read-only file system" : "permissions");
+    return res__failf(s, RES_EREADONLY, "%s is read-only (%s)", s->path,
+                      e == EROFS ? "read-only file system" : "file or directory permissions");
+}
+
+/* Opens the connection; sets *new_out when there is no file or an empty one.
+ * A non-empty file must begin with SQLite's magic: anything else is not an
+ * SQLite file, whatever SQLite would make of it. */
 static int open_db(res_store *s, int flags, int *new_out)
 {
     struct stat sb;
@@ -384,11 +486,41 @@ static int open_db(res_store *s, int flags, int *new_out)
     if (exists && S_ISDIR(sb.st_mode)) return res__failf(s, RES_ENOENT, "%s is a directory", s->path);
     if (exists && access(s->path, R_OK) != 0)
         return res__failf(s, RES_EIO, "%s: cannot read: %s", s->path, strerror(errno));
-    int oflags = s->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    int rc = sqlite3_open_v2(s->path, &s->db, oflags, NULL);
+    if (exists && sb.st_size > 0) {
+        char magic[16] = "";
+        FILE *f = fopen(s->path, "rb");
+        size_t got = f ? fread(magic, 1, sizeof magic, f) : 0;
+        if (f) fclose(f);
+        if (!f) return res__failf(s, RES_EIO, "%s: cannot read: %s", s->path, strerror(errno));
+        if (got < sizeof magic || memcmp(magic, "SQLite format 3", sizeof magic) != 0)
+            return res__failf(s, RES_ENOTOURS, "%s is not a rekeysim database (not an SQLite file)", s->path);
+    }
+    int mode = MODE_WRITER;
+    if (!s->readonly && !(exists && sb.st_size > 0) && (flags & RES_OPEN_CREATE)) {
+        int rc = writer_check(s, exists);
+        if (rc) return rc;
+    }
+    /* A writer given a file it cannot write reads it first, so that a file
+     * that is not rekeysim's is still bad input; res_store_new then refuses
+     * to write it. */
+    if (!s->readonly && exists && sb.st_size > 0 && writer_check(s, 1)) s->readonly = 2;
+    if (s->readonly) mode = reader_mode(s);
+    if (mode < 0) return mode;
+    const char *query = mode == MODE_RO ? "mode=ro" : mode == MODE_IMMUTABLE ? "immutable=1" : "mode=rw";
+    int oflags = SQLITE_OPEN_URI | SQLITE_OPEN_READWRITE;
+    if (mode == MODE_RO || mode == MODE_IMMUTABLE)
+        oflags = SQLITE_OPEN_URI | SQLITE_OPEN_READONLY;
+    else if (mode == MODE_WRITER)
+        oflags |= SQLITE_OPEN_CREATE;
+    char uri[8400];
+    if (make_uri(s->path, mode == MODE_WRITER ? NULL : query, uri, sizeof uri) != 0)
+        return res__failf(s, RES_EIO, "%s: the path is too long", s->path);
+    if (!(s->uri = strdup(uri))) return res__failf(s, RES_ENOMEM, "out of memory");
+    int rc = sqlite3_open_v2(uri, &s->db, oflags, NULL);
     if (rc != SQLITE_OK) return res__fail(s, rc, "cannot open");
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, 2000);
+    if (mode == MODE_RW && (rc = res__exec(s, "PRAGMA query_only = 1")) != 0) return rc;
     *new_out = !exists || sb.st_size == 0;
     return 0;
 }
@@ -415,6 +547,9 @@ int res_store_new(const char *path, int flags, const char *command_line, char *e
         else if (rc == 0)
             is_new = 0;
     }
+    /* A writer's file that it found it cannot write (open_db): refused now
+     * that it is known to be rekeysim's. */
+    if (!rc && s->readonly == 2) rc = writer_check(s, 1);
     if (!rc && !s->readonly && sqlite3_db_readonly(s->db, "main") == 1)
         rc = res__failf(s, RES_EREADONLY, "%s is read-only (file or directory permissions)", path);
     if (!rc && !s->readonly) {
@@ -446,6 +581,7 @@ void res_store_free(res_store *s)
     sqlite3_finalize(s->ins_threshold);
     sqlite3_close(s->db);
     free(s->param_cols);
+    free(s->uri);
     free(s->path);
     free(s);
 }

@@ -47,7 +47,13 @@ enum { RES_OPEN_CREATE = 1, RES_OPEN_READONLY = 2 };
  * older, with the points columns of this build's registry; nothing is written
  * to a file that fails these checks. COMMAND_LINE (may be NULL) is recorded
  * in meta when the database is created. Returns 0 and *store_out (caller frees
- * with res_store_free), or a RES_E* code with a one-line message in ERR. */
+ * with res_store_free), or a RES_E* code with a one-line message in ERR.
+ *
+ * With RES_OPEN_READONLY the file is only read, also on read-only media, and
+ * no -wal or -shm file is left beside it that was not there before (see
+ * schema.c for how the connection is opened in each case). Without it, a
+ * file that cannot be written (permissions, read-only file system) is
+ * RES_EREADONLY once it was recognised as rekeysim's. */
 int res_store_new(const char *path, int flags, const char *command_line, char *err, size_t errlen,
                   res_store **store_out);
 /* Commits nothing: an open transaction is rolled back. NULL is a no-op. */

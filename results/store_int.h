@@ -12,6 +12,7 @@
 struct res_store {
     sqlite3 *db;
     char *path;
+    char *uri; /* what SQLite was given: the path with the open mode (schema.c) */
     int readonly;
     int in_tx;
     long n_commits;

@@ -10,6 +10,7 @@ shell_tests = \
 	tests/fingerprints/check.sh \
 	tests/e2e/test_run.sh \
 	tests/e2e/test_bad_input.sh \
+	tests/e2e/test_db_input.sh \
 	tests/experiments/test_sweep.sh \
 	tests/cluster/test_parallel.sh \
 	tests/cluster/slurm-local.sh

@@ -4,8 +4,9 @@
  * meta; t quantiles from GSL), refusal of files that are not ours or are
  * newer, point and run round trips, point_summary against values worked out
  * by hand (Wilson, Student t, medians), merging, locking, read-only use (a
- * read-only file checked as an ordinary user, also when run as root) and
- * the test-only kill-after-commit hook.
+ * read-only file checked as an ordinary user, also when run as root), the
+ * test-only kill-after-commit hook, and the database cases of issue 11
+ * (tests/e2e/BAD_INPUT.md, "Databases (issue 11)").
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <dirent.h>
 #include <unistd.h>
 #include <grp.h>
 #include "models/core/params.h"
@@ -531,4 +533,44 @@ Test(store, the_kill_hook_kills_right_after_the_nth_commit)
                  "the second commit is durable");
     cr_expect_eq(q_double(db, "SELECT count(*) FROM history WHERE command_line = 'three'"), 0);
     sqlite3_close(db);
+}
+
+/* The names in the scratch directory, sorted, space-separated. */
+static void dir_listing(char *buf, size_t n)
+{
+    struct dirent **names;
+    int k = scandir(dir, &names, NULL, alphasort);
+    cr_assert_geq(k, 0);
+    size_t used = 0;
+    buf[0] = 0;
+    for (int i = 0; i < k; i++) {
+        if (names[i]->d_name[0] != '.') used += (size_t)snprintf(buf + used, n - used, "%s ", names[i]->d_name);
+        free(names[i]);
+    }
+    free(names);
+}
+
+Test(store, a_reader_sees_the_commits_of_a_wal_and_leaves_no_journal_files)
+{
+    res_store *w = open_ok(path("r.db"), RES_OPEN_CREATE);
+    add_experiment(w, "e", "h1", 1, 1);
+    out_result x = result(1, 1, 0, 0);
+    cr_assert_eq(res_store_begin(w), 0);
+    cr_assert_eq(res_run_insert(w, 1, 1, 1, &x), 0);
+    cr_assert_eq(res_store_commit(w), 0);
+    /* The writer still open: the run is in its -wal only. */
+    res_store *r = open_ok(path("r.db"), RES_OPEN_READONLY);
+    int64_t point = 0;
+    uint64_t seed = 0;
+    cr_expect_eq(res_run_get(r, 100001, &point, &seed), 0, "%s", res_store_errmsg(r));
+    res_store_free(r);
+    res_store_free(w);
+    char before[512], after[512];
+    dir_listing(before, sizeof before);
+    cr_assert_str_eq(before, "r.db ", "the writer removed its journal files on close");
+    r = open_ok(path("r.db"), RES_OPEN_READONLY);
+    cr_expect_eq(res_run_get(r, 100001, &point, &seed), 0, "%s", res_store_errmsg(r));
+    res_store_free(r);
+    dir_listing(after, sizeof after);
+    cr_expect_str_eq(after, before, "a reader leaves nothing beside the file");
 }

@@ -1,0 +1,115 @@
+#!/bin/sh
+# Results databases as users find them (issue 11; the cases and decisions
+# are in the section "Databases (issue 11)" of tests/e2e/BAD_INPUT.md), run
+# through the real binary ($REKEYSIM, exported by tests/local.mk). Each case
+# failed before its fix. Mounting (read-only media) needs root; without it
+# those cases print SKIP. Exit 77 only if every case was skipped.
+set -u
+rk=${REKEYSIM:?REKEYSIM is not set; run through make check}
+command -v sqlite3 >/dev/null 2>&1 || { echo "SKIP: the sqlite3 shell is needed"; exit 77; }
+tmp=$(mktemp -d) || exit 99
+mounts=
+holder=
+cleanup() {
+  [ -n "$holder" ] && kill "$holder" 2>/dev/null && wait "$holder" 2>/dev/null
+  for m in $mounts; do umount "$m" 2>/dev/null; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+cd "$tmp" || exit 99
+n_ok=0 n_fail=0 n_skip=0
+ok() { echo "ok: $*"; n_ok=$((n_ok + 1)); }
+fail() { echo "FAIL: $*"; n_fail=$((n_fail + 1)); }
+skip() { echo "SKIP: $*"; n_skip=$((n_skip + 1)); }
+
+# expect NAME STATUS PATTERN CMD...: the exit status, and PATTERN (an ERE;
+# "" for none) on stderr, which must be one line when the status is not 0.
+expect() {
+  name=$1 want=$2 pat=$3
+  shift 3
+  "$@" >out 2>err
+  rc=$?
+  if [ "$rc" -ne "$want" ]; then fail "$name: exit $rc, wanted $want: $(head -c 400 err)"; return 1; fi
+  if [ -n "$pat" ] && ! grep -qE -- "$pat" err; then fail "$name: stderr lacks /$pat/: $(cat err)"; return 1; fi
+  if [ "$want" -ne 0 ] && [ "$(grep -c '' err)" -ne 1 ]; then fail "$name: wanted one line on stderr: $(cat err)"; return 1; fi
+  ok "$name"
+}
+runs() { sqlite3 "file:$1?mode=ro" 'SELECT count(*) FROM runs'; }
+files_of() { (cd "$1" && ls -A | sort | tr '\n' ' '); }
+
+# rofs SRC MNT: MNT becomes a read-only view of directory SRC.
+rofs() {
+  mkdir -p "$2"
+  if mount --bind "$1" "$2" 2>/dev/null; then
+    mounts="$2 $mounts"
+    mount -o remount,bind,ro "$2" 2>/dev/null
+  elif mount -t tmpfs -o size=64m tmpfs "$2" 2>/dev/null; then
+    mounts="$2 $mounts"
+    cp -a "$1"/. "$2"/ && mount -o remount,ro "$2" 2>/dev/null
+  fi
+  if (: >"$2/.probe") 2>/dev/null; then rm -f "$2/.probe"; return 1; fi
+  [ -n "$(ls -A "$2")" ]
+}
+
+printf '[experiment t]\nfile.size = 1MiB\nreplications = 2\n' >tiny.ini
+printf '[experiment w]\nfile.size = 1MiB\nreplications = 20\n' >w.ini
+mkdir src
+"$rk" sweep tiny.ini --db src/base.db --jobs 1 --quiet >/dev/null 2>&1 || { echo "FAIL: the tiny sweep"; exit 1; }
+# A database whose committed runs are all still in its -wal: the writer was
+# killed (the test-only hook) before any checkpoint.
+REKEYSIM_TEST_COMMIT_EVERY=1 REKEYSIM_TEST_KILL_AFTER_COMMIT=6 "$rk" sweep w.ini --db src/wal.db --jobs 1 --quiet \
+  >/dev/null 2>&1
+n_wal=$(runs src/wal.db)
+n_main=$(sqlite3 "file:src/wal.db?immutable=1" 'SELECT count(*) FROM runs' 2>/dev/null || echo 0)
+[ -s src/wal.db-wal ] && [ "${n_wal:-0}" -gt "${n_main:-0}" ] || echo "note: wal.db: $n_wal runs, $n_main without its -wal"
+
+# ---- W6-W11: read-only media ----
+if [ "$(id -u)" -ne 0 ]; then
+  skip "read-only media: mounting needs root"
+elif ! rofs src ro; then
+  skip "read-only media: neither a read-only bind mount nor a read-only tmpfs could be made here"
+else
+  expect "W6 status of a database on read-only media" 0 "" "$rk" status --db ro/base.db &&
+    { grep -q '2/2 runs' out || fail "W6 status: $(cat out)"; }
+  expect "W6' status shows the runs of a -wal on read-only media" 0 "" "$rk" status --db ro/wal.db &&
+    { grep -q "$n_wal/20 runs" out || fail "W6' status: wanted $n_wal/20 runs: $(cat out)"; }
+  if command -v gnuplot >/dev/null 2>&1; then
+    expect "W7 plot of a database on read-only media" 0 "" "$rk" plot --db ro/base.db --out plots
+    expect "W8 report of a database on read-only media" 0 "" "$rk" report --db ro/base.db --out rep &&
+      { [ -s rep/report.html ] || fail "W8 report: no report.html"; }
+  else
+    skip "W7/W8 plot and report: gnuplot is not installed"
+  fi
+  expect "W9 replay from a database on read-only media" 0 "" "$rk" run --db ro/base.db --run 100001
+  last=$(sqlite3 "file:src/wal.db?mode=ro" 'SELECT max(run_id) FROM runs')
+  expect "W9' replay of a run only the -wal holds" 0 "" "$rk" run --db ro/wal.db --run "$last"
+  expect "W10 merge of inputs on read-only media" 0 "" "$rk" merge m1.db ro/base.db &&
+    { [ "$(runs m1.db)" -eq 2 ] || fail "W10 merge: $(runs m1.db) runs in the output"; }
+  expect "W10' merge of a -wal input on read-only media" 0 "" "$rk" merge m2.db ro/wal.db &&
+    { [ "$(runs m2.db)" -eq "$n_wal" ] || fail "W10' merge: $(runs m2.db) runs, wanted $n_wal"; }
+  expect "W11 sweep into a database on read-only media" 1 "ro/base.db is read-only" \
+    "$rk" sweep tiny.ini --db ro/base.db --quiet
+  expect "W11' sweep creating a database on read-only media" 1 "ro/new.db.*read-only" \
+    "$rk" sweep tiny.ini --db ro/new.db --quiet
+fi
+
+# ---- readers leave nothing beside the file ----
+mkdir rw && cp src/base.db rw/
+left=
+for c in "status --db rw/base.db" "run --db rw/base.db --run 100001" "merge m3.db rw/base.db" \
+  "plot --db rw/base.db --out rwplots"; do
+  before=$(files_of rw)
+  # shellcheck disable=SC2086
+  "$rk" $c >/dev/null 2>&1
+  after=$(files_of rw)
+  [ "$before" = "$after" ] || left="$left; $c: before '$before', after '$after'"
+  rm -f rw/base.db-wal rw/base.db-shm
+done
+[ -z "$left" ] && ok "status, replay, merge and plot leave no -wal or -shm beside what they read" ||
+  fail "readers left files$left"
+
+echo "databases: $n_ok ok, $n_fail failed, $n_skip skipped"
+[ $n_fail -gt 0 ] && exit 1
+[ $n_ok -eq 0 ] && exit 77
+exit 0
