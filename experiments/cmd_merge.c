@@ -3,7 +3,9 @@
  * of each input to OUT with results/store.c's res_store_merge, which checks
  * that the inputs agree and never prints. Every input is opened (read-only)
  * before anything is written, and a failed merge into a new file leaves no
- * file behind, so a bad input costs nothing.
+ * file behind, so a bad input costs nothing. OUT is locked as a sweep locks
+ * it (res_store_lock), so a merge never writes a database a sweep is
+ * writing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +53,19 @@ int exp_cmd_merge(int argc, char **argv)
         free(cmdline);
         fprintf(stderr, "rekeysim merge: %s\n", err);
         return res_error_is_input(rc) ? EXP_INPUT : EXP_RUNTIME;
+    }
+    rc = res_store_lock(out);
+    if (rc) {
+        free(cmdline);
+        if (rc == RES_EBUSY)
+            fprintf(stderr,
+                    "rekeysim merge: %s is being written by a sweep or another merge; wait for it to finish "
+                    "or merge into another file\n",
+                    argv[1]);
+        else
+            fprintf(stderr, "rekeysim merge: %s\n", res_store_errmsg(out));
+        res_store_free(out);
+        return EXP_RUNTIME;
     }
     int64_t total = 0, hist;
     for (int i = 2; i < argc && !rc; i++) {

@@ -19,12 +19,10 @@
  * nothing to do. This is the only file of the sweep that writes the store.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "experiments/runner_int.h"
@@ -48,15 +46,18 @@ static int make_dir_of(exp__sweep *s, const char *path)
     return 0;
 }
 
+/* The store's writer lock (the one `merge` takes too); its descriptor goes
+ * to the pool, whose workers close it. */
 static int lock_db(exp__sweep *s)
 {
-    s->lock_fd = open(s->o->db_path, O_RDONLY | O_CLOEXEC);
-    if (s->lock_fd < 0) return exp__fail(s, EXP_SWEEP_ERUNTIME, "%s: cannot open: %s", s->o->db_path, strerror(errno));
-    if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0)
+    int rc = res_store_lock(s->db);
+    if (rc == RES_EBUSY)
         return exp__fail(s, EXP_SWEEP_ERUNTIME,
                          "%s is being written by another rekeysim sweep; wait for it or use "
                          "another --db",
                          s->o->db_path);
+    if (rc) return exp__fail_store(s, rc);
+    s->lock_fd = res_store_lock_fd(s->db);
     return 0;
 }
 
@@ -75,9 +76,8 @@ int exp__ledger_open(exp__sweep *s)
 
 void exp__ledger_close(exp__sweep *s)
 {
-    res_store_free(s->db);
+    res_store_free(s->db); /* releases the lock too */
     s->db = NULL;
-    if (s->lock_fd >= 0) close(s->lock_fd);
     s->lock_fd = -1;
 }
 

@@ -16,12 +16,14 @@
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -525,6 +527,25 @@ static int open_db(res_store *s, int flags, int *new_out)
     return 0;
 }
 
+int res_store_lock(res_store *s)
+{
+    if (s->lock_fd >= 0) return 0;
+    int fd = open(s->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return res__failf(s, RES_EIO, "%s: cannot open: %s", s->path, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(fd);
+        if (e == EWOULDBLOCK)
+            return res__failf(s, RES_EBUSY, "%s is being written by a sweep or a merge; wait for it to finish",
+                              s->path);
+        return res__failf(s, RES_EIO, "%s: cannot lock: %s", s->path, strerror(e));
+    }
+    s->lock_fd = fd;
+    return 0;
+}
+
+int res_store_lock_fd(const res_store *s) { return s->lock_fd; }
+
 int res_store_new(const char *path, int flags, const char *command_line, char *err, size_t errlen,
                   res_store **store_out)
 {
@@ -534,6 +555,7 @@ int res_store_new(const char *path, int flags, const char *command_line, char *e
         snprintf(err, errlen, "out of memory");
         return RES_ENOMEM;
     }
+    s->lock_fd = -1;
     s->readonly = (flags & RES_OPEN_READONLY) != 0;
     const char *hook = getenv("REKEYSIM_TEST_KILL_AFTER_COMMIT");
     s->kill_after_commit = hook ? atol(hook) : 0;
@@ -580,6 +602,7 @@ void res_store_free(res_store *s)
     sqlite3_finalize(s->get_point);
     sqlite3_finalize(s->ins_threshold);
     sqlite3_close(s->db);
+    if (s->lock_fd >= 0) close(s->lock_fd);
     free(s->param_cols);
     free(s->uri);
     free(s->path);

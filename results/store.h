@@ -56,6 +56,14 @@ enum { RES_OPEN_CREATE = 1, RES_OPEN_READONLY = 2 };
  * RES_EREADONLY once it was recognised as rekeysim's. */
 int res_store_new(const char *path, int flags, const char *command_line, char *err, size_t errlen,
                   res_store **store_out);
+/* Takes the writer's lock on the file: an exclusive flock held until
+ * res_store_free, the one a sweep holds for its whole run, so a sweep and a
+ * merge (or two of either) never write the same file at once. Returns 0, or
+ * RES_EBUSY ("... is being written by a sweep or a merge") or RES_EIO. */
+int res_store_lock(res_store *s);
+/* The descriptor holding that lock (-1 before res_store_lock): worker
+ * processes close it so that the lock dies with the writer. Borrowed. */
+int res_store_lock_fd(const res_store *s);
 /* Commits nothing: an open transaction is rolled back. NULL is a no-op. */
 void res_store_free(res_store *s);
 /* The message of the last failed call on S (borrowed, valid until the next). */

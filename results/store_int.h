@@ -14,6 +14,7 @@ struct res_store {
     char *path;
     char *uri; /* what SQLite was given: the path with the open mode (schema.c) */
     int readonly;
+    int lock_fd; /* the writer's flock (res_store_lock), or -1 */
     int in_tx;
     long n_commits;
     long kill_after_commit; /* test-only fault hook; 0 = off */

@@ -109,6 +109,35 @@ done
 [ -z "$left" ] && ok "status, replay, merge and plot leave no -wal or -shm beside what they read" ||
   fail "readers left files$left"
 
+# ---- W12: merge into a database a sweep is writing ----
+printf '[experiment long]\nscenario = kb977526-b-initiates\nfile.size = 16GiB\nreplications = 4\n' >long.ini
+"$rk" sweep long.ini --db busy.db --jobs 1 --quiet >long.out 2>&1 &
+holder=$!
+tries=0
+until "$rk" status --db busy.db 2>/dev/null | grep -q 'running' || [ $tries -ge 100 ]; do
+  sleep 0.1
+  tries=$((tries + 1))
+done
+if [ $tries -ge 100 ] || ! kill -0 "$holder" 2>/dev/null; then
+  skip "W12 merge into a database being swept: the sweep did not start or ended too soon"
+else
+  # An input merge would take: its experiment's ids (2) are not the sweep's (1).
+  printf '[experiment pad]\nfile.size = 1MiB\n[experiment x]\nfile.size = 1MiB\nreplications = 2\n' >pad.ini
+  "$rk" sweep pad.ini --db pad.db --jobs 1 --quiet >/dev/null 2>&1
+  sqlite3 pad.db "DELETE FROM interruptions; DELETE FROM runs WHERE point_id = 1; DELETE FROM points WHERE point_id = 1;
+    DELETE FROM experiments WHERE name = 'pad';"
+  n0=$(runs busy.db)
+  expect "W12 merge into a database a sweep is writing" 1 "busy.db is being written by a sweep" \
+    "$rk" merge busy.db pad.db
+  [ "$(runs busy.db)" -eq "$n0" ] || fail "W12: the merge added runs to busy.db"
+fi
+kill -INT "$holder" 2>/dev/null
+sleep 0.2
+kill -INT "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+holder=
+[ "$(sqlite3 busy.db 'PRAGMA integrity_check' 2>&1)" = ok ] || fail "W12: busy.db fails its integrity check"
+
 echo "databases: $n_ok ok, $n_fail failed, $n_skip skipped"
 [ $n_fail -gt 0 ] && exit 1
 [ $n_ok -eq 0 ] && exit 77

@@ -574,3 +574,15 @@ Test(store, a_reader_sees_the_commits_of_a_wal_and_leaves_no_journal_files)
     dir_listing(after, sizeof after);
     cr_expect_str_eq(after, before, "a reader leaves nothing beside the file");
 }
+
+Test(store, the_writer_lock_admits_one_writer)
+{
+    res_store *a = open_ok(path("l.db"), RES_OPEN_CREATE), *b = open_ok(path("l.db"), RES_OPEN_CREATE);
+    cr_assert_eq(res_store_lock(a), 0, "%s", res_store_errmsg(a));
+    cr_expect_geq(res_store_lock_fd(a), 0);
+    cr_expect_eq(res_store_lock(b), RES_EBUSY);
+    cr_expect(strstr(res_store_errmsg(b), "being written by a sweep") != NULL, "%s", res_store_errmsg(b));
+    res_store_free(a);
+    cr_expect_eq(res_store_lock(b), 0, "the lock goes with its store");
+    res_store_free(b);
+}
