@@ -4,7 +4,9 @@
  * second sweep on the same file stops at once, with a message), and writes
  * in batched transactions of about COMMIT_RUNS runs or COMMIT_SECONDS,
  * whichever comes first, because a transaction per run would spend more
- * time syncing than simulating.
+ * time syncing than simulating. Runs count as stored (n_committed, what a
+ * failed sweep reports) only once their transaction committed: a batch that
+ * fails to commit (disk full) is rolled back whole.
  *
  * Resuming is reading the ledger: each spec experiment is found again by
  * its name family (NAME, NAME-2 ...) and spec hash, and the runs stored are
@@ -81,6 +83,24 @@ void exp__ledger_close(exp__sweep *s)
     s->lock_fd = -1;
 }
 
+/* Commits the open transaction; on success its runs count as stored. */
+static int commit_tx(exp__sweep *s)
+{
+    int rc = res_store_commit(s->db);
+    if (rc == 0) {
+        s->n_committed += s->tx_runs;
+        s->tx_runs = 0;
+    }
+    return rc;
+}
+
+/* Rolls the open transaction back: its runs are not stored. */
+static void rollback_tx(exp__sweep *s)
+{
+    res_store_rollback(s->db);
+    s->tx_runs = 0;
+}
+
 /* ---- transactions ---- */
 
 int exp__ledger_begin(exp__sweep *s)
@@ -102,7 +122,7 @@ int exp__ledger_begin(exp__sweep *s)
 int exp__ledger_commit(exp__sweep *s)
 {
     if (!res_store_in_transaction(s->db)) return 0;
-    int rc = res_store_commit(s->db);
+    int rc = commit_tx(s);
     return rc ? exp__fail_store(s, rc) : 0;
 }
 
@@ -368,7 +388,7 @@ void exp__ledger_finish(exp__sweep *s, int interrupted)
 {
     if (!s->db) return;
     /* Runs made before a failure are good: keep them if the database takes them. */
-    if (s->fatal && res_store_in_transaction(s->db) && res_store_commit(s->db) != 0) res_store_rollback(s->db);
+    if (s->fatal && res_store_in_transaction(s->db) && commit_tx(s) != 0) rollback_tx(s);
     for (size_t i = 0; !s->fatal && !interrupted && i < s->spec->n; i++) {
         exp__xp *x = &s->xps[i];
         if (x->failed || x->n_done_units != x->n_units || x->complete_in_db) continue;
@@ -380,7 +400,7 @@ void exp__ledger_finish(exp__sweep *s, int interrupted)
     const char *outcome = s->fatal ? "failed" : interrupted ? "interrupted" : s->rep->n_errors ? "errors" : "complete";
     int ok = res_store_in_transaction(s->db) || res_store_begin(s->db) == 0;
     ok = ok && res_history_end(s->db, s->history_id, outcome) == 0;
-    int rc = ok ? res_store_commit(s->db) : 0;
-    if (!ok) res_store_rollback(s->db);
+    int rc = ok ? commit_tx(s) : 0;
+    if (!ok) rollback_tx(s);
     if (rc && !s->fatal) exp__fail_store(s, rc);
 }

@@ -138,6 +138,26 @@ wait "$holder" 2>/dev/null
 holder=
 [ "$(sqlite3 busy.db 'PRAGMA integrity_check' 2>&1)" = ok ] || fail "W12: busy.db fails its integrity check"
 
+# ---- W15: disk full: the message counts what was committed ----
+# A tmpfs of 400 KiB fills after a few batches of 256 runs; without root a
+# file size limit fails the same commits.
+printf '[experiment f]\nfile.size = 64KiB\nlink.loss = 0, 0.01\nreplications = 3000\n' >fill.ini
+mkdir full
+if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=400k tmpfs full 2>/dev/null; then
+  mounts="full $mounts"
+  "$rk" sweep fill.ini --db full/f.db --jobs 2 --quiet >out 2>err
+else
+  sh -c "ulimit -f 800; trap '' XFSZ; exec '$rk' sweep fill.ini --db full/f.db --jobs 2 --quiet" >out 2>err
+fi
+rc=$?
+cp full/f.db* .
+stored=$(runs f.db)
+said=$(sed -n 's/.*; \([0-9]*\) runs of this invocation are stored.*/\1/p' err)
+if [ $rc -ne 1 ]; then fail "W15 disk full: exit $rc, wanted 1: $(cat err)"
+elif [ -z "$said" ]; then fail "W15 disk full: the message gives no count: $(cat err)"
+elif [ "$said" -ne "$stored" ]; then fail "W15 disk full: the message says $said runs are stored, the database holds $stored"
+else ok "W15 disk full: the message counts the $stored runs really stored"; fi
+
 echo "databases: $n_ok ok, $n_fail failed, $n_skip skipped"
 [ $n_fail -gt 0 ] && exit 1
 [ $n_ok -eq 0 ] && exit 77
