@@ -117,6 +117,10 @@ int res_point_set_stop(res_store *s, int64_t point_id, const char *reason);
  * parameter set is loaded into *cfg_out (every registry parameter). */
 int res_point_get(res_store *s, int64_t point_id, int *exists_out, prm_config *cfg_out);
 
+/* The experiment and 1-based point_index of point POINT_ID; RES_ENOENT if
+ * there is no such point. */
+int res_point_origin(res_store *s, int64_t point_id, int64_t *experiment_id_out, int64_t *point_index_out);
+
 /* Inserts one run and its interruption records. SEED is the run seed. */
 int res_run_insert(res_store *s, int64_t point_id, uint32_t replication, uint64_t seed, const out_result *r);
 /* Finds a run by id: its point and run seed. Returns RES_ENOENT if absent. */
@@ -133,6 +137,14 @@ typedef struct res_run_brief {
 /* Calls FN for every run of experiment EXPERIMENT_ID (any order); a nonzero
  * return from FN stops the scan and is returned. */
 int res_runs_scan(res_store *s, int64_t experiment_id, int (*fn)(void *ctx, const res_run_brief *b), void *ctx);
+
+/* Runs of experiment EXPERIMENT_ID that no sweep of its spec makes: a
+ * replication outside 1..MAX_REPLICATION, or a run_id that is not
+ * point_id * RES_RUN_ID_STRIDE + replication (rows added or changed by
+ * hand). *n_out is their number; *first_run_out and *first_rep_out describe
+ * the one with the lowest run_id (untouched when there is none). */
+int res_runs_outside_spec(res_store *s, int64_t experiment_id, int64_t max_replication, int64_t *n_out,
+                          int64_t *first_run_out, int64_t *first_rep_out);
 
 /* One thresholds row (strings borrowed). */
 typedef struct res_threshold {

@@ -158,6 +158,20 @@ elif [ -z "$said" ]; then fail "W15 disk full: the message gives no count: $(cat
 elif [ "$said" -ne "$stored" ]; then fail "W15 disk full: the message says $said runs are stored, the database holds $stored"
 else ok "W15 disk full: the message counts the $stored runs really stored"; fi
 
+# ---- extra or changed rows ----
+cp src/base.db tam.db
+sqlite3 tam.db "CREATE TEMP TABLE t AS SELECT * FROM runs WHERE replication = 2;
+  UPDATE t SET run_id = run_id + 1, replication = 3; INSERT INTO runs SELECT * FROM t;"
+expect "status warns about a replication the spec does not make" 0 "run 100003, replication 3" \
+  "$rk" status --db tam.db
+cp src/base.db tam2.db
+sqlite3 tam2.db "UPDATE points SET file_size = 2097152"
+expect "status warns about a point changed by hand" 0 "point 1: file.size is 2 MiB in the database, 1 MiB in the spec" \
+  "$rk" status --db tam2.db
+expect "replay refuses a run whose point no longer matches its spec" 2 "run 100001 of tam2.db .*file.size" \
+  "$rk" run --db tam2.db --run 100001
+[ -s out ] && fail "replay of a changed row printed: $(head -n 1 out)"
+
 echo "databases: $n_ok ok, $n_fail failed, $n_skip skipped"
 [ $n_fail -gt 0 ] && exit 1
 [ $n_ok -eq 0 ] && exit 77

@@ -586,3 +586,26 @@ Test(store, the_writer_lock_admits_one_writer)
     cr_expect_eq(res_store_lock(b), 0, "the lock goes with its store");
     res_store_free(b);
 }
+
+Test(store, runs_that_the_spec_does_not_make_are_counted)
+{
+    res_store *s = open_ok(path("x.db"), RES_OPEN_CREATE);
+    int64_t e = add_experiment(s, "e", "h1", 1, 2);
+    out_result x = result(1, 1, 0, 0);
+    cr_assert_eq(res_store_begin(s), 0);
+    for (uint32_t rep = 1; rep <= 5; rep++) cr_assert_eq(res_run_insert(s, 2, rep, rep, &x), 0);
+    cr_assert_eq(res_store_commit(s), 0);
+    int64_t n = -1, run = 0, rep = 0;
+    cr_assert_eq(res_runs_outside_spec(s, e, 5, &n, &run, &rep), 0);
+    cr_expect_eq(n, 0);
+    cr_assert_eq(res_runs_outside_spec(s, e, 4, &n, &run, &rep), 0);
+    cr_expect_eq(n, 1);
+    cr_expect_eq(run, 200005);
+    cr_expect_eq(rep, 5);
+    int64_t xid = 0, index = 0;
+    cr_assert_eq(res_point_origin(s, 2, &xid, &index), 0);
+    cr_expect_eq(xid, e);
+    cr_expect_eq(index, 2);
+    cr_expect_eq(res_point_origin(s, 9, &xid, &index), RES_ENOENT);
+    res_store_free(s);
+}
