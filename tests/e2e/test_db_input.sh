@@ -172,6 +172,21 @@ expect "replay refuses a run whose point no longer matches its spec" 2 "run 1000
   "$rk" run --db tam2.db --run 100001
 [ -s out ] && fail "replay of a changed row printed: $(head -n 1 out)"
 
+# ---- merge: messages, output, history ----
+cp src/base.db orphan.db
+# A run moved to a point that does not exist (run ids follow the point).
+sqlite3 orphan.db "PRAGMA foreign_keys = OFF; UPDATE runs SET point_id = 7, run_id = 700002 WHERE replication = 2;
+  UPDATE interruptions SET run_id = 700002 WHERE run_id = 100002;"
+cp src/base.db good.db
+expect "merge names the input whose rows are at fault" 2 "^rekeysim merge: orphan.db" "$rk" merge mo.db good.db orphan.db
+[ -s out ] && fail "merge printed before it failed: $(head -n 1 out)"
+[ -e mo.db ] && fail "the failed merge left mo.db"
+"$rk" merge twice.db src/base.db >/dev/null 2>&1
+"$rk" merge twice.db src/base.db >/dev/null 2>&1
+n_hist=$(sqlite3 twice.db "SELECT count(*) FROM history WHERE command_line LIKE '%sweep%'")
+[ "$n_hist" -eq 1 ] && ok "merging an input twice copies its history once" ||
+  fail "merging an input twice: $n_hist copies of its sweep's history row"
+
 echo "databases: $n_ok ok, $n_fail failed, $n_skip skipped"
 [ $n_fail -gt 0 ] && exit 1
 [ $n_ok -eq 0 ] && exit 77

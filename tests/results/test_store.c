@@ -609,3 +609,24 @@ Test(store, runs_that_the_spec_does_not_make_are_counted)
     cr_expect_eq(res_point_origin(s, 9, &xid, &index), RES_ENOENT);
     res_store_free(s);
 }
+
+Test(store, merging_an_input_twice_copies_its_history_once)
+{
+    res_store *b = open_ok(path("hb.db"), RES_OPEN_CREATE);
+    add_experiment(b, "e", "h1", 1, 1);
+    int64_t id;
+    cr_assert_eq(res_store_begin(b), 0);
+    cr_assert_eq(res_history_begin(b, "sweep", &id), 0);
+    cr_assert_eq(res_history_end(b, id, "complete"), 0);
+    cr_assert_eq(res_store_commit(b), 0);
+    res_store_free(b);
+    res_store *a = open_ok(path("ha.db"), RES_OPEN_CREATE);
+    int64_t added;
+    int differ;
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(res_store_merge(a, path("hb.db"), &added, &differ), 0, "%s", res_store_errmsg(a));
+    res_store_free(a);
+    sqlite3 *db = raw(path("ha.db"));
+    cr_expect_eq(q_double(db, "SELECT count(*) FROM history WHERE command_line = 'sweep'"), 1);
+    sqlite3_close(db);
+}
