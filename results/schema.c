@@ -9,9 +9,9 @@
  * Invariants: a file is written to only after it has been recognised as
  * rekeysim's or found empty; the only identifiers ever spliced into SQL are
  * the registry's and the outcome table's column names (checked to be
- * [a-z0-9_]); the schema is created in one transaction; a reader leaves
- * nothing beside the file that was not there (reader_mode says how each
- * case is opened).
+ * [a-z0-9_]); the schema is created in one transaction, by whichever of two
+ * racing creators gets the write lock first; a reader leaves nothing beside
+ * the file that was not there (reader_mode says how each case is opened).
  */
 #include <assert.h>
 #include <ctype.h>
@@ -239,7 +239,9 @@ static int fill_meta(res_store *s, const char *command_line)
     return 0;
 }
 
-/* Creates every table and view in one transaction. */
+/* Creates every table and view in one transaction. Returns 0, 1 when the
+ * file turned out to have a schema already (made by another process since
+ * it was found empty), or a RES_E* code. */
 static int create_schema(res_store *s, const char *command_line)
 {
     char *cols = param_column_list(1), *outs = outcome_column_list();
@@ -253,6 +255,15 @@ static int create_schema(res_store *s, const char *command_line)
     snprintf(pragmas, sizeof pragmas, "PRAGMA application_id = %d; PRAGMA user_version = %d;", RES_APPLICATION_ID,
              RES_SCHEMA_VERSION);
     int rc = res__exec(s, "BEGIN IMMEDIATE");
+    /* Two sweeps may both have found the file empty; the second to get
+     * here must not create the schema again. */
+    int64_t n_objects = 0;
+    if (!rc) rc = res__query_int(s, "SELECT count(*) FROM sqlite_master", &n_objects);
+    if (!rc && n_objects > 0) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        free(sql);
+        return 1;
+    }
     if (!rc) rc = res__exec(s, pragmas);
     if (!rc) rc = res__exec(s, sql);
     if (!rc) rc = fill_t_quantiles(s);
@@ -477,6 +488,17 @@ static int writer_check(res_store *s, int exists)
                       e == EROFS ? "read-only file system" : "file or directory permissions");
 }
 
+/* recognise() on one snapshot of the file: its queries in one read
+ * transaction, so that a schema another process commits meanwhile is seen
+ * whole or not at all (never an application_id of 0 beside tables). */
+static int recognise_snapshot(res_store *s)
+{
+    int began = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+    int rc = recognise(s);
+    if (began) sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    return rc;
+}
+
 /* Opens the connection; sets *new_out when there is no file or an empty one.
  * A non-empty file must begin with SQLite's magic: anything else is not an
  * SQLite file, whatever SQLite would make of it. */
@@ -546,6 +568,17 @@ int res_store_lock(res_store *s)
 
 int res_store_lock_fd(const res_store *s) { return s->lock_fd; }
 
+/* Creates the schema of a new file, unless another process did so between
+ * our look at the file and our write lock: then the file is recognised as
+ * an existing one. Returns 0 or a RES_E* code. */
+static int create_or_recognise(res_store *s, const char *command_line)
+{
+    int rc = create_schema(s, command_line);
+    if (rc != 1) return rc;
+    rc = recognise_snapshot(s);
+    return rc == 1 ? res__failf(s, RES_EIO, "%s: another process emptied the database meanwhile", s->path) : rc;
+}
+
 int res_store_new(const char *path, int flags, const char *command_line, char *err, size_t errlen,
                   res_store **store_out)
 {
@@ -562,7 +595,7 @@ int res_store_new(const char *path, int flags, const char *command_line, char *e
     int is_new = 0;
     int rc = open_db(s, flags, &is_new);
     if (!rc) {
-        rc = recognise(s);
+        rc = recognise_snapshot(s);
         if (rc == 1 && s->readonly) rc = res__failf(s, RES_ENOTOURS, "%s is an empty database", path);
         if (rc == 1)
             is_new = 1, rc = 0;
@@ -575,11 +608,17 @@ int res_store_new(const char *path, int flags, const char *command_line, char *e
     if (!rc && !s->readonly && sqlite3_db_readonly(s->db, "main") == 1)
         rc = res__failf(s, RES_EREADONLY, "%s is read-only (file or directory permissions)", path);
     if (!rc && !s->readonly) {
-        rc = res__exec(s, "PRAGMA journal_mode = WAL");
+        /* Switching a new file to WAL needs it to itself for a moment; a
+         * second process creating it at the same time gets SQLITE_BUSY
+         * without the busy handler being asked, so wait here. */
+        for (int tries = 0; (rc = res__exec(s, "PRAGMA journal_mode = WAL")) == RES_EBUSY && tries < 100; tries++) {
+            struct timespec ts = {0, 20 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
         if (!rc) rc = res__exec(s, "PRAGMA synchronous = NORMAL");
     }
     if (!rc) rc = res__exec(s, "PRAGMA foreign_keys = ON");
-    if (!rc && is_new) rc = create_schema(s, command_line);
+    if (!rc && is_new) rc = create_or_recognise(s, command_line);
     if (!rc && !(s->param_cols = param_column_list(0))) rc = res__failf(s, RES_ENOMEM, "out of memory");
     if (!rc) rc = res__prepare_reads(s);
     if (!rc && !s->readonly) rc = res__prepare_writes(s);

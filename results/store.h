@@ -53,7 +53,9 @@ enum { RES_OPEN_CREATE = 1, RES_OPEN_READONLY = 2 };
  * no -wal or -shm file is left beside it that was not there before (see
  * schema.c for how the connection is opened in each case). Without it, a
  * file that cannot be written (permissions, read-only file system) is
- * RES_EREADONLY once it was recognised as rekeysim's. */
+ * RES_EREADONLY once it was recognised as rekeysim's. Two processes
+ * creating the same new file race safely: one creates the schema, the other
+ * waits for it and then opens the file as an existing database. */
 int res_store_new(const char *path, int flags, const char *command_line, char *err, size_t errlen,
                   res_store **store_out);
 /* Takes the writer's lock on the file: an exclusive flock held until

@@ -187,6 +187,27 @@ n_hist=$(sqlite3 twice.db "SELECT count(*) FROM history WHERE command_line LIKE 
 [ "$n_hist" -eq 1 ] && ok "merging an input twice copies its history once" ||
   fail "merging an input twice: $n_hist copies of its sweep's history row"
 
+# ---- two sweeps creating one new database ----
+bad_race=
+for i in 1 2 3 4 5 6; do
+  rm -f race.db race.db-wal race.db-shm
+  "$rk" sweep tiny.ini --db race.db --jobs 1 --quiet >r1.out 2>r1.err &
+  p1=$!
+  "$rk" sweep tiny.ini --db race.db --jobs 1 --quiet >r2.out 2>r2.err
+  rc2=$?
+  wait $p1
+  rc1=$?
+  for k in 1 2; do
+    eval "rc=\$rc$k"
+    if [ "$rc" -ne 0 ] && ! grep -q 'being written by another rekeysim sweep' r$k.err; then
+      bad_race="exit $rc: $(cat r$k.err)"
+    fi
+  done
+  [ "$(runs race.db)" -eq 2 ] || bad_race="race.db holds $(runs race.db) runs"
+done
+[ -z "$bad_race" ] && ok "two sweeps creating one database: one makes it, the other waits or gets the lock error" ||
+  fail "two sweeps creating one database: $bad_race"
+
 echo "databases: $n_ok ok, $n_fail failed, $n_skip skipped"
 [ $n_fail -gt 0 ] && exit 1
 [ $n_ok -eq 0 ] && exit 77
