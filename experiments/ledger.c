@@ -68,8 +68,11 @@ int exp__ledger_open(exp__sweep *s)
     char msg[1024];
     const char *every = getenv("REKEYSIM_TEST_COMMIT_EVERY"); /* test-only: runs per commit */
     s->commit_every = every && atol(every) > 0 ? atol(every) : COMMIT_RUNS;
+    /* A name the store cannot use is refused before the directory is made. */
+    int rc = res_store_check_name(s->o->db_path, msg, sizeof msg);
+    if (rc) return exp__fail(s, EXP_SWEEP_EINPUT, "%s", msg);
     if (s->o->make_db_dir && make_dir_of(s, s->o->db_path)) return s->fatal;
-    int rc = res_store_new(s->o->db_path, RES_OPEN_CREATE, s->o->command_line, msg, sizeof msg, &s->db);
+    rc = res_store_new(s->o->db_path, RES_OPEN_CREATE, s->o->command_line, msg, sizeof msg, &s->db);
     if (rc) return exp__fail(s, res_error_is_input(rc) ? EXP_SWEEP_EINPUT : EXP_SWEEP_ERUNTIME, "%s", msg);
     if (lock_db(s)) return s->fatal;
     s->rep->other_build = res_store_same_build(s->db) == 0;

@@ -45,7 +45,7 @@
 
 int res_error_is_input(int rc)
 {
-    return rc == RES_ENOTOURS || rc == RES_ENEWER || rc == RES_EMISMATCH || rc == RES_ENOENT;
+    return rc == RES_ENOTOURS || rc == RES_ENEWER || rc == RES_EMISMATCH || rc == RES_ENOENT || rc == RES_ENAME;
 }
 
 const char *res_strerror(int rc)
@@ -57,6 +57,7 @@ const char *res_strerror(int rc)
     case RES_EREADONLY: return "database is read-only";
     case RES_EFULL: return "disk full";
     case RES_ENOMEM: return "out of memory";
+    case RES_ENAME: return "file name too long for a database";
     case RES_ENOTOURS: return "not a rekeysim database";
     case RES_ENEWER: return "database written by a newer rekeysim";
     case RES_EMISMATCH: return "databases or experiments do not match";
@@ -423,6 +424,25 @@ static int make_uri(const char *path, const char *query, char *buf, size_t n)
     return used < n ? 0 : -1;
 }
 
+int res_store_check_name(const char *path, char *err, size_t errlen)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    char dir[4096];
+    dir_of(path, dir, sizeof dir);
+    long max = pathconf(dir, _PC_NAME_MAX);
+    if (max <= 0) max = 255; /* the directory may not exist yet */
+    size_t n = strlen(base);
+    if (n + strlen("-wal") > (size_t)max) {
+        snprintf(err, errlen,
+                 "%s: the file name is too long: %zu characters, and SQLite's journal file beside it adds 4 "
+                 "(-wal), beyond the %ld this file system allows; choose a shorter --db or spec file name",
+                 path, n, max);
+        return RES_ENAME;
+    }
+    return 0;
+}
+
 enum { MODE_RW, MODE_RO, MODE_IMMUTABLE, MODE_WRITER };
 
 /* How a reader opens S->path; MODE_* or a RES_E* code with the message.
@@ -521,7 +541,10 @@ static int open_db(res_store *s, int flags, int *new_out)
     }
     int mode = MODE_WRITER;
     if (!s->readonly && !(exists && sb.st_size > 0) && (flags & RES_OPEN_CREATE)) {
-        int rc = writer_check(s, exists);
+        char err[600];
+        int rc = res_store_check_name(s->path, err, sizeof err);
+        if (rc) return res__failf(s, rc, "%s", err);
+        rc = writer_check(s, exists);
         if (rc) return rc;
     }
     /* A writer given a file it cannot write reads it first, so that a file
@@ -538,7 +561,7 @@ static int open_db(res_store *s, int flags, int *new_out)
         oflags |= SQLITE_OPEN_CREATE;
     char uri[8400];
     if (make_uri(s->path, mode == MODE_WRITER ? NULL : query, uri, sizeof uri) != 0)
-        return res__failf(s, RES_EIO, "%s: the path is too long", s->path);
+        return res__failf(s, RES_ENAME, "%s: the path is too long", s->path);
     if (!(s->uri = strdup(uri))) return res__failf(s, RES_ENOMEM, "out of memory");
     int rc = sqlite3_open_v2(uri, &s->db, oflags, NULL);
     if (rc != SQLITE_OK) return res__fail(s, rc, "cannot open");

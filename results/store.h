@@ -34,7 +34,8 @@ enum {
     RES_ENOTOURS = -10,  /* not a rekeysim database (or not SQLite at all) */
     RES_ENEWER = -11,    /* written by a newer schema version */
     RES_EMISMATCH = -12, /* different registry, experiment or runs (merge, resume) */
-    RES_ENOENT = -13     /* no such database */
+    RES_ENOENT = -13,    /* no such database */
+    RES_ENAME = -14      /* a file name the database's journal files cannot have */
 };
 int res_error_is_input(int rc);
 const char *res_strerror(int rc);
@@ -58,6 +59,10 @@ enum { RES_OPEN_CREATE = 1, RES_OPEN_READONLY = 2 };
  * waits for it and then opens the file as an existing database. */
 int res_store_new(const char *path, int flags, const char *command_line, char *err, size_t errlen,
                   res_store **store_out);
+/* Checks, before anything is created, that PATH can name a database: its
+ * file name leaves room for the "-wal" and "-shm" suffixes of SQLite's
+ * journal files. Returns 0, or RES_ENAME with a message in ERR. */
+int res_store_check_name(const char *path, char *err, size_t errlen);
 /* Takes the writer's lock on the file: an exclusive flock held until
  * res_store_free, the one a sweep holds for its whole run, so a sweep and a
  * merge (or two of either) never write the same file at once. Returns 0, or

@@ -208,6 +208,15 @@ done
 [ -z "$bad_race" ] && ok "two sweeps creating one database: one makes it, the other waits or gets the lock error" ||
   fail "two sweeps creating one database: $bad_race"
 
+# ---- a file name too long for the journal ----
+long=$(printf 'b%.0s' $(seq 250))
+mkdir names && cp tiny.ini "names/$long.ini"
+(cd names && "$rk" sweep "$long.ini" --quiet >../out 2>../err)
+rc=$?
+if [ $rc -ne 2 ] || ! grep -q 'too long' err; then fail "250-character name: exit $rc, wanted 2: $(cat err)"
+elif [ -e names/results ]; then fail "250-character name: created $(ls -A names/results | head -c 80)"
+else ok "a 250-character spec name is refused (exit 2) and creates nothing"; fi
+
 echo "databases: $n_ok ok, $n_fail failed, $n_skip skipped"
 [ $n_fail -gt 0 ] && exit 1
 [ $n_ok -eq 0 ] && exit 77

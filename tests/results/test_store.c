@@ -587,6 +587,22 @@ Test(store, the_writer_lock_admits_one_writer)
     res_store_free(b);
 }
 
+Test(store, a_name_too_long_for_the_journal_creates_nothing)
+{
+    char name[300];
+    memset(name, 'n', 252);
+    strcpy(name + 252, ".db");
+    res_store *s = NULL;
+    char err[600] = "";
+    int rc = res_store_new(path(name), RES_OPEN_CREATE, NULL, err, sizeof err, &s);
+    cr_expect_eq(rc, RES_ENAME, "%d: %s", rc, err);
+    cr_expect(res_error_is_input(rc));
+    cr_expect(strstr(err, "too long") != NULL, "%s", err);
+    char listing[512];
+    dir_listing(listing, sizeof listing);
+    cr_expect_str_eq(listing, "", "nothing was created");
+}
+
 Test(store, runs_that_the_spec_does_not_make_are_counted)
 {
     res_store *s = open_ok(path("x.db"), RES_OPEN_CREATE);
