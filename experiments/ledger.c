@@ -93,6 +93,8 @@ static int commit_tx(exp__sweep *s)
     if (rc == 0) {
         s->n_committed += s->tx_runs;
         s->tx_runs = 0;
+    } else if (rc == RES_EGONE) {
+        s->db_gone = 1;
     }
     return rc;
 }

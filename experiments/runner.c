@@ -365,7 +365,8 @@ static void run_loop(exp__sweep *s)
 static void resume_hint(const exp__sweep *s, int result)
 {
     /* The count is what was committed (not what was made: a batch that
-     * failed to commit is gone). */
+     * failed to commit is gone), and a deleted database stores nothing. */
+    if (s->db_gone) return;
     if (result != EXP_SWEEP_EINTERRUPTED && !(result == EXP_SWEEP_ERUNTIME && s->n_committed > 0)) return;
     size_t used = strlen(s->err);
     if (result == EXP_SWEEP_EINTERRUPTED)

@@ -80,6 +80,7 @@ typedef struct exp__sweep {
     int wrote;            /* anything written by this invocation */
     uint64_t tx_runs;     /* runs in the open transaction */
     uint64_t n_committed; /* runs of this invocation in committed transactions */
+    int db_gone;          /* the database file was deleted while being written */
     double tx_start, t0;
     long commit_every;
     int fatal;       /* EXP_SWEEP_E* once a fatal error happened */

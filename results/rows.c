@@ -98,6 +98,11 @@ int res_store_begin(res_store *s)
 int res_store_commit(res_store *s)
 {
     if (!s->in_tx) return 0;
+    /* Rows committed into a file that was deleted meanwhile reach no one. */
+    if (res__check_identity(s) != 0) {
+        res_store_rollback(s);
+        return RES_EGONE;
+    }
     int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) return res__fail(s, rc, "cannot commit");
     s->in_tx = 0;

@@ -57,6 +57,7 @@ const char *res_strerror(int rc)
     case RES_EREADONLY: return "database is read-only";
     case RES_EFULL: return "disk full";
     case RES_ENOMEM: return "out of memory";
+    case RES_EGONE: return "database deleted or replaced while being written";
     case RES_ENAME: return "file name too long for a database";
     case RES_ENOTOURS: return "not a rekeysim database";
     case RES_ENEWER: return "database written by a newer rekeysim";
@@ -572,6 +573,27 @@ static int open_db(res_store *s, int flags, int *new_out)
     return 0;
 }
 
+/* Remembers which file was opened, so that commits notice it vanishing. */
+static void note_identity(res_store *s)
+{
+    struct stat sb;
+    if (stat(s->path, &sb) == 0) {
+        s->dev = (unsigned long long)sb.st_dev;
+        s->ino = (unsigned long long)sb.st_ino;
+    }
+}
+
+int res__check_identity(res_store *s)
+{
+    struct stat sb;
+    if (stat(s->path, &sb) == 0 && (unsigned long long)sb.st_dev == s->dev && (unsigned long long)sb.st_ino == s->ino)
+        return 0;
+    return res__failf(s, RES_EGONE,
+                      "%s was deleted or replaced while rekeysim was writing it; the rows written since are lost "
+                      "with the deleted file",
+                      s->path);
+}
+
 int res_store_lock(res_store *s)
 {
     if (s->lock_fd >= 0) return 0;
@@ -645,6 +667,7 @@ int res_store_new(const char *path, int flags, const char *command_line, char *e
     if (!rc && !(s->param_cols = param_column_list(0))) rc = res__failf(s, RES_ENOMEM, "out of memory");
     if (!rc) rc = res__prepare_reads(s);
     if (!rc && !s->readonly) rc = res__prepare_writes(s);
+    if (!rc) note_identity(s);
     if (rc) {
         snprintf(err, errlen, "%s", s->msg);
         res_store_free(s);

@@ -31,6 +31,7 @@ enum {
     RES_EREADONLY = -3,  /* read-only file or directory */
     RES_EFULL = -4,      /* disk full */
     RES_ENOMEM = -5,     /* out of memory */
+    RES_EGONE = -6,      /* the file was deleted or replaced while being written */
     RES_ENOTOURS = -10,  /* not a rekeysim database (or not SQLite at all) */
     RES_ENEWER = -11,    /* written by a newer schema version */
     RES_EMISMATCH = -12, /* different registry, experiment or runs (merge, resume) */
@@ -82,6 +83,9 @@ int res_store_same_build(res_store *s);
 int res_store_meta(res_store *s, const char *key, char *buf, size_t n);
 
 /* Write batches. Every write below must happen between begin and commit.
+ * Commit first checks that PATH is still the file that was opened: if it was
+ * deleted or replaced meanwhile, the batch is rolled back and RES_EGONE
+ * returned, because rows written into an unlinked file are lost anyway.
  * Test-only fault hook: when the environment variable
  * REKEYSIM_TEST_KILL_AFTER_COMMIT=N is set, the process sends itself SIGKILL
  * right after its Nth successful commit (to test resuming a killed sweep). */

@@ -217,6 +217,23 @@ if [ $rc -ne 2 ] || ! grep -q 'too long' err; then fail "250-character name: exi
 elif [ -e names/results ]; then fail "250-character name: created $(ls -A names/results | head -c 80)"
 else ok "a 250-character spec name is refused (exit 2) and creates nothing"; fi
 
+# ---- a database deleted during a sweep ----
+printf '[experiment d]\nfile.size = 256MiB\nlink.loss = 0.0005\nreplications = 40\n' >del.ini
+REKEYSIM_TEST_COMMIT_EVERY=1 "$rk" sweep del.ini --db del.db --jobs 1 --quiet >out 2>err &
+holder=$!
+tries=0
+until [ "$(runs del.db 2>/dev/null || echo 0)" -ge 2 ] || [ $tries -ge 200 ]; do
+  sleep 0.05
+  tries=$((tries + 1))
+done
+rm -f del.db del.db-wal del.db-shm
+wait "$holder"
+rc=$?
+holder=
+if [ $rc -ne 1 ] || ! grep -q 'del.db was deleted' err; then fail "database deleted during a sweep: exit $rc: $(cat err)"
+elif [ -e del.db ]; then fail "database deleted during a sweep: del.db came back"
+else ok "a database deleted during a sweep stops it at the next commit (exit 1)"; fi
+
 echo "databases: $n_ok ok, $n_fail failed, $n_skip skipped"
 [ $n_fail -gt 0 ] && exit 1
 [ $n_ok -eq 0 ] && exit 77

@@ -587,6 +587,21 @@ Test(store, the_writer_lock_admits_one_writer)
     res_store_free(b);
 }
 
+Test(store, a_commit_into_a_deleted_file_is_refused)
+{
+    res_store *s = open_ok(path("gone.db"), RES_OPEN_CREATE);
+    int64_t id;
+    cr_assert_eq(unlink(path("gone.db")), 0);
+    cr_assert_eq(res_store_begin(s), 0);
+    cr_assert_eq(res_history_begin(s, "x", &id), 0);
+    int rc = res_store_commit(s);
+    cr_expect_eq(rc, RES_EGONE, "%d", rc);
+    cr_expect_not(res_error_is_input(rc));
+    cr_expect(strstr(res_store_errmsg(s), "was deleted or replaced") != NULL, "%s", res_store_errmsg(s));
+    cr_expect_not(res_store_in_transaction(s));
+    res_store_free(s);
+}
+
 Test(store, a_name_too_long_for_the_journal_creates_nothing)
 {
     char name[300];
