@@ -60,6 +60,8 @@ mkdir src
 # killed (the test-only hook) before any checkpoint.
 REKEYSIM_TEST_COMMIT_EVERY=1 REKEYSIM_TEST_KILL_AFTER_COMMIT=6 "$rk" sweep w.ini --db src/wal.db --jobs 1 --quiet \
   >/dev/null 2>&1
+# The same -wal without its -shm (copied on its own).
+cp src/wal.db src/noshm.db && cp src/wal.db-wal src/noshm.db-wal
 n_wal=$(runs src/wal.db)
 n_main=$(sqlite3 "file:src/wal.db?immutable=1" 'SELECT count(*) FROM runs' 2>/dev/null || echo 0)
 [ -s src/wal.db-wal ] && [ "${n_wal:-0}" -gt "${n_main:-0}" ] || echo "note: wal.db: $n_wal runs, $n_main without its -wal"
@@ -88,6 +90,8 @@ else
     { [ "$(runs m1.db)" -eq 2 ] || fail "W10 merge: $(runs m1.db) runs in the output"; }
   expect "W10' merge of a -wal input on read-only media" 0 "" "$rk" merge m2.db ro/wal.db &&
     { [ "$(runs m2.db)" -eq "$n_wal" ] || fail "W10' merge: $(runs m2.db) runs, wanted $n_wal"; }
+  expect "a -wal with runs but no -shm on read-only media is refused, not shown without them" 1 \
+    "ro/noshm.db cannot be read here: its write-ahead log" "$rk" status --db ro/noshm.db
   expect "W11 sweep into a database on read-only media" 1 "ro/base.db is read-only" \
     "$rk" sweep tiny.ini --db ro/base.db --quiet
   expect "W11' sweep creating a database on read-only media" 1 "ro/new.db.*read-only" \
