@@ -3,7 +3,13 @@
  * of each input to OUT with results/store.c's res_store_merge, which checks
  * that the inputs agree and never prints. Every input is opened (read-only)
  * before anything is written, and a failed merge into a new file leaves no
- * file behind, so a bad input costs nothing.
+ * file behind, so a bad input costs nothing. OUT is locked as a sweep locks
+ * it (res_store_lock), so a merge never writes a database a sweep is
+ * writing. Nothing is printed on stdout unless the whole merge succeeded.
+ *
+ * Each input is merged in its own transaction (SQLite cannot ATTACH inside
+ * one), so when input K fails, the inputs before it stay merged into an
+ * existing OUT; the message says how many runs they added.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,18 +58,30 @@ int exp_cmd_merge(int argc, char **argv)
         fprintf(stderr, "rekeysim merge: %s\n", err);
         return res_error_is_input(rc) ? EXP_INPUT : EXP_RUNTIME;
     }
+    rc = res_store_lock(out);
+    if (rc) {
+        free(cmdline);
+        if (rc == RES_EBUSY)
+            fprintf(stderr,
+                    "rekeysim merge: %s is being written by a sweep or another merge; wait for it to finish "
+                    "or merge into another file\n",
+                    argv[1]);
+        else
+            fprintf(stderr, "rekeysim merge: %s\n", res_store_errmsg(out));
+        res_store_free(out);
+        return EXP_RUNTIME;
+    }
     int64_t total = 0, hist;
+    int64_t *added = calloc((size_t)argc, sizeof *added);
+    int *differ = calloc((size_t)argc, sizeof *differ);
+    if (!added || !differ) rc = RES_ENOMEM;
+    int failed_at = 0;
     for (int i = 2; i < argc && !rc; i++) {
-        int64_t added = 0;
-        int differ = 0;
-        rc = res_store_merge(out, argv[i], &added, &differ);
-        if (!rc) {
-            total += added;
-            printf("merge: %lld runs added from %s\n", (long long)added, argv[i]);
-            if (differ)
-                fprintf(stderr, "rekeysim merge: warning: %s was written by another rekeysim build (see meta)\n",
-                        argv[i]);
-        }
+        rc = res_store_merge(out, argv[i], &added[i], &differ[i]);
+        if (rc)
+            failed_at = i;
+        else
+            total += added[i];
     }
     if (!rc) rc = res_store_begin(out);
     if (!rc) rc = res_history_begin(out, cmdline, &hist);
@@ -71,8 +89,15 @@ int exp_cmd_merge(int argc, char **argv)
     if (!rc) rc = res_store_commit(out);
     free(cmdline);
     if (rc) {
-        fprintf(stderr, "rekeysim merge: %s\n", res_store_errmsg(out));
+        const char *msg = rc == RES_ENOMEM && !added ? "out of memory" : res_store_errmsg(out);
+        if (out_existed && failed_at > 2 && total > 0)
+            fprintf(stderr, "rekeysim merge: %s (the %lld runs of the inputs before %s were added to %s)\n", msg,
+                    (long long)total, argv[failed_at], argv[1]);
+        else
+            fprintf(stderr, "rekeysim merge: %s\n", msg);
         res_store_free(out);
+        free(added);
+        free(differ);
         if (!out_existed) {
             /* A failed merge into a new file leaves no file behind. */
             const char *suffix[] = {"", "-wal", "-shm"};
@@ -85,6 +110,13 @@ int exp_cmd_merge(int argc, char **argv)
         return res_error_is_input(rc) ? EXP_INPUT : EXP_RUNTIME;
     }
     res_store_free(out);
+    for (int i = 2; i < argc; i++) {
+        printf("merge: %lld runs added from %s\n", (long long)added[i], argv[i]);
+        if (differ[i])
+            fprintf(stderr, "rekeysim merge: warning: %s was written by another rekeysim build (see meta)\n", argv[i]);
+    }
+    free(added);
+    free(differ);
     printf("merge: %lld runs added to %s\n", (long long)total, argv[1]);
     return EXP_OK;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "experiments/commands.h"
 #include "experiments/opts.h"
+#include "experiments/spec.h"
 #include "models/core/presets.h"
 #include "models/core/params.h"
 #include "models/scenario.h"
@@ -151,12 +152,65 @@ static void warn_no_effect(const prm_config *cfg, int n_keys, char **keys)
 /* Loads the parameters and run seed of run RUN_ID from the results database
  * at PATH (opened read-only). Returns EXP_OK, or EXP_INPUT / EXP_RUNTIME with
  * ERR filled. */
+/* Whether stored point POINT_ID (parameters HAVE) is still what its
+ * experiment's spec makes: EXP_OK, or EXP_INPUT with ERR naming the run and
+ * the first key that differs. A spec that no longer parses (another build's
+ * parser) is not held against the row: the check guards against rows
+ * changed by hand, and the stored parameters are what is replayed. */
+static int check_stored_point(res_store *st, const char *path, int64_t run_id, int64_t point_id, const prm_config *have,
+                              char *err, size_t errlen)
+{
+    int64_t experiment_id = 0, point_index = 0;
+    res_experiment *list = NULL;
+    size_t n = 0;
+    if (res_point_origin(st, point_id, &experiment_id, &point_index) != 0 || res_experiments_list(st, &list, &n) != 0)
+        return EXP_OK;
+    const res_experiment *e = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (list[i].id == experiment_id) e = &list[i];
+    exp_spec *spec = NULL;
+    char msg[600];
+    int out = EXP_OK;
+    if (e && e->spec_text && exp_spec_new_text(e->name, e->spec_text, msg, sizeof msg, &spec) == 0 && spec->n == 1) {
+        const exp_experiment *x = &spec->exps[0];
+        prm_config want;
+        int64_t offset = point_id - e->first_point_id;
+        uint64_t index =
+            x->kind == EXP_SEARCH && x->probes_per_combo ? (uint64_t)offset / x->probes_per_combo : (uint64_t)offset;
+        double sv = x->kind == EXP_SEARCH ? prm_load(x->axes[x->search_axis].param, have) : 0;
+        if (offset < 0 || index >= x->n_points) {
+            snprintf(err, errlen,
+                     "run %" PRId64 " of %s belongs to point %" PRId64 ", outside experiment %s's points; the "
+                     "database was changed outside rekeysim",
+                     run_id, path, point_id, e->name);
+            out = EXP_INPUT;
+        } else if (exp_point_config(x, index, sv, &want, msg, sizeof msg) == 0) {
+            for (size_t i = 0; i < prm_count() && out == EXP_OK; i++) {
+                const prm_entry *p = prm_at(i);
+                if (prm_load(p, have) == prm_load(p, &want)) continue;
+                char va[64], vb[64];
+                prm_format(p, have, va, sizeof va);
+                prm_format(p, &want, vb, sizeof vb);
+                snprintf(err, errlen,
+                         "run %" PRId64 " of %s does not match its spec: its point %" PRId64 " has %s = %s, "
+                         "experiment %s's spec makes %s; the database was changed outside rekeysim",
+                         run_id, path, point_id, p->name, va, e->name, vb);
+                out = EXP_INPUT;
+            }
+        }
+    }
+    exp_spec_free(spec);
+    res_experiments_free(list, n);
+    return out;
+}
+
 static int load_stored_run(const char *path, int64_t run_id, prm_config *cfg_out, uint64_t *seed_out, char *err,
                            size_t errlen)
 {
     res_store *st;
     int64_t point_id;
     int exists = 0;
+    prm_config cfg;
     int rc = res_store_new(path, RES_OPEN_READONLY, NULL, err, errlen, &st);
     if (rc != 0) return res_error_is_input(rc) ? EXP_INPUT : EXP_RUNTIME;
     rc = res_run_get(st, run_id, &point_id, seed_out);
@@ -166,15 +220,17 @@ static int load_stored_run(const char *path, int64_t run_id, prm_config *cfg_out
         res_store_free(st);
         return EXP_INPUT;
     }
-    if (rc == 0) rc = res_point_get(st, point_id, &exists, cfg_out);
+    if (rc == 0) rc = res_point_get(st, point_id, &exists, &cfg);
     if (rc != 0 || !exists) {
         snprintf(err, errlen, "cannot read run %" PRId64 " of %s: %s", run_id, path,
                  rc ? res_store_errmsg(st) : "its point is missing");
         res_store_free(st);
-        return EXP_RUNTIME;
+        return rc && res_error_is_input(rc) ? EXP_INPUT : EXP_RUNTIME;
     }
+    rc = check_stored_point(st, path, run_id, point_id, &cfg, err, errlen);
     res_store_free(st);
-    return EXP_OK;
+    if (rc == EXP_OK) *cfg_out = cfg;
+    return rc;
 }
 
 /* Opens PATH for writing (what, named in messages: "trace", "event table"). */

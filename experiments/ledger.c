@@ -4,7 +4,9 @@
  * second sweep on the same file stops at once, with a message), and writes
  * in batched transactions of about COMMIT_RUNS runs or COMMIT_SECONDS,
  * whichever comes first, because a transaction per run would spend more
- * time syncing than simulating.
+ * time syncing than simulating. Runs count as stored (n_committed, what a
+ * failed sweep reports) only once their transaction committed: a batch that
+ * fails to commit (disk full) is rolled back whole.
  *
  * Resuming is reading the ledger: each spec experiment is found again by
  * its name family (NAME, NAME-2 ...) and spec hash, and the runs stored are
@@ -19,12 +21,10 @@
  * nothing to do. This is the only file of the sweep that writes the store.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "experiments/runner_int.h"
@@ -48,15 +48,18 @@ static int make_dir_of(exp__sweep *s, const char *path)
     return 0;
 }
 
+/* The store's writer lock (the one `merge` takes too); its descriptor goes
+ * to the pool, whose workers close it. */
 static int lock_db(exp__sweep *s)
 {
-    s->lock_fd = open(s->o->db_path, O_RDONLY | O_CLOEXEC);
-    if (s->lock_fd < 0) return exp__fail(s, EXP_SWEEP_ERUNTIME, "%s: cannot open: %s", s->o->db_path, strerror(errno));
-    if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0)
+    int rc = res_store_lock(s->db);
+    if (rc == RES_EBUSY)
         return exp__fail(s, EXP_SWEEP_ERUNTIME,
                          "%s is being written by another rekeysim sweep; wait for it or use "
                          "another --db",
                          s->o->db_path);
+    if (rc) return exp__fail_store(s, rc);
+    s->lock_fd = res_store_lock_fd(s->db);
     return 0;
 }
 
@@ -65,8 +68,11 @@ int exp__ledger_open(exp__sweep *s)
     char msg[1024];
     const char *every = getenv("REKEYSIM_TEST_COMMIT_EVERY"); /* test-only: runs per commit */
     s->commit_every = every && atol(every) > 0 ? atol(every) : COMMIT_RUNS;
+    /* A name the store cannot use is refused before the directory is made. */
+    int rc = res_store_check_name(s->o->db_path, msg, sizeof msg);
+    if (rc) return exp__fail(s, EXP_SWEEP_EINPUT, "%s", msg);
     if (s->o->make_db_dir && make_dir_of(s, s->o->db_path)) return s->fatal;
-    int rc = res_store_new(s->o->db_path, RES_OPEN_CREATE, s->o->command_line, msg, sizeof msg, &s->db);
+    rc = res_store_new(s->o->db_path, RES_OPEN_CREATE, s->o->command_line, msg, sizeof msg, &s->db);
     if (rc) return exp__fail(s, res_error_is_input(rc) ? EXP_SWEEP_EINPUT : EXP_SWEEP_ERUNTIME, "%s", msg);
     if (lock_db(s)) return s->fatal;
     s->rep->other_build = res_store_same_build(s->db) == 0;
@@ -75,10 +81,29 @@ int exp__ledger_open(exp__sweep *s)
 
 void exp__ledger_close(exp__sweep *s)
 {
-    res_store_free(s->db);
+    res_store_free(s->db); /* releases the lock too */
     s->db = NULL;
-    if (s->lock_fd >= 0) close(s->lock_fd);
     s->lock_fd = -1;
+}
+
+/* Commits the open transaction; on success its runs count as stored. */
+static int commit_tx(exp__sweep *s)
+{
+    int rc = res_store_commit(s->db);
+    if (rc == 0) {
+        s->n_committed += s->tx_runs;
+        s->tx_runs = 0;
+    } else if (rc == RES_EGONE) {
+        s->db_gone = 1;
+    }
+    return rc;
+}
+
+/* Rolls the open transaction back: its runs are not stored. */
+static void rollback_tx(exp__sweep *s)
+{
+    res_store_rollback(s->db);
+    s->tx_runs = 0;
 }
 
 /* ---- transactions ---- */
@@ -102,7 +127,7 @@ int exp__ledger_begin(exp__sweep *s)
 int exp__ledger_commit(exp__sweep *s)
 {
     if (!res_store_in_transaction(s->db)) return 0;
-    int rc = res_store_commit(s->db);
+    int rc = commit_tx(s);
     return rc ? exp__fail_store(s, rc) : 0;
 }
 
@@ -368,7 +393,7 @@ void exp__ledger_finish(exp__sweep *s, int interrupted)
 {
     if (!s->db) return;
     /* Runs made before a failure are good: keep them if the database takes them. */
-    if (s->fatal && res_store_in_transaction(s->db) && res_store_commit(s->db) != 0) res_store_rollback(s->db);
+    if (s->fatal && res_store_in_transaction(s->db) && commit_tx(s) != 0) rollback_tx(s);
     for (size_t i = 0; !s->fatal && !interrupted && i < s->spec->n; i++) {
         exp__xp *x = &s->xps[i];
         if (x->failed || x->n_done_units != x->n_units || x->complete_in_db) continue;
@@ -380,7 +405,7 @@ void exp__ledger_finish(exp__sweep *s, int interrupted)
     const char *outcome = s->fatal ? "failed" : interrupted ? "interrupted" : s->rep->n_errors ? "errors" : "complete";
     int ok = res_store_in_transaction(s->db) || res_store_begin(s->db) == 0;
     ok = ok && res_history_end(s->db, s->history_id, outcome) == 0;
-    int rc = ok ? res_store_commit(s->db) : 0;
-    if (!ok) res_store_rollback(s->db);
+    int rc = ok ? commit_tx(s) : 0;
+    if (!ok) rollback_tx(s);
     if (rc && !s->fatal) exp__fail_store(s, rc);
 }

@@ -370,13 +370,16 @@ static void run_loop(exp__sweep *s)
  * that stored runs. */
 static void resume_hint(const exp__sweep *s, int result)
 {
-    if (result != EXP_SWEEP_EINTERRUPTED && !(result == EXP_SWEEP_ERUNTIME && s->rep->n_done > 0)) return;
+    /* The count is what was committed (not what was made: a batch that
+     * failed to commit is gone), and a deleted database stores nothing. */
+    if (s->db_gone) return;
+    if (result != EXP_SWEEP_EINTERRUPTED && !(result == EXP_SWEEP_ERUNTIME && s->n_committed > 0)) return;
     size_t used = strlen(s->err);
     if (result == EXP_SWEEP_EINTERRUPTED)
         used = (size_t)snprintf(s->err, s->errlen, "%s", exp_strerror(EXP_SWEEP_EINTERRUPTED));
     snprintf(s->err + used, s->errlen > used ? s->errlen - used : 0,
              "; %llu runs of this invocation are stored in %s; run the same command again to resume",
-             (unsigned long long)s->rep->n_done, s->o->db_path);
+             (unsigned long long)s->n_committed, s->o->db_path);
 }
 
 int exp_sweep_run(const exp_sweep_options *o, exp_sweep_report *report, char *err, size_t errlen)

@@ -77,8 +77,10 @@ typedef struct exp__sweep {
     size_t q_head, q_len, q_cap;
     exp__pool *pool;
     int64_t history_id;
-    int wrote;        /* anything written by this invocation */
-    uint64_t tx_runs; /* runs in the open transaction */
+    int wrote;            /* anything written by this invocation */
+    uint64_t tx_runs;     /* runs in the open transaction */
+    uint64_t n_committed; /* runs of this invocation in committed transactions */
+    int db_gone;          /* the database file was deleted while being written */
     double tx_start, t0;
     long commit_every;
     int fatal;       /* EXP_SWEEP_E* once a fatal error happened */

@@ -14,6 +14,13 @@
  * order runs were made), so merging shards gives the single sweep's rows.
  * Rejected alternative: remapping ids on conflict; it would silently merge
  * different specs, which is the mistake the checks are there to catch.
+ *
+ * The input is attached with the URI its own read-only open chose
+ * (schema.c), so an input on read-only media is read as `status` reads it.
+ * Messages name the file at fault: a failure to read the input or a row of
+ * the input that the output's constraints refuse names the input; a failure
+ * to write names the output. History rows already in the output (the same
+ * input merged twice) are not copied again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +40,26 @@ static int count_of(res_store *s, const char *sql, int64_t *out)
     return rc == SQLITE_ROW ? 0 : res__fail(s, rc, "cannot compare the databases");
 }
 
+/* Runs one copy from the input; a row the output's constraints refuse is
+ * the input's fault (its rows are inconsistent: a run without its point,
+ * say), anything else the output's. */
+static int copy_rows(res_store *s, const char *in_path, const char *sql)
+{
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    if (rc == SQLITE_OK) return 0;
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        return res__failf(s, RES_EMISMATCH, "%s: its rows cannot be merged: %s; the input was changed outside rekeysim",
+                          in_path, sqlite3_errmsg(s->db));
+    return res__fail(s, rc, "cannot update the database");
+}
+
+/* Records a failure to read the input, naming it. */
+static int fail_in(res_store *s, int sqlite_rc, const char *in_path)
+{
+    int rc = res__code(sqlite_rc);
+    return res__failf(s, rc ? rc : RES_EIO, "%s: cannot read it as a merge input: %s", in_path, sqlite3_errmsg(s->db));
+}
+
 /* Checks experiments of src against main and copies the new ones. */
 static int merge_experiments(res_store *s, const char *in_path)
 {
@@ -46,7 +73,7 @@ static int merge_experiments(res_store *s, const char *in_path)
         "    AND x.first_point_id < o.first_point_id + o.n_point_ids)))"
         " FROM src.experiments x LEFT JOIN main.experiments m ON m.name = x.name ORDER BY x.experiment_id",
         -1, &st, NULL);
-    if (rc != SQLITE_OK) return res__fail(s, rc, "cannot read experiments");
+    if (rc != SQLITE_OK) return fail_in(s, rc, in_path);
     int out = 0;
     while (!out && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
@@ -68,11 +95,12 @@ static int merge_experiments(res_store *s, const char *in_path)
                              "experiment '%s' of %s uses ids that another experiment of %s already uses", name, in_path,
                              s->path);
     }
-    if (!out && rc != SQLITE_DONE) out = res__fail(s, rc, "cannot read experiments");
+    if (!out && rc != SQLITE_DONE) out = fail_in(s, rc, in_path);
     sqlite3_finalize(st);
     if (!out)
-        out = res__exec(s, "INSERT INTO main.experiments SELECT * FROM src.experiments x"
-                           " WHERE NOT EXISTS (SELECT 1 FROM main.experiments m WHERE m.name = x.name)");
+        out = copy_rows(s, in_path,
+                        "INSERT INTO main.experiments SELECT * FROM src.experiments x"
+                        " WHERE NOT EXISTS (SELECT 1 FROM main.experiments m WHERE m.name = x.name)");
     /* An experiment is complete once every input says so. */
     if (!out)
         out = res__exec(s, "UPDATE main.experiments SET status = 'running' WHERE name IN"
@@ -120,7 +148,7 @@ static int merge_points(res_store *s, const char *in_path)
     if (!rc && bad)
         rc = res__failf(s, RES_EMISMATCH, "%lld points of %s differ from the points with the same id in %s",
                         (long long)bad, in_path, s->path);
-    if (!rc) rc = res__exec(s, "INSERT OR IGNORE INTO main.points SELECT * FROM src.points");
+    if (!rc) rc = copy_rows(s, in_path, "INSERT OR IGNORE INTO main.points SELECT * FROM src.points");
     if (!rc)
         rc = res__exec(s, "UPDATE main.points SET stop_reason = (SELECT x.stop_reason FROM src.points x"
                           " WHERE x.point_id = main.points.point_id) WHERE stop_reason IS NULL");
@@ -152,13 +180,19 @@ static int merge_runs(res_store *s, const char *in_path, int64_t *added_out)
                         "or a nondeterministic model",
                         (long long)bad, in_path, s->path);
     if (!rc) rc = count_of(s, "SELECT count(*) FROM main.runs", &before);
-    if (!rc) rc = res__exec(s, "INSERT OR IGNORE INTO main.runs SELECT * FROM src.runs");
-    if (!rc) rc = res__exec(s, "INSERT OR IGNORE INTO main.interruptions SELECT * FROM src.interruptions");
-    if (!rc) rc = res__exec(s, "INSERT OR IGNORE INTO main.thresholds SELECT * FROM src.thresholds");
+    if (!rc) rc = copy_rows(s, in_path, "INSERT OR IGNORE INTO main.runs SELECT * FROM src.runs");
+    if (!rc) rc = copy_rows(s, in_path, "INSERT OR IGNORE INTO main.interruptions SELECT * FROM src.interruptions");
+    if (!rc) rc = copy_rows(s, in_path, "INSERT OR IGNORE INTO main.thresholds SELECT * FROM src.thresholds");
+    /* A history row the output already has (this input merged before) is
+     * the same event: it is not copied twice. */
     if (!rc)
-        rc = res__exec(s, "INSERT INTO main.history(started_at, finished_at, command_line, rekeysim, git_commit,"
-                          " outcome) SELECT started_at, finished_at, command_line, rekeysim, git_commit, outcome"
-                          " FROM src.history ORDER BY history_id");
+        rc = copy_rows(s, in_path,
+                       "INSERT INTO main.history(started_at, finished_at, command_line, rekeysim, git_commit,"
+                       " outcome) SELECT started_at, finished_at, command_line, rekeysim, git_commit, outcome"
+                       " FROM src.history x WHERE NOT EXISTS (SELECT 1 FROM main.history m WHERE"
+                       " m.started_at IS x.started_at AND m.finished_at IS x.finished_at AND"
+                       " m.command_line IS x.command_line AND m.rekeysim IS x.rekeysim AND"
+                       " m.git_commit IS x.git_commit AND m.outcome IS x.outcome) ORDER BY history_id");
     if (!rc) rc = count_of(s, "SELECT count(*) FROM main.runs", &after);
     if (!rc) *added_out = after - before;
     return rc;
@@ -182,18 +216,24 @@ int res_store_merge(res_store *s, const char *in_path, int64_t *runs_added_out, 
     char err[600];
     res_store *in = NULL;
     int rc = res_store_new(in_path, RES_OPEN_READONLY, NULL, err, sizeof err, &in);
+    char *uri = rc ? NULL : strdup(in->uri);
     res_store_free(in);
     if (rc) return res__failf(s, rc, "%s", err);
-    if (s->in_tx) return res__failf(s, RES_EIO, "merge inside an open transaction");
+    if (!uri) return res__failf(s, RES_ENOMEM, "out of memory");
+    if (s->in_tx) {
+        free(uri);
+        return res__failf(s, RES_EIO, "merge inside an open transaction");
+    }
 
     sqlite3_stmt *st;
     rc = sqlite3_prepare_v2(s->db, "ATTACH DATABASE ? AS src", -1, &st, NULL);
     if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, in_path, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 1, uri, -1, SQLITE_STATIC);
         rc = sqlite3_step(st);
         sqlite3_finalize(st);
     }
-    if (rc != SQLITE_DONE && rc != SQLITE_OK) return res__fail(s, rc, "cannot attach the input");
+    free(uri);
+    if (rc != SQLITE_DONE && rc != SQLITE_OK) return fail_in(s, rc, in_path);
 
     int64_t added = 0;
     int differ = 0;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include "models/core/params.h"
 #include "results/plot_int.h"
+#include "results/store_int.h"
 
 /* ---- errors ---- */
 
@@ -89,12 +90,10 @@ int plot_db_new(const char *path, char *err, size_t errlen, plot_db **db_out)
         rc = map_store_error(rc);
         goto fail;
     }
-    if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, db->db ? sqlite3_errmsg(db->db) : "out of memory");
-        rc = PLOT_EIO;
-        goto fail;
-    }
-    sqlite3_busy_timeout(db->db, 5000);
+    /* The store's own connection: it was opened the way this file can be
+     * read (read-only media, a -wal beside it; results/schema.c), and a
+     * second connection would need that choice again. Borrowed. */
+    db->db = db->store->db;
     rc = load_columns(db, err, errlen);
     if (rc) goto fail;
     *db_out = db;
@@ -107,7 +106,6 @@ fail:
 void plot_db_free(plot_db *db)
 {
     if (!db) return;
-    sqlite3_close(db->db);
     res_experiments_free(db->exps, db->n_exps);
     res_store_free(db->store);
     free(db->cols);

@@ -98,6 +98,11 @@ int res_store_begin(res_store *s)
 int res_store_commit(res_store *s)
 {
     if (!s->in_tx) return 0;
+    /* Rows committed into a file that was deleted meanwhile reach no one. */
+    if (res__check_identity(s) != 0) {
+        res_store_rollback(s);
+        return RES_EGONE;
+    }
     int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) return res__fail(s, rc, "cannot commit");
     s->in_tx = 0;
@@ -385,6 +390,27 @@ int res_point_get(res_store *s, int64_t point_id, int *exists_out, prm_config *c
     return out;
 }
 
+int res_point_origin(res_store *s, int64_t point_id, int64_t *experiment_id_out, int64_t *point_index_out)
+{
+    sqlite3_stmt *st;
+    int rc =
+        sqlite3_prepare_v2(s->db, "SELECT experiment_id, point_index FROM points WHERE point_id = ?", -1, &st, NULL);
+    if (rc != SQLITE_OK) return res__fail(s, rc, "cannot read a point");
+    sqlite3_bind_int64(st, 1, point_id);
+    rc = sqlite3_step(st);
+    int out = 0;
+    if (rc == SQLITE_ROW) {
+        *experiment_id_out = sqlite3_column_int64(st, 0);
+        *point_index_out = sqlite3_column_int64(st, 1);
+    } else if (rc == SQLITE_DONE) {
+        out = res__failf(s, RES_ENOENT, "%s has no point %lld", s->path, (long long)point_id);
+    } else {
+        out = res__fail(s, rc, "cannot read a point");
+    }
+    sqlite3_finalize(st);
+    return out;
+}
+
 /* ---- runs ---- */
 
 static int insert_interruptions(res_store *s, int64_t run_id, const out_result *r)
@@ -482,6 +508,33 @@ int res_runs_scan(res_store *s, int64_t experiment_id, int (*fn)(void *ctx, cons
     if (!out && rc != SQLITE_DONE) out = res__fail(s, rc, "cannot read runs");
     sqlite3_finalize(st);
     return out;
+}
+
+int res_runs_outside_spec(res_store *s, int64_t experiment_id, int64_t max_replication, int64_t *n_out,
+                          int64_t *first_run_out, int64_t *first_rep_out)
+{
+    sqlite3_stmt *st;
+    int rc =
+        sqlite3_prepare_v2(s->db,
+                           "WITH bad AS (SELECT r.run_id, r.replication FROM runs r JOIN points p USING (point_id)"
+                           " WHERE p.experiment_id = ?1 AND (r.replication < 1 OR r.replication > ?2"
+                           " OR r.run_id != r.point_id * ?3 + r.replication))"
+                           " SELECT (SELECT count(*) FROM bad), run_id, replication FROM bad ORDER BY run_id LIMIT 1",
+                           -1, &st, NULL);
+    if (rc != SQLITE_OK) return res__fail(s, rc, "cannot read runs");
+    sqlite3_bind_int64(st, 1, experiment_id);
+    sqlite3_bind_int64(st, 2, max_replication);
+    sqlite3_bind_int64(st, 3, RES_RUN_ID_STRIDE);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *n_out = sqlite3_column_int64(st, 0);
+        *first_run_out = sqlite3_column_int64(st, 1);
+        *first_rep_out = sqlite3_column_int64(st, 2);
+    } else if (rc == SQLITE_DONE) {
+        *n_out = 0;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : res__fail(s, rc, "cannot read runs");
 }
 
 /* ---- thresholds ---- */

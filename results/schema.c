@@ -9,16 +9,21 @@
  * Invariants: a file is written to only after it has been recognised as
  * rekeysim's or found empty; the only identifiers ever spliced into SQL are
  * the registry's and the outcome table's column names (checked to be
- * [a-z0-9_]); the schema is created in one transaction.
+ * [a-z0-9_]); the schema is created in one transaction, by whichever of two
+ * racing creators gets the write lock first; a reader leaves nothing beside
+ * the file that was not there (reader_mode says how each case is opened).
  */
 #include <assert.h>
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,7 +45,7 @@
 
 int res_error_is_input(int rc)
 {
-    return rc == RES_ENOTOURS || rc == RES_ENEWER || rc == RES_EMISMATCH || rc == RES_ENOENT;
+    return rc == RES_ENOTOURS || rc == RES_ENEWER || rc == RES_EMISMATCH || rc == RES_ENOENT || rc == RES_ENAME;
 }
 
 const char *res_strerror(int rc)
@@ -52,6 +57,8 @@ const char *res_strerror(int rc)
     case RES_EREADONLY: return "database is read-only";
     case RES_EFULL: return "disk full";
     case RES_ENOMEM: return "out of memory";
+    case RES_EGONE: return "database deleted or replaced while being written";
+    case RES_ENAME: return "file name too long for a database";
     case RES_ENOTOURS: return "not a rekeysim database";
     case RES_ENEWER: return "database written by a newer rekeysim";
     case RES_EMISMATCH: return "databases or experiments do not match";
@@ -234,7 +241,9 @@ static int fill_meta(res_store *s, const char *command_line)
     return 0;
 }
 
-/* Creates every table and view in one transaction. */
+/* Creates every table and view in one transaction. Returns 0, 1 when the
+ * file turned out to have a schema already (made by another process since
+ * it was found empty), or a RES_E* code. */
 static int create_schema(res_store *s, const char *command_line)
 {
     char *cols = param_column_list(1), *outs = outcome_column_list();
@@ -248,6 +257,15 @@ static int create_schema(res_store *s, const char *command_line)
     snprintf(pragmas, sizeof pragmas, "PRAGMA application_id = %d; PRAGMA user_version = %d;", RES_APPLICATION_ID,
              RES_SCHEMA_VERSION);
     int rc = res__exec(s, "BEGIN IMMEDIATE");
+    /* Two sweeps may both have found the file empty; the second to get
+     * here must not create the schema again. */
+    int64_t n_objects = 0;
+    if (!rc) rc = res__query_int(s, "SELECT count(*) FROM sqlite_master", &n_objects);
+    if (!rc && n_objects > 0) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        free(sql);
+        return 1;
+    }
     if (!rc) rc = res__exec(s, pragmas);
     if (!rc) rc = res__exec(s, sql);
     if (!rc) rc = fill_t_quantiles(s);
@@ -341,7 +359,7 @@ static int recognise(res_store *s)
 {
     int64_t app, version, n_objects;
     int rc = res__query_int(s, "PRAGMA application_id", &app);
-    if (rc == RES_ENOTOURS || rc == RES_EIO)
+    if (rc == RES_ENOTOURS)
         return res__failf(s, RES_ENOTOURS, "%s is not a rekeysim database (not an SQLite file)", s->path);
     if (!rc) rc = res__query_int(s, "PRAGMA user_version", &version);
     if (!rc) rc = res__query_int(s, "SELECT count(*) FROM sqlite_master", &n_objects);
@@ -375,7 +393,136 @@ static int recognise(res_store *s)
     return rc ? rc : check_run_columns(s);
 }
 
-/* Opens the connection; sets *new_out when there is no file or an empty one. */
+/* ---- opening ---- */
+
+/* The directory part of PATH ("." when it has none). */
+static void dir_of(const char *path, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s", path);
+    char *slash = strrchr(buf, '/');
+    if (!slash)
+        snprintf(buf, n, ".");
+    else if (slash == buf)
+        buf[1] = 0;
+    else
+        *slash = 0;
+}
+
+/* The SQLite URI of PATH with QUERY (NULL: none) in BUF; -1 if too long.
+ * Every byte but [A-Za-z0-9/._~-] is percent-encoded, so no file name can
+ * be read as a URI parameter. */
+static int make_uri(const char *path, const char *query, char *buf, size_t n)
+{
+    size_t used = (size_t)snprintf(buf, n, "file:%s", path[0] == '/' ? "//" : "");
+    for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+        if (used + 4 >= n) return -1;
+        if (isalnum(*c) || (*c && strchr("/._~-", *c)))
+            buf[used++] = (char)*c;
+        else
+            used += (size_t)snprintf(buf + used, n - used, "%%%02X", *c);
+    }
+    used += (size_t)snprintf(buf + used, n - used, "%s%s", query ? "?" : "", query ? query : "");
+    return used < n ? 0 : -1;
+}
+
+int res_store_check_name(const char *path, char *err, size_t errlen)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    char dir[4096];
+    dir_of(path, dir, sizeof dir);
+    long max = pathconf(dir, _PC_NAME_MAX);
+    if (max <= 0) max = 255; /* the directory may not exist yet */
+    size_t n = strlen(base);
+    if (n + strlen("-wal") > (size_t)max) {
+        snprintf(err, errlen,
+                 "%s: the file name is too long: %zu characters, and SQLite's journal file beside it adds 4 "
+                 "(-wal), beyond the %ld this file system allows; choose a shorter --db or spec file name",
+                 path, n, max);
+        return RES_ENAME;
+    }
+    return 0;
+}
+
+enum { MODE_RW, MODE_RO, MODE_IMMUTABLE, MODE_WRITER };
+
+/* How a reader opens S->path; MODE_* or a RES_E* code with the message.
+ *   - Nothing beside the file, file and directory writable: a read-write
+ *     connection that never writes (PRAGMA query_only). SQLite makes a -wal
+ *     and a -shm for any reader of a WAL database, and only a connection
+ *     that may write deletes them when it closes last; mode=ro would leave
+ *     them behind after every status, plot or report.
+ *   - A -wal or -shm beside it (a sweep is writing, or one was killed):
+ *     mode=ro, which reads the committed frames of the -wal through the
+ *     -shm and never checkpoints them into the file.
+ *   - A directory that cannot be written (read-only media) without a -wal
+ *     holding data: immutable=1. A WAL reader needs a -shm it cannot create
+ *     there, and no one can be writing the file, so the main file is the
+ *     whole database. The same for a file this user cannot write, with
+ *     nothing beside it: mode=ro would leave a -wal and -shm owned by this
+ *     user that could later keep the file's owner from writing it.
+ *   - A -wal with data but no -shm there: refused. immutable=1 would show
+ *     the database without its last commits, and SQLite cannot read the
+ *     -wal without a -shm.
+ * Rejected: immutable=1 whenever nothing is beside the file; a sweep that
+ * starts meanwhile would checkpoint pages under the reader. */
+static int reader_mode(res_store *s)
+{
+    char wal[4200], shm[4200], dir[4096];
+    struct stat wsb, ssb;
+    snprintf(wal, sizeof wal, "%s-wal", s->path);
+    snprintf(shm, sizeof shm, "%s-shm", s->path);
+    dir_of(s->path, dir, sizeof dir);
+    int has_wal = stat(wal, &wsb) == 0, has_shm = stat(shm, &ssb) == 0;
+    int dir_w = access(dir, W_OK) == 0, file_w = access(s->path, W_OK) == 0;
+    if (!has_wal && !has_shm) return dir_w && file_w ? MODE_RW : MODE_IMMUTABLE;
+    if (has_shm || dir_w) return MODE_RO;
+    if (wsb.st_size == 0) return MODE_IMMUTABLE;
+    return res__failf(s, RES_EIO,
+                      "%s cannot be read here: its write-ahead log %s holds committed runs, and %s-shm, which "
+                      "SQLite needs to read it, is missing and cannot be made in the read-only directory %s; "
+                      "copy the database with its -wal to a writable directory",
+                      s->path, wal, s->path, dir);
+}
+
+/* Whether a writer could write S->path: 0, or RES_EREADONLY with a message
+ * (EROFS: read-only media; else permissions). A WAL writer also needs to
+ * create the -wal and -shm beside the file when they are not there. */
+static int writer_check(res_store *s, int exists)
+{
+    char dir[4096], wal[4200];
+    dir_of(s->path, dir, sizeof dir);
+    snprintf(wal, sizeof wal, "%s-wal", s->path);
+    int e = 0;
+    if (exists && access(s->path, W_OK) != 0)
+        e = errno;
+    else if (access(dir, W_OK) != 0) {
+        e = errno;
+        /* An existing -wal that can be written is all a WAL writer needs. */
+        if (exists && access(wal, W_OK) == 0) e = 0;
+    }
+    if (e == 0 || e == ENOENT) return 0; /* a missing directory: SQLite says so when it opens */
+    if (!exists)
+        return res__failf(s, RES_EREADONLY, "%s cannot be created: the directory %s is read-only (%s)", s->path, dir,
+                          e == EROFS ? "read-only file system" : "permissions");
+    return res__failf(s, RES_EREADONLY, "%s is read-only (%s)", s->path,
+                      e == EROFS ? "read-only file system" : "file or directory permissions");
+}
+
+/* recognise() on one snapshot of the file: its queries in one read
+ * transaction, so that a schema another process commits meanwhile is seen
+ * whole or not at all (never an application_id of 0 beside tables). */
+static int recognise_snapshot(res_store *s)
+{
+    int began = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+    int rc = recognise(s);
+    if (began) sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    return rc;
+}
+
+/* Opens the connection; sets *new_out when there is no file or an empty one.
+ * A non-empty file must begin with SQLite's magic: anything else is not an
+ * SQLite file, whatever SQLite would make of it. */
 static int open_db(res_store *s, int flags, int *new_out)
 {
     struct stat sb;
@@ -384,13 +531,97 @@ static int open_db(res_store *s, int flags, int *new_out)
     if (exists && S_ISDIR(sb.st_mode)) return res__failf(s, RES_ENOENT, "%s is a directory", s->path);
     if (exists && access(s->path, R_OK) != 0)
         return res__failf(s, RES_EIO, "%s: cannot read: %s", s->path, strerror(errno));
-    int oflags = s->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    int rc = sqlite3_open_v2(s->path, &s->db, oflags, NULL);
+    if (exists && sb.st_size > 0) {
+        char magic[16] = "";
+        FILE *f = fopen(s->path, "rb");
+        size_t got = f ? fread(magic, 1, sizeof magic, f) : 0;
+        if (f) fclose(f);
+        if (!f) return res__failf(s, RES_EIO, "%s: cannot read: %s", s->path, strerror(errno));
+        if (got < sizeof magic || memcmp(magic, "SQLite format 3", sizeof magic) != 0)
+            return res__failf(s, RES_ENOTOURS, "%s is not a rekeysim database (not an SQLite file)", s->path);
+    }
+    int mode = MODE_WRITER;
+    if (!s->readonly && !(exists && sb.st_size > 0) && (flags & RES_OPEN_CREATE)) {
+        char err[600];
+        int rc = res_store_check_name(s->path, err, sizeof err);
+        if (rc) return res__failf(s, rc, "%s", err);
+        rc = writer_check(s, exists);
+        if (rc) return rc;
+    }
+    /* A writer given a file it cannot write reads it first, so that a file
+     * that is not rekeysim's is still bad input; res_store_new then refuses
+     * to write it. */
+    if (!s->readonly && exists && sb.st_size > 0 && writer_check(s, 1)) s->readonly = 2;
+    if (s->readonly) mode = reader_mode(s);
+    if (mode < 0) return mode;
+    const char *query = mode == MODE_RO ? "mode=ro" : mode == MODE_IMMUTABLE ? "immutable=1" : "mode=rw";
+    int oflags = SQLITE_OPEN_URI | SQLITE_OPEN_READWRITE;
+    if (mode == MODE_RO || mode == MODE_IMMUTABLE)
+        oflags = SQLITE_OPEN_URI | SQLITE_OPEN_READONLY;
+    else if (mode == MODE_WRITER)
+        oflags |= SQLITE_OPEN_CREATE;
+    char uri[8400];
+    if (make_uri(s->path, mode == MODE_WRITER ? NULL : query, uri, sizeof uri) != 0)
+        return res__failf(s, RES_ENAME, "%s: the path is too long", s->path);
+    if (!(s->uri = strdup(uri))) return res__failf(s, RES_ENOMEM, "out of memory");
+    int rc = sqlite3_open_v2(uri, &s->db, oflags, NULL);
     if (rc != SQLITE_OK) return res__fail(s, rc, "cannot open");
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, 2000);
+    if (mode == MODE_RW && (rc = res__exec(s, "PRAGMA query_only = 1")) != 0) return rc;
     *new_out = !exists || sb.st_size == 0;
     return 0;
+}
+
+/* Remembers which file was opened, so that commits notice it vanishing. */
+static void note_identity(res_store *s)
+{
+    struct stat sb;
+    if (stat(s->path, &sb) == 0) {
+        s->dev = (unsigned long long)sb.st_dev;
+        s->ino = (unsigned long long)sb.st_ino;
+    }
+}
+
+int res__check_identity(res_store *s)
+{
+    struct stat sb;
+    if (stat(s->path, &sb) == 0 && (unsigned long long)sb.st_dev == s->dev && (unsigned long long)sb.st_ino == s->ino)
+        return 0;
+    return res__failf(s, RES_EGONE,
+                      "%s was deleted or replaced while rekeysim was writing it; the rows written since are lost "
+                      "with the deleted file",
+                      s->path);
+}
+
+int res_store_lock(res_store *s)
+{
+    if (s->lock_fd >= 0) return 0;
+    int fd = open(s->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return res__failf(s, RES_EIO, "%s: cannot open: %s", s->path, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(fd);
+        if (e == EWOULDBLOCK)
+            return res__failf(s, RES_EBUSY, "%s is being written by a sweep or a merge; wait for it to finish",
+                              s->path);
+        return res__failf(s, RES_EIO, "%s: cannot lock: %s", s->path, strerror(e));
+    }
+    s->lock_fd = fd;
+    return 0;
+}
+
+int res_store_lock_fd(const res_store *s) { return s->lock_fd; }
+
+/* Creates the schema of a new file, unless another process did so between
+ * our look at the file and our write lock: then the file is recognised as
+ * an existing one. Returns 0 or a RES_E* code. */
+static int create_or_recognise(res_store *s, const char *command_line)
+{
+    int rc = create_schema(s, command_line);
+    if (rc != 1) return rc;
+    rc = recognise_snapshot(s);
+    return rc == 1 ? res__failf(s, RES_EIO, "%s: another process emptied the database meanwhile", s->path) : rc;
 }
 
 int res_store_new(const char *path, int flags, const char *command_line, char *err, size_t errlen,
@@ -402,30 +633,41 @@ int res_store_new(const char *path, int flags, const char *command_line, char *e
         snprintf(err, errlen, "out of memory");
         return RES_ENOMEM;
     }
+    s->lock_fd = -1;
     s->readonly = (flags & RES_OPEN_READONLY) != 0;
     const char *hook = getenv("REKEYSIM_TEST_KILL_AFTER_COMMIT");
     s->kill_after_commit = hook ? atol(hook) : 0;
     int is_new = 0;
     int rc = open_db(s, flags, &is_new);
     if (!rc) {
-        rc = recognise(s);
+        rc = recognise_snapshot(s);
         if (rc == 1 && s->readonly) rc = res__failf(s, RES_ENOTOURS, "%s is an empty database", path);
         if (rc == 1)
             is_new = 1, rc = 0;
         else if (rc == 0)
             is_new = 0;
     }
+    /* A writer's file that it found it cannot write (open_db): refused now
+     * that it is known to be rekeysim's. */
+    if (!rc && s->readonly == 2) rc = writer_check(s, 1);
     if (!rc && !s->readonly && sqlite3_db_readonly(s->db, "main") == 1)
         rc = res__failf(s, RES_EREADONLY, "%s is read-only (file or directory permissions)", path);
     if (!rc && !s->readonly) {
-        rc = res__exec(s, "PRAGMA journal_mode = WAL");
+        /* Switching a new file to WAL needs it to itself for a moment; a
+         * second process creating it at the same time gets SQLITE_BUSY
+         * without the busy handler being asked, so wait here. */
+        for (int tries = 0; (rc = res__exec(s, "PRAGMA journal_mode = WAL")) == RES_EBUSY && tries < 100; tries++) {
+            struct timespec ts = {0, 20 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
         if (!rc) rc = res__exec(s, "PRAGMA synchronous = NORMAL");
     }
     if (!rc) rc = res__exec(s, "PRAGMA foreign_keys = ON");
-    if (!rc && is_new) rc = create_schema(s, command_line);
+    if (!rc && is_new) rc = create_or_recognise(s, command_line);
     if (!rc && !(s->param_cols = param_column_list(0))) rc = res__failf(s, RES_ENOMEM, "out of memory");
     if (!rc) rc = res__prepare_reads(s);
     if (!rc && !s->readonly) rc = res__prepare_writes(s);
+    if (!rc) note_identity(s);
     if (rc) {
         snprintf(err, errlen, "%s", s->msg);
         res_store_free(s);
@@ -445,7 +687,9 @@ void res_store_free(res_store *s)
     sqlite3_finalize(s->get_point);
     sqlite3_finalize(s->ins_threshold);
     sqlite3_close(s->db);
+    if (s->lock_fd >= 0) close(s->lock_fd);
     free(s->param_cols);
+    free(s->uri);
     free(s->path);
     free(s);
 }

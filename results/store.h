@@ -31,10 +31,12 @@ enum {
     RES_EREADONLY = -3,  /* read-only file or directory */
     RES_EFULL = -4,      /* disk full */
     RES_ENOMEM = -5,     /* out of memory */
+    RES_EGONE = -6,      /* the file was deleted or replaced while being written */
     RES_ENOTOURS = -10,  /* not a rekeysim database (or not SQLite at all) */
     RES_ENEWER = -11,    /* written by a newer schema version */
     RES_EMISMATCH = -12, /* different registry, experiment or runs (merge, resume) */
-    RES_ENOENT = -13     /* no such database */
+    RES_ENOENT = -13,    /* no such database */
+    RES_ENAME = -14      /* a file name the database's journal files cannot have */
 };
 int res_error_is_input(int rc);
 const char *res_strerror(int rc);
@@ -47,9 +49,29 @@ enum { RES_OPEN_CREATE = 1, RES_OPEN_READONLY = 2 };
  * older, with the points columns of this build's registry; nothing is written
  * to a file that fails these checks. COMMAND_LINE (may be NULL) is recorded
  * in meta when the database is created. Returns 0 and *store_out (caller frees
- * with res_store_free), or a RES_E* code with a one-line message in ERR. */
+ * with res_store_free), or a RES_E* code with a one-line message in ERR.
+ *
+ * With RES_OPEN_READONLY the file is only read, also on read-only media, and
+ * no -wal or -shm file is left beside it that was not there before (see
+ * schema.c for how the connection is opened in each case). Without it, a
+ * file that cannot be written (permissions, read-only file system) is
+ * RES_EREADONLY once it was recognised as rekeysim's. Two processes
+ * creating the same new file race safely: one creates the schema, the other
+ * waits for it and then opens the file as an existing database. */
 int res_store_new(const char *path, int flags, const char *command_line, char *err, size_t errlen,
                   res_store **store_out);
+/* Checks, before anything is created, that PATH can name a database: its
+ * file name leaves room for the "-wal" and "-shm" suffixes of SQLite's
+ * journal files. Returns 0, or RES_ENAME with a message in ERR. */
+int res_store_check_name(const char *path, char *err, size_t errlen);
+/* Takes the writer's lock on the file: an exclusive flock held until
+ * res_store_free, the one a sweep holds for its whole run, so a sweep and a
+ * merge (or two of either) never write the same file at once. Returns 0, or
+ * RES_EBUSY ("... is being written by a sweep or a merge") or RES_EIO. */
+int res_store_lock(res_store *s);
+/* The descriptor holding that lock (-1 before res_store_lock): worker
+ * processes close it so that the lock dies with the writer. Borrowed. */
+int res_store_lock_fd(const res_store *s);
 /* Commits nothing: an open transaction is rolled back. NULL is a no-op. */
 void res_store_free(res_store *s);
 /* The message of the last failed call on S (borrowed, valid until the next). */
@@ -61,6 +83,9 @@ int res_store_same_build(res_store *s);
 int res_store_meta(res_store *s, const char *key, char *buf, size_t n);
 
 /* Write batches. Every write below must happen between begin and commit.
+ * Commit first checks that PATH is still the file that was opened: if it was
+ * deleted or replaced meanwhile, the batch is rolled back and RES_EGONE
+ * returned, because rows written into an unlinked file are lost anyway.
  * Test-only fault hook: when the environment variable
  * REKEYSIM_TEST_KILL_AFTER_COMMIT=N is set, the process sends itself SIGKILL
  * right after its Nth successful commit (to test resuming a killed sweep). */
@@ -103,6 +128,10 @@ int res_point_set_stop(res_store *s, int64_t point_id, const char *reason);
  * parameter set is loaded into *cfg_out (every registry parameter). */
 int res_point_get(res_store *s, int64_t point_id, int *exists_out, prm_config *cfg_out);
 
+/* The experiment and 1-based point_index of point POINT_ID; RES_ENOENT if
+ * there is no such point. */
+int res_point_origin(res_store *s, int64_t point_id, int64_t *experiment_id_out, int64_t *point_index_out);
+
 /* Inserts one run and its interruption records. SEED is the run seed. */
 int res_run_insert(res_store *s, int64_t point_id, uint32_t replication, uint64_t seed, const out_result *r);
 /* Finds a run by id: its point and run seed. Returns RES_ENOENT if absent. */
@@ -119,6 +148,14 @@ typedef struct res_run_brief {
 /* Calls FN for every run of experiment EXPERIMENT_ID (any order); a nonzero
  * return from FN stops the scan and is returned. */
 int res_runs_scan(res_store *s, int64_t experiment_id, int (*fn)(void *ctx, const res_run_brief *b), void *ctx);
+
+/* Runs of experiment EXPERIMENT_ID that no sweep of its spec makes: a
+ * replication outside 1..MAX_REPLICATION, or a run_id that is not
+ * point_id * RES_RUN_ID_STRIDE + replication (rows added or changed by
+ * hand). *n_out is their number; *first_run_out and *first_rep_out describe
+ * the one with the lowest run_id (untouched when there is none). */
+int res_runs_outside_spec(res_store *s, int64_t experiment_id, int64_t max_replication, int64_t *n_out,
+                          int64_t *first_run_out, int64_t *first_rep_out);
 
 /* One thresholds row (strings borrowed). */
 typedef struct res_threshold {

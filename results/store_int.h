@@ -12,7 +12,10 @@
 struct res_store {
     sqlite3 *db;
     char *path;
+    char *uri; /* what SQLite was given: the path with the open mode (schema.c) */
     int readonly;
+    int lock_fd;                 /* the writer's flock (res_store_lock), or -1 */
+    unsigned long long dev, ino; /* the file opened, to notice it being deleted */
     int in_tx;
     long n_commits;
     long kill_after_commit; /* test-only fault hook; 0 = off */
@@ -33,6 +36,8 @@ int res__exec(res_store *s, const char *sql);
 void res__now(char *buf, size_t n);
 /* One integer from a single-row query (no parameters). */
 int res__query_int(res_store *s, const char *sql, int64_t *out);
+/* 0 if S->path is still the file that was opened, else RES_EGONE. */
+int res__check_identity(res_store *s);
 /* Prepares the statements a reader needs / a writer needs (rows.c). */
 int res__prepare_reads(res_store *s);
 int res__prepare_writes(res_store *s);

@@ -4,8 +4,9 @@
  * meta; t quantiles from GSL), refusal of files that are not ours or are
  * newer, point and run round trips, point_summary against values worked out
  * by hand (Wilson, Student t, medians), merging, locking, read-only use (a
- * read-only file checked as an ordinary user, also when run as root) and
- * the test-only kill-after-commit hook.
+ * read-only file checked as an ordinary user, also when run as root), the
+ * test-only kill-after-commit hook, and the database cases of issue 11
+ * (tests/e2e/BAD_INPUT.md, "Databases (issue 11)").
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <dirent.h>
 #include <unistd.h>
 #include <grp.h>
 #include "models/core/params.h"
@@ -41,7 +43,7 @@ TestSuite(store, .init = make_dir, .fini = remove_dir);
 
 static const char *path(const char *name)
 {
-    static char buf[4][300];
+    static char buf[4][700];
     static int k;
     k = (k + 1) % 4;
     snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
@@ -530,5 +532,132 @@ Test(store, the_kill_hook_kills_right_after_the_nth_commit)
     cr_expect_eq(q_double(db, "SELECT count(*) FROM history WHERE command_line IN ('one', 'two')"), 2,
                  "the second commit is durable");
     cr_expect_eq(q_double(db, "SELECT count(*) FROM history WHERE command_line = 'three'"), 0);
+    sqlite3_close(db);
+}
+
+/* The names in the scratch directory, sorted, space-separated. */
+static void dir_listing(char *buf, size_t n)
+{
+    struct dirent **names;
+    int k = scandir(dir, &names, NULL, alphasort);
+    cr_assert_geq(k, 0);
+    size_t used = 0;
+    buf[0] = 0;
+    for (int i = 0; i < k; i++) {
+        if (names[i]->d_name[0] != '.') used += (size_t)snprintf(buf + used, n - used, "%s ", names[i]->d_name);
+        free(names[i]);
+    }
+    free(names);
+}
+
+Test(store, a_reader_sees_the_commits_of_a_wal_and_leaves_no_journal_files)
+{
+    res_store *w = open_ok(path("r.db"), RES_OPEN_CREATE);
+    add_experiment(w, "e", "h1", 1, 1);
+    out_result x = result(1, 1, 0, 0);
+    cr_assert_eq(res_store_begin(w), 0);
+    cr_assert_eq(res_run_insert(w, 1, 1, 1, &x), 0);
+    cr_assert_eq(res_store_commit(w), 0);
+    /* The writer still open: the run is in its -wal only. */
+    res_store *r = open_ok(path("r.db"), RES_OPEN_READONLY);
+    int64_t point = 0;
+    uint64_t seed = 0;
+    cr_expect_eq(res_run_get(r, 100001, &point, &seed), 0, "%s", res_store_errmsg(r));
+    res_store_free(r);
+    res_store_free(w);
+    char before[512], after[512];
+    dir_listing(before, sizeof before);
+    cr_assert_str_eq(before, "r.db ", "the writer removed its journal files on close");
+    r = open_ok(path("r.db"), RES_OPEN_READONLY);
+    cr_expect_eq(res_run_get(r, 100001, &point, &seed), 0, "%s", res_store_errmsg(r));
+    res_store_free(r);
+    dir_listing(after, sizeof after);
+    cr_expect_str_eq(after, before, "a reader leaves nothing beside the file");
+}
+
+Test(store, the_writer_lock_admits_one_writer)
+{
+    res_store *a = open_ok(path("l.db"), RES_OPEN_CREATE), *b = open_ok(path("l.db"), RES_OPEN_CREATE);
+    cr_assert_eq(res_store_lock(a), 0, "%s", res_store_errmsg(a));
+    cr_expect_geq(res_store_lock_fd(a), 0);
+    cr_expect_eq(res_store_lock(b), RES_EBUSY);
+    cr_expect(strstr(res_store_errmsg(b), "being written by a sweep") != NULL, "%s", res_store_errmsg(b));
+    res_store_free(a);
+    cr_expect_eq(res_store_lock(b), 0, "the lock goes with its store");
+    res_store_free(b);
+}
+
+Test(store, a_commit_into_a_deleted_file_is_refused)
+{
+    res_store *s = open_ok(path("gone.db"), RES_OPEN_CREATE);
+    int64_t id;
+    cr_assert_eq(unlink(path("gone.db")), 0);
+    cr_assert_eq(res_store_begin(s), 0);
+    cr_assert_eq(res_history_begin(s, "x", &id), 0);
+    int rc = res_store_commit(s);
+    cr_expect_eq(rc, RES_EGONE, "%d", rc);
+    cr_expect_not(res_error_is_input(rc));
+    cr_expect(strstr(res_store_errmsg(s), "was deleted or replaced") != NULL, "%s", res_store_errmsg(s));
+    cr_expect_not(res_store_in_transaction(s));
+    res_store_free(s);
+}
+
+Test(store, a_name_too_long_for_the_journal_creates_nothing)
+{
+    char name[300];
+    memset(name, 'n', 252);
+    strcpy(name + 252, ".db");
+    res_store *s = NULL;
+    char err[600] = "";
+    int rc = res_store_new(path(name), RES_OPEN_CREATE, NULL, err, sizeof err, &s);
+    cr_expect_eq(rc, RES_ENAME, "%d: %s", rc, err);
+    cr_expect(res_error_is_input(rc));
+    cr_expect(strstr(err, "too long") != NULL, "%s", err);
+    char listing[512];
+    dir_listing(listing, sizeof listing);
+    cr_expect_str_eq(listing, "", "nothing was created");
+}
+
+Test(store, runs_that_the_spec_does_not_make_are_counted)
+{
+    res_store *s = open_ok(path("x.db"), RES_OPEN_CREATE);
+    int64_t e = add_experiment(s, "e", "h1", 1, 2);
+    out_result x = result(1, 1, 0, 0);
+    cr_assert_eq(res_store_begin(s), 0);
+    for (uint32_t rep = 1; rep <= 5; rep++) cr_assert_eq(res_run_insert(s, 2, rep, rep, &x), 0);
+    cr_assert_eq(res_store_commit(s), 0);
+    int64_t n = -1, run = 0, rep = 0;
+    cr_assert_eq(res_runs_outside_spec(s, e, 5, &n, &run, &rep), 0);
+    cr_expect_eq(n, 0);
+    cr_assert_eq(res_runs_outside_spec(s, e, 4, &n, &run, &rep), 0);
+    cr_expect_eq(n, 1);
+    cr_expect_eq(run, 200005);
+    cr_expect_eq(rep, 5);
+    int64_t xid = 0, index = 0;
+    cr_assert_eq(res_point_origin(s, 2, &xid, &index), 0);
+    cr_expect_eq(xid, e);
+    cr_expect_eq(index, 2);
+    cr_expect_eq(res_point_origin(s, 9, &xid, &index), RES_ENOENT);
+    res_store_free(s);
+}
+
+Test(store, merging_an_input_twice_copies_its_history_once)
+{
+    res_store *b = open_ok(path("hb.db"), RES_OPEN_CREATE);
+    add_experiment(b, "e", "h1", 1, 1);
+    int64_t id;
+    cr_assert_eq(res_store_begin(b), 0);
+    cr_assert_eq(res_history_begin(b, "sweep", &id), 0);
+    cr_assert_eq(res_history_end(b, id, "complete"), 0);
+    cr_assert_eq(res_store_commit(b), 0);
+    res_store_free(b);
+    res_store *a = open_ok(path("ha.db"), RES_OPEN_CREATE);
+    int64_t added;
+    int differ;
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(res_store_merge(a, path("hb.db"), &added, &differ), 0, "%s", res_store_errmsg(a));
+    res_store_free(a);
+    sqlite3 *db = raw(path("ha.db"));
+    cr_expect_eq(q_double(db, "SELECT count(*) FROM history WHERE command_line = 'sweep'"), 1);
     sqlite3_close(db);
 }
