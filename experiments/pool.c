@@ -162,6 +162,11 @@ int exp__pool_new(unsigned n, int close_fd, exp__pool **pool_out)
             if (close_fd >= 0) close(close_fd);
             close(tp[1]);
             close(rp[0]);
+            /* The worker never returns (it _exits), so the compiler keeps
+             * nothing of this frame alive: free the pool's copy here, or
+             * valgrind rightly reports it lost in every worker. */
+            free(p->w);
+            free(p);
             worker_main(tp[0], rp[1], parent, &old_mask);
         }
         close(tp[0]);
