@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "experiments/commands.h"
+#include "experiments/json.h"
 #include "experiments/opts.h"
 #include "models/core/outcome.h"
 
@@ -41,36 +42,19 @@ static const char *type_name(out_type t)
     return "?";
 }
 
-/* Writes S to F as a JSON string: quotes, backslashes and control
- * characters escaped; other bytes (UTF-8 included) as they are. */
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 static void print_json(FILE *f)
 {
     fputs("[\n", f);
     for (size_t i = 0; i < out_field_count(); i++) {
         const out_field *d = out_field_at(i);
         fputs("{\"name\":", f);
-        json_string(f, d->name);
+        exp_json_string(f, d->name);
         fprintf(f, ",\"type\":\"%s\",\"sql\":", type_name(d->type));
-        json_string(f, out_field_sql_decl(d));
+        exp_json_string(f, out_field_sql_decl(d));
         fputs(",\"unit\":", f);
-        json_string(f, d->unit);
+        exp_json_string(f, d->unit);
         fprintf(f, ",\"wall_clock\":%s,\"description\":", d->wall_clock ? "true" : "false");
-        json_string(f, d->desc);
+        exp_json_string(f, d->desc);
         fprintf(f, "}%s\n", i + 1 < out_field_count() ? "," : "");
     }
     fputs("]\n", f);

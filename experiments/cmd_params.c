@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 #include "experiments/commands.h"
+#include "experiments/json.h"
 #include "experiments/opts.h"
 #include "models/core/params.h"
 
@@ -45,23 +46,6 @@ static const char *type_name(prm_type t)
     return "?";
 }
 
-/* Writes S to F as a JSON string: quotes, backslashes and control
- * characters escaped; other bytes (UTF-8 included) as they are. */
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 /* A bound of P in the unit `params` shows (seconds for times), or null
  * when unbounded (infinite, or at the 64-bit limit). */
 static void json_bound(FILE *f, const prm_entry *p, double base)
@@ -81,19 +65,19 @@ static void print_json(FILE *f, const prm_config *cfg)
         char val[128];
         prm_format(p, cfg, val, sizeof val);
         fputs("{\"name\":", f);
-        json_string(f, p->name);
+        exp_json_string(f, p->name);
         fprintf(f, ",\"type\":\"%s\",\"value\":", type_name(p->type));
-        json_string(f, val);
+        exp_json_string(f, val);
         fputs(",\"default\":", f);
-        json_string(f, p->def);
+        exp_json_string(f, p->def);
         fputs(",\"unit\":", f);
-        json_string(f, p->unit);
+        exp_json_string(f, p->unit);
         fputs(",\"choices\":", f);
         if (p->type == PRM_ENUM && p->choices) {
             fputc('[', f);
             for (size_t c = 0; p->choices[c]; c++) {
                 if (c) fputc(',', f);
-                json_string(f, p->choices[c]);
+                exp_json_string(f, p->choices[c]);
             }
             fputc(']', f);
         } else {
@@ -105,9 +89,9 @@ static void print_json(FILE *f, const prm_config *cfg)
         fputs(",\"max\":", f);
         json_bound(f, p, p->type == PRM_ENUM ? INFINITY : p->max);
         fputs(",\"description\":", f);
-        json_string(f, p->desc);
+        exp_json_string(f, p->desc);
         fputs(",\"source\":", f);
-        json_string(f, p->source);
+        exp_json_string(f, p->source);
         fprintf(f, "}%s\n", i + 1 < prm_count() ? "," : "");
     }
     fputs("]\n", f);

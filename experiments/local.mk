@@ -3,6 +3,7 @@ noinst_LIBRARIES += libexp.a
 libexp_a_SOURCES = \
 	%D%/errors.c %D%/errors.h \
 	%D%/opts.c %D%/opts.h \
+	%D%/json.c %D%/json.h \
 	%D%/spec.c %D%/spec.h \
 	%D%/plan.c \
 	%D%/ledger.c \
