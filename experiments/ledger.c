@@ -170,6 +170,20 @@ int exp__ledger_match(exp__sweep *s, char **new_names)
             if (suffix == 1) exact = (int)j;
             if (list[j].spec_hash && !strcmp(list[j].spec_hash, e->hash)) same = (int)j;
         }
+        /* The same text read to another seed: the first round read "seed =
+         * 010" as octal 8, numbers are decimal now. Resuming would mix the
+         * two seeds' runs in one experiment. */
+        if (same >= 0 && list[same].master_seed != e->seed && s->o->force_new) {
+            same = -1; /* stored beside it as NAME-N below */
+        } else if (same >= 0 && list[same].master_seed != e->seed) {
+            exp__fail(s, EXP_SWEEP_EINPUT,
+                      "%s:%d: experiment '%s' in %s was made with master seed %llu, but this rekeysim reads the "
+                      "spec's seed as %llu (whole numbers are decimal); write the seed you mean, and use "
+                      "--force-new or another --db for a new experiment",
+                      s->spec->path, e->line, e->name, s->o->db_path, (unsigned long long)list[same].master_seed,
+                      (unsigned long long)e->seed);
+            break;
+        }
         exp__xp *x = &s->xps[i];
         x->e = e;
         char name[300];
