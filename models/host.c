@@ -4,6 +4,11 @@
  * MaxMpxCount KB 926646 (XP Professional serves 10 commands) and MS-CIFS <79>
  * (servers 50); the redirector's cap of 50 KB 271148. Vista and XP are client
  * SKUs (10 as servers), 2003 and 2008 server SKUs (50) [I for Vista/2008].
+ * Copy engines (issue 12): Russinovich, "Inside Vista SP1 File Copy
+ * Improvements": Vista RTM issues 60 KB I/Os, SP1 32 KB [S]; Server 2008
+ * shipped with the SP1 code [S]; "vista" is taken as RTM [I]; XP's engine
+ * reads through the cache and the redirector asks for MS-CIFS <92>'s 61,440 B
+ * [I]. Parallel I/Os: 8 for every engine, no source [?].
  */
 #include "models/host.h"
 #include "models/core/pkt.h"
@@ -11,10 +16,10 @@
 #define AUTOTUNE_START_BYTES 65536
 
 static const host_profile profiles[] = {
-    [PRM_OS_XP] = {"xp", 0, 16384, 10, 50, 0},
-    [PRM_OS_2003] = {"2003", 0, 16384, 50, 50, 0},
-    [PRM_OS_VISTA] = {"vista", 1, AUTOTUNE_START_BYTES, 10, 50, 1},
-    [PRM_OS_2008] = {"2008", 1, AUTOTUNE_START_BYTES, 50, 50, 1},
+    [PRM_OS_XP] = {"xp", 0, 16384, 10, 50, 0, PRM_ENGINE_XP},
+    [PRM_OS_2003] = {"2003", 0, 16384, 50, 50, 0, PRM_ENGINE_XP},
+    [PRM_OS_VISTA] = {"vista", 1, AUTOTUNE_START_BYTES, 10, 50, 1, PRM_ENGINE_RTM},
+    [PRM_OS_2008] = {"2008", 1, AUTOTUNE_START_BYTES, 50, 50, 1, PRM_ENGINE_SP1},
 };
 
 const host_profile *host_profile_of(int os)
@@ -56,4 +61,34 @@ int64_t host_smb_client_maxmpx(const prm_config *cfg, int role)
 {
     const prm_host *h = &cfg->host[role];
     return h->smb_maxmpx ? h->smb_maxmpx : host_profile_of(h->os)->smb_client_maxmpx;
+}
+
+/* ---- issue 12: the SMB client's copy engine ---- */
+
+static const struct {
+    uint64_t read_size_bytes;
+    int64_t outstanding;
+} engines[] = {
+    [PRM_ENGINE_XP] = {61440, 8},
+    [PRM_ENGINE_RTM] = {61440, 8},
+    [PRM_ENGINE_SP1] = {32768, 8},
+};
+
+int host_smb_copy_engine(const prm_config *cfg)
+{
+    int e = cfg->smb.copy_engine;
+    if (e < PRM_ENGINE_XP || e > PRM_ENGINE_SP1) e = host_profile_of(cfg->host[PRM_CLIENT].os)->smb_copy_engine;
+    return e;
+}
+
+uint64_t host_smb_read_size(const prm_config *cfg)
+{
+    if (cfg->smb.read_size_bytes) return cfg->smb.read_size_bytes;
+    return engines[host_smb_copy_engine(cfg)].read_size_bytes;
+}
+
+int64_t host_smb_client_outstanding(const prm_config *cfg)
+{
+    if (cfg->smb.client_outstanding) return cfg->smb.client_outstanding;
+    return engines[host_smb_copy_engine(cfg)].outstanding;
 }

@@ -16,6 +16,8 @@ typedef struct host_profile {
     int64_t smb_server_maxmpx; /* MaxMpxCount announced as an SMB server */
     int64_t smb_client_maxmpx; /* redirector's own cap on outstanding requests */
     int authip;                /* speaks AuthIP besides IKEv1 (Vista/2008) */
+    /* issue 12: SMB client */
+    int smb_copy_engine; /* file copy engine as an SMB client: prm_copy_engine */
 } host_profile;
 
 /* The profile of OS (prm_os); borrowed static data. */
@@ -35,5 +37,13 @@ uint64_t host_rcv_window(const prm_config *cfg, int role, int *autotune_out);
  * MaxMpxCount) or as client (its redirector's cap). */
 int64_t host_smb_server_maxmpx(const prm_config *cfg, int role);
 int64_t host_smb_client_maxmpx(const prm_config *cfg, int role);
+
+/* issue 12. The client's copy engine (client.copy_engine, or its OS's under
+ * auto), the bytes per READ_ANDX / WRITE_ANDX (smb.read_size when set, else
+ * the engine's) and its parallel I/Os (smb.client_outstanding when set, else
+ * the engine's; the hosts' smb.maxmpx still bound it, models/smb.c). */
+int host_smb_copy_engine(const prm_config *cfg);
+uint64_t host_smb_read_size(const prm_config *cfg);
+int64_t host_smb_client_outstanding(const prm_config *cfg);
 
 #endif

@@ -8,13 +8,22 @@
  * FIFOs hold at most the messages in flight, bounded by the request pipeline,
  * never by the file size.
  *
- * The client keeps the send times of its unanswered requests in a ring (the
- * server answers in order on one stream, so the oldest is answered first);
- * one lazy timer watches the oldest: when it fires early it re-arms to the
- * oldest request's deadline, when it fires late the client drops the
- * connection (smb_timeout). The redirector's extra allowance for the time to
- * send a long request (KB 102067) is not modelled: requests here are small or
- * bounded by the pipeline.
+ * The client keeps the deadline of each unanswered request in a ring (the
+ * server answers in order on one stream, so the oldest is answered first).
+ * Under smb.timer=dynamic (KB 102067) a request's deadline is its send time
+ * plus (its bytes + the data it expects back) / bytes per second, plus
+ * SessTimeout (or ExtendedSessTimeout for a listed server); under static, send
+ * time plus SessTimeout. With smb.timer_bytes=pipeline the bytes also count
+ * every unanswered request ahead of it. The rate is the client's link rate
+ * (nic) or TCP's estimate (tcp, falling back to nic before the first RTT
+ * sample). Deadlines need not grow in send order, so one lazy timer is armed
+ * at the earliest: a new earlier deadline re-arms it, a firing re-arms to the
+ * earliest deadline still unanswered, or drops the connection (smb_timeout)
+ * when that deadline has come.
+ *
+ * The server serves requests one at a time in arrival order (a disk queue):
+ * each takes server.smb.latency plus its file bytes / server.smb.disk_rate
+ * before its response goes to TCP. With both 0 the response goes at once.
  *
  * Message sizes (bytes on the stream, NetBIOS session header included) follow
  * the MS-CIFS layouts; the security blobs and strings of negotiate and
@@ -22,6 +31,7 @@
  * closes TCP after CLOSE.
  */
 #include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "models/host.h"
@@ -48,6 +58,12 @@ typedef struct fifo {
     uint32_t cap, head, n;
 } fifo;
 
+/* One unanswered request: when it times out and the bytes its timer counted. */
+typedef struct pending {
+    sim_time_ns deadline;
+    uint64_t bytes;
+} pending;
+
 struct smb_copy {
     sim_kernel *k;
     const prm_config *cfg;
@@ -61,12 +77,17 @@ struct smb_copy {
     uint64_t next_offset;
     int64_t outstanding;
     int closing;
-    sim_time_ns *sent; /* send times of unanswered requests, a ring */
+    pending *sent; /* unanswered requests, a ring */
     uint32_t sent_cap, sent_head, sent_n;
     sim_timer sess_timer;
+    uint64_t read_size;     /* bytes per READ/WRITE (copy engine or smb.read_size) */
+    uint64_t pending_bytes; /* sum of bytes over the ring (smb.timer_bytes=pipeline) */
+    fifo srv;               /* requests waiting at the server's disk, head in service */
+    sim_timer disk_timer;   /* the head's service ends */
 };
 
 static void sess_fire(sim_kernel *k, void *arg);
+static void disk_fire(sim_kernel *k, void *arg);
 static void on_established(void *ctx);
 static void on_client_data(void *ctx, uint64_t n);
 static void on_server_data(void *ctx, uint64_t n);
@@ -87,7 +108,8 @@ smb_copy *smb_new(sim_kernel *k, const prm_config *cfg, rec_recorder *rec, tcp_c
     s->tcp[PRM_SERVER] = server;
     s->done = done;
     s->done_ctx = done_ctx;
-    int64_t lim = cfg->smb.client_outstanding;
+    s->read_size = host_smb_read_size(cfg);
+    int64_t lim = host_smb_client_outstanding(cfg);
     int64_t cmax = host_smb_client_maxmpx(cfg, PRM_CLIENT), smax = host_smb_server_maxmpx(cfg, PRM_SERVER);
     if (cmax < lim) lim = cmax;
     if (smax < lim) lim = smax;
@@ -99,11 +121,14 @@ smb_copy *smb_new(sim_kernel *k, const prm_config *cfg, rec_recorder *rec, tcp_c
         s->dir[h].cap = s->sent_cap * 2;
         s->dir[h].m = malloc(s->dir[h].cap * sizeof(msg));
     }
-    if (!s->sent || !s->dir[0].m || !s->dir[1].m) {
+    s->srv.cap = s->sent_cap * 2;
+    s->srv.m = malloc(s->srv.cap * sizeof(msg));
+    if (!s->sent || !s->dir[0].m || !s->dir[1].m || !s->srv.m) {
         smb_free(s);
         return NULL;
     }
     sim_timer_init(&s->sess_timer, sess_fire, s);
+    sim_timer_init(&s->disk_timer, disk_fire, s);
     tcp_set_callbacks(client, (tcp_callbacks){.ctx = s,
                                               .established = on_established,
                                               .data = on_client_data,
@@ -120,9 +145,11 @@ void smb_free(smb_copy *s)
 {
     if (!s) return;
     sim_timer_disarm(s->k, &s->sess_timer);
+    sim_timer_disarm(s->k, &s->disk_timer);
     free(s->sent);
     free(s->dir[0].m);
     free(s->dir[1].m);
+    free(s->srv.m);
     free(s);
 }
 
@@ -139,6 +166,7 @@ static void finish(smb_copy *s, int failure, int host)
     if (s->finished) return;
     s->finished = 1;
     sim_timer_disarm(s->k, &s->sess_timer);
+    sim_timer_disarm(s->k, &s->disk_timer);
     if (s->done) s->done(s->done_ctx, failure, host);
 }
 
@@ -175,24 +203,62 @@ static void send_msg(smb_copy *s, int from, msg m)
     tcp_send(s->tcp[from], m.len);
 }
 
+static void fifo_pop(fifo *f)
+{
+    f->head = (f->head + 1) & (f->cap - 1);
+    f->n--;
+}
+
 /* ---- client ---- */
+
+/* The bytes per second the redirector's dynamic timer divides by. */
+static double timer_bytes_per_s(const smb_copy *s)
+{
+    /* HOOK (issue 12, path): the client's local link rate. When the path's
+     * access link exists this must be client.access.rate. */
+    uint64_t nic_bps = s->cfg->link.rate_bps;
+    uint64_t bps = nic_bps;
+    if (s->cfg->smb.timer_rate == PRM_SMB_RATE_TCP) {
+        uint64_t est = tcp_rate_estimate_bps(s->tcp[PRM_CLIENT]);
+        if (est) bps = est;
+    }
+    return (double)(bps ? bps : 1) / 8.0;
+}
+
+/* The time-out of a request of BYTES (its SMB and data sent, plus the data
+ * expected back), sent now. */
+static sim_time_ns request_timeout(const smb_copy *s, uint64_t bytes)
+{
+    const prm_smb *c = &s->cfg->smb;
+    sim_time_ns t = c->server_extended ? c->extended_timeout_ns : c->session_timeout_ns;
+    if (c->timer == PRM_SMB_TIMER_STATIC) return t;
+    if (c->timer_bytes == PRM_SMB_BYTES_PIPELINE) bytes += s->pending_bytes;
+    return t + (sim_time_ns)llround((double)bytes / timer_bytes_per_s(s) * 1e9);
+}
 
 static void request(smb_copy *s, int kind, uint32_t data_len)
 {
     uint32_t fb = kind == K_WRITE ? data_len : 0;
+    uint32_t len = req_bytes[kind] + fb;
+    uint64_t bytes = len + (kind == K_READ ? data_len : 0);
+    sim_time_ns deadline = sim_kernel_now(s->k) + request_timeout(s, bytes);
     /* At most the pipeline limit plus CLOSE are ever unanswered; the ring holds more. */
     assert(s->sent_n < s->sent_cap);
-    s->sent[(s->sent_head + s->sent_n++) & (s->sent_cap - 1)] = sim_kernel_now(s->k);
-    if (!sim_timer_is_armed(&s->sess_timer)) sim_timer_arm_in(s->k, &s->sess_timer, s->cfg->smb.session_timeout_ns);
-    send_msg(s, PRM_CLIENT,
-             (msg){.len = req_bytes[kind] + fb, .file_bytes = fb, .arg = data_len, .kind = (uint8_t)kind});
+    s->sent[(s->sent_head + s->sent_n++) & (s->sent_cap - 1)] = (pending){deadline, bytes};
+    s->pending_bytes += bytes;
+    if (sim_timer_when(&s->sess_timer) > deadline) sim_timer_arm_at(s->k, &s->sess_timer, deadline);
+    send_msg(s, PRM_CLIENT, (msg){.len = len, .file_bytes = fb, .arg = data_len, .kind = (uint8_t)kind});
 }
 
 static void sess_fire(sim_kernel *k, void *arg)
 {
     smb_copy *s = arg;
     if (s->sent_n == 0 || s->finished) return;
-    sim_time_ns deadline = s->sent[s->sent_head] + s->cfg->smb.session_timeout_ns;
+    sim_time_ns deadline = SIM_TIME_MAX;
+    for (uint32_t i = 0; i < s->sent_n; i++) {
+        sim_time_ns d = s->sent[(s->sent_head + i) & (s->sent_cap - 1)].deadline;
+        if (d < deadline) deadline = d;
+    }
     if (sim_kernel_now(k) < deadline) {
         sim_timer_arm_at(k, &s->sess_timer, deadline);
         return;
@@ -208,7 +274,7 @@ static void issue(smb_copy *s)
     uint64_t size = s->cfg->file_size_bytes;
     while (s->outstanding < s->limit && s->next_offset < size) {
         uint64_t n = size - s->next_offset;
-        if (n > s->cfg->smb.read_size_bytes) n = s->cfg->smb.read_size_bytes;
+        if (n > s->read_size) n = s->read_size;
         s->next_offset += n;
         s->outstanding++;
         request(s, s->cfg->direction == PRM_COPY_WRITE ? K_WRITE : K_READ, (uint32_t)n);
@@ -222,6 +288,7 @@ static void issue(smb_copy *s)
 static void client_response(smb_copy *s, const msg *m)
 {
     if (s->sent_n) {
+        s->pending_bytes -= s->sent[s->sent_head].bytes;
         s->sent_head = (s->sent_head + 1) & (s->sent_cap - 1);
         s->sent_n--;
     }
@@ -249,10 +316,45 @@ static void on_established(void *ctx)
 
 /* ---- server ---- */
 
-static void server_request(smb_copy *s, const msg *m)
+static void respond(smb_copy *s, const msg *m)
 {
     uint32_t fb = m->kind == K_READ ? m->arg : 0;
     send_msg(s, PRM_SERVER, (msg){.len = resp_bytes[m->kind] + fb, .file_bytes = fb, .arg = m->arg, .kind = m->kind});
+}
+
+/* Service time of request M at the server: latency plus its file bytes at the disk rate. */
+static sim_time_ns service_ns(const smb_copy *s, const msg *m)
+{
+    sim_time_ns t = s->cfg->smb.server_latency_ns;
+    uint64_t rate = s->cfg->smb.server_disk_rate_bps;
+    if (rate && (m->kind == K_READ || m->kind == K_WRITE))
+        t += (sim_time_ns)llround((double)m->arg * 8.0 * 1e9 / (double)rate);
+    return t;
+}
+
+static void server_request(smb_copy *s, const msg *m)
+{
+    if (s->srv.n == 0 && service_ns(s, m) == 0) { /* instant service: answer at once */
+        respond(s, m);
+        return;
+    }
+    if (fifo_push(&s->srv, *m) != 0) {
+        rec_out_of_memory(s->rec);
+        return;
+    }
+    if (s->srv.n == 1) sim_timer_arm_in(s->k, &s->disk_timer, service_ns(s, m));
+}
+
+/* The request in service is done: its response goes, the next one starts. */
+static void disk_fire(sim_kernel *k, void *arg)
+{
+    smb_copy *s = arg;
+    if (s->finished || s->srv.n == 0) return;
+    msg m = s->srv.m[s->srv.head];
+    fifo_pop(&s->srv);
+    respond(s, &m);
+    if (s->finished) return;
+    if (s->srv.n) sim_timer_arm_in(k, &s->disk_timer, service_ns(s, &s->srv.m[s->srv.head]));
 }
 
 /* ---- receiving ---- */

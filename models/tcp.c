@@ -640,3 +640,17 @@ void tcp_input(tcp_conn *c, pkt *p)
     output(c);
     maybe_closed(c);
 }
+
+/* issue 12: the rate the SMB redirector's dynamic timer may see (smb.timer_rate=tcp).
+ * Window over smoothed RTT: the larger of what this endpoint may have in
+ * flight (min of cwnd and the peer's window) and what it lets the peer have in
+ * flight (its receive window), divided by srtt. By Little's law that is the
+ * throughput of a window-limited connection, queueing delay included. */
+uint64_t tcp_rate_estimate_bps(const tcp_conn *c)
+{
+    if (!c->have_srtt || c->srtt_ns <= 0) return 0;
+    uint64_t snd = c->cwnd < c->snd_wnd ? c->cwnd : c->snd_wnd;
+    uint64_t w = snd > c->rcv_wnd ? snd : c->rcv_wnd;
+    double bps = (double)w * 8.0 * 1e9 / (double)c->srtt_ns;
+    return bps >= 1.8e19 ? UINT64_MAX : (uint64_t)bps;
+}

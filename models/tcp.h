@@ -79,4 +79,8 @@ tcp_stats tcp_get_stats(const tcp_conn *c);
 /* Bytes appended but not yet acknowledged by the peer. */
 uint64_t tcp_unacked_bytes(const tcp_conn *c);
 
+/* issue 12: an estimate of the connection's rate in bit/s, 8 x max(min(cwnd,
+ * peer's window), own receive window) / srtt; 0 before the first RTT sample. */
+uint64_t tcp_rate_estimate_bps(const tcp_conn *c);
+
 #endif

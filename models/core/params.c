@@ -362,6 +362,12 @@ int prm_check(const prm_config *cfg, char *err, size_t errlen)
                  sim_time_to_s(cfg->tcp.rto_max_ns));
         return PRM_ERANGE;
     }
+    /* issue 12: smb.read_size 0 means the copy engine's size */
+    if (cfg->smb.read_size_bytes > 0 && cfg->smb.read_size_bytes < 512) {
+        snprintf(err, errlen, "smb.read_size (%llu B) must be 0 (the copy engine's) or at least 512 B",
+                 (unsigned long long)cfg->smb.read_size_bytes);
+        return PRM_ERANGE;
+    }
     if (cfg->scenario < 0 || (size_t)cfg->scenario >= preset_count) {
         snprintf(err, errlen, "scenario index %d is not a preset", cfg->scenario);
         return PRM_ERANGE;

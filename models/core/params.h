@@ -74,11 +74,31 @@ typedef struct prm_tcp {
     uint64_t autotune_max_bytes; /* tcp.autotune_max: Vista receive window ceiling */
 } prm_tcp;
 
-/* SMB settings: smb.* */
+/* SMB response timer and copy engine (issue 12); the choice lists use these orders. */
+typedef enum { PRM_SMB_TIMER_DYNAMIC = 0, PRM_SMB_TIMER_STATIC } prm_smb_timer;         /* dynamic static */
+typedef enum { PRM_SMB_RATE_NIC = 0, PRM_SMB_RATE_TCP } prm_smb_timer_rate;             /* nic tcp */
+typedef enum { PRM_SMB_BYTES_REQUEST = 0, PRM_SMB_BYTES_PIPELINE } prm_smb_timer_bytes; /* request pipeline */
+typedef enum {
+    PRM_ENGINE_AUTO = 0,
+    PRM_ENGINE_XP,
+    PRM_ENGINE_RTM,
+    PRM_ENGINE_SP1
+} prm_copy_engine; /* auto xp rtm sp1 */
+
+/* SMB settings: smb.* (and the SMB keys of client.* / server.* below) */
 typedef struct prm_smb {
-    uint64_t read_size_bytes;       /* smb.read_size: bytes per READ_ANDX / WRITE_ANDX */
-    int64_t client_outstanding;     /* smb.client_outstanding: copy engine's parallel I/Os */
-    sim_time_ns session_timeout_ns; /* smb.session_timeout */
+    uint64_t read_size_bytes;       /* smb.read_size: bytes per READ_ANDX / WRITE_ANDX; 0 = copy engine's */
+    int64_t client_outstanding;     /* smb.client_outstanding: copy engine's parallel I/Os; 0 = copy engine's */
+    sim_time_ns session_timeout_ns; /* smb.session_timeout: SessTimeout */
+    /* issue 12: dynamic response timer (KB 102067), copy engine, server service time */
+    int timer;                       /* smb.timer: prm_smb_timer */
+    int timer_rate;                  /* smb.timer_rate: prm_smb_timer_rate */
+    int timer_bytes;                 /* smb.timer_bytes: prm_smb_timer_bytes */
+    sim_time_ns extended_timeout_ns; /* smb.extended_session_timeout: ExtendedSessTimeout */
+    int server_extended;             /* server.smb.extended: in ServersWithExtendedSessTimeout (bool) */
+    int copy_engine;                 /* client.copy_engine: prm_copy_engine */
+    sim_time_ns server_latency_ns;   /* server.smb.latency: per request, serial */
+    uint64_t server_disk_rate_bps;   /* server.smb.disk_rate: file bytes served, bit/s; 0 = instant */
 } prm_smb;
 
 /* IPsec settings shared by both hosts: ipsec.* and ike.* (models/ipsec_params.c) */

@@ -28,6 +28,11 @@ static const char *const os_choices[] = {"xp", "2003", "vista", "2008", NULL};
 static const char *const cert_choices[] = {"valid", "none", "expired", NULL};
 static const char *const direction_choices[] = {"read", "write", NULL};
 static const char *const loss_model_choices[] = {"bernoulli", "gilbert", NULL};
+/* issue 12: SMB timer and copy engine choices (orders as in params.h) */
+static const char *const smb_timer_choices[] = {"dynamic", "static", NULL};
+static const char *const smb_timer_rate_choices[] = {"nic", "tcp", NULL};
+static const char *const smb_timer_bytes_choices[] = {"request", "pipeline", NULL};
+static const char *const copy_engine_choices[] = {"auto", "xp", "rtm", "sp1", NULL};
 
 #define C(field) offsetof(prm_config, field)
 #define H(role, field) offsetof(prm_config, host[role].field)
@@ -127,14 +132,54 @@ const prm_entry prm__net_params[] = {
      "Vista/2008 receive-window auto-tuning ceiling (model: from 64 KiB, the window doubles when the "
      "bytes received in one smoothed round trip reach 3/4 of it)",
      "Vista TCP/IP blog [S]; growth model [I]"},
-    {"smb.read_size", PRM_SIZE, C(smb.read_size_bytes), "61440", "B", NULL, 512, 16777216,
-     "file bytes per READ_ANDX / WRITE_ANDX request (Vista SP1 copy engine: 32 KiB)",
-     "MS-CIFS <92> [S]"},
-    {"smb.client_outstanding", PRM_INT, C(smb.client_outstanding), "8", "requests", NULL, 1, 65535,
-     "copy engine's parallel I/Os (also bounded by both hosts' smb.maxmpx)", "undocumented [?]"},
-    {"smb.session_timeout", PRM_TIME, C(smb.session_timeout_ns), "60s", "s", NULL, PRM_NS(0.001), PRM_NS(86400),
-     "a request unanswered this long makes the client close the connection (error 64)",
-     "MS-SMB 3.2.3, KB 102067 [S]"},
+    {"smb.read_size", PRM_SIZE, C(smb.read_size_bytes), "0", "B", NULL, 0, 16777216,
+     "file bytes per READ_ANDX / WRITE_ANDX request; 0 = the client's copy engine (client.copy_engine: "
+     "xp and rtm 61,440 B, sp1 32 KiB); a value of at least 512 B overrides it",
+     "MS-CIFS <92>, Russinovich \"Inside Vista SP1 File Copy Improvements\" [S]"},
+    {"smb.client_outstanding", PRM_INT, C(smb.client_outstanding), "0", "requests", NULL, 0, 65535,
+     "copy engine's parallel I/Os; 0 = the copy engine's (8 for every engine); also bounded by both "
+     "hosts' smb.maxmpx",
+     "undocumented [?]"},
+    {"smb.session_timeout", PRM_TIME, C(smb.session_timeout_ns), "60s", "s", NULL, PRM_NS(10), PRM_NS(65535),
+     "SessTimeout: the margin the redirector adds to each request's expected transfer time (smb.timer); "
+     "a request unanswered past its time-out makes the client close the connection (error 64); "
+     "NT 45 s, Windows 2000 and later 60 s; registry range 10-65,535 s",
+     "KB 102067, Windows 2000 registry reference, Open Specifications blog \"CIFS and SMB Timeouts in "
+     "Windows\" [S]"},
+    /* issue 12: the dynamic response timer (KB 102067), the copy engine, server service time */
+    {"smb.timer", PRM_ENUM, C(smb.timer), "dynamic", "", smb_timer_choices, 0, 1,
+     "dynamic: each request's time-out is (request bytes + data expected) / rate + SessTimeout "
+     "(Windows NT and later); static: SessTimeout alone (LAN Manager 2.x)",
+     "KB 102067 [S]"},
+    {"smb.timer_rate", PRM_ENUM, C(smb.timer_rate), "nic", "", smb_timer_rate_choices, 0, 1,
+     "the bytes per second the dynamic timer divides by: nic (the client's local link rate) or tcp "
+     "(TCP's window / smoothed RTT estimate on the client's connection)",
+     "KB 102067 says \"the bytes per second rate of the media\" from TDIQueryConnectionInfo [S]; "
+     "which of the two Windows reports on a WAN [?]"},
+    {"smb.timer_bytes", PRM_ENUM, C(smb.timer_bytes), "request", "", smb_timer_bytes_choices, 0, 1,
+     "bytes the dynamic timer counts: request (this request's SMB and data, as KB 102067 writes it) or "
+     "pipeline (also every unanswered request ahead of it on the connection)",
+     "KB 102067 [S] for request; pipeline a model alternative [?]"},
+    {"smb.extended_session_timeout", PRM_TIME, C(smb.extended_timeout_ns), "1000s", "s", NULL, PRM_NS(10),
+     PRM_NS(65535),
+     "ExtendedSessTimeout: used instead of smb.session_timeout when server.smb.extended is on (XP and later)",
+     "Open Specifications blog \"CIFS and SMB Timeouts in Windows\" [S]; range as SessTimeout [I]"},
+    {"server.smb.extended", PRM_BOOL, C(smb.server_extended), "off", "", NULL, 0, 1,
+     "the server is listed in the client's ServersWithExtendedSessTimeout (default list empty)",
+     "Open Specifications blog \"CIFS and SMB Timeouts in Windows\" [S]"},
+    {"client.copy_engine", PRM_ENUM, C(smb.copy_engine), "auto", "", copy_engine_choices, 0, 3,
+     "the client's file copy engine: xp (61,440 B), rtm (Vista RTM, 60 KiB non-cached I/Os = 61,440 B), "
+     "sp1 (Vista SP1 / Server 2008, 32 KiB); auto = by client.os (xp, 2003: xp; vista: rtm; 2008: sp1)",
+     "Russinovich \"Inside Vista SP1 File Copy Improvements\" [S]; xp size MS-CIFS <92> [I]; "
+     "vista = RTM [I]"},
+    {"server.smb.latency", PRM_TIME, C(smb.server_latency_ns), "0", "s", NULL, 0, PRM_NS(60),
+     "server service time per request before its response is sent; requests are served one at a "
+     "time in arrival order; 0 = instant",
+     "no per-OS source: neutral default [?]"},
+    {"server.smb.disk_rate", PRM_RATE, C(smb.server_disk_rate_bps), "0", "bit/s", NULL, 0, 1e13,
+     "server disk throughput for the file bytes of each READ (read before the response) or WRITE "
+     "(written before the response), served one request at a time; 0 = instant",
+     "no per-OS source: neutral default [?]"},
 };
 /* clang-format on */
 const size_t prm__net_n_params = sizeof prm__net_params / sizeof prm__net_params[0];

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "models/core/presets.h"
 #include "models/core/params.h"
+#include "models/host.h" /* issue 12: the copy engine resolves smb.read_size 0 */
 
 static double parse_ok(const char *key, const char *text)
 {
@@ -165,7 +166,9 @@ Test(registry, defaults_match_domain_md)
     cr_expect_eq(c.tcp.delack_ns, 200000000);
     cr_expect_eq(c.tcp.dupack_threshold, 2);
     cr_expect_eq(c.tcp.autotune_max_bytes, 16 * 1048576ull);
-    cr_expect_eq(c.smb.read_size_bytes, 61440);
+    cr_expect_eq(c.smb.read_size_bytes, 0, "0 = the client's copy engine");
+    cr_expect_eq(host_smb_read_size(&c), 61440, "Vista RTM's copy engine reads 60 KiB");
+    cr_expect_eq(host_smb_client_outstanding(&c), 8);
     cr_expect_eq(c.smb.session_timeout_ns, 60 * SIM_NS_PER_S);
     cr_expect_eq(c.ipsec.qm_lifetime_kb, 100000);
 }

@@ -8,6 +8,7 @@
  * al. where time-outs matter.
  */
 #include "sim_helpers.h"
+#include "models/host.h" /* issue 12: host_smb_read_size (smb.read_size 0 = copy engine) */
 
 Test(tcp, an_unreachable_server_gives_connect_timeout_after_21_s)
 {
@@ -175,7 +176,7 @@ Test(tcp, vista_auto_tunes_its_window_and_xp_keeps_17520)
  * response went in its own segments, plus the small setup responses. */
 static double read_wire_s(const prm_config *c, double mss)
 {
-    double size = (double)c->file_size_bytes, rs = (double)c->smb.read_size_bytes;
+    double size = (double)c->file_size_bytes, rs = (double)host_smb_read_size(c);
     double n_full = floor(size / rs), rest = size - n_full * rs;
     double t = n_full * msg_tx_s(c, rs + 64, mss);
     if (rest > 0) t += msg_tx_s(c, rest + 64, mss);
@@ -233,7 +234,7 @@ Test(tcp, a_window_limited_copy_moves_one_window_per_round_trip)
         int rcv = c.direction == PRM_COPY_READ ? PRM_CLIENT : PRM_SERVER;
         double w = (double)pr.tcp[rcv].rcv_window_bytes, mss = (double)pr.mss_bytes;
         double hdr = c.direction == PRM_COPY_READ ? 64 : 68;
-        double stream = (double)c.file_size_bytes * (1 + hdr / (double)c.smb.read_size_bytes);
+        double stream = (double)c.file_size_bytes * (1 + hdr / (double)host_smb_read_size(&c));
         /* A window's first byte comes back acknowledged after the delay both
          * ways plus two segments (delayed ACK) and one ACK on the wire. */
         double cycle = 2 * sim_time_to_s(c.link.delay_ns) + 2 * tx_s(&c, mss + 40) + tx_s(&c, 40);
