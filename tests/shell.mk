@@ -11,6 +11,7 @@ shell_tests = \
 	tests/e2e/test_run.sh \
 	tests/e2e/test_bad_input.sh \
 	tests/e2e/test_lifetime_ranges.sh \
+	tests/e2e/test_smb_timer.sh \
 	tests/e2e/test_proc.sh \
 	tests/e2e/test_manpage.sh \
 	tests/e2e/test_spec_input.sh \
