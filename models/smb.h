@@ -8,7 +8,11 @@
  * I/Os and both hosts' outstanding-request limits; then CLOSE and a TCP
  * close. Message sizes are the real header layouts (NetBIOS 4 B + SMB header
  * 32 B + parameter words + byte count + data). A request unanswered for
- * smb.session_timeout makes the client drop the connection (smb_timeout).
+ * its time-out makes the client drop the connection (smb_timeout): under
+ * smb.timer=dynamic (KB 102067) (its bytes + data expected) / rate +
+ * SessTimeout. The server serves requests one at a time (server.smb.latency,
+ * server.smb.disk_rate; 0 = instant). Read size and parallel I/Os come from
+ * the client's copy engine (host_smb_read_size).
  */
 #include <stdint.h>
 #include "models/core/params.h"
