@@ -196,7 +196,7 @@ static const row table[] = {
       "none an administrator can set: a hotfix (the KB's resolution text could not be retrieved)", NULL,
       "needs a fix from Microsoft; the model's rule for it is an inference"},
      "ipsec.rule.fallback", "both", "the presumed fix is R3 both [I]", NULL},
-    {{"exempt", "an IPsec exemption for the file server: server.ipsec.policy=none",
+    {{"exempt", "an IPsec exemption for the file server: no IPsec policy on its side",
       "no IPsec policy assigned to the file server (or a permit filter for its address)",
       "MS-GPIPSEC: policy none, filter action permit [S]",
       "RISK: all traffic with the file server in clear, no IPsec authentication, integrity or encryption"},
