@@ -293,7 +293,11 @@ static int open_db(const char *path, const char *command_line, res_store **out)
     char err[1024];
     int rc = res_store_check_name(path, err, sizeof err);
     if (!rc) rc = res_store_new(path, RES_OPEN_CREATE, command_line, err, sizeof err, out);
-    if (!rc && (rc = res_store_lock(*out)) != 0) {
+    if (!rc && (rc = res_whatif_check(*out)) != 0) {
+        snprintf(err, sizeof err, "%s", res_store_errmsg(*out));
+        res_store_free(*out);
+        *out = NULL;
+    } else if (!rc && (rc = res_store_lock(*out)) != 0) {
         if (rc == RES_EBUSY)
             snprintf(err, sizeof err, "%s is being written by a sweep or a merge; wait for it or use another --db",
                      path);

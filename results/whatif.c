@@ -82,19 +82,24 @@ static int insert_rows(res_store *s, int64_t id, const char *scenario, const cha
     return rc == SQLITE_OK ? 0 : res__fail(s, rc, "cannot add what-if rows");
 }
 
+int res_whatif_check(res_store *s)
+{
+    int64_t has_table = 0;
+    int rc =
+        res__query_int(s, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'whatif'", &has_table);
+    if (rc || has_table) return rc;
+    return res__failf(s, RES_EMISMATCH,
+                      "%s has no whatif table (made by an older rekeysim of the same schema version); "
+                      "use a new database for what-if rows",
+                      s->path);
+}
+
 int res_whatif_store(res_store *s, const char *scenario, const char *settings, uint64_t seed,
                      const res_whatif_row *rows, size_t n, int64_t *id_out)
 {
-    int64_t has_table = 0, id = 0;
-    int rc =
-        res__query_int(s, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'whatif'", &has_table);
-    if (rc) return rc;
-    if (!has_table)
-        return res__failf(s, RES_EMISMATCH,
-                          "%s has no whatif table (made by an older rekeysim of the same schema version); "
-                          "use a new database for what-if rows",
-                          s->path);
-    rc = res_store_begin(s);
+    int64_t id = 0;
+    int rc = res_whatif_check(s);
+    if (!rc) rc = res_store_begin(s);
     if (!rc) rc = res__query_int(s, "SELECT coalesce(max(whatif_id), 0) + 1 FROM whatif", &id);
     if (!rc) rc = insert_rows(s, id, scenario, settings, seed, rows, n);
     if (!rc) rc = res_store_commit(s);

@@ -26,11 +26,15 @@ typedef struct res_whatif_row {
     uint64_t fingerprint;
 } res_whatif_row;
 
+/* Whether S can take what-if rows: 0, or RES_EMISMATCH with a message when
+ * the database has no whatif table (made by an older build of the same
+ * schema version), or another RES_E* code. */
+int res_whatif_check(res_store *s);
+
 /* Stores ROWS[0..N-1] as rows 0..N-1 of a new invocation (whatif_id one
  * more than the largest stored) of base configuration SCENARIO, SETTINGS,
  * SEED, in one transaction of its own (S must not be inside one). Returns 0
- * and *id_out, or a RES_E* code: RES_EMISMATCH when the database has no
- * whatif table (made by an older build of the same schema version). */
+ * and *id_out, or a RES_E* code (RES_EMISMATCH as res_whatif_check). */
 int res_whatif_store(res_store *s, const char *scenario, const char *settings, uint64_t seed,
                      const res_whatif_row *rows, size_t n, int64_t *id_out);
 

@@ -213,6 +213,16 @@ cp "$tmp/junk.db" "$tmp/junk.orig"
 rc=$?
 [ $rc -eq 2 ] && [ ! -s "$tmp/out" ] && grep -q "is not a rekeysim database" "$tmp/err" && cmp -s "$tmp/junk.db" "$tmp/junk.orig" &&
   ok "--db on a file that is not a database: exit 2, file untouched" || fail "--db junk: exit $rc: $(cat "$tmp/err")"
+# A database of this schema version without the whatif table (made before
+# it existed; made here by dropping it): refused before anything runs,
+# nothing written.
+"$rk" whatif --db "$tmp/old.db" >/dev/null 2>&1 && sqlite3 "$tmp/old.db" "DROP TABLE whatif" || fail "making old.db"
+before=$(sqlite3 "$tmp/old.db" "SELECT count(*) FROM sqlite_master")
+"$rk" whatif $kb --db "$tmp/old.db" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] && [ ! -s "$tmp/out" ] && grep -q "has no whatif table" "$tmp/err" &&
+  [ "$(sqlite3 "$tmp/old.db" "SELECT count(*) FROM sqlite_master")" = "$before" ] &&
+  ok "--db without a whatif table: exit 2, nothing written" || fail "--db old: exit $rc: $(cat "$tmp/err")"
 "$rk" whatif --db >"$tmp/out" 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "needs a value" "$tmp/err" && ok "--db without a value: exit 2" || fail "--db without value: $(cat "$tmp/err")"
 
