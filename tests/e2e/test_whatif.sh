@@ -191,7 +191,7 @@ grep -q "na ok" "$tmp/check6" && ok "rows already so do not apply, last, with th
 
 # 7. Bad input: the messages of `rekeysim run`, exit 2, one line, nothing
 # on stdout, and no database file made or changed.
-for args in "nosuch.key=1" "link.rate=fast" "--seed -1" "--scenario nope" "stray"; do
+for args in "nosuch.key=1" "link.rate=fast" "file.size=-1MiB" "=5" "--seed -1" "--scenario nope" "stray" "--frobnicate"; do
   # shellcheck disable=SC2086
   "$rk" run $args >/dev/null 2>"$tmp/run.err"
   # shellcheck disable=SC2086
@@ -207,12 +207,21 @@ for args in "nosuch.key=1" "link.rate=fast" "--seed -1" "--scenario nope" "stray
     ok "whatif $args: exit 2, run's message"
   fi
 done
+# Databases that are not rekeysim's: the messages of `rekeysim run --db`,
+# exit 2, the file untouched.
 echo "not a database" >"$tmp/junk.db"
-cp "$tmp/junk.db" "$tmp/junk.orig"
-"$rk" whatif $kb --db "$tmp/junk.db" >"$tmp/out" 2>"$tmp/err"
-rc=$?
-[ $rc -eq 2 ] && [ ! -s "$tmp/out" ] && grep -q "is not a rekeysim database" "$tmp/err" && cmp -s "$tmp/junk.db" "$tmp/junk.orig" &&
-  ok "--db on a file that is not a database: exit 2, file untouched" || fail "--db junk: exit $rc: $(cat "$tmp/err")"
+sqlite3 "$tmp/other.db" "CREATE TABLE x (a)"
+for f in junk other; do
+  cp "$tmp/$f.db" "$tmp/$f.orig"
+  "$rk" run --db "$tmp/$f.db" --run 1 >/dev/null 2>"$tmp/run.err"
+  # shellcheck disable=SC2086
+  "$rk" whatif $kb --db "$tmp/$f.db" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  want=$(sed 's/^rekeysim run: //' "$tmp/run.err")
+  have=$(sed 's/^rekeysim whatif: //' "$tmp/err")
+  [ $rc -eq 2 ] && [ ! -s "$tmp/out" ] && [ "$have" = "$want" ] && cmp -s "$tmp/$f.db" "$tmp/$f.orig" &&
+    ok "--db $f.db: exit 2, run's message ($have), file untouched" || fail "--db $f.db: exit $rc: '$have', run: '$want'"
+done
 # A database of this schema version without the whatif table (made before
 # it existed; made here by dropping it): refused before anything runs,
 # nothing written.
