@@ -171,6 +171,13 @@ rc=$?
 n=$("$rk" whatif --json | python3 -c 'import json,sys; r=json.load(sys.stdin); print(len(r), r[0]["completed"])')
 [ "$n" = "1 True" ] && ok "no-ipsec --json: one row, completed" || fail "no-ipsec --json: $n"
 
+# A key that cannot change the run draws run's warning (exit 0 still).
+"$rk" run ipsec.qm_lifetime=1h >/dev/null 2>"$tmp/run.err"
+"$rk" whatif ipsec.qm_lifetime=1h >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc -eq 0 ] && [ "$(sed 's/^rekeysim whatif: //' "$tmp/err")" = "$(sed 's/^rekeysim run: //' "$tmp/run.err")" ] &&
+  ok "a key without effect: run's warning, exit 0" || fail "no-effect warning: exit $rc: $(cat "$tmp/err")"
+
 # 6. A change that is already so does not apply: no run, listed last with
 # the reason.
 # shellcheck disable=SC2086
