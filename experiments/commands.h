@@ -16,6 +16,7 @@ int exp_cmd_merge(int argc, char **argv);     /* experiments/cmd_merge.c */
 int exp_cmd_status(int argc, char **argv);    /* experiments/cmd_status.c */
 int exp_cmd_plot(int argc, char **argv);      /* experiments/cmd_plot.c */
 int exp_cmd_report(int argc, char **argv);    /* experiments/cmd_plot.c */
+int exp_cmd_whatif(int argc, char **argv);    /* experiments/cmd_whatif.c */
 
 /* Exit statuses. */
 enum { EXP_OK = 0, EXP_RUNTIME = 1, EXP_INPUT = 2, EXP_INTERRUPTED = 130 };

@@ -9,7 +9,8 @@ libexp_a_SOURCES = \
 	%D%/ledger.c \
 	%D%/search.c %D%/search.h \
 	%D%/pool.c %D%/pool_int.h \
-	%D%/runner.c %D%/runner.h %D%/runner_int.h
+	%D%/runner.c %D%/runner.h %D%/runner_int.h \
+	%D%/whatif_candidates.c %D%/whatif_candidates.h
 libexp_a_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) $(SQLITE_CFLAGS) $(INIH_CFLAGS)
 # The example specs are installed in $(pkgdatadir) (doc/rekeysim.1, FILES).
 dist_pkgdata_DATA = %D%/kb977526.ini %D%/capacity.ini %D%/hypotheses.ini
@@ -25,7 +26,8 @@ experiments_rekeysim_SOURCES = \
 	%D%/cmd_sweep.c \
 	%D%/cmd_merge.c \
 	%D%/cmd_status.c \
-	%D%/cmd_plot.c
+	%D%/cmd_plot.c \
+	%D%/cmd_whatif.c
 experiments_rekeysim_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) $(SQLITE_CFLAGS) $(INIH_CFLAGS)
 experiments_rekeysim_LDADD = libexp.a libresults.a libmodels.a libsim.a $(SQLITE_LIBS) $(INIH_LIBS) $(GSL_LIBS) -lm
 

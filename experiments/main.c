@@ -25,6 +25,9 @@ static const struct {
     {"status", exp_cmd_status, "status --db FILE"},
     {"plot", exp_cmd_plot, "plot --db FILE [--experiment NAME] [--out DIR]"},
     {"report", exp_cmd_report, "report --db FILE [--experiment NAME] [--out DIR]"},
+    {"whatif", exp_cmd_whatif,
+     "whatif [--scenario NAME] [--seed N] [--json] [--db FILE] [KEY=VALUE ...]\n"
+     "      which single change makes a failing copy complete, at what cost"},
     {"params", exp_cmd_params, "params [--scenario NAME]    every key: name, value, unit, description, source"},
     {"scenarios", exp_cmd_scenarios, "scenarios                   the named presets and what each sets"},
     {"outcomes", exp_cmd_outcomes, "outcomes [--json]           every outcome field: name, type, unit, description"},

@@ -2,7 +2,8 @@
 noinst_LIBRARIES += libresults.a
 libresults_a_SOURCES = \
 	%D%/schema.c %D%/rows.c %D%/store.h %D%/store_int.h \
-	%D%/merge.c
+	%D%/merge.c \
+	%D%/whatif.c %D%/whatif.h
 nodist_libresults_a_SOURCES = %D%/schema_sql.h %D%/build_info.h
 libresults_a_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) $(SQLITE_CFLAGS)
 EXTRA_DIST += %D%/schema.sql

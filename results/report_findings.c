@@ -225,3 +225,62 @@ int report__findings(report_ctx *r, const plot_axes *a)
     plot__buf_printf(&r->h, "</ul>\n");
     return rc;
 }
+
+/* ---- what-if (rekeysim whatif, results/whatif.h) ---- */
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *s = sqlite3_column_text(st, i);
+    return s ? (const char *)s : "";
+}
+
+/* One finding per stored `rekeysim whatif` invocation: the configuration,
+ * how it ends as given, and its best change (row 1 when it completes: the
+ * rows are stored fastest completing first). A database made before the
+ * whatif table existed has none, and the section is left out. */
+int report__whatif(report_ctx *r)
+{
+    sqlite3_stmt *st;
+    int rc = report__prepare(r, &st, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'whatif'", -1);
+    if (rc) return rc;
+    int has = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
+    sqlite3_finalize(st);
+    if (!has) return 0;
+    rc = report__prepare(r, &st,
+                         "SELECT b.whatif_id, b.scenario, b.settings, b.seed, b.completed, b.failure, b.duration_s, "
+                         "c.candidate, c.change, c.overrides, c.duration_s, c.added_s, c.cost_risk, "
+                         "coalesce(c.completed, 0) FROM whatif b LEFT JOIN whatif c ON c.whatif_id = b.whatif_id "
+                         "AND c.row = 1 WHERE b.row = 0 ORDER BY b.whatif_id",
+                         -1);
+    if (rc) return rc;
+    int step, shown = 0;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (!shown++) plot__buf_printf(&r->h, "<h3>What-if</h3>\n<ul class=\"findings\" data-experiment=\"\">\n");
+        long long id = sqlite3_column_int64(st, 0);
+        const char *settings = col_text(st, 2);
+        char who[600];
+        snprintf(who, sizeof who, "%s%s%s (run seed %lld)", col_text(st, 1), settings[0] ? " " : "", settings,
+                 (long long)sqlite3_column_int64(st, 3));
+        if (sqlite3_column_int(st, 4)) {
+            plot__buf_printf(&r->h, "<li data-kind=\"whatif_none_needed\" data-whatif-id=\"%lld\">", id);
+            report__escf(&r->h, "%s completes as given (%.2f s): no change is needed.", who,
+                         sqlite3_column_double(st, 6));
+        } else if (sqlite3_column_int(st, 13)) {
+            plot__buf_printf(&r->h, "<li data-kind=\"best_whatif\" data-whatif-id=\"%lld\" data-candidate=\"", id);
+            report__esc(&r->h, col_text(st, 7));
+            plot__buf_printf(&r->h, "\">");
+            report__escf(&r->h,
+                         "%s fails as given (%s). Best what-if change: %s, %s (%s), which completes in "
+                         "%.2f s; cost or risk: %s.",
+                         who, col_text(st, 5), col_text(st, 7), col_text(st, 8), col_text(st, 9),
+                         sqlite3_column_double(st, 10), col_text(st, 12));
+        } else {
+            plot__buf_printf(&r->h, "<li data-kind=\"whatif_no_fix\" data-whatif-id=\"%lld\" class=\"bad\">", id);
+            report__escf(&r->h, "%s fails as given (%s), and no single change of the what-if table makes it complete.",
+                         who, col_text(st, 5));
+        }
+        plot__buf_printf(&r->h, "</li>\n");
+    }
+    if (shown) plot__buf_printf(&r->h, "</ul>\n");
+    return report__finish(r, st, step);
+}

@@ -37,4 +37,9 @@ int report__finish(report_ctx *r, sqlite3_stmt *st, int step_rc);
  * PLOT_E* code with R->err filled. */
 int report__findings(report_ctx *r, const plot_axes *a);
 
+/* Appends the what-if findings (one per stored `rekeysim whatif`, its best
+ * change) when the database has whatif rows; nothing otherwise. Returns 0
+ * or a PLOT_E* code with R->err filled. */
+int report__whatif(report_ctx *r);
+
 #endif

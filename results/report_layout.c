@@ -577,6 +577,7 @@ static int body(report_ctx *r, size_t experiment, const plot_figure *figs, size_
         rc = report__findings(r, &a);
         plot__axes_fini(&a);
     }
+    if (!rc) rc = report__whatif(r);
     plot__buf_printf(&r->h, "</section>\n");
     for (size_t e = 0; !rc && e < r->db->n_exps; e++) {
         if (experiment != (size_t)-1 && experiment != e) continue;

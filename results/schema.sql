@@ -140,6 +140,48 @@ CREATE TABLE thresholds (
     PRIMARY KEY (experiment_id, search_combo)
 );
 
+-- `rekeysim whatif` (experiments/cmd_whatif.c, doc/design.md): one row per
+-- candidate change of one invocation, all rows of an invocation written in
+-- one transaction. whatif_id numbers the invocations (1, 2, ...); row 0 is
+-- the configuration as given (candidate 'as-given'), rows 1.. follow the
+-- printed order: changes that complete first, fastest first, then those
+-- that fail, then those that do not apply. The base configuration is
+-- identified by scenario, settings (its KEY=VALUE arguments as given,
+-- space-separated) and seed, the run seed every row used (common random
+-- numbers; signed 64-bit as runs.seed).
+--   overrides   the KEY=VALUE the candidate adds on top of the base;
+--   applies     0 for a change that is already so: no run, outcome NULL;
+--   n_stalls, stall_s   interruption episodes and their total length in
+--               seconds (an episode the copy died in counts until the end);
+--   added_s     duration_s minus the shortest duration_s of the rows that
+--               complete (NULL when the row fails or none completes).
+CREATE TABLE whatif (
+    whatif_id        INTEGER NOT NULL,
+    row              INTEGER NOT NULL,
+    created_at       TEXT NOT NULL,
+    scenario         TEXT NOT NULL,
+    settings         TEXT NOT NULL,
+    seed             INTEGER NOT NULL,
+    candidate        TEXT NOT NULL,
+    change           TEXT NOT NULL,
+    overrides        TEXT NOT NULL,
+    windows_setting  TEXT NOT NULL,
+    source           TEXT NOT NULL,
+    cost_risk        TEXT NOT NULL,
+    applies          INTEGER NOT NULL CHECK (applies IN (0, 1)),
+    why_not          TEXT,
+    completed        INTEGER,
+    failure          TEXT,
+    bytes_done       INTEGER,
+    setup_s          REAL,
+    duration_s       REAL,
+    n_stalls         INTEGER,
+    stall_s          REAL,
+    added_s          REAL,
+    fingerprint      TEXT,
+    PRIMARY KEY (whatif_id, row)
+);
+
 -- Two-sided 95 % Student t quantiles t(0.975, df), filled from GSL. Beyond
 -- df 1000 the views use the Cornish-Fisher expansion around z = 1.95996...
 CREATE TABLE t_quantile (

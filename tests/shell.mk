@@ -16,6 +16,7 @@ shell_tests = \
 	tests/e2e/test_manpage.sh \
 	tests/e2e/test_spec_input.sh \
 	tests/e2e/test_db_input.sh \
+	tests/e2e/test_whatif.sh \
 	tests/experiments/test_sweep.sh \
 	tests/cluster/test_parallel.sh \
 	tests/cluster/slurm-local.sh \

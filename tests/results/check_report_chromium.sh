@@ -8,7 +8,8 @@
 #
 #   tests/results/check_report_chromium.sh [REPORT.html]
 #
-# Without an argument it builds a report from tests/results/fixture.ini with
+# Without an argument it builds a report from tests/results/fixture.ini (and
+# one `rekeysim whatif` stored into its database) with
 # $REKEYSIM (default: build/rekeysim of this source tree).
 # Exit status: 0 pass, 1 fail, 77 skipped (no chromium: Debian package
 # `chromium`; no gnuplot to draw the figures of the report it builds).
@@ -31,8 +32,11 @@ if [ -z "$report" ]; then
   rk=${REKEYSIM:-$(cd "$here/../.." && pwd)/build/rekeysim}
   [ -x "$rk" ] || { echo "FAIL: no rekeysim at $rk (set REKEYSIM)"; exit 1; }
   "$rk" sweep "$here/fixture.ini" --db "$tmp/fixture.db" --jobs 2 --quiet >/dev/null || { echo "FAIL: sweep"; exit 1; }
+  # What-if rows too, so the page's what-if finding is rendered and checked.
+  "$rk" whatif --scenario kb977526 file.size=256MiB --db "$tmp/fixture.db" >/dev/null || { echo "FAIL: whatif"; exit 1; }
   "$rk" report --db "$tmp/fixture.db" --out "$tmp/out" >/dev/null || { echo "FAIL: report"; exit 1; }
   report=$tmp/out/report.html
+  grep -q 'data-kind="best_whatif"' "$report" || { echo "FAIL: the report has no what-if finding"; exit 1; }
 fi
 [ -r "$report" ] || { echo "FAIL: cannot read $report"; exit 1; }
 abs=$(cd "$(dirname "$report")" && pwd)/$(basename "$report")
