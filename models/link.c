@@ -1,22 +1,39 @@
 /*
- * The link. Each direction keeps two FIFO rings:
+ * The path. Each direction has up to three transmitters (hop slots): the
+ * source's access link (slot 0), the bottleneck (slot 1) and the
+ * destination's access link (slot 2); an access slot is skipped while its
+ * rate is 0. The first present slot belongs to the source host's NIC; the
+ * others to a router's egress. Each transmitter keeps a FIFO ring `q` of the
+ * packets still occupying it (waiting or being serialised): their departure
+ * times and IP bytes. Entries at or before a time are popped lazily, so queue
+ * lengths come from the clock and busy_until_ns, never from events.
  *
- *  - dep: the times at which the packets still occupying the transmitter
- *    (waiting or being serialised) finish leaving it. Entries at or before
- *    now are popped lazily on the next send, so the queue length is derived
- *    from the clock and busy_until_ns, never maintained by events. Its length
- *    never exceeds link.queue.
- *  - fl: the packets that will arrive, with their arrival times, in arrival
- *    order (FIFO serialisation and a constant delay keep the order).
+ * A packet's whole journey is computed when it enters the path: each hop
+ * serialises it FIFO after the hop's previous packet, and the next hop sees
+ * it arrive after the hop's delay. Within a direction every hop is fed by
+ * exactly one upstream hop in FIFO order with a constant delay, so arrival
+ * times at each hop never decrease from one packet to the next, and popping
+ * a hop's ring at an arrival time in the future is exact: no later packet
+ * arrives earlier. A router refuses a packet when its ring is at link.queue
+ * packets or the packet would take it past link.queue_bytes; so its queue
+ * never exceeds either limit. A host NIC never refuses: beyond host.nic_ring
+ * packets the excess counts as backlogged (FIFO, so timing is unchanged).
  *
- * One intrusive timer per direction is armed at the arrival time of the head
- * of fl; it delivers every packet due and re-arms for the next. So a packet
- * costs one kernel event, and packets lost on the wire cost none (they still
- * occupy the transmitter). Ring capacities are powers of two that grow by
- * doubling; they are bounded by the packets alive at once, not by traffic.
+ * The packets that will arrive wait in `fl` with their arrival times, in
+ * arrival order. One intrusive timer per direction is armed at the head's
+ * arrival; it delivers every packet due and re-arms. So a packet costs one
+ * kernel event, and packets lost or dropped cost none. Ring capacities are
+ * powers of two that grow by doubling; they are bounded by the packets alive
+ * at once, not by traffic.
  *
- * Rejected: one pooled event per packet carrying the packet as its argument;
- * the handler would also need the direction, which a packet cannot carry.
+ * Taps: a packet is seen at the destination side when delivered (no extra
+ * event). Transmission starts and the bottleneck's far-end arrivals lie in the
+ * future when computed, so a tap there keeps a copy of the packet header in a
+ * FIFO with its own timer and calls the tap at that time; only a set tap
+ * allocates or schedules anything.
+ *
+ * Rejected: one kernel event per hop (a router model that forwards at
+ * arrival): three times the events on a WAN path for the same timings.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,17 +41,44 @@
 #include "models/link.h"
 #include "sim/rng.h"
 
+enum { SLOT_SRC_ACCESS = 0, SLOT_BOTTLENECK = 1, SLOT_DST_ACCESS = 2, N_SLOTS = 3 };
+
 typedef struct flight {
     pkt *p;
     sim_time_ns at_ns;
 } flight;
 
+typedef struct occ {
+    sim_time_ns end_ns;
+    uint32_t bytes;
+} occ;
+
+typedef struct hop {
+    sim_time_ns busy_until_ns;
+    occ *q;
+    uint32_t cap, head, n;
+    uint64_t q_bytes;
+} hop;
+
+/* Deferred calls of one tap: copies of packets with the time to show them. */
+typedef struct tap_entry {
+    pkt p;
+    sim_time_ns at_ns;
+} tap_entry;
+
+typedef struct tap_q {
+    sim_kernel *k;
+    pkt_tap tap;
+    int outbound;
+    tap_entry *e;
+    uint32_t cap, head, n;
+    sim_timer timer;
+} tap_q;
+
 typedef struct link_dir {
     link_p2p *l;
     int src, dst;
-    sim_time_ns busy_until_ns;
-    sim_time_ns *dep;
-    uint32_t dep_cap, dep_head, dep_n;
+    hop hop[N_SLOTS];
     flight *fl;
     uint32_t fl_cap, fl_head, fl_n;
     sim_timer timer;
@@ -42,6 +86,9 @@ typedef struct link_dir {
     int ge_bad;
     pkt_port deliver;
     link_stats st;
+    tap_q *tap_start; /* the source's tap: transmission starts at its first hop */
+    tap_q *tap_bn;    /* the bottleneck tap: starts (to the server) or arrivals (to the client) */
+    pkt_tap tap_deliver;
 } link_dir;
 
 struct link_p2p {
@@ -50,9 +97,11 @@ struct link_p2p {
     pkt_pool *pp;
     rec_recorder *rec;
     link_dir dir[2];
+    tap_q taps[4]; /* by direction: [2 * src] start, [2 * src + 1] bottleneck */
 };
 
 static void deliver_due(sim_kernel *k, void *arg);
+static void tap_due(sim_kernel *k, void *arg);
 
 link_p2p *link_new(sim_kernel *k, const prm_link *cfg, pkt_pool *pp, rec_recorder *rec, uint64_t run_seed)
 {
@@ -62,18 +111,27 @@ link_p2p *link_new(sim_kernel *k, const prm_link *cfg, pkt_pool *pp, rec_recorde
     l->cfg = cfg;
     l->pp = pp;
     l->rec = rec;
+    for (int t = 0; t < 4; t++) {
+        l->taps[t].k = k;
+        l->taps[t].outbound = t % 2 == 0 || t / 2 == PRM_CLIENT;
+        sim_timer_init(&l->taps[t].timer, tap_due, &l->taps[t]);
+    }
     for (int s = 0; s < 2; s++) {
         link_dir *d = &l->dir[s];
         d->l = l;
         d->src = s;
         d->dst = 1 - s;
         sim_timer_init(&d->timer, deliver_due, d);
-        d->dep_cap = 64;
         d->fl_cap = 64;
-        d->dep = malloc(d->dep_cap * sizeof *d->dep);
         d->fl = malloc(d->fl_cap * sizeof *d->fl);
+        int bad = !d->fl;
+        for (int h = 0; h < N_SLOTS; h++) {
+            d->hop[h].cap = 64;
+            d->hop[h].q = malloc(d->hop[h].cap * sizeof *d->hop[h].q);
+            bad |= !d->hop[h].q;
+        }
         d->rng = sim_rng_new(run_seed, s == PRM_CLIENT ? "link.loss.ab" : "link.loss.ba");
-        if (!d->dep || !d->fl || !d->rng) {
+        if (bad || !d->rng) {
             link_free(l);
             return NULL;
         }
@@ -88,9 +146,13 @@ void link_free(link_p2p *l)
         link_dir *d = &l->dir[s];
         sim_timer_disarm(l->k, &d->timer);
         for (uint32_t i = 0; i < d->fl_n; i++) pkt_put(l->pp, d->fl[(d->fl_head + i) & (d->fl_cap - 1)].p);
-        free(d->dep);
         free(d->fl);
+        for (int h = 0; h < N_SLOTS; h++) free(d->hop[h].q);
         sim_rng_free(d->rng);
+    }
+    for (int t = 0; t < 4; t++) {
+        sim_timer_disarm(l->k, &l->taps[t].timer);
+        free(l->taps[t].e);
     }
     free(l);
 }
@@ -107,24 +169,47 @@ pkt_port link_send_port(link_p2p *l, int src) { return (pkt_port){send_port_fn, 
 
 link_stats link_get_stats(const link_p2p *l, int src) { return l->dir[src].st; }
 
-static void pop_departed(link_dir *d, sim_time_ns now)
+static void pop_departed(hop *h, sim_time_ns t)
 {
-    while (d->dep_n && d->dep[d->dep_head] <= now) {
-        d->dep_head = (d->dep_head + 1) & (d->dep_cap - 1);
-        d->dep_n--;
+    while (h->n && h->q[h->head].end_ns <= t) {
+        h->q_bytes -= h->q[h->head].bytes;
+        h->head = (h->head + 1) & (h->cap - 1);
+        h->n--;
     }
+}
+
+/* Whether slot SLOT of direction SRC exists. */
+static int slot_present(const prm_link *c, int src, int slot)
+{
+    if (slot == SLOT_BOTTLENECK) return 1;
+    return c->access_rate_bps[slot == SLOT_SRC_ACCESS ? src : 1 - src] != 0;
+}
+
+static uint64_t slot_rate(const prm_link *c, int src, int slot)
+{
+    if (slot == SLOT_SRC_ACCESS) return c->access_rate_bps[src];
+    if (slot == SLOT_DST_ACCESS) return c->access_rate_bps[1 - src];
+    return src == PRM_SERVER && c->rate_to_client_bps ? c->rate_to_client_bps : c->rate_bps;
+}
+
+static sim_time_ns slot_delay(const prm_link *c, int src, int slot)
+{
+    if (slot == SLOT_SRC_ACCESS) return c->access_delay_ns[src];
+    if (slot == SLOT_DST_ACCESS) return c->access_delay_ns[1 - src];
+    return c->delay_ns;
 }
 
 uint64_t link_queue_length(link_p2p *l, int src)
 {
     link_dir *d = &l->dir[src];
-    pop_departed(d, sim_kernel_now(l->k));
-    return d->dep_n;
+    hop *h = &d->hop[slot_present(l->cfg, src, SLOT_SRC_ACCESS) ? SLOT_SRC_ACCESS : SLOT_BOTTLENECK];
+    pop_departed(h, sim_kernel_now(l->k));
+    return h->n;
 }
 
-sim_time_ns link_tx_time(const link_p2p *l, uint32_t ip_bytes)
+/* Wire time in ns of an IP packet of IP_BYTES at RATE_BPS (framing, fragments). */
+static sim_time_ns tx_time(const prm_link *c, uint64_t rate_bps, uint32_t ip_bytes)
 {
-    const prm_link *c = l->cfg;
     uint64_t wire;
     if (ip_bytes <= (uint64_t)c->mtu_bytes) {
         wire = ip_bytes + (uint64_t)c->overhead_bytes;
@@ -136,13 +221,15 @@ sim_time_ns link_tx_time(const link_p2p *l, uint32_t ip_bytes)
         wire = payload + n * (PKT_IP_HEADER_BYTES + (uint64_t)c->overhead_bytes);
     }
     uint64_t bits_ns = wire * 8 * (uint64_t)SIM_NS_PER_S;
-    return (sim_time_ns)((bits_ns + c->rate_bps - 1) / c->rate_bps);
+    return (sim_time_ns)((bits_ns + rate_bps - 1) / rate_bps);
 }
+
+sim_time_ns link_tx_time(const link_p2p *l, uint32_t ip_bytes) { return tx_time(l->cfg, l->cfg->rate_bps, ip_bytes); }
 
 /* Grows a power-of-two ring to twice its size, unwrapping it. */
 static int grow_ring(void **ring, uint32_t *cap, uint32_t *head, uint32_t n, size_t elem)
 {
-    uint32_t ncap = *cap * 2;
+    uint32_t ncap = *cap ? *cap * 2 : 16;
     char *r = malloc((size_t)ncap * elem);
     if (!r) return -1;
     for (uint32_t i = 0; i < n; i++)
@@ -158,16 +245,18 @@ static int grow_ring(void **ring, uint32_t *cap, uint32_t *head, uint32_t n, siz
 static int lost(link_dir *d)
 {
     const prm_link *c = d->l->cfg;
+    double dl = d->src == PRM_CLIENT ? c->loss_to_server : c->loss_to_client;
+    double loss = dl >= 0 ? dl : c->loss;
     if (c->loss_model == PRM_LOSS_GILBERT) {
         double u = gsl_rng_uniform(d->rng);
         if (d->ge_bad)
             d->ge_bad = !(u < c->ge_p_bad_good);
         else
             d->ge_bad = u < c->ge_p_good_bad;
-        double pl = d->ge_bad ? c->ge_loss_bad : c->loss;
+        double pl = d->ge_bad ? c->ge_loss_bad : loss;
         return pl > 0 && gsl_rng_uniform(d->rng) < pl;
     }
-    return c->loss > 0 && gsl_rng_uniform(d->rng) < c->loss;
+    return loss > 0 && gsl_rng_uniform(d->rng) < loss;
 }
 
 static void drop(link_dir *d, pkt *p, uint64_t *counter, const char *why)
@@ -184,44 +273,132 @@ static void drop(link_dir *d, pkt *p, uint64_t *counter, const char *why)
     pkt_put(d->l->pp, p);
 }
 
+/* Shows P to tap queue T at AT_NS: at once when due and nothing waits before it. */
+static void tap_show(tap_q *t, const pkt *p, sim_time_ns at_ns)
+{
+    if (at_ns <= sim_kernel_now(t->k) && t->n == 0) {
+        t->tap.fn(t->tap.ctx, p, at_ns, t->outbound);
+        return;
+    }
+    if (t->n == t->cap && grow_ring((void **)&t->e, &t->cap, &t->head, t->n, sizeof *t->e)) return;
+    t->e[(t->head + t->n++) & (t->cap - 1)] = (tap_entry){*p, at_ns};
+    if (!sim_timer_is_armed(&t->timer)) sim_timer_arm_at(t->k, &t->timer, t->e[t->head].at_ns);
+}
+
+static void tap_due(sim_kernel *k, void *arg)
+{
+    tap_q *t = arg;
+    sim_time_ns now = sim_kernel_now(k);
+    while (t->n && t->e[t->head].at_ns <= now) {
+        tap_entry *e = &t->e[t->head];
+        t->head = (t->head + 1) & (t->cap - 1);
+        t->n--;
+        if (t->tap.fn) t->tap.fn(t->tap.ctx, &e->p, e->at_ns, t->outbound);
+    }
+    if (t->n) sim_timer_arm_at(k, &t->timer, t->e[t->head].at_ns);
+}
+
+void link_set_tap(link_p2p *l, int where, pkt_tap tap)
+{
+    if (where == LINK_TAP_CLIENT || where == LINK_TAP_SERVER) {
+        l->taps[2 * where].tap = tap;
+        l->dir[where].tap_start = tap.fn ? &l->taps[2 * where] : NULL;
+        l->dir[1 - where].tap_deliver = tap;
+    } else if (where == LINK_TAP_BOTTLENECK) {
+        for (int s = 0; s < 2; s++) {
+            l->taps[2 * s + 1].tap = tap;
+            l->dir[s].tap_bn = tap.fn ? &l->taps[2 * s + 1] : NULL;
+        }
+    }
+}
+
+/* Admits P at router hop H arriving at T_NS, or drops it. Returns 0 or -1. */
+static int router_admit(link_dir *d, hop *h, pkt *p, sim_time_ns t_ns, int slot)
+{
+    const prm_link *c = d->l->cfg;
+    pop_departed(h, t_ns);
+    if (h->n >= (uint64_t)c->queue_packets || (c->queue_bytes && h->q_bytes + p->ip_bytes > c->queue_bytes)) {
+        d->st.n_drops_queue++;
+        drop(d, p, slot == SLOT_BOTTLENECK ? &d->st.n_drops_queue_bottleneck : &d->st.n_drops_queue_access,
+             slot == SLOT_BOTTLENECK ? "queue" : "queue-access");
+        return -1;
+    }
+    return 0;
+}
+
+/* Occupies hop H with P until END_NS. Returns 0, or -1 (P freed) when out of memory. */
+static int occupy(link_dir *d, hop *h, pkt *p, sim_time_ns end_ns)
+{
+    if (h->n == h->cap && grow_ring((void **)&h->q, &h->cap, &h->head, h->n, sizeof *h->q)) {
+        pkt_put(d->l->pp, p);
+        rec_out_of_memory(d->l->rec);
+        return -1;
+    }
+    h->busy_until_ns = end_ns;
+    h->q[(h->head + h->n++) & (h->cap - 1)] = (occ){end_ns, p->ip_bytes};
+    h->q_bytes += p->ip_bytes;
+    return 0;
+}
+
+/* The bottleneck's wire: the outage window and random loss. Returns 0, or -1 (P dropped). */
+static int wire_loses(link_dir *d, pkt *p, sim_time_ns start_ns)
+{
+    const prm_link *c = d->l->cfg;
+    /* The outage loses what the transmitter starts sending inside the window
+     * (packets queued before it and sent during it included). */
+    if (c->outage_duration_ns > 0 && start_ns >= c->outage_start_ns &&
+        start_ns - c->outage_start_ns < c->outage_duration_ns) {
+        drop(d, p, &d->st.n_drops_outage, "outage");
+        return -1;
+    }
+    if (lost(d)) {
+        drop(d, p, &d->st.n_drops_loss, "loss");
+        return -1;
+    }
+    return 0;
+}
+
 void link_send(link_p2p *l, int src, pkt *p)
 {
     link_dir *d = &l->dir[src];
     const prm_link *c = l->cfg;
-    sim_time_ns now = sim_kernel_now(l->k);
-    pop_departed(d, now);
-    if (d->dep_n >= (uint64_t)c->queue_packets) {
-        drop(d, p, &d->st.n_drops_queue, "queue");
-        return;
-    }
-    if (d->dep_n == d->dep_cap && grow_ring((void **)&d->dep, &d->dep_cap, &d->dep_head, d->dep_n, sizeof *d->dep)) {
-        pkt_put(l->pp, p);
-        rec_out_of_memory(l->rec);
-        return;
-    }
-    sim_time_ns start = d->busy_until_ns > now ? d->busy_until_ns : now;
-    sim_time_ns end = start + link_tx_time(l, p->ip_bytes);
-    d->busy_until_ns = end;
-    d->dep[(d->dep_head + d->dep_n++) & (d->dep_cap - 1)] = end;
-    d->st.n_packets++;
-    d->st.n_bytes += p->ip_bytes;
-    /* The outage loses what the transmitter starts sending inside the window
-     * (packets queued before it and sent during it included). */
-    if (c->outage_duration_ns > 0 && start >= c->outage_start_ns &&
-        start - c->outage_start_ns < c->outage_duration_ns) {
-        drop(d, p, &d->st.n_drops_outage, "outage");
-        return;
-    }
-    if (lost(d)) {
-        drop(d, p, &d->st.n_drops_loss, "loss");
-        return;
+    sim_time_ns t = sim_kernel_now(l->k); /* when P reaches the next transmitter */
+    int first = 1;
+    for (int slot = 0; slot < N_SLOTS; slot++) {
+        if (!slot_present(c, src, slot)) continue;
+        hop *h = &d->hop[slot];
+        if (first)
+            pop_departed(h, t);
+        else if (router_admit(d, h, p, t, slot) != 0)
+            return;
+        sim_time_ns start = h->busy_until_ns > t ? h->busy_until_ns : t;
+        sim_time_ns end = start + tx_time(c, slot_rate(c, src, slot), p->ip_bytes);
+        if (occupy(d, h, p, end) != 0) return;
+        if (first) {
+            if (h->n > (uint64_t)c->nic_ring_packets) {
+                uint64_t waiting = h->n - (uint64_t)c->nic_ring_packets;
+                d->st.n_backlogged++;
+                if (waiting > d->st.peak_backlog) d->st.peak_backlog = waiting;
+            }
+            if (d->tap_start) tap_show(d->tap_start, p, start);
+            first = 0;
+        }
+        if (slot == SLOT_BOTTLENECK) {
+            if (h->n > d->st.peak_queue_packets) d->st.peak_queue_packets = h->n;
+            if (h->q_bytes > d->st.peak_queue_bytes) d->st.peak_queue_bytes = h->q_bytes;
+            d->st.n_packets++;
+            d->st.n_bytes += p->ip_bytes;
+            if (d->tap_bn && src == PRM_CLIENT) tap_show(d->tap_bn, p, start);
+            if (wire_loses(d, p, start) != 0) return;
+            if (d->tap_bn && src == PRM_SERVER) tap_show(d->tap_bn, p, end + slot_delay(c, src, slot));
+        }
+        t = end + slot_delay(c, src, slot);
     }
     if (d->fl_n == d->fl_cap && grow_ring((void **)&d->fl, &d->fl_cap, &d->fl_head, d->fl_n, sizeof *d->fl)) {
         drop(d, p, &d->st.n_drops_queue, "flight-oom");
         return;
     }
-    sim_time_ns at = end + c->delay_ns;
-    d->fl[(d->fl_head + d->fl_n++) & (d->fl_cap - 1)] = (flight){p, at};
+    d->fl[(d->fl_head + d->fl_n++) & (d->fl_cap - 1)] = (flight){p, t};
     /* Inside deliver_due the timer is disarmed while older packets wait: aim at the head. */
     if (!sim_timer_is_armed(&d->timer)) sim_timer_arm_at(l->k, &d->timer, d->fl[d->fl_head].at_ns);
 }
@@ -235,6 +412,7 @@ static void deliver_due(sim_kernel *k, void *arg)
         d->fl_head = (d->fl_head + 1) & (d->fl_cap - 1);
         d->fl_n--;
         d->st.n_delivered++;
+        if (d->tap_deliver.fn) d->tap_deliver.fn(d->tap_deliver.ctx, p, now, 0);
         pkt_port_send(&d->deliver, p);
     }
     if (d->fl_n && sim_timer_when(&d->timer) != d->fl[d->fl_head].at_ns)
