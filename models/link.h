@@ -43,8 +43,10 @@ typedef struct link_stats {
 /* Tap points (link_set_tap). */
 enum { LINK_TAP_CLIENT = 0, LINK_TAP_SERVER = 1, LINK_TAP_BOTTLENECK = 2 };
 
-/* A new path. CFG, PP and REC are borrowed and must outlive it; CFG is read
- * at each send, so changes before traffic apply. Loss draws come from the
+/* A new path. CFG, PP and REC are borrowed and must outlive it. Set CFG
+ * before traffic: each direction fixes its shape (access links or not), its
+ * bottleneck rate and whether it can lose at its first packet (and again
+ * after link_set_tap); the other settings are read at each send. Loss draws come from the
  * streams "link.loss.ab" (client to server) and "link.loss.ba" of RUN_SEED.
  * Returns NULL when out of memory. link_free (NULL no-op) returns every
  * packet still in flight to PP. */
