@@ -256,7 +256,8 @@ static int close_output(FILE *f, const char *path, const char *what)
 
 int exp_cmd_run(int argc, char **argv)
 {
-    const char *scenario = "no-ipsec", *path = NULL, *trace_path = NULL, *events_path = NULL, *plot_path = NULL, *db_path = NULL, *v;
+    const char *scenario = "no-ipsec", *path = NULL, *trace_path = NULL, *events_path = NULL, *plot_path = NULL,
+               *db_path = NULL, *v;
     int scenario_given = 0, seed_given = 0;
     int64_t run_id = 0;
     uint64_t seed = 1;
