@@ -497,6 +497,13 @@ int prm_has_effect(const prm_entry *p, const prm_config *cfg, char *why, size_t 
         snprintf(why, whylen, "link.loss_model is bernoulli (set link.loss_model=gilbert)");
         return 0;
     }
+    if ((!strcmp(n, "link.queue") || !strcmp(n, "link.queue_bytes")) && cfg->link.access_rate_bps[PRM_CLIENT] == 0 &&
+        cfg->link.access_rate_bps[PRM_SERVER] == 0) {
+        snprintf(why, whylen,
+                 "neither host has an access link, so there is no router: hosts never drop their own packets "
+                 "(set client.access.rate and server.access.rate, or a path such as path=branch-t1)");
+        return 0;
+    }
     for (int h = 0; h < 2; h++)
         if (!strcmp(n, h ? "server.access.delay" : "client.access.delay") && cfg->link.access_rate_bps[h] == 0) {
             snprintf(why, whylen, "%s.access.rate is 0 (no access link)", h ? "server" : "client");

@@ -200,7 +200,8 @@ int prm_check(const prm_config *cfg, char *err, size_t errlen);
 /* Whether P can change anything under CFG. Returns 1, or 0 with a one-line
  * reason in WHY: IPsec and IKE settings when both hosts' policy is none,
  * Gilbert-Elliott settings under Bernoulli loss, an outage start without a
- * duration. `rekeysim run` warns about such explicit settings (exit 0). */
+ * duration, router queue limits without routers, an access delay without
+ * its access link. `rekeysim run` warns about such explicit settings (exit 0). */
 int prm_has_effect(const prm_entry *p, const prm_config *cfg, char *why, size_t whylen);
 
 /* The one database <-> base-unit conversion: times are REAL seconds in the

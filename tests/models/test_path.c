@@ -6,7 +6,9 @@
  * exceeds its limits, a buffer of at least the bandwidth-delay product that
  * keeps the bottleneck above 90 % busy, a buffer far below it that costs what
  * Reno's sawtooth predicts, loss on the ACK direction only that leaves the
- * data almost unrepeated, and every path preset combined with kb977526.
+ * data almost unrepeated, and every path preset combined with kb977526;
+ * then the path's keys through the registry (unset directed keys, presets,
+ * overrides, bad names, settings without effect).
  */
 #include "sim_helpers.h"
 #include "models/core/presets.h"
@@ -275,4 +277,39 @@ Test(path, every_path_preset_runs_with_the_kb977526_scenario, .timeout = 120)
         cr_expect_eq(r.completed, 1, "%s: %s", path, out_failure_name(r.failure));
         out_result_fini(&r);
     }
+}
+
+/* ---- the path's keys through the registry ---- */
+
+Test(path_keys, directed_keys_default_to_the_undirected_ones)
+{
+    prm_config c = cfg_of("link.loss=1%", NULL);
+    cr_expect_eq(c.link.loss_to_server, -1, "unset");
+    cr_expect_eq(c.link.rate_to_client_bps, 0, "unset");
+    char err[512];
+    cr_expect_eq(prm_set(&c, "link.loss.to_client", "0", err, sizeof err), 0);
+    cr_expect_eq(c.link.loss_to_client, 0, "0 is a loss probability, not 'unset'");
+    cr_expect_eq(prm_set(&c, "link.loss.to_server", "-2", err, sizeof err), PRM_ERANGE);
+    cr_expect(strstr(err, "link.loss.to_server"), "%s", err);
+    cr_expect_eq(prm_set(&c, "link.queue_bytes", "1000", err, sizeof err), 0);
+    cr_expect_eq(prm_check(&c, err, sizeof err), PRM_ERANGE, "a byte limit below one full packet");
+    cr_expect(strstr(err, "link.queue_bytes"), "%s", err);
+}
+
+Test(path_keys, a_path_preset_sets_every_path_key_and_keys_after_it_override)
+{
+    prm_config c = cfg_of("scenario=kb977526", "path=adsl-8-1", "link.delay=40ms", NULL);
+    cr_expect_eq(c.link.rate_bps, 1000000);
+    cr_expect_eq(c.link.rate_to_client_bps, 8000000);
+    cr_expect_eq(c.link.access_rate_bps[PRM_CLIENT], 100000000);
+    cr_expect_eq(c.link.delay_ns, 40000000, "the explicit key wins");
+    cr_expect_eq(c.host[PRM_SERVER].ipsec_ikeflags, 0x14, "the scenario stays");
+    prm_config back = cfg_of("path=satellite", "path=lan", NULL), def = cfg_of(NULL);
+    cr_expect_eq(memcmp(&back.link, &def.link, sizeof back.link), 0, "path=lan restores the default path");
+    char err[512];
+    cr_expect_eq(prm_set(&c, "path", "dsl", err, sizeof err), PRM_ESCENARIO);
+    cr_expect(strstr(err, "unknown path 'dsl'") && strstr(err, "branch-t1"), "%s", err);
+    char why[256];
+    cr_expect_eq(prm_has_effect(prm_find("link.queue"), &def, why, sizeof why), 0, "no router on the LAN");
+    cr_expect_eq(prm_has_effect(prm_find("link.queue"), &c, why, sizeof why), 1);
 }
