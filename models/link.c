@@ -26,11 +26,20 @@
  * powers of two that grow by doubling; they are bounded by the packets alive
  * at once, not by traffic.
  *
- * Taps: a packet is seen at the destination side when delivered (no extra
- * event). Transmission starts and the bottleneck's far-end arrivals lie in the
- * future when computed, so a tap there keeps a copy of the packet header in a
- * FIFO with its own timer and calls the tap at that time; only a set tap
- * allocates or schedules anything.
+ * Taps: a packet is seen at the destination side when delivered. Transmission
+ * starts and the bottleneck's far-end arrivals lie in the future when
+ * computed, so a tap there keeps a copy of the packet header with its time in
+ * a FIFO per stream (times never decrease within one). Before any tap call
+ * the path first hands over every kept entry due by now, merged across the
+ * streams by time, so the calls of all taps come in time order, each with
+ * its own time; a kept entry is handed over at the path's next tap call or
+ * delivery (or link_free), never by a kernel event of its own, so a capture
+ * changes neither the run nor its event count (its fingerprint). Only a set
+ * tap allocates anything.
+ *
+ * Rejected: a timer per tap stream calling at the exact time: the extra
+ * kernel events would change the run's event count, so a capture would
+ * move the fingerprint.
  *
  * Rejected: one kernel event per hop (a router model that forwards at
  * arrival): three times the events on a WAN path for the same timings.
@@ -67,12 +76,10 @@ typedef struct tap_entry {
 } tap_entry;
 
 typedef struct tap_q {
-    sim_kernel *k;
     pkt_tap tap;
     int outbound;
     tap_entry *e;
     uint32_t cap, head, n;
-    sim_timer timer;
 } tap_q;
 
 typedef struct link_dir {
@@ -103,11 +110,12 @@ struct link_p2p {
     pkt_pool *pp;
     rec_recorder *rec;
     link_dir dir[2];
-    tap_q taps[4]; /* by direction: [2 * src] start, [2 * src + 1] bottleneck */
+    tap_q taps[4];       /* by direction: [2 * src] start, [2 * src + 1] bottleneck */
+    uint32_t n_tap_kept; /* entries in all of taps[] */
 };
 
 static void deliver_due(sim_kernel *k, void *arg);
-static void tap_due(sim_kernel *k, void *arg);
+static void tap_flush(link_p2p *l, sim_time_ns upto_ns);
 
 link_p2p *link_new(sim_kernel *k, const prm_link *cfg, pkt_pool *pp, rec_recorder *rec, uint64_t run_seed)
 {
@@ -118,9 +126,7 @@ link_p2p *link_new(sim_kernel *k, const prm_link *cfg, pkt_pool *pp, rec_recorde
     l->pp = pp;
     l->rec = rec;
     for (int t = 0; t < 4; t++) {
-        l->taps[t].k = k;
         l->taps[t].outbound = t % 2 == 0 || t / 2 == PRM_CLIENT;
-        sim_timer_init(&l->taps[t].timer, tap_due, &l->taps[t]);
     }
     for (int s = 0; s < 2; s++) {
         link_dir *d = &l->dir[s];
@@ -148,6 +154,7 @@ link_p2p *link_new(sim_kernel *k, const prm_link *cfg, pkt_pool *pp, rec_recorde
 void link_free(link_p2p *l)
 {
     if (!l) return;
+    tap_flush(l, sim_kernel_now(l->k));
     for (int s = 0; s < 2; s++) {
         link_dir *d = &l->dir[s];
         sim_timer_disarm(l->k, &d->timer);
@@ -156,10 +163,7 @@ void link_free(link_p2p *l)
         for (int h = 0; h < N_SLOTS; h++) free(d->hop[h].q);
         sim_rng_free(d->rng);
     }
-    for (int t = 0; t < 4; t++) {
-        sim_timer_disarm(l->k, &l->taps[t].timer);
-        free(l->taps[t].e);
-    }
+    for (int t = 0; t < 4; t++) free(l->taps[t].e);
     free(l);
 }
 
@@ -285,29 +289,40 @@ static void drop(link_dir *d, pkt *p, uint64_t *counter, const char *why)
     pkt_put(d->l->pp, p);
 }
 
-/* Shows P to tap queue T at AT_NS: at once when due and nothing waits before it. */
-static void tap_show(tap_q *t, const pkt *p, sim_time_ns at_ns)
+/* Hands every kept tap entry due by UPTO_NS to its tap, earliest first. */
+static void tap_flush(link_p2p *l, sim_time_ns upto_ns)
 {
-    if (at_ns <= sim_kernel_now(t->k) && t->n == 0) {
+    while (l->n_tap_kept) {
+        tap_q *best = NULL;
+        for (int i = 0; i < 4; i++) {
+            tap_q *t = &l->taps[i];
+            if (t->n && t->e[t->head].at_ns <= upto_ns && (!best || t->e[t->head].at_ns < best->e[best->head].at_ns))
+                best = t;
+        }
+        if (!best) return;
+        tap_entry *e = &best->e[best->head];
+        best->head = (best->head + 1) & (best->cap - 1);
+        best->n--;
+        l->n_tap_kept--;
+        if (best->tap.fn) best->tap.fn(best->tap.ctx, &e->p, e->at_ns, best->outbound);
+    }
+}
+
+/* Shows P to tap stream T at AT_NS: at once when due, else kept. */
+static void tap_show(link_p2p *l, tap_q *t, const pkt *p, sim_time_ns at_ns)
+{
+    sim_time_ns now = sim_kernel_now(l->k);
+    tap_flush(l, now);
+    if (at_ns <= now && t->n == 0) {
         t->tap.fn(t->tap.ctx, p, at_ns, t->outbound);
         return;
     }
-    if (t->n == t->cap && grow_ring((void **)&t->e, &t->cap, &t->head, t->n, sizeof *t->e)) return;
-    t->e[(t->head + t->n++) & (t->cap - 1)] = (tap_entry){*p, at_ns};
-    if (!sim_timer_is_armed(&t->timer)) sim_timer_arm_at(t->k, &t->timer, t->e[t->head].at_ns);
-}
-
-static void tap_due(sim_kernel *k, void *arg)
-{
-    tap_q *t = arg;
-    sim_time_ns now = sim_kernel_now(k);
-    while (t->n && t->e[t->head].at_ns <= now) {
-        tap_entry *e = &t->e[t->head];
-        t->head = (t->head + 1) & (t->cap - 1);
-        t->n--;
-        if (t->tap.fn) t->tap.fn(t->tap.ctx, &e->p, e->at_ns, t->outbound);
+    if (t->n == t->cap && grow_ring((void **)&t->e, &t->cap, &t->head, t->n, sizeof *t->e)) {
+        rec_out_of_memory(l->rec);
+        return;
     }
-    if (t->n) sim_timer_arm_at(k, &t->timer, t->e[t->head].at_ns);
+    t->e[(t->head + t->n++) & (t->cap - 1)] = (tap_entry){*p, at_ns};
+    l->n_tap_kept++;
 }
 
 void link_set_tap(link_p2p *l, int where, pkt_tap tap)
@@ -455,7 +470,7 @@ __attribute__((noinline)) static void send_path(link_dir *d, const prm_link *c, 
         if (occupy(d, h, p, end) != 0) return;
         if (first) {
             count_backlog(d, c, h->n);
-            if (d->tap_start) tap_show(d->tap_start, p, start);
+            if (d->tap_start) tap_show(l, d->tap_start, p, start);
             first = 0;
         }
         if (slot == SLOT_BOTTLENECK) {
@@ -463,9 +478,9 @@ __attribute__((noinline)) static void send_path(link_dir *d, const prm_link *c, 
             if (h->q_bytes > d->st.peak_queue_bytes) d->st.peak_queue_bytes = h->q_bytes;
             d->st.n_packets++;
             d->st.n_bytes += p->ip_bytes;
-            if (d->tap_bn && src == PRM_CLIENT) tap_show(d->tap_bn, p, start);
+            if (d->tap_bn && src == PRM_CLIENT) tap_show(l, d->tap_bn, p, start);
             if (wire_loses(d, p, start) != 0) return;
-            if (d->tap_bn && src == PRM_SERVER) tap_show(d->tap_bn, p, end + slot_delay(c, src, slot));
+            if (d->tap_bn && src == PRM_SERVER) tap_show(l, d->tap_bn, p, end + slot_delay(c, src, slot));
         }
         t = end + slot_delay(c, src, slot);
     }
@@ -489,6 +504,7 @@ static void deliver_due(sim_kernel *k, void *arg)
 {
     link_dir *d = arg;
     sim_time_ns now = sim_kernel_now(k);
+    if (d->l->n_tap_kept) tap_flush(d->l, now);
     while (d->fl_n && d->fl[d->fl_head].at_ns <= now) {
         pkt *p = d->fl[d->fl_head].p;
         d->fl_head = (d->fl_head + 1) & (d->fl_cap - 1);

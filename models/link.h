@@ -71,8 +71,14 @@ void link_send(link_p2p *l, int src, pkt *p);
  *    packets to the server when the bottleneck's transmission starts
  *    (outbound 1), packets to the client when they arrive there (0).
  * A packet lost or dropped by a queue before or at the point is not seen; one
- * lost on the wire after its transmission started there is. Calls come in
- * simulated time order, from kernel events; no tap costs nothing. */
+ * lost on the wire after its transmission started there is. The calls of all
+ * taps of a path come in time order, each with its packet's own time T_NS;
+ * a call may come later than T_NS on the kernel's clock (at the path's next
+ * tap call or delivery, or in link_free, which hands over what is due by
+ * the kernel's clock and drops what would start later), because taps
+ * schedule no events:
+ * a capture changes neither the run nor its fingerprint. No tap costs
+ * nothing. */
 void link_set_tap(link_p2p *l, int where, pkt_tap tap);
 
 /* Counters of the direction leaving host SRC. */
