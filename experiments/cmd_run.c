@@ -84,6 +84,28 @@ static void show(const prm_config *cfg, const char *key, char *buf, size_t n)
         snprintf(buf, n, "?");
 }
 
+/* The path line, unless the path is the default one-hop LAN with nothing changed. */
+static void print_path(FILE *f, const prm_config *cfg)
+{
+    const prm_link *l = &cfg->link;
+    if (cfg->path == 0 && !l->access_rate_bps[0] && !l->access_rate_bps[1] && !l->rate_to_client_bps) return;
+    char tc[64], ca[64], sa[64], q[64];
+    show(cfg, "link.rate.to_client", tc, sizeof tc);
+    show(cfg, "client.access.rate", ca, sizeof ca);
+    show(cfg, "server.access.rate", sa, sizeof sa);
+    show(cfg, "link.queue", q, sizeof q);
+    fprintf(f, "path       %s: link is the bottleneck%s%s; access links: client %s, server %s; router queue %s",
+            path_table[cfg->path].name, l->rate_to_client_bps ? ", to the client " : "",
+            l->rate_to_client_bps ? tc : "", l->access_rate_bps[0] ? ca : "none", l->access_rate_bps[1] ? sa : "none",
+            q);
+    if (l->queue_bytes) {
+        char qb[64];
+        show(cfg, "link.queue_bytes", qb, sizeof qb);
+        fprintf(f, " or %s", qb);
+    }
+    fputc('\n', f);
+}
+
 static void print_human(FILE *f, const prm_config *cfg, const out_result *r, int n_keys, char **keys)
 {
     char size[64], dir[32], rate[32], delay[32], loss[32], cos[16], sos[16], ccert[16], scert[16];
@@ -99,7 +121,7 @@ static void print_human(FILE *f, const prm_config *cfg, const out_result *r, int
     fprintf(f, "scenario   %s (seed %" PRIu64 ")\n", preset_table[cfg->scenario].name, r->seed);
     fprintf(f, "copy       %s %s; client %s (cert %s), server %s (cert %s)\n", dir, size, cos, ccert, sos, scert);
     fprintf(f, "link       %s, %s one way, loss %s\n", rate, delay, loss);
-    if (cfg->path != 0) fprintf(f, "path       %s (link: its bottleneck)\n", path_table[cfg->path].name);
+    print_path(f, cfg);
     if (n_keys) {
         fprintf(f, "settings  ");
         for (int i = 0; i < n_keys; i++) fprintf(f, " %s", keys[i]);
