@@ -16,13 +16,14 @@
 
 static void params_usage(FILE *f)
 {
-    fprintf(f, "usage: rekeysim params [--scenario NAME] [--json]\n"
+    fprintf(f, "usage: rekeysim params [--scenario NAME] [--path NAME] [--json]\n"
                "\n"
                "Lists every parameter key: name, value (the default, or under scenario NAME),\n"
                "unit, description and the source of the default with its confidence:\n"
                "[S] stated by a source, [I] inferred, [?] a placeholder nobody documents.\n"
                "Set any key with KEY=VALUE on `rekeysim run` or in a sweep spec.\n"
                "  --scenario NAME  values under that preset (default no-ipsec)\n"
+               "  --path NAME      and under that path preset (default lan)\n"
                "  --json           one JSON array of {name, type, value, default, unit,\n"
                "                   choices, min, max, description, source}: value as listed,\n"
                "                   default as written on the command line, choices an array\n"
@@ -99,7 +100,7 @@ static void print_json(FILE *f, const prm_config *cfg)
 
 int exp_cmd_params(int argc, char **argv)
 {
-    const char *scenario = "no-ipsec", *v;
+    const char *scenario = "no-ipsec", *path = NULL, *v;
     char err[512];
     int rc, json = 0;
     for (int i = 1; i < argc; i++) {
@@ -114,6 +115,12 @@ int exp_cmd_params(int argc, char **argv)
                 return EXP_INPUT;
             }
             scenario = v;
+        } else if ((rc = exp_opt_value(argc, argv, &i, "--path", &v)) != 0) {
+            if (rc < 0) {
+                fprintf(stderr, "rekeysim params: --path needs a value\n");
+                return EXP_INPUT;
+            }
+            path = v;
         } else {
             /* Through ERR, as before the split: a very long argument is cut
              * at the same length. */
@@ -124,7 +131,8 @@ int exp_cmd_params(int argc, char **argv)
     }
     prm_config cfg;
     prm_defaults(&cfg);
-    if (prm_apply_preset(&cfg, scenario, err, sizeof err) != 0) {
+    if (prm_apply_preset(&cfg, scenario, err, sizeof err) != 0 ||
+        (path && prm_apply_path(&cfg, path, err, sizeof err) != 0)) {
         fprintf(stderr, "rekeysim params: %s\n", err);
         return EXP_INPUT;
     }

@@ -34,12 +34,14 @@ static int bad(const char *cmd, const char *msg)
 static void run_usage(FILE *f)
 {
     fprintf(f,
-            "usage: rekeysim run [--scenario NAME] [--seed N] [--json] [--trace FILE] [--events FILE] [--plot FILE]\n"
-            "                    [KEY=VALUE ...]\n"
+            "usage: rekeysim run [--scenario NAME] [--path NAME] [--seed N] [--json] [--trace FILE] [--events FILE]\n"
+            "                    [--plot FILE] [KEY=VALUE ...]\n"
             "       rekeysim run --db FILE --run ID [--json] [--trace FILE] [--events FILE] [--plot FILE]\n"
             "\n"
             "Simulates one SMB copy and prints its outcome.\n"
             "  --scenario NAME  preset applied first (default no-ipsec; see `rekeysim scenarios`)\n"
+            "  --path NAME      path preset applied next (default lan; the same as path=NAME;\n"
+            "                   see `rekeysim scenarios`), for example --path branch-t1\n"
             "  --seed N         run seed, used as given (default 1)\n"
             "  --json           print one JSON object with every outcome field\n"
             "  --trace FILE     write one line per model event: time, host, layer, what\n"
@@ -82,6 +84,28 @@ static void show(const prm_config *cfg, const char *key, char *buf, size_t n)
         snprintf(buf, n, "?");
 }
 
+/* The path line, unless the path is the default one-hop LAN with nothing changed. */
+static void print_path(FILE *f, const prm_config *cfg)
+{
+    const prm_link *l = &cfg->link;
+    if (cfg->path == 0 && !l->access_rate_bps[0] && !l->access_rate_bps[1] && !l->rate_to_client_bps) return;
+    char tc[64], ca[64], sa[64], q[64];
+    show(cfg, "link.rate.to_client", tc, sizeof tc);
+    show(cfg, "client.access.rate", ca, sizeof ca);
+    show(cfg, "server.access.rate", sa, sizeof sa);
+    show(cfg, "link.queue", q, sizeof q);
+    fprintf(f, "path       %s: link is the bottleneck%s%s; access links: client %s, server %s; router queue %s",
+            path_table[cfg->path].name, l->rate_to_client_bps ? ", to the client " : "",
+            l->rate_to_client_bps ? tc : "", l->access_rate_bps[0] ? ca : "none", l->access_rate_bps[1] ? sa : "none",
+            q);
+    if (l->queue_bytes) {
+        char qb[64];
+        show(cfg, "link.queue_bytes", qb, sizeof qb);
+        fprintf(f, " or %s", qb);
+    }
+    fputc('\n', f);
+}
+
 static void print_human(FILE *f, const prm_config *cfg, const out_result *r, int n_keys, char **keys)
 {
     char size[64], dir[32], rate[32], delay[32], loss[32], cos[16], sos[16], ccert[16], scert[16];
@@ -97,6 +121,7 @@ static void print_human(FILE *f, const prm_config *cfg, const out_result *r, int
     fprintf(f, "scenario   %s (seed %" PRIu64 ")\n", preset_table[cfg->scenario].name, r->seed);
     fprintf(f, "copy       %s %s; client %s (cert %s), server %s (cert %s)\n", dir, size, cos, ccert, sos, scert);
     fprintf(f, "link       %s, %s one way, loss %s\n", rate, delay, loss);
+    print_path(f, cfg);
     if (n_keys) {
         fprintf(f, "settings  ");
         for (int i = 0; i < n_keys; i++) fprintf(f, " %s", keys[i]);
@@ -253,7 +278,8 @@ static int close_output(FILE *f, const char *path, const char *what)
 
 int exp_cmd_run(int argc, char **argv)
 {
-    const char *scenario = "no-ipsec", *trace_path = NULL, *events_path = NULL, *plot_path = NULL, *db_path = NULL, *v;
+    const char *scenario = "no-ipsec", *path = NULL, *trace_path = NULL, *events_path = NULL, *plot_path = NULL,
+               *db_path = NULL, *v;
     int scenario_given = 0, seed_given = 0;
     int64_t run_id = 0;
     uint64_t seed = 1;
@@ -272,6 +298,10 @@ int exp_cmd_run(int argc, char **argv)
         } else if ((rc = exp_opt_value(argc, argv, &i, "--scenario", &v)) != 0) {
             if (rc < 0) goto missing;
             scenario = v;
+            scenario_given = 1;
+        } else if ((rc = exp_opt_value(argc, argv, &i, "--path", &v)) != 0) {
+            if (rc < 0) goto missing;
+            path = v;
             scenario_given = 1;
         } else if ((rc = exp_opt_value(argc, argv, &i, "--seed", &v)) != 0) {
             if (rc < 0) goto missing;
@@ -319,7 +349,7 @@ int exp_cmd_run(int argc, char **argv)
         if (scenario_given || seed_given || n_keys) {
             snprintf(err, sizeof err,
                      "a replayed run takes its scenario, seed and parameters from the "
-                     "database; drop --scenario, --seed and KEY=VALUE");
+                     "database; drop --scenario, --path, --seed and KEY=VALUE");
             goto input;
         }
         rc = load_stored_run(db_path, run_id, &cfg, &seed, err, sizeof err);
@@ -331,6 +361,7 @@ int exp_cmd_run(int argc, char **argv)
     } else {
         prm_defaults(&cfg);
         if (prm_apply_preset(&cfg, scenario, err, sizeof err) != 0) goto input;
+        if (path && prm_apply_path(&cfg, path, err, sizeof err) != 0) goto input;
         for (int i = 0; i < n_keys; i++)
             if (prm_set_pair(&cfg, keys[i], err, sizeof err) != 0) goto input;
     }

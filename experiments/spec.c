@@ -931,9 +931,18 @@ int exp_point_config(const exp_experiment *e, uint64_t index, double search_valu
         snprintf(err, errlen, "experiment '%s': %s", e->name, msg);
         return EXP_ESPEC;
     }
+    /* Then the path preset, so that explicit link keys override it too. */
     for (size_t i = 0; i < e->n_axes; i++) {
         const prm_entry *p = e->axes[i].param;
-        if (!strcmp(p->name, "scenario")) continue;
+        if (strcmp(p->name, "path") != 0) continue;
+        if (prm_apply_path(&cfg, p->choices[(int)e->axes[i].values[pick[i]]], msg, sizeof msg) != 0) {
+            snprintf(err, errlen, "experiment '%s': %s", e->name, msg);
+            return EXP_ESPEC;
+        }
+    }
+    for (size_t i = 0; i < e->n_axes; i++) {
+        const prm_entry *p = e->axes[i].param;
+        if (!strcmp(p->name, "scenario") || !strcmp(p->name, "path")) continue;
         double v = e->kind == EXP_SEARCH && i == e->search_axis ? search_value : e->axes[i].values[pick[i]];
         prm_store(p, &cfg, v);
     }

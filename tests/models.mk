@@ -46,3 +46,7 @@ models_tests += tests/models/test_units
 tests_models_test_units_SOURCES = tests/models/test_units.c
 tests_models_test_units_CFLAGS = $(test_cflags)
 tests_models_test_units_LDADD = $(test_ldadd)
+models_tests += tests/models/test_path
+tests_models_test_path_SOURCES = tests/models/test_path.c tests/models/sim_helpers.h
+tests_models_test_path_CFLAGS = $(test_cflags)
+tests_models_test_path_LDADD = $(test_ldadd)

@@ -21,6 +21,8 @@ shell_tests = \
 	tests/cluster/test_parallel.sh \
 	tests/cluster/slurm-local.sh \
 	tests/results/check_report_chromium.sh
+# The path presets end to end (issue 12).
+shell_tests += tests/e2e/test_path.sh
 TESTS += $(shell_tests)
 EXTRA_DIST += $(shell_tests) tests/arch/check_layers.py .clang-format tests/results/fixture.ini \
 	tests/fingerprints/refresh.sh tests/fingerprints/reference.list tests/fingerprints/expected

@@ -313,6 +313,24 @@ int prm_apply_preset(prm_config *cfg, const char *name, char *err, size_t errlen
     return 0;
 }
 
+int prm_apply_path(prm_config *cfg, const char *name, char *err, size_t errlen)
+{
+    int index;
+    const path_preset *ps = path_find(name, &index);
+    if (!ps) {
+        char list[512];
+        choices_list(prm_find("path"), list, sizeof list);
+        snprintf(err, errlen, "unknown path '%s'; expected one of: %s", name, list);
+        return PRM_ESCENARIO;
+    }
+    for (const char *const *s = ps->settings; *s; s++) {
+        int rc = prm_set_pair(cfg, *s, err, errlen);
+        if (rc != 0) return rc;
+    }
+    cfg->path = index;
+    return 0;
+}
+
 int prm_set(prm_config *cfg, const char *key, const char *text, char *err, size_t errlen)
 {
     const prm_entry *p = prm_find(key);
@@ -325,6 +343,11 @@ int prm_set(prm_config *cfg, const char *key, const char *text, char *err, size_
         char name[128];
         if (trimmed(text, name, sizeof name) != 0) name[0] = 0;
         return prm_apply_preset(cfg, name, err, errlen);
+    }
+    if (!strcmp(p->name, "path")) {
+        char name[128];
+        if (trimmed(text, name, sizeof name) != 0) name[0] = 0;
+        return prm_apply_path(cfg, name, err, errlen);
     }
     double v;
     int rc = prm_parse(p, text, &v, err, errlen);
@@ -370,6 +393,16 @@ int prm_check(const prm_config *cfg, char *err, size_t errlen)
     }
     if (cfg->scenario < 0 || (size_t)cfg->scenario >= preset_count) {
         snprintf(err, errlen, "scenario index %d is not a preset", cfg->scenario);
+        return PRM_ERANGE;
+    }
+    if (cfg->path < 0 || (size_t)cfg->path >= path_count) {
+        snprintf(err, errlen, "path index %d is not a path preset", cfg->path);
+        return PRM_ERANGE;
+    }
+    /* A byte limit below one full packet would refuse every full-size packet. */
+    if (cfg->link.queue_bytes && cfg->link.queue_bytes < (uint64_t)cfg->link.mtu_bytes) {
+        snprintf(err, errlen, "link.queue_bytes (%llu B) is below link.mtu (%lld B): no full-size packet would fit",
+                 (unsigned long long)cfg->link.queue_bytes, (long long)cfg->link.mtu_bytes);
         return PRM_ERANGE;
     }
     return prm__ipsec_check(cfg, err, errlen);
@@ -470,6 +503,18 @@ int prm_has_effect(const prm_entry *p, const prm_config *cfg, char *why, size_t 
         snprintf(why, whylen, "link.loss_model is bernoulli (set link.loss_model=gilbert)");
         return 0;
     }
+    if ((!strcmp(n, "link.queue") || !strcmp(n, "link.queue_bytes")) && cfg->link.access_rate_bps[PRM_CLIENT] == 0 &&
+        cfg->link.access_rate_bps[PRM_SERVER] == 0) {
+        snprintf(why, whylen,
+                 "neither host has an access link, so there is no router: hosts never drop their own packets "
+                 "(set client.access.rate and server.access.rate, or a path such as path=branch-t1)");
+        return 0;
+    }
+    for (int h = 0; h < 2; h++)
+        if (!strcmp(n, h ? "server.access.delay" : "client.access.delay") && cfg->link.access_rate_bps[h] == 0) {
+            snprintf(why, whylen, "%s.access.rate is 0 (no access link)", h ? "server" : "client");
+            return 0;
+        }
     if (!strcmp(n, "link.outage.start") && cfg->link.outage_duration_ns == 0) {
         snprintf(why, whylen, "link.outage.duration is 0 (no outage)");
         return 0;

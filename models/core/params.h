@@ -57,6 +57,14 @@ typedef struct prm_link {
     int64_t overhead_bytes;         /* link.overhead: framing bytes per packet on the wire */
     sim_time_ns outage_start_ns;    /* link.outage.start: both directions drop everything from here */
     sim_time_ns outage_duration_ns; /* link.outage.duration: 0 = no outage */
+    /* The path (issue 12, models/link.c): the fields above describe the bottleneck. */
+    uint64_t queue_bytes;           /* link.queue_bytes: router drop-tail limit in IP bytes; 0 = none */
+    uint64_t rate_to_client_bps;    /* link.rate.to_client: 0 = link.rate */
+    double loss_to_server;          /* link.loss.to_server: < 0 = link.loss */
+    double loss_to_client;          /* link.loss.to_client: < 0 = link.loss */
+    uint64_t access_rate_bps[2];    /* client.access.rate, server.access.rate: 0 = no access link */
+    sim_time_ns access_delay_ns[2]; /* client.access.delay, server.access.delay, one way */
+    int64_t nic_ring_packets;       /* host.nic_ring: transmit descriptors of each host's NIC */
 } prm_link;
 
 /* TCP settings shared by both hosts: tcp.* */
@@ -135,6 +143,7 @@ typedef struct prm_config {
     prm_tcp tcp;
     prm_smb smb;
     prm_ipsec ipsec;
+    int path; /* path: index into the path preset table (models/core/presets.h) */
 } prm_config;
 
 /* Registry entry types. How a value is written on the command line, stored in
@@ -200,6 +209,10 @@ int prm_set(prm_config *cfg, const char *key, const char *text, char *err, size_
 int prm_set_pair(prm_config *cfg, const char *pair, char *err, size_t errlen);
 /* Applies preset NAME (defaults are NOT reset first). */
 int prm_apply_preset(prm_config *cfg, const char *name, char *err, size_t errlen);
+/* Applies path preset NAME (models/core/presets.h; defaults are NOT reset
+ * first) and records it in cfg->path. Returns 0 or PRM_ESCENARIO with the
+ * list of paths in ERR. */
+int prm_apply_path(prm_config *cfg, const char *name, char *err, size_t errlen);
 /* Cross-parameter checks run before a simulation (for example link.mtu vs
  * tcp.mss). Returns 0 or PRM_ERANGE with ERR filled. */
 int prm_check(const prm_config *cfg, char *err, size_t errlen);
@@ -207,7 +220,8 @@ int prm_check(const prm_config *cfg, char *err, size_t errlen);
 /* Whether P can change anything under CFG. Returns 1, or 0 with a one-line
  * reason in WHY: IPsec and IKE settings when both hosts' policy is none,
  * Gilbert-Elliott settings under Bernoulli loss, an outage start without a
- * duration. `rekeysim run` warns about such explicit settings (exit 0). */
+ * duration, router queue limits without routers, an access delay without
+ * its access link. `rekeysim run` warns about such explicit settings (exit 0). */
 int prm_has_effect(const prm_entry *p, const prm_config *cfg, char *why, size_t whylen);
 
 /* The one database <-> base-unit conversion: times are REAL seconds in the

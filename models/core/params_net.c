@@ -18,11 +18,16 @@
 static const char *scenario_choices[MAX_PRESETS + 1];
 static pthread_once_t scenario_choices_once = PTHREAD_ONCE_INIT;
 
+static const char *path_choices[MAX_PRESETS + 1];
+
 static void fill_scenario_choices(void)
 {
     size_t n = preset_count < MAX_PRESETS ? preset_count : MAX_PRESETS;
     for (size_t i = 0; i < n; i++) scenario_choices[i] = preset_table[i].name;
     scenario_choices[n] = NULL;
+    n = path_count < MAX_PRESETS ? path_count : MAX_PRESETS;
+    for (size_t i = 0; i < n; i++) path_choices[i] = path_table[i].name;
+    path_choices[n] = NULL;
 }
 static const char *const os_choices[] = {"xp", "2003", "vista", "2008", NULL};
 static const char *const cert_choices[] = {"valid", "none", "expired", NULL};
@@ -70,12 +75,14 @@ const prm_entry prm__net_params[] = {
     HOST_NET(PRM_CLIENT, "client", "vista"),
     HOST_NET(PRM_SERVER, "server", "xp"),
     {"link.rate", PRM_RATE, C(link.rate_bps), "100Mbps", "bit/s", NULL, 1000, 1e13,
-     "link rate, each direction (full duplex); counts IP bytes plus link.overhead per packet",
+     "bottleneck rate, each direction (full duplex; see link.rate.to_client); counts IP bytes plus "
+     "link.overhead per packet",
      "scenario choice"},
     {"link.delay", PRM_TIME, C(link.delay_ns), "250us", "s", NULL, 0, PRM_NS(100),
-     "one-way propagation delay", "scenario choice (LAN: 0.5 ms round trip)"},
+     "one-way propagation delay of the bottleneck", "scenario choice (LAN: 0.5 ms round trip)"},
     {"link.loss", PRM_PROB, C(link.loss), "0", "", NULL, 0, 1,
-     "packet loss probability per packet, each direction (bernoulli; the good state of gilbert)",
+     "bottleneck loss probability per packet, each direction unless link.loss.to_server / to_client "
+     "(bernoulli; the good state of gilbert)",
      "scenario choice"},
     {"link.loss_model", PRM_ENUM, C(link.loss_model), "bernoulli", "", loss_model_choices, 0, 1,
      "bernoulli (independent losses) or gilbert (Gilbert-Elliott two-state bursts)",
@@ -89,7 +96,9 @@ const prm_entry prm__net_params[] = {
     {"link.ge.loss_bad", PRM_REAL, C(link.ge_loss_bad), "1", "", NULL, 0, 1,
      "gilbert: loss probability in the bad state", "Gilbert-Elliott model; value a scenario choice [?]"},
     {"link.queue", PRM_INT, C(link.queue_packets), "1000", "packets", NULL, 1, 1e7,
-     "drop-tail queue limit per direction: packets waiting or being sent", "scenario choice [?]"},
+     "router drop-tail queue limit per direction (each router egress; see link.queue_bytes): packets waiting "
+     "or being sent; a host on the bottleneck without an access link never drops (host.nic_ring)",
+     "scenario choice; DOMAIN.md 7: 64-1,000 packets [I]"},
     {"link.mtu", PRM_INT, C(link.mtu_bytes), "1500", "B", NULL, 576, 65535,
      "IP MTU; a larger IP packet is sent as fragments (each with its own IP header and framing)",
      "Ethernet [S]"},
@@ -102,6 +111,37 @@ const prm_entry prm__net_params[] = {
      "scenario choice"},
     {"link.outage.duration", PRM_TIME, C(link.outage_duration_ns), "0", "s", NULL, 0, PRM_NS(1e7),
      "length of the outage window; 0 = no outage", "scenario choice"},
+    /* The path (issue 12): client host - access link - router - bottleneck (the link.* keys above) -
+     * router - access link - server host (models/link.h). */
+    {"path", PRM_ENUM, C(path), "lan", "", path_choices, 0, MAX_PRESETS - 1,
+     "named path preset (see `rekeysim scenarios`), applied after the scenario; sets the bottleneck's rates, "
+     "delay and queue and both access links; explicit keys override it",
+     "DOMAIN.md 7 [I]; per preset in `rekeysim scenarios`"},
+    {"link.rate.to_client", PRM_RATE, C(link.rate_to_client_bps), "0", "bit/s", NULL, 0, 1e13,
+     "bottleneck rate towards the client (ADSL-like paths); 0 = link.rate", "scenario choice"},
+    {"link.loss.to_server", PRM_PROB, C(link.loss_to_server), "-1", "", NULL, -1, 1,
+     "loss probability on the bottleneck towards the server; -1 = link.loss", "scenario choice"},
+    {"link.loss.to_client", PRM_PROB, C(link.loss_to_client), "-1", "", NULL, -1, 1,
+     "loss probability on the bottleneck towards the client; -1 = link.loss", "scenario choice"},
+    {"link.queue_bytes", PRM_SIZE, C(link.queue_bytes), "0", "B", NULL, 0, 1e12,
+     "router drop-tail limit in IP bytes (waiting or being sent), besides link.queue; 0 = no byte limit; "
+     "applies at routers only (a host's own NIC never drops, see host.nic_ring)",
+     "DOMAIN.md 7: 64-1,000 packets or 50-100 ms of buffering [I]"},
+    {"client.access.rate", PRM_RATE, C(link.access_rate_bps[PRM_CLIENT]), "0", "bit/s", NULL, 0, 1e13,
+     "client's access link to its router; 0 = no access link and no router: the client sits on the bottleneck",
+     "scenario choice"},
+    {"client.access.delay", PRM_TIME, C(link.access_delay_ns[PRM_CLIENT]), "0", "s", NULL, 0, PRM_NS(100),
+     "one-way delay of the client's access link", "scenario choice"},
+    {"server.access.rate", PRM_RATE, C(link.access_rate_bps[PRM_SERVER]), "0", "bit/s", NULL, 0, 1e13,
+     "server's access link to its router; 0 = no access link and no router: the server sits on the bottleneck",
+     "scenario choice"},
+    {"server.access.delay", PRM_TIME, C(link.access_delay_ns[PRM_SERVER]), "0", "s", NULL, 0, PRM_NS(100),
+     "one-way delay of the server's access link", "scenario choice"},
+    {"host.nic_ring", PRM_INT, C(link.nic_ring_packets), "256", "packets", NULL, 1, 1e6,
+     "transmit descriptors of each host's NIC; packets beyond them wait (never dropped) in the host's "
+     "backlog, which stands for TCP's send queue and the driver queue; FIFO, so the size changes no timing, "
+     "only which packets count as backlogged",
+     "NIC driver transmit rings of 64-512 descriptors [I]; no drop: NDIS queues when the ring is full [I]"},
     {"tcp.rto.initial", PRM_TIME, C(tcp.rto_initial_ns), "3s", "s", NULL, PRM_NS(0.001), PRM_NS(600),
      "initial retransmission timeout (SYN and before the first RTT sample; TcpInitialRTT)",
      "KB 170359 [S]"},

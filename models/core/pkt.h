@@ -58,4 +58,12 @@ typedef struct pkt_port {
 
 static inline void pkt_port_send(const pkt_port *port, pkt *p) { port->fn(port->ctx, p); }
 
+/* An observer of packets on a wire (for captures): FN sees P (borrowed, only
+ * during the call) at simulated time T_NS; OUTBOUND is 1 when the packet
+ * leaves the observed point, 0 when it arrives. FN NULL = no tap. */
+typedef struct pkt_tap {
+    void (*fn)(void *ctx, const pkt *p, sim_time_ns t_ns, int outbound);
+    void *ctx;
+} pkt_tap;
+
 #endif

@@ -46,3 +46,56 @@ const preset_entry *preset_find(const char *name, int *index_out)
         }
     return NULL;
 }
+
+/* ---- path presets ----
+ * Branch-office WAN paths of that era (../shared/DOMAIN.md section 7 [I]):
+ * the bottleneck's rate is the line's nominal rate [S for T1 and ISDN BRI B
+ * channel, by definition]; delays and router queues are typical values,
+ * not facts about one network [I]. Each host sits on a 100 Mbit/s LAN
+ * segment of 50 us to its router [I]. Router queues are 64 packets (the low
+ * end of DOMAIN.md's 64-1,000), more where 64 packets would be below the
+ * bandwidth-delay product (satellite). link.overhead stays Ethernet framing
+ * on every segment (a WAN's HDLC/PPP framing is shorter; a choice). */
+#define PATH_KEYS(rate, to_client, delay, queue, access)                                                               \
+    "link.rate=" rate, "link.rate.to_client=" to_client, "link.delay=" delay, "link.queue=" queue,                     \
+        "link.queue_bytes=0", "client.access.rate=" access, "client.access.delay=50us", "server.access.rate=" access,  \
+        "server.access.delay=50us"
+
+static const char *const path_lan[] = {"link.rate=100Mbps",     "link.rate.to_client=0",
+                                       "link.delay=250us",      "link.queue=1000",
+                                       "link.queue_bytes=0",    "client.access.rate=0",
+                                       "client.access.delay=0", "server.access.rate=0",
+                                       "server.access.delay=0", NULL};
+static const char *const path_t1[] = {PATH_KEYS("1544kbps", "0", "25ms", "64", "100Mbps"), NULL};
+static const char *const path_mpls[] = {PATH_KEYS("10Mbps", "0", "20ms", "64", "100Mbps"), NULL};
+static const char *const path_adsl[] = {PATH_KEYS("1Mbps", "8Mbps", "15ms", "64", "100Mbps"), NULL};
+static const char *const path_isdn[] = {PATH_KEYS("64kbps", "0", "10ms", "64", "100Mbps"), NULL};
+static const char *const path_sat[] = {PATH_KEYS("2Mbps", "0", "300ms", "256", "100Mbps"), NULL};
+
+const path_preset path_table[] = {
+    {"lan", "the default: one 100 Mbit/s hop, 250 us one way, hosts on it directly (no routers)",
+     "scenario choice (LAN: 0.5 ms round trip)", path_lan},
+    {"branch-t1", "T1 branch: 1.544 Mbit/s both ways, 50 ms round trip, 64-packet router queues, 100 Mbit/s LANs",
+     "T1 rate [S]; delay and queue [I] (DOMAIN.md 7)", path_t1},
+    {"mpls-10m", "10 Mbit/s MPLS branch: 40 ms round trip, 64-packet router queues, 100 Mbit/s LANs",
+     "rate and RTT as the issue asks [I] (DOMAIN.md 7); queue [I]", path_mpls},
+    {"adsl-8-1", "ADSL 8/1: 8 Mbit/s to the client, 1 Mbit/s to the server, 30 ms round trip, 64-packet queues",
+     "ADSL rates [I] (DOMAIN.md 7); delay and queue [I]", path_adsl},
+    {"isdn-64k", "ISDN: one 64 kbit/s B channel both ways, 20 ms round trip, 64-packet router queues",
+     "B channel 64 kbit/s [S]; delay and queue [I] (DOMAIN.md 7)", path_isdn},
+    {"satellite",
+     "geostationary hop: 2 Mbit/s both ways, 300 ms one way (600 ms round trip), 256-packet queues "
+     "(above the 150 KB bandwidth-delay product)",
+     "GEO delay about 600 ms RTT [I] (DOMAIN.md 7); rate and queue [I]", path_sat},
+};
+const size_t path_count = sizeof path_table / sizeof path_table[0];
+
+const path_preset *path_find(const char *name, int *index_out)
+{
+    for (size_t i = 0; i < path_count; i++)
+        if (strcmp(path_table[i].name, name) == 0) {
+            if (index_out) *index_out = (int)i;
+            return &path_table[i];
+        }
+    return NULL;
+}

@@ -1,8 +1,9 @@
 /*
- * The link on its own: exact serialisation and delay timing, drop-tail,
- * loss rates (statistically), independent direction streams, the
- * Gilbert-Elliott burst model, the outage window, fragments, and that every
- * packet comes back to the pool.
+ * The path on its own: exact serialisation and delay timing, hop by hop
+ * store-and-forward with access links, router drop-tail in packets and bytes,
+ * a host NIC that never drops, loss rates (statistically) per direction,
+ * independent direction streams, the Gilbert-Elliott burst model, the outage
+ * window, fragments, the taps, and that every packet comes back to the pool.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -157,20 +158,224 @@ Test(link, a_busy_transmitter_queues_and_a_gap_resets_it)
     rig_fini(&r);
 }
 
+/* The client's router sits between a 1 ns-per-packet access link and the
+ * bottleneck; its queue is the drop-tail one (a host's NIC never drops). */
 Test(link, drop_tail_refuses_packets_beyond_the_queue_limit)
 {
     rig r;
     rig_init(&r, 8000000, 0, 1);
     r.cfg.link.queue_packets = 2;
+    r.cfg.link.access_rate_bps[PRM_CLIENT] = 10000000000000; /* 1000 B in 0.8 ns: 1 ns */
     for (uint32_t i = 0; i < 3; i++) send(&r, PRM_CLIENT, 1000, i);
     cr_expect_eq(link_get_stats(r.l, PRM_CLIENT).n_drops_queue, 1);
+    cr_expect_eq(link_get_stats(r.l, PRM_CLIENT).n_drops_queue_bottleneck, 1);
     sim_kernel_run_until(r.k, 1000000); /* the first has left the transmitter */
     send(&r, PRM_CLIENT, 1000, 3);
     cr_expect_eq(link_get_stats(r.l, PRM_CLIENT).n_drops_queue, 1, "room again once one has left");
     sim_kernel_run(r.k);
     cr_assert_eq(r.to[PRM_SERVER].n, 3);
     cr_expect_eq(r.to[PRM_SERVER].seq[2], 3);
-    cr_expect_eq(r.to[PRM_SERVER].at[2], 3000000);
+    cr_expect_eq(r.to[PRM_SERVER].at[2], 3000000 + 1);
+    cr_expect_eq(link_get_stats(r.l, PRM_CLIENT).peak_queue_packets, 2, "the queue never exceeds its limit");
+    rig_fini(&r);
+}
+
+Test(link, a_host_nic_never_drops_its_own_packets_and_counts_its_backlog)
+{
+    rig r;
+    rig_init(&r, 8000000, 0, 1);
+    r.cfg.link.queue_packets = 2; /* a router limit: no router on this path */
+    r.cfg.link.nic_ring_packets = 2;
+    for (uint32_t i = 0; i < 5; i++) send(&r, PRM_CLIENT, 1000, i);
+    cr_expect_eq(link_queue_length(r.l, PRM_CLIENT), 5);
+    link_stats st = link_get_stats(r.l, PRM_CLIENT);
+    cr_expect_eq(st.n_drops_queue, 0);
+    cr_expect_eq(st.n_backlogged, 3, "three found the ring full");
+    cr_expect_eq(st.peak_backlog, 3);
+    sim_kernel_run(r.k);
+    cr_assert_eq(r.to[PRM_SERVER].n, 5);
+    for (int i = 0; i < 5; i++) cr_expect_eq(r.to[PRM_SERVER].at[i], (i + 1) * 1000000, "FIFO at the wire rate");
+    rig_fini(&r);
+}
+
+Test(link, the_router_queue_byte_limit_refuses_what_would_exceed_it)
+{
+    rig r;
+    rig_init(&r, 8000000, 0, 1);
+    r.cfg.link.queue_bytes = 2500;
+    r.cfg.link.access_rate_bps[PRM_CLIENT] = 10000000000000;
+    uint32_t sizes[] = {1000, 1000, 600, 400, 200};
+    for (uint32_t i = 0; i < 5; i++) send(&r, PRM_CLIENT, sizes[i], i);
+    link_stats st = link_get_stats(r.l, PRM_CLIENT);
+    cr_expect_eq(st.n_drops_queue_bottleneck, 2, "600 B does not fit beside 2000 B; 400 B does, 200 B no more");
+    cr_expect_eq(st.peak_queue_bytes, 2400);
+    cr_expect(st.peak_queue_bytes <= 2500);
+    sim_kernel_run(r.k);
+    cr_assert_eq(r.to[PRM_SERVER].n, 3);
+    cr_expect_eq(r.to[PRM_SERVER].seq[2], 3);
+    rig_fini(&r);
+}
+
+/* client --1 Gbit/s, 10 us-- router --8 Mbit/s, 5 ms-- router --100 Mbit/s, 20 us-- server */
+static void wan_rig(rig *r)
+{
+    rig_init(r, 8000000, 5000000, 1);
+    r->cfg.link.access_rate_bps[PRM_CLIENT] = 1000000000;
+    r->cfg.link.access_delay_ns[PRM_CLIENT] = 10000;
+    r->cfg.link.access_rate_bps[PRM_SERVER] = 100000000;
+    r->cfg.link.access_delay_ns[PRM_SERVER] = 20000;
+}
+
+Test(link, a_packet_is_stored_and_forwarded_hop_by_hop)
+{
+    rig r;
+    wan_rig(&r);
+    r.cfg.link.rate_to_client_bps = 4000000;
+    for (uint32_t i = 0; i < 2; i++) send(&r, PRM_CLIENT, 1000, i);
+    send(&r, PRM_SERVER, 1000, 0);
+    sim_kernel_run(r.k);
+    /* 1000 B: 8 us at 1 Gbit/s, 1 ms at 8 Mbit/s, 2 ms at 4 Mbit/s, 80 us at 100 Mbit/s. */
+    cr_assert_eq(r.to[PRM_SERVER].n, 2);
+    cr_expect_eq(r.to[PRM_SERVER].at[0], 8000 + 10000 + 1000000 + 5000000 + 80000 + 20000);
+    cr_expect_eq(r.to[PRM_SERVER].at[1], r.to[PRM_SERVER].at[0] + 1000000, "the second waits at the bottleneck");
+    cr_assert_eq(r.to[PRM_CLIENT].n, 1);
+    cr_expect_eq(r.to[PRM_CLIENT].at[0], 80000 + 20000 + 2000000 + 5000000 + 8000 + 10000,
+                 "link.rate.to_client sets the rate towards the client");
+    rig_fini(&r);
+}
+
+Test(link, each_direction_has_its_own_loss_probability)
+{
+    rig r;
+    rig_init(&r, 1000000000, 1000, 3);
+    r.cfg.link.loss = 0.5;
+    r.cfg.link.loss_to_server = 0; /* the other direction keeps link.loss */
+    sender a, b;
+    paced(&r, &a, PRM_CLIENT, 2000, 100, 0, 10000);
+    paced(&r, &b, PRM_SERVER, 2000, 100, 0, 10000);
+    sim_kernel_run(r.k);
+    cr_expect_eq(r.to[PRM_SERVER].n, 2000, "nothing lost towards the server");
+    double rate = 1.0 - r.to[PRM_CLIENT].n / 2000.0;
+    cr_expect(fabs(rate - 0.5) < 4 * sqrt(0.25 / 2000), "towards the client %g of 0.5", rate);
+    rig_fini(&r);
+}
+
+/* The order of packets delivered with loss P set as KEY (0 undirected, 1 to the server). */
+static int loss_pattern(int directed, double p, uint32_t *seq_out, int n)
+{
+    rig r;
+    rig_init(&r, 1000000000, 1000, 21);
+    if (directed)
+        r.cfg.link.loss_to_server = p;
+    else
+        r.cfg.link.loss = p;
+    sender s;
+    paced(&r, &s, PRM_CLIENT, n, 100, 0, 10000);
+    sim_kernel_run(r.k);
+    int got = r.to[PRM_SERVER].n;
+    for (int i = 0; i < got && i < MAX_SEEN; i++) seq_out[i] = r.to[PRM_SERVER].seq[i];
+    rig_fini(&r);
+    return got;
+}
+
+Test(link, a_directed_loss_draws_the_same_stream_as_the_undirected_one)
+{
+    static uint32_t a[MAX_SEEN], b[MAX_SEEN];
+    int na = loss_pattern(0, 0.2, a, 3000), nb = loss_pattern(1, 0.2, b, 3000);
+    cr_assert_eq(na, nb);
+    for (int i = 0; i < na && i < MAX_SEEN; i++) cr_assert_eq(a[i], b[i], "packet %d", i);
+}
+
+/* ---- taps ---- */
+
+#define MAX_TAPPED 64
+
+typedef struct tapped {
+    sim_kernel *k;
+    int n;
+    sim_time_ns t[MAX_TAPPED];
+    uint32_t seq[MAX_TAPPED];
+    uint8_t src[MAX_TAPPED];
+    int out[MAX_TAPPED];
+    int bad;           /* calls from the future, or before an earlier call of any tap */
+    sim_time_ns *last; /* the latest time any tap of the path was called with */
+} tapped;
+
+static void tap_fn(void *ctx, const pkt *p, sim_time_ns t_ns, int outbound)
+{
+    tapped *s = ctx;
+    if (t_ns > sim_kernel_now(s->k) || t_ns < *s->last) s->bad++;
+    *s->last = t_ns;
+    if (s->n < MAX_TAPPED) {
+        s->t[s->n] = t_ns;
+        s->seq[s->n] = p->seq;
+        s->src[s->n] = p->src;
+        s->out[s->n] = outbound;
+    }
+    s->n++;
+}
+
+Test(link, taps_see_each_wire_as_tcpdump_there_would)
+{
+    rig r;
+    wan_rig(&r);
+    r.cfg.link.queue_packets = 2;
+    sim_time_ns last = 0;
+    tapped tc = {.k = r.k, .last = &last}, ts = {.k = r.k, .last = &last}, tb = {.k = r.k, .last = &last};
+    link_set_tap(r.l, LINK_TAP_CLIENT, (pkt_tap){tap_fn, &tc});
+    link_set_tap(r.l, LINK_TAP_SERVER, (pkt_tap){tap_fn, &ts});
+    link_set_tap(r.l, LINK_TAP_BOTTLENECK, (pkt_tap){tap_fn, &tb});
+    for (uint32_t i = 0; i < 3; i++) send(&r, PRM_CLIENT, 1000, i); /* the third overflows the router */
+    send(&r, PRM_SERVER, 1000, 9);
+    sim_counters before = sim_kernel_counters(r.k);
+    sim_kernel_run(r.k);
+    cr_expect_eq(sim_kernel_counters(r.k).n_executed - before.n_executed, 3,
+                 "one event per delivered packet (three); taps add none");
+    cr_expect_eq(tc.bad + ts.bad + tb.bad, 0, "all calls in time order, none from the future");
+    /* Client: three transmission starts 8 us apart, then the server's packet arriving. */
+    cr_assert_eq(tc.n, 4);
+    for (int i = 0; i < 3; i++) {
+        cr_expect_eq(tc.t[i], i * 8000);
+        cr_expect_eq(tc.out[i], 1);
+    }
+    cr_expect_eq(tc.out[3], 0);
+    cr_expect_eq(tc.seq[3], 9);
+    cr_expect_eq(tc.t[3], r.to[PRM_CLIENT].at[0]);
+    /* Bottleneck: the two admitted at their starts; the server's on arrival at the client's router. */
+    cr_assert_eq(tb.n, 3);
+    cr_expect_eq(tb.t[0], 8000 + 10000);
+    cr_expect_eq(tb.t[1], 8000 + 10000 + 1000000);
+    cr_expect(tb.seq[0] == 0 && tb.seq[1] == 1 && tb.out[0] == 1 && tb.out[1] == 1, "the dropped one is not seen");
+    cr_expect(tb.out[2] == 0 && tb.seq[2] == 9);
+    cr_expect_eq(tb.t[2], 80000 + 20000 + 1000000 + 5000000, "to the client: when it arrives there");
+    /* Server: its own start at 0, then the two delivered. */
+    cr_assert_eq(ts.n, 3);
+    cr_expect(ts.t[0] == 0 && ts.out[0] == 1 && ts.seq[0] == 9);
+    cr_expect(ts.out[1] == 0 && ts.t[1] == r.to[PRM_SERVER].at[0] && ts.t[2] == r.to[PRM_SERVER].at[1]);
+    rig_fini(&r);
+}
+
+Test(link, a_packet_lost_on_the_bottleneck_is_seen_before_it_not_after)
+{
+    rig r;
+    wan_rig(&r);
+    r.cfg.link.loss = 0.9999999;
+    sim_time_ns last = 0;
+    tapped tc = {.k = r.k, .last = &last}, ts = {.k = r.k, .last = &last}, tb = {.k = r.k, .last = &last};
+    link_set_tap(r.l, LINK_TAP_CLIENT, (pkt_tap){tap_fn, &tc});
+    link_set_tap(r.l, LINK_TAP_SERVER, (pkt_tap){tap_fn, &ts});
+    link_set_tap(r.l, LINK_TAP_BOTTLENECK, (pkt_tap){tap_fn, &tb});
+    send(&r, PRM_CLIENT, 1000, 1);
+    send(&r, PRM_SERVER, 1000, 2);
+    sim_kernel_run_until(r.k, 1000000000); /* the clock passes both transmissions */
+    /* Nothing is delivered, so the kept calls come when the path is freed. */
+    link_free(r.l);
+    r.l = NULL;
+    cr_expect_eq(tc.bad + ts.bad + tb.bad, 0);
+    cr_expect_eq(tc.n, 1, "the client's own, when sent");
+    cr_expect_eq(ts.n, 1, "the server's own, when sent");
+    cr_expect_eq(tb.n, 1, "to the server: seen at its start; to the client: lost before the client's router");
+    cr_expect(tb.n == 1 && tb.seq[0] == 1);
     rig_fini(&r);
 }
 
