@@ -4,6 +4,11 @@
  * MaxMpxCount KB 926646 (XP Professional serves 10 commands) and MS-CIFS <79>
  * (servers 50); the redirector's cap of 50 KB 271148. Vista and XP are client
  * SKUs (10 as servers), 2003 and 2008 server SKUs (50) [I for Vista/2008].
+ * TCP loss recovery (issue 12, doc/domain.md section 5): SACK on for all four
+ * (KB 224829 SackOpts=1; the Vista resource kit); RFC 3517 recovery and F-RTO
+ * on Vista/2008 (TechNet "Next Generation TCP/IP"); XP/2003's use of SACK
+ * blocks in recovery is undocumented [?]: NewReno that never resends SACKed
+ * data is the model's choice; limited transmit is listed for no OS [I].
  */
 #include "models/host.h"
 #include "models/core/pkt.h"
@@ -11,10 +16,10 @@
 #define AUTOTUNE_START_BYTES 65536
 
 static const host_profile profiles[] = {
-    [PRM_OS_XP] = {"xp", 0, 16384, 10, 50, 0},
-    [PRM_OS_2003] = {"2003", 0, 16384, 50, 50, 0},
-    [PRM_OS_VISTA] = {"vista", 1, AUTOTUNE_START_BYTES, 10, 50, 1},
-    [PRM_OS_2008] = {"2008", 1, AUTOTUNE_START_BYTES, 50, 50, 1},
+    [PRM_OS_XP] = {"xp", 0, 16384, 10, 50, 0, 1, PRM_SACKREC_NEWRENO, 0, 0},
+    [PRM_OS_2003] = {"2003", 0, 16384, 50, 50, 0, 1, PRM_SACKREC_NEWRENO, 0, 0},
+    [PRM_OS_VISTA] = {"vista", 1, AUTOTUNE_START_BYTES, 10, 50, 1, 1, PRM_SACKREC_RFC3517, 0, 1},
+    [PRM_OS_2008] = {"2008", 1, AUTOTUNE_START_BYTES, 50, 50, 1, 1, PRM_SACKREC_RFC3517, 0, 1},
 };
 
 const host_profile *host_profile_of(int os)
@@ -26,7 +31,8 @@ const host_profile *host_profile_of(int os)
 int64_t host_mss(const prm_config *cfg, int role)
 {
     int64_t room = cfg->link.mtu_bytes - PKT_IP_HEADER_BYTES - PKT_TCP_HEADER_BYTES;
-    if (cfg->host[role].ipsec_policy != PRM_POLICY_NONE) room -= cfg->ipsec.esp_overhead_bytes;
+    if (cfg->tcp.ipsec_mss == PRM_IPSEC_MSS_POLICY && cfg->host[role].ipsec_policy != PRM_POLICY_NONE)
+        room -= cfg->ipsec.esp_overhead_bytes;
     int64_t mss = cfg->tcp.mss_bytes < room ? cfg->tcp.mss_bytes : room;
     return mss < 64 ? 64 : mss;
 }
@@ -56,4 +62,27 @@ int64_t host_smb_client_maxmpx(const prm_config *cfg, int role)
 {
     const prm_host *h = &cfg->host[role];
     return h->smb_maxmpx ? h->smb_maxmpx : host_profile_of(h->os)->smb_client_maxmpx;
+}
+
+static int tri(int key, int os_value) { return key == PRM_TRI_OS ? os_value : key == PRM_TRI_ON; }
+
+int host_tcp_sack(const prm_config *cfg, int role)
+{
+    return tri(cfg->tcp.sack, host_profile_of(cfg->host[role].os)->sack);
+}
+
+int host_tcp_sack_recovery(const prm_config *cfg, int role)
+{
+    int k = cfg->tcp.sack_recovery;
+    return k == PRM_SACKREC_OS ? host_profile_of(cfg->host[role].os)->sack_recovery : k;
+}
+
+int host_tcp_limited_transmit(const prm_config *cfg, int role)
+{
+    return tri(cfg->tcp.limited_transmit, host_profile_of(cfg->host[role].os)->limited_transmit);
+}
+
+int host_tcp_frto(const prm_config *cfg, int role)
+{
+    return tri(cfg->tcp.frto, host_profile_of(cfg->host[role].os)->frto);
 }

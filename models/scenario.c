@@ -87,6 +87,11 @@ static void endpoint_params(scn_sim *s)
     for (int h = 0; h < 2; h++) {
         s->hp[h].mss_bytes = mss;
         s->hp[h].rcv_window_bytes = host_rcv_window(s->cfg, h, &s->hp[h].autotune);
+        /* TCP loss recovery (issue 12) */
+        s->hp[h].sack = host_tcp_sack(s->cfg, h);
+        s->hp[h].sack_rfc3517 = host_tcp_sack_recovery(s->cfg, h) == PRM_SACKREC_RFC3517;
+        s->hp[h].limited_transmit = host_tcp_limited_transmit(s->cfg, h);
+        s->hp[h].frto = host_tcp_frto(s->cfg, h);
     }
 }
 

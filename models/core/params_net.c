@@ -28,6 +28,10 @@ static const char *const os_choices[] = {"xp", "2003", "vista", "2008", NULL};
 static const char *const cert_choices[] = {"valid", "none", "expired", NULL};
 static const char *const direction_choices[] = {"read", "write", NULL};
 static const char *const loss_model_choices[] = {"bernoulli", "gilbert", NULL};
+/* TCP loss recovery (issue 12) */
+static const char *const tri_choices[] = {"os", "on", "off", NULL};
+static const char *const sack_recovery_choices[] = {"os", "rfc3517", "newreno-sack", NULL};
+static const char *const ipsec_mss_choices[] = {"plain", "policy", NULL};
 
 #define C(field) offsetof(prm_config, field)
 #define H(role, field) offsetof(prm_config, host[role].field)
@@ -119,14 +123,37 @@ const prm_entry prm__net_params[] = {
      "TcpMaxDupAcks: duplicate ACKs that trigger fast retransmit (then NewReno recovery)",
      "Windows TCP features [S]"},
     {"tcp.mss", PRM_INT, C(tcp.mss_bytes), "1460", "B", NULL, 64, 65495,
-     "maximum segment size (payload bytes); lowered by ESP overhead when a host has an IPsec policy",
-     "Ethernet MTU 1500 [S]; IPsec adjustment [I]"},
+     "maximum segment size (payload bytes); see tcp.ipsec_mss for IPsec", "Ethernet MTU 1500 [S]"},
     {"tcp.init_cwnd", PRM_INT, C(tcp.init_cwnd_segments), "2", "segments", NULL, 1, 100,
      "initial congestion window", "RFC 2581 [I]"},
     {"tcp.autotune_max", PRM_SIZE, C(tcp.autotune_max_bytes), "16MiB", "B", NULL, 65536, 1073741824.0,
      "Vista/2008 receive-window auto-tuning ceiling (model: from 64 KiB, the window doubles when the "
      "bytes received in one smoothed round trip reach 3/4 of it)",
      "Vista TCP/IP blog [S]; growth model [I]"},
+    /* ---- TCP loss recovery and the MSS under IPsec (issue 12) ---- */
+    {"tcp.sack", PRM_ENUM, C(tcp.sack), "os", "", tri_choices, 0, 2,
+     "SACK (RFC 2018): each host offers SACK-permitted on its SYN; used when both do; receivers send "
+     "up to 4 blocks, the newest first. os = the OS default (on for xp, 2003, vista, 2008); off = "
+     "NewReno without SACK",
+     "KB 224829 SackOpts=1 (2000/XP/2003) [S]; Vista resource kit (4 blocks) [S]"},
+    {"tcp.sack_recovery", PRM_ENUM, C(tcp.sack_recovery), "os", "", sack_recovery_choices, 0, 2,
+     "how a SACK sender recovers: rfc3517 (conservative SACK-based recovery: pipe, NextSeg) or "
+     "newreno-sack (NewReno, one hole per partial ACK; SACK only keeps SACKed data from being resent); "
+     "os = vista/2008 rfc3517, xp/2003 newreno-sack",
+     "Vista/2008 RFC 3517 [S] (TechNet cc754287); XP/2003 undocumented [?]"},
+    {"tcp.limited_transmit", PRM_ENUM, C(tcp.limited_transmit), "os", "", tri_choices, 0, 2,
+     "limited transmit (RFC 3042): each duplicate ACK below tcp.dupacks lets one new segment out; "
+     "os = off on every OS (not among the RFCs Vista's stack lists)",
+     "Vista resource kit RFC list [I]; XP [?]"},
+    {"tcp.frto", PRM_ENUM, C(tcp.frto), "os", "", tri_choices, 0, 2,
+     "F-RTO (RFC 5682): after a first timeout, two new segments test whether it was spurious; a "
+     "spurious one skips go-back-N and keeps the halved window; os = vista/2008 on, xp/2003 off",
+     "Vista/2008 RFC 4138 [S] (TechNet cc754287); XP/2003 not listed [I]; response [I]"},
+    {"tcp.ipsec_mss", PRM_ENUM, C(tcp.ipsec_mss), "plain", "", ipsec_mss_choices, 0, 1,
+     "MSS under an IPsec policy: plain (tcp.mss; an ESP segment is larger and fragments past link.mtu) "
+     "or policy (lowered by ipsec.esp_overhead whenever the host has a policy, even in clear)",
+     "KB 2524732 (TCP subtracts IPsec overhead only for SAs present at the handshake; a clear "
+     "handshake keeps the full MSS) [S]; the model's plain/policy bounds [I]"},
     {"smb.read_size", PRM_SIZE, C(smb.read_size_bytes), "61440", "B", NULL, 512, 16777216,
      "file bytes per READ_ANDX / WRITE_ANDX request (Vista SP1 copy engine: 32 KiB)",
      "MS-CIFS <92> [S]"},
