@@ -433,24 +433,24 @@ static void output(tcp_conn *c)
     if (c->state != ST_ESTABLISHED) return;
     /* RFC 3517 recovery sends only through sack_recovery_send. */
     int data = !(c->in_recovery && c->sack_ok && c->rfc3517);
+    /* After a timeout (until what was outstanding then is acknowledged)
+     * go-back-N skips what the peer SACKed. The skipped data still counts as
+     * in flight (snd_nxt - snd_una): a duplicate ACK whose blocks cover more
+     * data then lets no further retransmission out, since that data may be
+     * in flight too. Rejected: not counting SACKed data, which after a
+     * spurious timeout at RTT ~ the 300 ms floor resent, per duplicate ACK,
+     * segments still in flight (40 % of the retransmissions at 2 % loss and
+     * 300 ms were spurious). */
+    int skip = c->sb.n && !c->in_recovery && c->snd_una <= c->recover;
+    uint64_t cw = c->cwnd + c->lt_extra; /* limited transmit: lt_extra beyond cwnd */
+    uint64_t wnd = cw < c->snd_wnd ? cw : c->snd_wnd;
     while (data) {
-        uint64_t flight = c->snd_nxt - c->snd_una, hole_end = UINT64_MAX;
-        if (c->sb.n && !c->in_recovery && c->snd_una <= c->recover) {
-            /* After a timeout (until what was outstanding then is acknowledged)
-             * go-back-N skips what the peer SACKed. The skipped data still
-             * counts as in flight (snd_nxt - snd_una): a duplicate ACK whose
-             * blocks cover more data then lets no further retransmission out,
-             * since that data may be in flight too. Rejected: not counting
-             * SACKed data, which after a spurious timeout at RTT ~ the 300 ms
-             * floor resent, per duplicate ACK, segments still in flight (40 %
-             * of the retransmissions at 2 % loss and 300 ms were spurious). */
-            if (c->snd_nxt < c->snd_max) {
-                c->snd_nxt = tcp_sb_next_unsacked(&c->sb, c->snd_nxt);
-                hole_end = tcp_sb_hole_end(&c->sb, c->snd_nxt);
-            }
+        uint64_t he = UINT64_MAX;
+        if (skip && c->snd_nxt < c->snd_max) {
+            c->snd_nxt = tcp_sb_next_unsacked(&c->sb, c->snd_nxt);
+            he = tcp_sb_hole_end(&c->sb, c->snd_nxt);
         }
-        uint64_t cw = c->cwnd + c->lt_extra;
-        uint64_t wnd = cw < c->snd_wnd ? cw : c->snd_wnd;
+        uint64_t flight = c->snd_nxt - c->snd_una;
         uint64_t room = wnd > flight ? wnd - flight : 0;
         if (c->snd_nxt < c->snd_end) {
             uint64_t avail = c->snd_end - c->snd_nxt;
@@ -460,7 +460,7 @@ static void output(tcp_conn *c)
             /* Sender silly-window avoidance: a window-limited short segment waits
              * unless it is at least half the largest window the peer offered. */
             if (len < c->mss && len < avail && len < c->max_snd_wnd / 2 && flight > 0) break;
-            if (c->snd_nxt + len > hole_end) len = hole_end - c->snd_nxt;
+            if (c->snd_nxt + len > he) len = he - c->snd_nxt;
             uint8_t fl = c->fin_queued && c->snd_nxt + len == c->snd_end ? TCP_FIN : 0;
             uint64_t seq = c->snd_nxt;
             c->snd_nxt += len + (fl ? 1 : 0);

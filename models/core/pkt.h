@@ -41,7 +41,9 @@ typedef struct pkt {
      * sequence numbers, [i][0] the left edge and [i][1] the right edge
      * (exclusive), block 0 the most recently received; ip_bytes includes the
      * option bytes (2 NOPs + kind, length + 8 per block). On a SYN,
-     * sack_permitted is the SACK-permitted option (2 B + 2 NOPs). */
+     * sack_permitted is the SACK-permitted option (2 B + 2 NOPs). sack[] stays
+ * last: pkt_get zeroes everything before it, and only the first n_sack
+ * blocks are defined. */
     uint8_t n_sack;
     uint8_t sack_permitted;
     uint32_t sack[PKT_MAX_SACK][2];
@@ -53,7 +55,7 @@ typedef struct pkt_pool pkt_pool;
  * pkt_pool_new returns NULL when out of memory; pkt_pool_free(NULL) no-op. */
 pkt_pool *pkt_pool_new(void);
 void pkt_pool_free(pkt_pool *pp);
-/* A zeroed packet, or NULL when out of memory. */
+/* A zeroed packet (sack[] beyond n_sack = 0 left undefined), or NULL when out of memory. */
 pkt *pkt_get(pkt_pool *pp);
 void pkt_put(pkt_pool *pp, pkt *p);
 /* Packets currently handed out (for leak checks in tests). */
