@@ -111,6 +111,7 @@ struct tcp_conn {
     uint64_t lt_extra; /* limited transmit: bytes allowed beyond cwnd */
     int frto_state;
     uint64_t frto_recover, frto_head_end;
+    int mss_clamped; /* tcp_clamp_mss was applied */
 
     tcp_stats st;
 };
@@ -175,7 +176,15 @@ tcp_stats tcp_get_stats(const tcp_conn *c)
     s.srtt_ns = c->srtt_ns;
     s.rto_ns = c->rto_ns;
     s.sack_ok = c->sack_ok;
+    s.mss_bytes = (int64_t)c->mss;
     return s;
+}
+
+void tcp_clamp_mss(tcp_conn *c, int64_t overhead_bytes)
+{
+    if (c->mss_clamped || c->state == ST_ESTABLISHED || c->state == ST_DONE) return;
+    c->mss_clamped = 1;
+    c->mss = c->mss > (uint64_t)overhead_bytes + 64 ? c->mss - (uint64_t)overhead_bytes : 64;
 }
 
 uint64_t tcp_unacked_bytes(const tcp_conn *c) { return c->snd_end > c->snd_una ? c->snd_end - c->snd_una : 0; }

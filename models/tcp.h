@@ -57,6 +57,7 @@ typedef struct tcp_stats {
     uint64_t n_dup_data_received; /* data segments whose every byte had already arrived (spurious retransmissions) */
     uint64_t n_spurious_rtos;     /* timeouts F-RTO found spurious */
     int sack_ok;                  /* both SYNs carried SACK-permitted */
+    int64_t mss_bytes;            /* the segment size in force (after tcp_clamp_mss) */
 } tcp_stats;
 
 /* A new endpoint of host SELF talking to host 1 - SELF on connection FLOW.
@@ -87,6 +88,11 @@ void tcp_input(tcp_conn *c, pkt *p);
 pkt_port tcp_input_port(tcp_conn *c);
 
 tcp_stats tcp_get_stats(const tcp_conn *c);
+/* tcp.ipsec_mss=handshake (KB 2524732): this endpoint's SYN or SYN-ACK left
+ * under ESP, so its segments shrink by OVERHEAD_BYTES (once; no effect after
+ * the first call or once established). */
+void tcp_clamp_mss(tcp_conn *c, int64_t overhead_bytes);
+
 /* Bytes appended but not yet acknowledged by the peer. */
 uint64_t tcp_unacked_bytes(const tcp_conn *c);
 

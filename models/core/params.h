@@ -33,8 +33,8 @@ typedef enum { PRM_DISCOVERY_OPENED = 0, PRM_DISCOVERY_ALL } prm_discovery_rule;
 typedef enum { PRM_TRI_OS = 0, PRM_TRI_ON, PRM_TRI_OFF } prm_tristate;
 /* os rfc3517 newreno-sack */
 typedef enum { PRM_SACKREC_OS = 0, PRM_SACKREC_RFC3517, PRM_SACKREC_NEWRENO } prm_sack_recovery;
-/* plain policy */
-typedef enum { PRM_IPSEC_MSS_PLAIN = 0, PRM_IPSEC_MSS_POLICY } prm_ipsec_mss;
+/* plain policy handshake */
+typedef enum { PRM_IPSEC_MSS_PLAIN = 0, PRM_IPSEC_MSS_POLICY, PRM_IPSEC_MSS_HANDSHAKE } prm_ipsec_mss;
 
 /* Per-host settings: client.* and server.* */
 typedef struct prm_host {

@@ -31,7 +31,7 @@ static const char *const loss_model_choices[] = {"bernoulli", "gilbert", NULL};
 /* TCP loss recovery (issue 12) */
 static const char *const tri_choices[] = {"os", "on", "off", NULL};
 static const char *const sack_recovery_choices[] = {"os", "rfc3517", "newreno-sack", NULL};
-static const char *const ipsec_mss_choices[] = {"plain", "policy", NULL};
+static const char *const ipsec_mss_choices[] = {"plain", "policy", "handshake", NULL};
 
 #define C(field) offsetof(prm_config, field)
 #define H(role, field) offsetof(prm_config, host[role].field)
@@ -149,11 +149,13 @@ const prm_entry prm__net_params[] = {
      "F-RTO (RFC 5682): after a first timeout, two new segments test whether it was spurious; a "
      "spurious one skips go-back-N and keeps the halved window; os = vista/2008 on, xp/2003 off",
      "Vista/2008 RFC 4138 [S] (TechNet cc754287); XP/2003 not listed [I]; response [I]"},
-    {"tcp.ipsec_mss", PRM_ENUM, C(tcp.ipsec_mss), "plain", "", ipsec_mss_choices, 0, 1,
-     "MSS under an IPsec policy: plain (tcp.mss; an ESP segment is larger and fragments past link.mtu) "
-     "or policy (lowered by ipsec.esp_overhead whenever the host has a policy, even in clear)",
+    {"tcp.ipsec_mss", PRM_ENUM, C(tcp.ipsec_mss), "plain", "", ipsec_mss_choices, 0, 2,
+     "MSS under an IPsec policy: plain (tcp.mss; an ESP segment is larger and fragments past link.mtu), "
+     "policy (lowered by ipsec.esp_overhead whenever the host has a policy, even in clear) or handshake "
+     "(a host whose SYN or SYN-ACK leaves under ESP lowers its MSS by ipsec.esp_overhead; clear "
+     "handshakes keep it)",
      "KB 2524732 (TCP subtracts IPsec overhead only for SAs present at the handshake; a clear "
-     "handshake keeps the full MSS) [S]; the model's plain/policy bounds [I]"},
+     "handshake keeps the full MSS) [S] = handshake; default plain [I]"},
     {"smb.read_size", PRM_SIZE, C(smb.read_size_bytes), "61440", "B", NULL, 512, 16777216,
      "file bytes per READ_ANDX / WRITE_ANDX request (Vista SP1 copy engine: 32 KiB)",
      "MS-CIFS <92> [S]"},

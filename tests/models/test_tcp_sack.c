@@ -389,3 +389,34 @@ Test(tcp_sack, sack_off_is_slower_than_rfc3517_and_spurious_retransmissions_are_
                     on.dups, on.rtx, off.dups, off.rtx);
     }
 }
+
+/* ---- the MSS under IPsec (KB 2524732) ---- */
+
+Test(tcp_sack, the_mss_drops_by_the_esp_overhead_only_when_the_handshake_ran_under_esp)
+{
+    /* kb977526-a-has-cert: A (Vista) sends its SYN in clear while IKE
+     * starts; B (XP) holds its SYN-ACK until the hard SA is up and sends it
+     * under ESP. kb977526: both handshake segments go in clear. */
+    prm_config c = cfg_of("scenario=kb977526-a-has-cert", "file.size=300MiB", "tcp.ipsec_mss=handshake", NULL);
+    scn_probe pr;
+    out_result r = run_probe(&c, 1, NULL, &pr);
+    cr_expect_eq(r.completed, 1);
+    cr_expect_eq(pr.tcp[PRM_SERVER].mss_bytes, 1400, "1460 - 60 B of ESP");
+    cr_expect_eq(pr.tcp[PRM_CLIENT].mss_bytes, 1460, "A's SYN left in clear");
+    double t_clamped = r.duration_s;
+    out_result_fini(&r);
+    c = cfg_of("scenario=kb977526-a-has-cert", "file.size=300MiB", NULL); /* the default, plain */
+    r = run_probe(&c, 1, NULL, &pr);
+    cr_expect_eq(pr.tcp[PRM_SERVER].mss_bytes, 1460);
+    /* Plain: each 1,460-byte segment + 40 B headers + 60 B ESP = 1,560 B
+     * leaves as two fragments, 1,540 B of IP payload with two 20 B headers
+     * and two 38 B framings: 1,656 wire bytes per 1,460 data bytes, against
+     * 1,538 per 1,400 clamped. */
+    expect_within(r.duration_s / t_clamped, (1656.0 / 1460) / (1538.0 / 1400), 0.01, "fragmented over clamped");
+    out_result_fini(&r);
+    c = cfg_of("scenario=kb977526", "file.size=10MiB", "tcp.ipsec_mss=handshake", NULL);
+    r = run_probe(&c, 1, NULL, &pr);
+    cr_expect_eq(pr.tcp[PRM_SERVER].mss_bytes, 1460, "a handshake in clear keeps the full MSS");
+    cr_expect_eq(pr.tcp[PRM_CLIENT].mss_bytes, 1460);
+    out_result_fini(&r);
+}
