@@ -213,6 +213,42 @@ Test(tcp_sack, acks_carry_the_newest_block_first_and_only_lost_segments_are_rese
     pair_close(&pr);
 }
 
+/* New segments (offset >= 20,000, past the first flight) the server sent
+ * before it resent the segment at 5,000, lost on its first sending. */
+static int new_before_fast_retransmit(int limited_transmit)
+{
+    static wire up, down;
+    up = (wire){0};
+    down = (wire){.n_drop = 1, .drop_first_copy_of = {5000}};
+    tcp_host_params hp = {
+        .mss_bytes = 1000, .rcv_window_bytes = 65536, .sack = 1, .limited_transmit = limited_transmit};
+    pair pr;
+    pair_open(&pr, &hp, &up, &down);
+    tcp_send(pr.sv, 40000);
+    sim_kernel_run_until(pr.k, sim_time_from_s(5));
+    cr_expect_eq(tcp_get_stats(pr.cl).n_bytes_received, 40000);
+    cr_expect_eq(tcp_get_stats(pr.sv).n_timeouts, 0);
+    int n = 0, copies = 0;
+    for (int i = 1; i < down.n_log && copies < 2; i++) {
+        uint32_t off = down.log[i].seq - down.iss1;
+        if (down.log[i].len && off == 5000)
+            copies++;
+        else if (down.log[i].len && off >= 20000 && copies == 1)
+            n++;
+    }
+    pair_close(&pr);
+    return n;
+}
+
+Test(tcp_sack, limited_transmit_sends_one_new_segment_on_the_first_duplicate_ack)
+{
+    /* With TcpMaxDupAcks = 2 only the first duplicate ACK is below the
+     * threshold: one new segment more than without (RFC 3042). */
+    int with = new_before_fast_retransmit(1), without = new_before_fast_retransmit(0);
+    cr_expect_eq(with, without + 1, "new segments before the fast retransmit: %d with, %d without", with, without);
+    cr_log_info("new segments before the fast retransmit: %d with limited transmit, %d without", with, without);
+}
+
 /* ACKs held for 0.6 s from 0.11 s (a delay spike on the return path): the
  * server's RTO (0.3 s floor) fires although nothing was lost. */
 static tcp_stats spurious_timeout(int frto, tcp_stats *client)
