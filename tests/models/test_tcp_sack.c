@@ -133,14 +133,15 @@ typedef struct pair {
     tcp_conn *cl, *sv;
 } pair;
 
-static void pair_open(pair *pr, const tcp_host_params *hp, wire *up, wire *down)
+static void pair_open2(pair *pr, const tcp_host_params *hp_client, const tcp_host_params *hp_server, wire *up,
+                       wire *down)
 {
     pr->k = sim_kernel_new();
     pr->pp = pkt_pool_new();
     rec_init(&pr->rec, pr->k);
     pr->c = cfg_of("tcp.init_cwnd=20", NULL); /* the whole pattern in the first flight */
-    pr->cl = tcp_new(pr->k, &pr->c.tcp, hp, PRM_CLIENT, 1, pr->pp, &pr->rec);
-    pr->sv = tcp_new(pr->k, &pr->c.tcp, hp, PRM_SERVER, 1, pr->pp, &pr->rec);
+    pr->cl = tcp_new(pr->k, &pr->c.tcp, hp_client, PRM_CLIENT, 1, pr->pp, &pr->rec);
+    pr->sv = tcp_new(pr->k, &pr->c.tcp, hp_server, PRM_SERVER, 1, pr->pp, &pr->rec);
     up->k = down->k = pr->k;
     up->pp = down->pp = pr->pp;
     up->to = pr->sv;
@@ -152,6 +153,8 @@ static void pair_open(pair *pr, const tcp_host_params *hp, wire *up, wire *down)
     sim_kernel_run_until(pr->k, sim_time_from_s(0.1));
     down->iss1 = down->log[0].seq + 1;
 }
+
+static void pair_open(pair *pr, const tcp_host_params *hp, wire *up, wire *down) { pair_open2(pr, hp, hp, up, down); }
 
 static void pair_close(pair *pr)
 {
@@ -211,6 +214,28 @@ Test(tcp_sack, acks_carry_the_newest_block_first_and_only_lost_segments_are_rese
     /* The server's sequence numbers wrap 2^32 (ISN 0xFFFF0000): the blocks do too. */
     cr_expect_gt(down.iss1, 0xF0000000u);
     pair_close(&pr);
+}
+
+Test(tcp_sack, a_host_that_does_not_offer_sack_gets_no_blocks)
+{
+    for (int who = 0; who < 2; who++) {
+        static wire up, down;
+        up = (wire){0};
+        down = (wire){.n_drop = 1, .drop_first_copy_of = {5000}};
+        tcp_host_params on = {.mss_bytes = 1000, .rcv_window_bytes = 65536, .sack = 1, .sack_rfc3517 = 1};
+        tcp_host_params off = on;
+        off.sack = 0;
+        pair pr;
+        pair_open2(&pr, who == 0 ? &off : &on, who == 0 ? &on : &off, &up, &down);
+        cr_expect_eq(down.log[0].sack_permitted, 0, "a SYN-ACK offers SACK only if the SYN did (RFC 2018)");
+        tcp_send(pr.sv, 30000);
+        sim_kernel_run_until(pr.k, sim_time_from_s(5));
+        cr_expect_eq(tcp_get_stats(pr.cl).sack_ok, 0);
+        cr_expect_eq(tcp_get_stats(pr.sv).sack_ok, 0);
+        cr_expect_eq(tcp_get_stats(pr.cl).n_bytes_received, 30000);
+        for (int i = 0; i < up.n_log; i++) cr_expect_eq(up.log[i].n_sack, 0, "no SACK blocks");
+        pair_close(&pr);
+    }
 }
 
 /* New segments (offset >= 20,000, past the first flight) the server sent
