@@ -92,6 +92,7 @@ struct wire {
     int n_log;
     uint64_t drop_first_copy_of[8]; /* payload offsets (from the sender's ISN + 1) lost on first sending */
     int n_drop;
+    int drop_copies[8];                      /* how many copies of each are lost (0 = 1: the first only) */
     uint32_t iss1;                           /* the sender's ISN + 1 */
     sim_time_ns hold_from_ns, hold_until_ns; /* a delay spike: packets sent inside wait until its end */
 };
@@ -108,10 +109,11 @@ static void wire_fn(void *ctx, pkt *p)
 {
     wire *w = ctx;
     int seen_before = 0;
-    for (int i = 0; i < w->n_log; i++) seen_before |= w->log[i].len && w->log[i].seq == p->seq;
+    for (int i = 0; i < w->n_log; i++) seen_before += w->log[i].len && w->log[i].seq == p->seq;
     if (w->n_log < WIRE_LOG) w->log[w->n_log++] = *p;
     for (int i = 0; i < w->n_drop; i++)
-        if (p->len && !seen_before && p->seq - w->iss1 == w->drop_first_copy_of[i]) {
+        if (p->len && seen_before < (w->drop_copies[i] ? w->drop_copies[i] : 1) &&
+            p->seq - w->iss1 == w->drop_first_copy_of[i]) {
             pkt_put(w->pp, p);
             return;
         }
@@ -236,6 +238,26 @@ Test(tcp_sack, a_host_that_does_not_offer_sack_gets_no_blocks)
         for (int i = 0; i < up.n_log; i++) cr_expect_eq(up.log[i].n_sack, 0, "no SACK blocks");
         pair_close(&pr);
     }
+}
+
+Test(tcp_sack, after_a_lost_retransmission_the_timeout_resends_only_what_was_not_sacked)
+{
+    /* Segment 5 is lost twice (its fast retransmission too), segment 7 once:
+     * the RTO then resends segment 5 alone; everything else was SACKed. */
+    static wire up, down;
+    up = (wire){0};
+    down = (wire){.n_drop = 2, .drop_first_copy_of = {5000, 7000}, .drop_copies = {2, 1}};
+    tcp_host_params hp = {.mss_bytes = 1000, .rcv_window_bytes = 65536, .sack = 1, .sack_rfc3517 = 1, .frto = 1};
+    pair pr;
+    pair_open(&pr, &hp, &up, &down);
+    tcp_send(pr.sv, 20000);
+    sim_kernel_run_until(pr.k, sim_time_from_s(5));
+    cr_expect_eq(tcp_get_stats(pr.cl).n_bytes_received, 20000);
+    tcp_stats s = tcp_get_stats(pr.sv);
+    cr_expect_eq(s.n_timeouts, 1, "the lost retransmission waits for the RTO (RFC 3517)");
+    cr_expect_eq(s.n_retransmits, 3, "5, 7, then 5 again");
+    cr_expect_eq(tcp_get_stats(pr.cl).n_dup_data_received, 0, "nothing SACKed was resent");
+    pair_close(&pr);
 }
 
 /* New segments (offset >= 20,000, past the first flight) the server sent
