@@ -12,6 +12,9 @@
  *               rekeys); ratio ipsec_over_plain_* (target <= 1.2)
  *   rss-small / rss-large   16 MiB and 1 GiB over 1 Gbit/s, 1 ms: the same
  *               peak RSS shows that memory does not depend on the file size
+ *   wan-10m-40ms-loss1[-rfc3517]   100 MB over 10 Mbit/s, 40 ms one way, 1 %
+ *               loss each way (issue 12): SACK loss recovery, XP/2003
+ *               (newreno-sack) and Vista/2008 (RFC 3517, F-RTO) senders
  *
  * Settings for every case: tcp.mss=1448 (the ns-3 reference's segments),
  * client.tcp.window=1MiB (four bandwidth-delay products at both rates, so the
@@ -43,6 +46,7 @@
 
 #define DEFAULT_FILE_BYTES UINT64_C(1000000000)
 #define DEFAULT_REPS 3
+#define WAN_FILE_BYTES UINT64_C(100000000) /* issue 12: the lossy WAN case moves 100 MB */
 #define MAX_REPS 21
 #define HEAP_PENDING 1000
 #define HEAP_EVENTS UINT64_C(10000000)
@@ -156,7 +160,9 @@ typedef struct bulk {
     int completed;
 } bulk;
 
-static bulk run_copy(const char *scenario, uint64_t file_bytes, const char *rate, const char *delay)
+/* EXTRA: further KEY=VALUE pairs (NULL-terminated), or NULL. */
+static bulk run_copy(const char *scenario, uint64_t file_bytes, const char *rate, const char *delay,
+                     const char *const *extra)
 {
     prm_config c;
     char err[256], kv[64];
@@ -171,6 +177,11 @@ static bulk run_copy(const char *scenario, uint64_t file_bytes, const char *rate
         }
     snprintf(kv, sizeof kv, "file.size=%" PRIu64, file_bytes);
     if (prm_set_pair(&c, kv, err, sizeof err) != 0) exit(2);
+    for (const char *const *p = extra; p && *p; p++)
+        if (prm_set_pair(&c, *p, err, sizeof err) != 0) {
+            fprintf(stderr, "tcp_bulk: %s\n", err);
+            exit(2);
+        }
     out_result r;
     scn_probe pr;
     double t0 = now_s();
@@ -189,7 +200,8 @@ static bulk run_copy(const char *scenario, uint64_t file_bytes, const char *rate
 }
 
 /* Runs one copy in a child process (own peak RSS) and reads its figures back. */
-static bulk run_in_child(const char *scenario, uint64_t file_bytes, const char *rate, const char *delay)
+static bulk run_in_child(const char *scenario, uint64_t file_bytes, const char *rate, const char *delay,
+                         const char *const *extra)
 {
     int fd[2];
     bulk b = {0};
@@ -199,7 +211,7 @@ static bulk run_in_child(const char *scenario, uint64_t file_bytes, const char *
     if (pid < 0) exit(1);
     if (pid == 0) {
         close(fd[0]);
-        b = run_copy(scenario, file_bytes, rate, delay);
+        b = run_copy(scenario, file_bytes, rate, delay, extra);
         ssize_t w = write(fd[1], &b, sizeof b);
         _exit(w == (ssize_t)sizeof b ? 0 : 1);
     }
@@ -217,12 +229,12 @@ static bulk run_in_child(const char *scenario, uint64_t file_bytes, const char *
 
 /* Median-of-REPS figures of one case; prints its impl= line and returns us per segment. */
 static double measure(const char *name, const char *scenario, uint64_t file_bytes, const char *rate, const char *delay,
-                      int reps, double heap_ns_per_event)
+                      const char *const *extra, int reps, double heap_ns_per_event)
 {
     double wall[MAX_REPS];
     bulk b = {0};
     for (int i = 0; i < reps; i++) {
-        b = run_in_child(scenario, file_bytes, rate, delay);
+        b = run_in_child(scenario, file_bytes, rate, delay, extra);
         if (!b.completed) {
             fprintf(stderr, "tcp_bulk: case %s did not complete\n", name);
             exit(1);
@@ -250,8 +262,8 @@ static double paired_ratio(const char *name, const char *plain, const char *esp,
 {
     double r[MAX_REPS];
     for (int i = 0; i < reps; i++) {
-        bulk a = run_in_child(plain, file_bytes, rate, delay);
-        bulk b = run_in_child(esp, file_bytes, rate, delay);
+        bulk a = run_in_child(plain, file_bytes, rate, delay, NULL);
+        bulk b = run_in_child(esp, file_bytes, rate, delay, NULL);
         if (!a.completed || !b.completed) {
             fprintf(stderr, "tcp_bulk: case %s did not complete\n", name);
             exit(1);
@@ -282,14 +294,24 @@ int main(int argc, char **argv)
     printf("impl=bare-heap pending=%d events=%" PRIu64 " seconds=%.4f events_per_s=%.0f ns_per_event=%.2f\n",
            HEAP_PENDING, HEAP_EVENTS, (double)HEAP_EVENTS / heap_eps, heap_eps, heap_ns);
     const char *plain = "scenario=no-ipsec", *esp = "scenario=kb977526-a-has-cert";
-    double us1 = measure("1g-1ms", plain, file_bytes, "link.rate=1Gbps", "link.delay=1ms", reps, heap_ns);
-    double us2 = measure("100m-10ms", plain, file_bytes, "link.rate=100Mbps", "link.delay=10ms", reps, heap_ns);
+    double us1 = measure("1g-1ms", plain, file_bytes, "link.rate=1Gbps", "link.delay=1ms", NULL, reps, heap_ns);
+    double us2 = measure("100m-10ms", plain, file_bytes, "link.rate=100Mbps", "link.delay=10ms", NULL, reps, heap_ns);
     /* IPsec on: hard SAs, ESP on every packet, a quick-mode rekey every
      * ~92 MB; the target is at most 20 % above the plain per-segment cost. */
-    double us3 = measure("1g-1ms-ipsec", esp, file_bytes, "link.rate=1Gbps", "link.delay=1ms", reps, heap_ns);
-    double us4 = measure("100m-10ms-ipsec", esp, file_bytes, "link.rate=100Mbps", "link.delay=10ms", reps, heap_ns);
-    bulk small = run_in_child(plain, 16 * UINT64_C(1048576), "link.rate=1Gbps", "link.delay=1ms");
-    bulk large = run_in_child(plain, UINT64_C(1073741824), "link.rate=1Gbps", "link.delay=1ms");
+    double us3 = measure("1g-1ms-ipsec", esp, file_bytes, "link.rate=1Gbps", "link.delay=1ms", NULL, reps, heap_ns);
+    double us4 =
+        measure("100m-10ms-ipsec", esp, file_bytes, "link.rate=100Mbps", "link.delay=10ms", NULL, reps, heap_ns);
+    /* Issue 12: a lossy WAN (1 % loss each way, 10 Mbit/s, 80 ms round trip,
+     * 100 MB): SACK recovery at work, XP/2003's newreno-sack and Vista/2008's
+     * RFC 3517 with F-RTO. */
+    static const char *const wan_xp[] = {"link.loss=0.01", NULL};
+    static const char *const wan_2008[] = {"link.loss=0.01", "server.os=2008", NULL};
+    double us5 = measure("wan-10m-40ms-loss1", plain, WAN_FILE_BYTES, "link.rate=10Mbps", "link.delay=40ms", wan_xp,
+                         reps, heap_ns);
+    double us6 = measure("wan-10m-40ms-loss1-rfc3517", plain, WAN_FILE_BYTES, "link.rate=10Mbps", "link.delay=40ms",
+                         wan_2008, reps, heap_ns);
+    bulk small = run_in_child(plain, 16 * UINT64_C(1048576), "link.rate=1Gbps", "link.delay=1ms", NULL);
+    bulk large = run_in_child(plain, UINT64_C(1073741824), "link.rate=1Gbps", "link.delay=1ms", NULL);
     printf("impl=rekeysim case=rss-small file_bytes=%d seconds=%.4f peak_rss_kib=%ld\n", 16 * 1048576, small.wall_s,
            small.rss_kib);
     printf("impl=rekeysim case=rss-large file_bytes=%d seconds=%.4f peak_rss_kib=%ld\n", 1073741824, large.wall_s,
@@ -298,6 +320,10 @@ int main(int argc, char **argv)
     printf("impl=ratio name=us_per_segment_100m_vs_target_0.5 value=%.3f\n", us2 / 0.5);
     printf("impl=ratio name=speedup_vs_ns3_1g value=%.1f\n", NS3_US_PER_SEGMENT_1G / us1);
     printf("impl=ratio name=speedup_vs_ns3_100m value=%.1f\n", NS3_US_PER_SEGMENT_100M / us2);
+    printf("impl=ratio name=us_per_segment_1g_vs_target_0.25 value=%.3f\n", us1 / 0.25);
+    printf("impl=ratio name=us_per_segment_100m_vs_target_0.25 value=%.3f\n", us2 / 0.25);
+    printf("impl=ratio name=wan_loss1_us_per_segment_in_heap_events value=%.2f\n", us5 * 1e3 / heap_ns);
+    printf("impl=ratio name=wan_loss1_rfc3517_us_per_segment_in_heap_events value=%.2f\n", us6 * 1e3 / heap_ns);
     (void)us3;
     (void)us4;
     paired_ratio("ipsec_over_plain_1g", plain, esp, file_bytes, "link.rate=1Gbps", "link.delay=1ms", reps);

@@ -9,6 +9,12 @@
  * shipped with the SP1 code [S]; "vista" is taken as RTM [I]; XP's engine
  * reads through the cache and the redirector asks for MS-CIFS <92>'s 61,440 B
  * [I]. Parallel I/Os: 8 for every engine, no source [?].
+ *
+ * TCP loss recovery (issue 12, doc/domain.md section 5): SACK on for all four
+ * (KB 224829 SackOpts=1; the Vista resource kit); RFC 3517 recovery and F-RTO
+ * on Vista/2008 (TechNet "Next Generation TCP/IP"); XP/2003's use of SACK
+ * blocks in recovery is undocumented [?]: NewReno that never resends SACKed
+ * data is the model's choice; limited transmit is listed for no OS [I].
  */
 #include "models/host.h"
 #include "models/core/pkt.h"
@@ -16,10 +22,10 @@
 #define AUTOTUNE_START_BYTES 65536
 
 static const host_profile profiles[] = {
-    [PRM_OS_XP] = {"xp", 0, 16384, 10, 50, 0, PRM_ENGINE_XP},
-    [PRM_OS_2003] = {"2003", 0, 16384, 50, 50, 0, PRM_ENGINE_XP},
-    [PRM_OS_VISTA] = {"vista", 1, AUTOTUNE_START_BYTES, 10, 50, 1, PRM_ENGINE_RTM},
-    [PRM_OS_2008] = {"2008", 1, AUTOTUNE_START_BYTES, 50, 50, 1, PRM_ENGINE_SP1},
+    [PRM_OS_XP] = {"xp", 0, 16384, 10, 50, 0, PRM_ENGINE_XP, 1, PRM_SACKREC_NEWRENO, 0, 0},
+    [PRM_OS_2003] = {"2003", 0, 16384, 50, 50, 0, PRM_ENGINE_XP, 1, PRM_SACKREC_NEWRENO, 0, 0},
+    [PRM_OS_VISTA] = {"vista", 1, AUTOTUNE_START_BYTES, 10, 50, 1, PRM_ENGINE_RTM, 1, PRM_SACKREC_RFC3517, 0, 1},
+    [PRM_OS_2008] = {"2008", 1, AUTOTUNE_START_BYTES, 50, 50, 1, PRM_ENGINE_SP1, 1, PRM_SACKREC_RFC3517, 0, 1},
 };
 
 const host_profile *host_profile_of(int os)
@@ -31,7 +37,8 @@ const host_profile *host_profile_of(int os)
 int64_t host_mss(const prm_config *cfg, int role)
 {
     int64_t room = cfg->link.mtu_bytes - PKT_IP_HEADER_BYTES - PKT_TCP_HEADER_BYTES;
-    if (cfg->host[role].ipsec_policy != PRM_POLICY_NONE) room -= cfg->ipsec.esp_overhead_bytes;
+    if (cfg->tcp.ipsec_mss == PRM_IPSEC_MSS_POLICY && cfg->host[role].ipsec_policy != PRM_POLICY_NONE)
+        room -= cfg->ipsec.esp_overhead_bytes;
     int64_t mss = cfg->tcp.mss_bytes < room ? cfg->tcp.mss_bytes : room;
     return mss < 64 ? 64 : mss;
 }
@@ -91,4 +98,27 @@ int64_t host_smb_client_outstanding(const prm_config *cfg)
 {
     if (cfg->smb.client_outstanding) return cfg->smb.client_outstanding;
     return engines[host_smb_copy_engine(cfg)].outstanding;
+}
+
+static int tri(int key, int os_value) { return key == PRM_TRI_OS ? os_value : key == PRM_TRI_ON; }
+
+int host_tcp_sack(const prm_config *cfg, int role)
+{
+    return tri(cfg->tcp.sack, host_profile_of(cfg->host[role].os)->sack);
+}
+
+int host_tcp_sack_recovery(const prm_config *cfg, int role)
+{
+    int k = cfg->tcp.sack_recovery;
+    return k == PRM_SACKREC_OS ? host_profile_of(cfg->host[role].os)->sack_recovery : k;
+}
+
+int host_tcp_limited_transmit(const prm_config *cfg, int role)
+{
+    return tri(cfg->tcp.limited_transmit, host_profile_of(cfg->host[role].os)->limited_transmit);
+}
+
+int host_tcp_frto(const prm_config *cfg, int role)
+{
+    return tri(cfg->tcp.frto, host_profile_of(cfg->host[role].os)->frto);
 }

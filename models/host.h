@@ -18,14 +18,20 @@ typedef struct host_profile {
     int authip;                /* speaks AuthIP besides IKEv1 (Vista/2008) */
     /* issue 12: SMB client */
     int smb_copy_engine; /* file copy engine as an SMB client: prm_copy_engine */
+    /* TCP loss recovery (issue 12): the values tcp.* = os selects */
+    int sack;             /* offers SACK-permitted (all four: KB 224829, Vista notes) */
+    int sack_recovery;    /* PRM_SACKREC_RFC3517 or PRM_SACKREC_NEWRENO */
+    int limited_transmit; /* RFC 3042 */
+    int frto;             /* RFC 5682 spurious RTO detection */
 } host_profile;
 
 /* The profile of OS (prm_os); borrowed static data. */
 const host_profile *host_profile_of(int os);
 
 /* The TCP maximum segment size of host ROLE: tcp.mss, lowered so that a
- * segment with IP and TCP headers (and ESP overhead when the host has an IPsec
- * policy) fits link.mtu. */
+ * segment with IP and TCP headers fits link.mtu, and by the ESP overhead when
+ * the host has an IPsec policy only under tcp.ipsec_mss=policy (by default an
+ * ESP segment is simply larger and the link fragments it). */
 int64_t host_mss(const prm_config *cfg, int role);
 
 /* The receive window host ROLE advertises at the start, in bytes, and whether
@@ -45,5 +51,13 @@ int64_t host_smb_client_maxmpx(const prm_config *cfg, int role);
 int host_smb_copy_engine(const prm_config *cfg);
 uint64_t host_smb_read_size(const prm_config *cfg);
 int64_t host_smb_client_outstanding(const prm_config *cfg);
+/* TCP loss recovery of host ROLE (issue 12): the tcp.* key when it is not
+ * "os", else the OS profile's value. host_tcp_sack, host_tcp_limited_transmit
+ * and host_tcp_frto return 0 or 1; host_tcp_sack_recovery returns
+ * PRM_SACKREC_RFC3517 or PRM_SACKREC_NEWRENO. */
+int host_tcp_sack(const prm_config *cfg, int role);
+int host_tcp_sack_recovery(const prm_config *cfg, int role);
+int host_tcp_limited_transmit(const prm_config *cfg, int role);
+int host_tcp_frto(const prm_config *cfg, int role);
 
 #endif

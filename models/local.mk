@@ -15,6 +15,7 @@ libmodels_a_SOURCES = \
 	%D%/host.c %D%/host.h \
 	%D%/link.c %D%/link.h \
 	%D%/tcp.c %D%/tcp.h \
+	%D%/tcp_sack.c %D%/tcp_sack.h \
 	%D%/smb.c %D%/smb.h \
 	%D%/scenario.c %D%/scenario.h %D%/scenario_int.h
 libmodels_a_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS)

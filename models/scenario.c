@@ -26,6 +26,23 @@
 
 #define FLOW_ID 1
 
+/* tcp.ipsec_mss=handshake (KB 2524732): between a host's IPsec layer and
+ * the link, the one place that sees both TCP flags and ESP, a watch tells
+ * the host's TCP when its SYN or SYN-ACK leaves under ESP. Wired only under
+ * that setting, so other runs pay nothing. */
+typedef struct scn_esp_watch {
+    tcp_conn *tcp;
+    int64_t overhead_bytes;
+    pkt_port link;
+} scn_esp_watch;
+
+static void esp_watch_fn(void *ctx, pkt *p)
+{
+    scn_esp_watch *w = ctx;
+    if (p->esp && p->proto == PKT_TCP && (p->tcp_flags & TCP_SYN)) tcp_clamp_mss(w->tcp, w->overhead_bytes);
+    pkt_port_send(&w->link, p);
+}
+
 typedef struct scn_sim {
     const prm_config *cfg;
     sim_kernel *k;
@@ -36,6 +53,7 @@ typedef struct scn_sim {
     tcp_conn *tcp[2];
     tcp_host_params hp[2];
     smb_copy *smb;
+    scn_esp_watch esp_watch[2]; /* tcp.ipsec_mss=handshake */
     int ended, failure, fail_host;
     sim_time_ns end_ns;
 } scn_sim;
@@ -87,6 +105,11 @@ static void endpoint_params(scn_sim *s)
     for (int h = 0; h < 2; h++) {
         s->hp[h].mss_bytes = mss;
         s->hp[h].rcv_window_bytes = host_rcv_window(s->cfg, h, &s->hp[h].autotune);
+        /* TCP loss recovery (issue 12) */
+        s->hp[h].sack = host_tcp_sack(s->cfg, h);
+        s->hp[h].sack_rfc3517 = host_tcp_sack_recovery(s->cfg, h) == PRM_SACKREC_RFC3517;
+        s->hp[h].limited_transmit = host_tcp_limited_transmit(s->cfg, h);
+        s->hp[h].frto = host_tcp_frto(s->cfg, h);
     }
 }
 
@@ -108,7 +131,12 @@ static int build(scn_sim *s, uint64_t run_seed, const rec_sink *sinks, int n_sin
     }
     for (int h = 0; h < 2; h++) {
         tcp_wire(s->tcp[h], ipsec_host_out_port(s->ipsec[h]));
-        ipsec_host_wire(s->ipsec[h], link_send_port(s->link, h), tcp_input_port(s->tcp[h]));
+        pkt_port down = link_send_port(s->link, h);
+        if (s->cfg->tcp.ipsec_mss == PRM_IPSEC_MSS_HANDSHAKE) {
+            s->esp_watch[h] = (scn_esp_watch){s->tcp[h], s->cfg->ipsec.esp_overhead_bytes, down};
+            down = (pkt_port){esp_watch_fn, &s->esp_watch[h]};
+        }
+        ipsec_host_wire(s->ipsec[h], down, tcp_input_port(s->tcp[h]));
         link_wire(s->link, h, ipsec_host_in_port(s->ipsec[h]));
     }
     s->smb = smb_new(s->k, s->cfg, &s->rec, s->tcp[PRM_CLIENT], s->tcp[PRM_SERVER], on_done, s);

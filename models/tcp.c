@@ -18,7 +18,26 @@
  * schedule. Rejected: cancelling and re-arming per ACK (two queue operations
  * per ACK, the dominant cost of a bulk copy).
  *
- * Simplifications (documented, not hidden): no SACK, no Nagle (SMB sets
+ * SACK (issue 12): a receiver with holes puts up to PKT_MAX_SACK blocks on
+ * every ACK, the block holding the newest out-of-order arrival first, then
+ * the blocks it reported most recently (recent[]: one offset inside each).
+ * The sender keeps a scoreboard (models/tcp_sack.h) of the SACKed ranges
+ * above snd_una. With sack_rfc3517 the recovery is RFC 3517's: every unSACKed
+ * byte below lost_end is lost (IsLost), high_rxt marks how far this recovery
+ * has retransmitted, and pipe = outstanding - SACKed - lost + retransmitted
+ * governs what cwnd lets out, chosen by NextSeg (lost hole, new data, other
+ * unSACKed data; no rescue retransmission). Otherwise the recovery is
+ * NewReno's and SACK only keeps SACKed data from being sent again (also in
+ * go-back-N after a timeout, for both variants). No D-SACK: a receiver never
+ * reports duplicates, so nothing depends on it.
+ *
+ * F-RTO (RFC 5682, basic algorithm): after a first timeout only the head is
+ * resent (frto_state 1); an ACK that advances lets two new segments out
+ * (state 2) and a second advancing ACK declares the timeout spurious: no
+ * go-back-N, cwnd = the halved ssthresh [I]. A duplicate ACK in either state
+ * means the loss was real: go-back-N (cwnd 3 segments after state 2).
+ *
+ * Simplifications (documented, not hidden): no Nagle (SMB sets
  * TCP_NODELAY), no persist timer (receivers read at once, so the window never
  * closes), no RST, no TIME_WAIT (the run ends when the copy closes), one MSS
  * agreed by the scenario instead of an MSS option exchange.
@@ -26,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "models/tcp.h"
+#include "models/tcp_sack.h"
 
 enum { ST_CLOSED = 0, ST_LISTEN, ST_SYN_SENT, ST_SYN_RCVD, ST_ESTABLISHED, ST_DONE };
 
@@ -81,6 +101,18 @@ struct tcp_conn {
     sim_timer delack_timer;
     sim_time_ns delack_deadline_ns;
 
+    /* SACK and loss recovery (issue 12) */
+    int sack_permit, rfc3517, lt, frto; /* this host's settings (tcp_host_params) */
+    int peer_sack, sack_ok;             /* the peer's SYN offered SACK; both did */
+    tcp_sb sb;                          /* sender scoreboard */
+    uint64_t high_rxt, lost_end;        /* RFC 3517 HighRxt; IsLost below lost_end */
+    uint64_t recent[PKT_MAX_SACK];      /* receiver: an offset inside each recently reported block */
+    uint32_t n_recent;
+    uint64_t lt_extra; /* limited transmit: bytes allowed beyond cwnd */
+    int frto_state;
+    uint64_t frto_recover, frto_head_end;
+    int mss_clamped; /* tcp_clamp_mss was applied */
+
     tcp_stats st;
 };
 
@@ -111,6 +143,11 @@ tcp_conn *tcp_new(sim_kernel *k, const prm_tcp *cfg, const tcp_host_params *hp, 
     c->delack_deadline_ns = SIM_TIME_MAX;
     c->ssthresh = UINT64_MAX / 4;
     c->snd_end = 1;
+    c->sack_permit = hp->sack;
+    c->rfc3517 = hp->sack_rfc3517;
+    c->lt = hp->limited_transmit;
+    c->frto = hp->frto;
+    tcp_sb_init(&c->sb);
     sim_timer_init(&c->rtx_timer, rtx_fire, c);
     sim_timer_init(&c->delack_timer, delack_fire, c);
     return c;
@@ -122,6 +159,7 @@ void tcp_free(tcp_conn *c)
     sim_timer_disarm(c->k, &c->rtx_timer);
     sim_timer_disarm(c->k, &c->delack_timer);
     free(c->ooo);
+    tcp_sb_fini(&c->sb);
     free(c);
 }
 
@@ -137,7 +175,16 @@ tcp_stats tcp_get_stats(const tcp_conn *c)
     s.rcv_window_bytes = c->rcv_wnd;
     s.srtt_ns = c->srtt_ns;
     s.rto_ns = c->rto_ns;
+    s.sack_ok = c->sack_ok;
+    s.mss_bytes = (int64_t)c->mss;
     return s;
+}
+
+void tcp_clamp_mss(tcp_conn *c, int64_t overhead_bytes)
+{
+    if (c->mss_clamped || c->state == ST_ESTABLISHED || c->state == ST_DONE) return;
+    c->mss_clamped = 1;
+    c->mss = c->mss > (uint64_t)overhead_bytes + 64 ? c->mss - (uint64_t)overhead_bytes : 64;
 }
 
 uint64_t tcp_unacked_bytes(const tcp_conn *c) { return c->snd_end > c->snd_una ? c->snd_end - c->snd_una : 0; }
@@ -201,6 +248,50 @@ static void backoff(tcp_conn *c)
 
 /* ---- sending ---- */
 
+/* The out-of-order range holding offset X, or NULL. */
+static const range *ooo_find(const tcp_conn *c, uint64_t x)
+{
+    for (uint32_t i = 0; i < c->ooo_n; i++)
+        if (c->ooo[i].start <= x && x < c->ooo[i].end) return &c->ooo[i];
+    return NULL;
+}
+
+/* Receiver: SACK blocks for P, newest first (RFC 2018 section 4), as wire
+ * sequence numbers, and their option bytes (2 NOPs, kind, length, 8 per block). */
+static void fill_sack(tcp_conn *c, pkt *p)
+{
+    uint32_t n = 0, keep = 0;
+    const range *used[PKT_MAX_SACK];
+    for (uint32_t i = 0; i < c->n_recent; i++) {
+        const range *r = c->recent[i] >= c->rcv_nxt ? ooo_find(c, c->recent[i]) : NULL;
+        int dup = 0;
+        for (uint32_t j = 0; j < n; j++) dup |= used[j] == r;
+        if (!r || dup) continue;
+        c->recent[keep++] = c->recent[i];
+        used[n] = r;
+        p->sack[n][0] = c->irs + (uint32_t)r->start;
+        p->sack[n][1] = c->irs + (uint32_t)r->end;
+        n++;
+    }
+    c->n_recent = keep;
+    p->n_sack = (uint8_t)n;
+    if (n) p->ip_bytes += 4 + 8 * n;
+}
+
+/* Receiver: the segment starting at X arrived out of order; its block is now the newest. */
+static void recent_push(tcp_conn *c, uint64_t x)
+{
+    const range *r = ooo_find(c, x);
+    uint32_t keep = 0;
+    uint64_t old[PKT_MAX_SACK];
+    memcpy(old, c->recent, sizeof old);
+    uint32_t n_old = c->n_recent;
+    c->recent[keep++] = x;
+    for (uint32_t i = 0; i < n_old && keep < PKT_MAX_SACK; i++)
+        if (!r || old[i] < r->start || old[i] >= r->end) c->recent[keep++] = old[i];
+    c->n_recent = keep;
+}
+
 /* Flag letters for traces: S(YN) F(IN) R(ST) A(CK), or "-" for none. */
 /* Sends one segment at offset SEQ with LEN payload bytes and FLAGS (ACK is
  * added once the peer's sequence is known). */
@@ -223,6 +314,11 @@ static void send_segment(tcp_conn *c, uint64_t seq, uint32_t len, uint8_t flags)
     p->wnd = (uint32_t)c->rcv_wnd;
     p->len = len;
     p->ip_bytes = (flags & TCP_SYN ? SYN_IP_BYTES : PKT_IP_HEADER_BYTES + PKT_TCP_HEADER_BYTES) + len;
+    if ((flags & TCP_SYN) && c->sack_permit && (c->state == ST_SYN_SENT || c->peer_sack)) {
+        p->sack_permitted = 1;
+        p->ip_bytes += 4; /* NOP, NOP, SACK-permitted */
+    }
+    if (c->ooo_n && c->sack_ok && has_ack) fill_sack(c, p);
     p->sent_ns = now;
     c->ack_pending = 0;
     c->ack_now = 0;
@@ -252,16 +348,91 @@ static void send_segment(tcp_conn *c, uint64_t seq, uint32_t len, uint8_t flags)
     pkt_port_send(&c->down, p);
 }
 
-/* Resends the first unacknowledged segment (fast retransmit, partial ACK, timeout). */
-static void resend_head(tcp_conn *c)
+/* Resends up to one segment of already-sent data from S, ending at LIM at the
+ * latest (a SACKed range starts there). Returns the sequence space it covers
+ * (0 if nothing could be sent). */
+static uint64_t resend_range(tcp_conn *c, uint64_t s, uint64_t lim)
 {
-    if (c->snd_una < c->snd_end) {
-        uint64_t len = c->snd_end - c->snd_una;
+    if (s < c->snd_end) {
+        uint64_t len = c->snd_end - s;
         if (len > c->mss) len = c->mss;
-        uint8_t fl = c->fin_queued && c->snd_una + len == c->snd_end && c->snd_max > c->snd_end ? TCP_FIN : 0;
-        send_segment(c, c->snd_una, (uint32_t)len, fl);
-    } else if (c->fin_queued && c->snd_max > c->snd_end) {
+        if (s + len > lim) len = lim - s;
+        if (len == 0) return 0;
+        uint8_t fl =
+            c->fin_queued && s + len == c->snd_end && c->snd_max > c->snd_end && lim > c->snd_end ? TCP_FIN : 0;
+        send_segment(c, s, (uint32_t)len, fl);
+        return len + (fl ? 1 : 0);
+    }
+    if (c->fin_queued && c->snd_max > c->snd_end && s == c->snd_end) {
         send_segment(c, c->snd_end, 0, TCP_FIN);
+        return 1;
+    }
+    return 0;
+}
+
+/* Resends the first unacknowledged segment (fast retransmit, partial ACK,
+ * timeout); returns the sequence space it covers. */
+static uint64_t resend_head(tcp_conn *c)
+{
+    uint64_t lim = c->sb.n ? tcp_sb_hole_end(&c->sb, c->snd_una) : UINT64_MAX;
+    return resend_range(c, c->snd_una, lim);
+}
+
+/* Sends one new (never sent) segment if the peer's window allows, ignoring
+ * cwnd (RFC 3517 NextSeg rule 2, F-RTO step 2b). Returns 1 if it sent. */
+static int send_new_one(tcp_conn *c)
+{
+    if (c->snd_nxt != c->snd_max) return 0;
+    if (c->snd_nxt < c->snd_end) {
+        uint64_t len = c->snd_end - c->snd_nxt;
+        if (len > c->mss) len = c->mss;
+        if (c->snd_nxt + len > c->snd_una + c->snd_wnd) return 0;
+        uint8_t fl = c->fin_queued && c->snd_nxt + len == c->snd_end ? TCP_FIN : 0;
+        uint64_t seq = c->snd_nxt;
+        c->snd_nxt += len + (fl ? 1 : 0);
+        send_segment(c, seq, (uint32_t)len, fl);
+        return 1;
+    }
+    if (c->fin_queued && c->snd_nxt == c->snd_end) {
+        c->snd_nxt++;
+        send_segment(c, c->snd_end, 0, TCP_FIN);
+        return 1;
+    }
+    return 0;
+}
+
+/* RFC 3517 SetPipe: outstanding bytes, less the SACKed and the lost ones,
+ * plus those retransmitted in this recovery and not SACKed since. */
+static uint64_t sack_pipe(const tcp_conn *c)
+{
+    uint64_t una = c->snd_una, pipe = c->snd_max - una - c->sb.sacked_bytes;
+    if (c->lost_end > una) pipe -= (c->lost_end - una) - tcp_sb_sacked_below(&c->sb, c->lost_end);
+    if (c->high_rxt > una) pipe += (c->high_rxt - una) - tcp_sb_sacked_below(&c->sb, c->high_rxt);
+    return pipe;
+}
+
+/* RFC 3517 section 5 step (C): while cwnd - pipe >= 1 SMSS, send NextSeg. */
+static void sack_recovery_send(tcp_conn *c)
+{
+    uint64_t thresh = (uint64_t)c->cfg->dupack_threshold;
+    c->lost_end = tcp_sb_lost_end(&c->sb, c->snd_una, (uint32_t)thresh, thresh * c->mss);
+    if (c->high_rxt < c->snd_una) c->high_rxt = c->snd_una;
+    for (;;) {
+        if (c->cwnd < sack_pipe(c) + c->mss) break;
+        uint64_t s = tcp_sb_next_unsacked(&c->sb, c->high_rxt), he = tcp_sb_hole_end(&c->sb, s);
+        if (s < c->lost_end) { /* rule 1: a lost hole */
+            uint64_t used = resend_range(c, s, he < c->lost_end ? he : c->lost_end);
+            if (!used) break;
+            c->high_rxt = s + used;
+        } else if (send_new_one(c)) { /* rule 2: new data */
+        } else if (c->sb.n && s < c->sb.r[c->sb.n - 1].end) {
+            /* rule 3: unSACKed data below the highest SACKed byte, not yet deemed lost */
+            uint64_t used = resend_range(c, s, he);
+            if (!used) break;
+            c->high_rxt = s + used;
+        } else {
+            break;
+        }
     }
 }
 
@@ -269,9 +440,26 @@ static void resend_head(tcp_conn *c)
 static void output(tcp_conn *c)
 {
     if (c->state != ST_ESTABLISHED) return;
-    for (;;) {
+    /* RFC 3517 recovery sends only through sack_recovery_send. */
+    int data = !(c->in_recovery && c->sack_ok && c->rfc3517);
+    /* After a timeout (until what was outstanding then is acknowledged)
+     * go-back-N skips what the peer SACKed. The skipped data still counts as
+     * in flight (snd_nxt - snd_una): a duplicate ACK whose blocks cover more
+     * data then lets no further retransmission out, since that data may be
+     * in flight too. Rejected: not counting SACKed data, which after a
+     * spurious timeout at RTT ~ the 300 ms floor resent, per duplicate ACK,
+     * segments still in flight (40 % of the retransmissions at 2 % loss and
+     * 300 ms were spurious). */
+    int skip = c->sb.n && !c->in_recovery && c->snd_una <= c->recover;
+    uint64_t cw = c->cwnd + c->lt_extra; /* limited transmit: lt_extra beyond cwnd */
+    uint64_t wnd = cw < c->snd_wnd ? cw : c->snd_wnd;
+    while (data) {
+        uint64_t he = UINT64_MAX;
+        if (skip && c->snd_nxt < c->snd_max) {
+            c->snd_nxt = tcp_sb_next_unsacked(&c->sb, c->snd_nxt);
+            he = tcp_sb_hole_end(&c->sb, c->snd_nxt);
+        }
         uint64_t flight = c->snd_nxt - c->snd_una;
-        uint64_t wnd = c->cwnd < c->snd_wnd ? c->cwnd : c->snd_wnd;
         uint64_t room = wnd > flight ? wnd - flight : 0;
         if (c->snd_nxt < c->snd_end) {
             uint64_t avail = c->snd_end - c->snd_nxt;
@@ -281,6 +469,7 @@ static void output(tcp_conn *c)
             /* Sender silly-window avoidance: a window-limited short segment waits
              * unless it is at least half the largest window the peer offered. */
             if (len < c->mss && len < avail && len < c->max_snd_wnd / 2 && flight > 0) break;
+            if (c->snd_nxt + len > he) len = he - c->snd_nxt;
             uint8_t fl = c->fin_queued && c->snd_nxt + len == c->snd_end ? TCP_FIN : 0;
             uint64_t seq = c->snd_nxt;
             c->snd_nxt += len + (fl ? 1 : 0);
@@ -350,6 +539,7 @@ static void rtx_fire(sim_kernel *k, void *arg)
         fail(c, handshake ? OUT_FAIL_CONNECT_TIMEOUT : OUT_FAIL_TCP_ABORT);
         return;
     }
+    int first = c->n_backoff == 0;
     backoff(c);
     c->rtt_timing = 0;
     if (handshake) {
@@ -363,8 +553,18 @@ static void rtx_fire(sim_kernel *k, void *arg)
     c->in_recovery = 0;
     c->recover = c->snd_max;
     c->dupacks = 0;
-    c->snd_nxt = c->snd_una;
-    output(c);
+    c->lt_extra = 0;
+    c->high_rxt = c->lost_end = c->snd_una;
+    c->frto_state = 0;
+    if (c->frto && first && c->snd_una < c->snd_end) {
+        /* F-RTO step 1: resend the head only; snd_nxt stays at snd_max. */
+        c->frto_state = 1;
+        c->frto_recover = c->snd_max;
+        c->frto_head_end = c->snd_una + resend_head(c);
+    } else {
+        c->snd_nxt = c->snd_una;
+        output(c);
+    }
     if (c->rtx_deadline_ns == SIM_TIME_MAX && c->snd_una < c->snd_max) rtx_restart(c);
 }
 
@@ -382,10 +582,58 @@ static void delack_fire(sim_kernel *k, void *arg)
 
 /* ---- receiving ---- */
 
+/* Sender: the SACK blocks of P (acknowledging up to ACK) into the scoreboard.
+ * Blocks outside (ACK, snd_max] are ignored (no D-SACK). */
+static void sack_input(tcp_conn *c, const pkt *p, uint64_t ack)
+{
+    if (c->sb.n) tcp_sb_trim(&c->sb, ack);
+    for (uint32_t i = 0; i < p->n_sack && i < PKT_MAX_SACK; i++) {
+        uint32_t base = c->iss + (uint32_t)ack;
+        uint64_t s = ack + (uint64_t)(int64_t)(int32_t)(p->sack[i][0] - base);
+        uint64_t e = ack + (uint64_t)(int64_t)(int32_t)(p->sack[i][1] - base);
+        if ((int32_t)(p->sack[i][0] - base) < 0 || e <= s || e > c->snd_max) continue;
+        if (tcp_sb_add(&c->sb, s, e) != 0) rec_out_of_memory(c->rec);
+    }
+}
+
+/* F-RTO (RFC 5682) on an ACK that advanced snd_una to ACK. */
+static void frto_ack(tcp_conn *c, uint64_t ack)
+{
+    if (ack >= c->frto_recover) {
+        c->frto_state = 0; /* everything outstanding at the timeout arrived */
+        if (c->snd_nxt < ack) c->snd_nxt = ack;
+        return;
+    }
+    if (c->frto_state == 1) { /* step 2b: two new segments test the timeout */
+        int sent = send_new_one(c);
+        if (sent) send_new_one(c);
+        if (sent) {
+            c->frto_state = 2;
+        } else { /* nothing new to send: conventional recovery */
+            c->frto_state = 0;
+            c->snd_nxt = c->frto_head_end > ack ? c->frto_head_end : ack;
+        }
+        return;
+    }
+    /* step 3b: a second advancing ACK: the timeout was spurious */
+    c->frto_state = 0;
+    c->st.n_spurious_rtos++;
+    c->cwnd = c->ssthresh;
+}
+
+/* F-RTO on a duplicate ACK: the loss was real; go back to conventional recovery. */
+static void frto_dupack(tcp_conn *c)
+{
+    if (c->frto_state == 2) c->cwnd = 3 * c->mss;
+    c->frto_state = 0;
+    c->snd_nxt = c->frto_head_end > c->snd_una ? c->frto_head_end : c->snd_una;
+}
+
 static void ack_input(tcp_conn *c, const pkt *p)
 {
     uint64_t ack = c->snd_una + (uint64_t)(int64_t)(int32_t)(p->ack - (c->iss + (uint32_t)c->snd_una));
     if (ack > c->snd_max) return; /* acknowledges something never sent */
+    if (c->sack_ok && (p->n_sack || c->sb.n)) sack_input(c, p, ack > c->snd_una ? ack : c->snd_una);
     c->snd_wnd = p->wnd;
     if (c->snd_wnd > c->max_snd_wnd) c->max_snd_wnd = c->snd_wnd;
     if (ack > c->snd_una) {
@@ -396,8 +644,18 @@ static void ack_input(tcp_conn *c, const pkt *p)
         }
         c->n_backoff = 0;
         c->snd_una = ack;
+        c->lt_extra = 0;
         if (c->snd_nxt < ack) c->snd_nxt = ack;
-        if (c->in_recovery) {
+        if (c->in_recovery && c->sack_ok && c->rfc3517) {
+            if (ack >= c->recover) {
+                uint64_t flight = c->snd_max - c->snd_una;
+                c->cwnd = c->ssthresh < flight + c->mss ? c->ssthresh : flight + c->mss;
+                c->in_recovery = 0;
+                c->dupacks = 0;
+            } else { /* partial ACK: RFC 3517 (C), no deflation */
+                sack_recovery_send(c);
+            }
+        } else if (c->in_recovery) {
             if (ack >= c->recover) {
                 uint64_t flight = c->snd_max - c->snd_una;
                 c->cwnd = c->ssthresh < flight + c->mss ? c->ssthresh : flight + c->mss;
@@ -417,17 +675,24 @@ static void ack_input(tcp_conn *c, const pkt *p)
             else
                 c->cwnd += c->mss * c->mss / c->cwnd > 0 ? c->mss * c->mss / c->cwnd : 1;
         }
+        if (c->frto_state) frto_ack(c, ack);
         if (c->fin_queued && c->snd_una > c->snd_end) c->fin_acked = 1;
         if (c->snd_una == c->snd_max)
             rtx_stop(c);
-        else if (!c->in_recovery || ack >= c->recover)
+        else if (!c->in_recovery || ack >= c->recover || (c->sack_ok && c->rfc3517))
             rtx_restart(c);
         return;
     }
     if (ack == c->snd_una && p->len == 0 && !(p->tcp_flags & (TCP_SYN | TCP_FIN)) && c->snd_max > c->snd_una) {
         c->dupacks++;
-        if (c->in_recovery) {
+        if (c->frto_state) {
+            frto_dupack(c);
+        } else if (c->in_recovery && c->sack_ok && c->rfc3517) {
+            sack_recovery_send(c);
+        } else if (c->in_recovery) {
             c->cwnd += c->mss;
+        } else if (c->dupacks < c->cfg->dupack_threshold && c->lt && c->snd_una > c->recover) {
+            c->lt_extra = (uint64_t)c->dupacks * c->mss; /* RFC 3042 */
         } else if (c->dupacks == c->cfg->dupack_threshold && c->snd_una > c->recover) {
             uint64_t flight = c->snd_max - c->snd_una;
             c->ssthresh = flight / 2 > 2 * c->mss ? flight / 2 : 2 * c->mss;
@@ -440,8 +705,16 @@ static void ack_input(tcp_conn *c, const pkt *p)
                                          .seq = c->snd_una,
                                          .bytes = c->ssthresh});
             c->rtt_timing = 0;
-            resend_head(c);
-            c->cwnd = c->ssthresh + (uint64_t)c->cfg->dupack_threshold * c->mss;
+            c->lt_extra = 0;
+            if (c->sack_ok && c->rfc3517) { /* RFC 3517 section 5 steps 3-4 */
+                c->cwnd = c->ssthresh;
+                c->high_rxt = c->snd_una;
+                c->high_rxt += resend_head(c);
+                sack_recovery_send(c);
+            } else {
+                resend_head(c);
+                c->cwnd = c->ssthresh + (uint64_t)c->cfg->dupack_threshold * c->mss;
+            }
         }
     }
 }
@@ -517,13 +790,19 @@ static void data_input(tcp_conn *c, const pkt *p)
         c->fin_off = end;
     }
     if (end < c->rcv_nxt || (end == c->rcv_nxt && (!fin || c->fin_received))) {
+        if (p->len) c->st.n_dup_data_received++;
         c->ack_now = 1; /* a duplicate: tell the sender where we are */
         return;
     }
     if (seq > c->rcv_nxt) {
+        const range *r = ooo_find(c, seq);
+        if (r && end <= r->end) c->st.n_dup_data_received++;
         uint64_t lim = c->rcv_nxt + c->rcv_wnd;
         if (end > lim) end = lim;
-        if (end > seq) ooo_add(c, seq, end);
+        if (end > seq) {
+            ooo_add(c, seq, end);
+            if (c->sack_ok) recent_push(c, seq);
+        }
         c->ack_now = 1; /* out of order: duplicate ACK at once */
         return;
     }
@@ -581,6 +860,8 @@ static int handshake_input(tcp_conn *c, const pkt *p)
         c->irs = p->seq;
         c->rcv_nxt = 1;
         c->snd_wnd = c->max_snd_wnd = p->wnd;
+        c->peer_sack = p->sack_permitted;
+        c->sack_ok = c->sack_permit && c->peer_sack;
         c->state = ST_SYN_RCVD;
         c->rto_ns = c->cfg->rto_initial_ns;
         send_segment(c, 0, 0, TCP_SYN);
@@ -590,6 +871,8 @@ static int handshake_input(tcp_conn *c, const pkt *p)
         if ((f & (TCP_SYN | TCP_ACK)) != (TCP_SYN | TCP_ACK) || p->ack != c->iss + 1) return 0;
         c->irs = p->seq;
         c->rcv_nxt = 1;
+        c->peer_sack = p->sack_permitted;
+        c->sack_ok = c->sack_permit && c->peer_sack;
         if (c->rtt_timing) rtt_sample(c, sim_kernel_now(c->k) - c->rtt_start_ns);
         c->rtt_timing = 0;
         c->snd_wnd = c->max_snd_wnd = p->wnd;

@@ -5,8 +5,10 @@
  * level: real 32-bit sequence numbers and windows, the three-way handshake
  * with SYN retransmissions, RFC 6298 RTT estimation with a floor and a cap,
  * exponential backoff and abort after tcp.data_retries, slow start and
- * congestion avoidance, fast retransmit and NewReno recovery, delayed ACKs,
- * Vista receive-window auto-tuning, FIN close. The byte stream carries no
+ * congestion avoidance, fast retransmit and NewReno recovery, SACK (RFC 2018)
+ * negotiated on the SYN with RFC 3517 or NewReno-style recovery, limited
+ * transmit (RFC 3042), F-RTO (RFC 5682), delayed ACKs, Vista receive-window
+ * auto-tuning, FIN close. The byte stream carries no
  * data: the application appends byte counts and is told how many in-order
  * bytes arrived. Packets go down through a pkt_port; packets come up through
  * tcp_input (or its port).
@@ -34,6 +36,11 @@ typedef struct tcp_host_params {
     int64_t mss_bytes;
     uint64_t rcv_window_bytes; /* initial advertised receive window */
     int autotune;              /* grow the window up to cfg->autotune_max_bytes */
+    /* Loss recovery (issue 12; models/host.c derives them from tcp.* and the OS) */
+    int sack;             /* offer SACK-permitted on the SYN; SACK is used when both hosts do */
+    int sack_rfc3517;     /* with SACK: RFC 3517 recovery (else NewReno that skips SACKed data) */
+    int limited_transmit; /* RFC 3042 */
+    int frto;             /* RFC 5682 spurious RTO detection */
 } tcp_host_params;
 
 typedef struct tcp_stats {
@@ -46,6 +53,11 @@ typedef struct tcp_stats {
     uint64_t n_bytes_received; /* in-order payload bytes delivered to the application */
     uint64_t rcv_window_bytes; /* current advertised window */
     sim_time_ns srtt_ns, rto_ns;
+    /* issue 12 */
+    uint64_t n_dup_data_received; /* data segments whose every byte had already arrived (spurious retransmissions) */
+    uint64_t n_spurious_rtos;     /* timeouts F-RTO found spurious */
+    int sack_ok;                  /* both SYNs carried SACK-permitted */
+    int64_t mss_bytes;            /* the segment size in force (after tcp_clamp_mss) */
 } tcp_stats;
 
 /* A new endpoint of host SELF talking to host 1 - SELF on connection FLOW.
@@ -76,6 +88,11 @@ void tcp_input(tcp_conn *c, pkt *p);
 pkt_port tcp_input_port(tcp_conn *c);
 
 tcp_stats tcp_get_stats(const tcp_conn *c);
+/* tcp.ipsec_mss=handshake (KB 2524732): this endpoint's SYN or SYN-ACK left
+ * under ESP, so its segments shrink by OVERHEAD_BYTES (once; no effect after
+ * the first call or once established). */
+void tcp_clamp_mss(tcp_conn *c, int64_t overhead_bytes);
+
 /* Bytes appended but not yet acknowledged by the peer. */
 uint64_t tcp_unacked_bytes(const tcp_conn *c);
 

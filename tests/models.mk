@@ -3,6 +3,7 @@ models_tests = \
 	tests/models/test_registry \
 	tests/models/test_link \
 	tests/models/test_tcp \
+	tests/models/test_tcp_sack \
 	tests/models/test_smb \
 	tests/models/test_host \
 	tests/models/test_scenario
@@ -19,6 +20,9 @@ tests_models_test_link_LDADD = $(test_ldadd)
 tests_models_test_tcp_SOURCES = tests/models/test_tcp.c tests/models/sim_helpers.h
 tests_models_test_tcp_CFLAGS = $(test_cflags)
 tests_models_test_tcp_LDADD = $(test_ldadd)
+tests_models_test_tcp_sack_SOURCES = tests/models/test_tcp_sack.c tests/models/sim_helpers.h
+tests_models_test_tcp_sack_CFLAGS = $(test_cflags)
+tests_models_test_tcp_sack_LDADD = $(test_ldadd)
 tests_models_test_smb_SOURCES = tests/models/test_smb.c tests/models/sim_helpers.h
 tests_models_test_smb_CFLAGS = $(test_cflags)
 tests_models_test_smb_LDADD = $(test_ldadd)

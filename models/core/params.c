@@ -519,6 +519,16 @@ int prm_has_effect(const prm_entry *p, const prm_config *cfg, char *why, size_t 
         snprintf(why, whylen, "link.outage.duration is 0 (no outage)");
         return 0;
     }
+    /* TCP loss recovery (issue 12) */
+    if (!strcmp(n, "tcp.sack_recovery") && cfg->tcp.sack == PRM_TRI_OFF) {
+        snprintf(why, whylen, "tcp.sack is off (NewReno without SACK)");
+        return 0;
+    }
+    if (!strcmp(n, "tcp.ipsec_mss") && cfg->host[PRM_CLIENT].ipsec_policy == PRM_POLICY_NONE &&
+        cfg->host[PRM_SERVER].ipsec_policy == PRM_POLICY_NONE) {
+        snprintf(why, whylen, "both hosts' IPsec policy is none");
+        return 0;
+    }
     return 1;
 }
 

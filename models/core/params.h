@@ -28,6 +28,13 @@ typedef enum { PRM_HOLD_DROP_SOFT = 0, PRM_HOLD_KEEP_SOFT } prm_hold_rule;      
 typedef enum { PRM_FALLBACK_INITIATOR = 0, PRM_FALLBACK_BOTH } prm_fallback_rule; /* initiator both (R3) */
 typedef enum { PRM_SOFTLIFE_QM = 0, PRM_SOFTLIFE_IDLE } prm_softlife_rule;        /* quick-mode idle (R4) */
 typedef enum { PRM_DISCOVERY_OPENED = 0, PRM_DISCOVERY_ALL } prm_discovery_rule;  /* opened all (R5) */
+/* TCP loss recovery (issue 12): "os" = the host profile's default (models/host.c). */
+/* os on off */
+typedef enum { PRM_TRI_OS = 0, PRM_TRI_ON, PRM_TRI_OFF } prm_tristate;
+/* os rfc3517 newreno-sack */
+typedef enum { PRM_SACKREC_OS = 0, PRM_SACKREC_RFC3517, PRM_SACKREC_NEWRENO } prm_sack_recovery;
+/* plain policy handshake */
+typedef enum { PRM_IPSEC_MSS_PLAIN = 0, PRM_IPSEC_MSS_POLICY, PRM_IPSEC_MSS_HANDSHAKE } prm_ipsec_mss;
 
 /* Per-host settings: client.* and server.* */
 typedef struct prm_host {
@@ -80,6 +87,12 @@ typedef struct prm_tcp {
     int64_t ack_frequency;       /* tcp.ack_frequency: TcpAckFrequency, segments per immediate ACK */
     int64_t init_cwnd_segments;  /* tcp.init_cwnd: initial congestion window, segments */
     uint64_t autotune_max_bytes; /* tcp.autotune_max: Vista receive window ceiling */
+    /* Loss recovery and the MSS under IPsec (issue 12, models/tcp.c, models/host.c) */
+    int sack;             /* tcp.sack: prm_tristate, SACK-permitted on this host's SYN */
+    int sack_recovery;    /* tcp.sack_recovery: prm_sack_recovery */
+    int limited_transmit; /* tcp.limited_transmit: prm_tristate (RFC 3042) */
+    int frto;             /* tcp.frto: prm_tristate (RFC 5682 spurious RTO detection) */
+    int ipsec_mss;        /* tcp.ipsec_mss: prm_ipsec_mss */
 } prm_tcp;
 
 /* SMB response timer and copy engine (issue 12); the choice lists use these orders. */

@@ -38,6 +38,10 @@ static const char *const smb_timer_choices[] = {"dynamic", "static", NULL};
 static const char *const smb_timer_rate_choices[] = {"nic", "tcp", NULL};
 static const char *const smb_timer_bytes_choices[] = {"request", "pipeline", NULL};
 static const char *const copy_engine_choices[] = {"auto", "xp", "rtm", "sp1", NULL};
+/* TCP loss recovery (issue 12) */
+static const char *const tri_choices[] = {"os", "on", "off", NULL};
+static const char *const sack_recovery_choices[] = {"os", "rfc3517", "newreno-sack", NULL};
+static const char *const ipsec_mss_choices[] = {"plain", "policy", "handshake", NULL};
 
 #define C(field) offsetof(prm_config, field)
 #define H(role, field) offsetof(prm_config, host[role].field)
@@ -164,8 +168,7 @@ const prm_entry prm__net_params[] = {
      "TcpMaxDupAcks: duplicate ACKs that trigger fast retransmit (then NewReno recovery)",
      "Windows TCP features [S]"},
     {"tcp.mss", PRM_INT, C(tcp.mss_bytes), "1460", "B", NULL, 64, 65495,
-     "maximum segment size (payload bytes); lowered by ESP overhead when a host has an IPsec policy",
-     "Ethernet MTU 1500 [S]; IPsec adjustment [I]"},
+     "maximum segment size (payload bytes); see tcp.ipsec_mss for IPsec", "Ethernet MTU 1500 [S]"},
     {"tcp.init_cwnd", PRM_INT, C(tcp.init_cwnd_segments), "2", "segments", NULL, 1, 100,
      "initial congestion window", "RFC 2581 [I]"},
     {"tcp.autotune_max", PRM_SIZE, C(tcp.autotune_max_bytes), "16MiB", "B", NULL, 65536, 1073741824.0,
@@ -220,6 +223,32 @@ const prm_entry prm__net_params[] = {
      "server disk throughput for the file bytes of each READ (read before the response) or WRITE "
      "(written before the response), served one request at a time; 0 = instant",
      "no per-OS source: neutral default [?]"},
+    /* ---- TCP loss recovery and the MSS under IPsec (issue 12) ---- */
+    {"tcp.sack", PRM_ENUM, C(tcp.sack), "os", "", tri_choices, 0, 2,
+     "SACK (RFC 2018): each host offers SACK-permitted on its SYN; used when both do; receivers send "
+     "up to 4 blocks, the newest first. os = the OS default (on for xp, 2003, vista, 2008); off = "
+     "NewReno without SACK",
+     "KB 224829 SackOpts=1 (2000/XP/2003) [S]; Vista resource kit (4 blocks) [S]"},
+    {"tcp.sack_recovery", PRM_ENUM, C(tcp.sack_recovery), "os", "", sack_recovery_choices, 0, 2,
+     "how a SACK sender recovers: rfc3517 (conservative SACK-based recovery: pipe, NextSeg) or "
+     "newreno-sack (NewReno, one hole per partial ACK; SACK only keeps SACKed data from being resent); "
+     "os = vista/2008 rfc3517, xp/2003 newreno-sack",
+     "Vista/2008 RFC 3517 [S] (TechNet cc754287); XP/2003 undocumented [?]"},
+    {"tcp.limited_transmit", PRM_ENUM, C(tcp.limited_transmit), "os", "", tri_choices, 0, 2,
+     "limited transmit (RFC 3042): each duplicate ACK below tcp.dupacks lets one new segment out; "
+     "os = off on every OS (not among the RFCs Vista's stack lists)",
+     "Vista resource kit RFC list [I]; XP [?]"},
+    {"tcp.frto", PRM_ENUM, C(tcp.frto), "os", "", tri_choices, 0, 2,
+     "F-RTO (RFC 5682): after a first timeout, two new segments test whether it was spurious; a "
+     "spurious one skips go-back-N and keeps the halved window; os = vista/2008 on, xp/2003 off",
+     "Vista/2008 RFC 4138 [S] (TechNet cc754287); XP/2003 not listed [I]; response [I]"},
+    {"tcp.ipsec_mss", PRM_ENUM, C(tcp.ipsec_mss), "plain", "", ipsec_mss_choices, 0, 2,
+     "MSS under an IPsec policy: plain (tcp.mss; an ESP segment is larger and fragments past link.mtu), "
+     "policy (lowered by ipsec.esp_overhead whenever the host has a policy, even in clear) or handshake "
+     "(a host whose SYN or SYN-ACK leaves under ESP lowers its MSS by ipsec.esp_overhead; clear "
+     "handshakes keep it)",
+     "KB 2524732 (TCP subtracts IPsec overhead only for SAs present at the handshake; a clear "
+     "handshake keeps the full MSS) [S] = handshake; default plain [I]"},
 };
 /* clang-format on */
 const size_t prm__net_n_params = sizeof prm__net_params / sizeof prm__net_params[0];

@@ -5,6 +5,7 @@
  * at once (windows and queues), never by how many were sent. Invariant:
  * n_out == packets handed out and not yet returned.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "models/core/pkt.h"
@@ -54,7 +55,8 @@ pkt *pkt_get(pkt_pool *pp)
     if (!pp->free_list && grow(pp) != 0) return NULL;
     pkt *p = pp->free_list;
     pp->free_list = p->next;
-    memset(p, 0, sizeof *p);
+    /* Zeroed up to the SACK blocks: only the first n_sack (0) are defined (pkt.h). */
+    memset(p, 0, offsetof(pkt, sack));
     pp->n_out++;
     return p;
 }

@@ -19,6 +19,7 @@ enum { TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_RST = 0x04, TCP_ACK = 0x10 };
 #define PKT_IP_HEADER_BYTES 20
 #define PKT_TCP_HEADER_BYTES 20
 #define PKT_UDP_HEADER_BYTES 8
+#define PKT_MAX_SACK 4 /* SACK blocks that fit the 40 B of TCP options without timestamps */
 
 typedef struct pkt {
     struct pkt *next;  /* for queues of whoever holds the packet */
@@ -36,6 +37,16 @@ typedef struct pkt {
     uint16_t ike_msg;  /* message kind */
     uint16_t ike_aux;
     sim_time_ns sent_ns; /* when the sending layer emitted it (for RTT samples, traces) */
+    /* TCP options (issue 12, models/tcp.c). SACK blocks as real 32-bit wire
+     * sequence numbers, [i][0] the left edge and [i][1] the right edge
+     * (exclusive), block 0 the most recently received; ip_bytes includes the
+     * option bytes (2 NOPs + kind, length + 8 per block). On a SYN,
+     * sack_permitted is the SACK-permitted option (2 B + 2 NOPs). sack[] stays
+ * last: pkt_get zeroes everything before it, and only the first n_sack
+ * blocks are defined. */
+    uint8_t n_sack;
+    uint8_t sack_permitted;
+    uint32_t sack[PKT_MAX_SACK][2];
 } pkt;
 
 typedef struct pkt_pool pkt_pool;
@@ -44,7 +55,7 @@ typedef struct pkt_pool pkt_pool;
  * pkt_pool_new returns NULL when out of memory; pkt_pool_free(NULL) no-op. */
 pkt_pool *pkt_pool_new(void);
 void pkt_pool_free(pkt_pool *pp);
-/* A zeroed packet, or NULL when out of memory. */
+/* A zeroed packet (sack[] beyond n_sack = 0 left undefined), or NULL when out of memory. */
 pkt *pkt_get(pkt_pool *pp);
 void pkt_put(pkt_pool *pp, pkt *p);
 /* Packets currently handed out (for leak checks in tests). */

@@ -38,8 +38,12 @@ Test(host, the_xp_window_is_whole_segments_of_the_mss_in_force)
     cr_expect_eq(window_of("xp", "tcp.mss=1000", PRM_CLIENT, &at), 17000);
     /* MSS 1024 divides 16 KiB: no rounding. */
     cr_expect_eq(window_of("xp", "tcp.mss=1024", PRM_CLIENT, &at), 16384);
-    /* An IPsec policy lowers the MSS to 1,400 (below), so 12 x 1,400. */
-    cr_expect_eq(window_of("xp", "client.ipsec.policy=negotiate", PRM_CLIENT, &at), 16800);
+    /* Under tcp.ipsec_mss=policy an IPsec policy lowers the MSS to 1,400
+     * (below), so 12 x 1,400. */
+    prm_config c = cfg_of("client.os=xp", "client.ipsec.policy=negotiate", "tcp.ipsec_mss=policy", NULL);
+    cr_expect_eq(host_rcv_window(&c, PRM_CLIENT, &at), 16800);
+    /* By default (plain) the policy leaves the MSS and so the window alone (issue 12). */
+    cr_expect_eq(window_of("xp", "client.ipsec.policy=negotiate", PRM_CLIENT, &at), 17520);
 }
 
 Test(host, vista_and_2008_auto_tune_from_64KiB)
@@ -97,20 +101,27 @@ Test(host, smb_maxmpx_defaults_are_10_on_client_skus_and_50_on_servers)
     cr_expect_eq(host_smb_server_maxmpx(&c, PRM_CLIENT), 10, "the other host keeps its default");
 }
 
-Test(host, an_ipsec_policy_lowers_the_mss_by_the_esp_overhead)
+Test(host, an_ipsec_policy_lowers_the_mss_by_the_esp_overhead_only_under_tcp_ipsec_mss_policy)
 {
     /* Ethernet MTU 1500 - 20 IP - 20 TCP = 1460; with ESP (about 60 B,
-     * RFC 4303) 1400. Only the host with a policy pays it. */
+     * RFC 4303) 1400 under tcp.ipsec_mss=policy. Only the host with a policy
+     * pays it. */
     prm_config c = cfg_of(NULL);
     cr_expect_eq(host_mss(&c, PRM_CLIENT), 1460);
     cr_expect_eq(host_mss(&c, PRM_SERVER), 1460);
-    c = cfg_of("server.ipsec.policy=negotiate", NULL);
+    c = cfg_of("server.ipsec.policy=negotiate", "tcp.ipsec_mss=policy", NULL);
     cr_expect_eq(host_mss(&c, PRM_SERVER), 1400);
     cr_expect_eq(host_mss(&c, PRM_CLIENT), 1460);
-    c = cfg_of("client.ipsec.policy=require", "ipsec.esp_overhead=100", NULL);
+    c = cfg_of("client.ipsec.policy=require", "ipsec.esp_overhead=100", "tcp.ipsec_mss=policy", NULL);
     cr_expect_eq(host_mss(&c, PRM_CLIENT), 1360);
+    /* The default, plain: a policy leaves the MSS at 1460 (issue 12; ESP
+     * segments are larger on the wire and the link fragments them). */
+    c = cfg_of("server.ipsec.policy=negotiate", NULL);
+    cr_expect_eq(host_mss(&c, PRM_SERVER), 1460);
+    c = cfg_of("client.ipsec.policy=require", "ipsec.esp_overhead=100", NULL);
+    cr_expect_eq(host_mss(&c, PRM_CLIENT), 1460);
     /* tcp.mss below the room left is kept; a smaller MTU lowers it. */
-    c = cfg_of("tcp.mss=536", "client.ipsec.policy=negotiate", NULL);
+    c = cfg_of("tcp.mss=536", "client.ipsec.policy=negotiate", "tcp.ipsec_mss=policy", NULL);
     cr_expect_eq(host_mss(&c, PRM_CLIENT), 536);
     c = cfg_of("link.mtu=1400", NULL);
     cr_expect_eq(host_mss(&c, PRM_CLIENT), 1360);
