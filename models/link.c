@@ -18,6 +18,7 @@
  * Rejected: one pooled event per packet carrying the packet as its argument;
  * the handler would also need the direction, which a packet cannot carry.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_rng.h>
@@ -28,6 +29,12 @@ typedef struct flight {
     pkt *p;
     sim_time_ns at_ns;
 } flight;
+
+/* Loss streams per direction: slot 0 (the copy, and IKE of the record's own
+ * negotiations) is "link.loss.ab"; the extra flows' slots 1.. (models/flow.h,
+ * PKT_FLOW_SLOT) have "link.loss.ab.flow<slot>", made at their first packet,
+ * each with its own Gilbert-Elliott state. */
+#define LINK_SLOTS 4
 
 typedef struct link_dir {
     link_p2p *l;
@@ -41,6 +48,8 @@ typedef struct link_dir {
     gsl_rng *rng;
     int ge_bad;
     pkt_port deliver;
+    gsl_rng *slot_rng[LINK_SLOTS]; /* [0] unused: slot 0 is rng */
+    int slot_ge_bad[LINK_SLOTS];
     link_stats st;
 } link_dir;
 
@@ -50,6 +59,7 @@ struct link_p2p {
     pkt_pool *pp;
     rec_recorder *rec;
     link_dir dir[2];
+    uint64_t run_seed; /* for the extra flows' streams */
 };
 
 static void deliver_due(sim_kernel *k, void *arg);
@@ -62,6 +72,7 @@ link_p2p *link_new(sim_kernel *k, const prm_link *cfg, pkt_pool *pp, rec_recorde
     l->cfg = cfg;
     l->pp = pp;
     l->rec = rec;
+    l->run_seed = run_seed;
     for (int s = 0; s < 2; s++) {
         link_dir *d = &l->dir[s];
         d->l = l;
@@ -91,6 +102,7 @@ void link_free(link_p2p *l)
         free(d->dep);
         free(d->fl);
         sim_rng_free(d->rng);
+        for (int i = 1; i < LINK_SLOTS; i++) sim_rng_free(d->slot_rng[i]);
     }
     free(l);
 }
@@ -154,20 +166,37 @@ static int grow_ring(void **ring, uint32_t *cap, uint32_t *head, uint32_t n, siz
     return 0;
 }
 
-/* Whether the wire loses the next packet of D (draws from D's stream). */
-static int lost(link_dir *d)
+/* Whether the wire loses P in D. The draw comes from the stream of P's flow
+ * slot, so that adding an extra flow leaves the copy's draws as they were.
+ * Returns -1 when a new stream cannot be made (out of memory). */
+static int lost(link_dir *d, const pkt *p)
 {
     const prm_link *c = d->l->cfg;
-    if (c->loss_model == PRM_LOSS_GILBERT) {
-        double u = gsl_rng_uniform(d->rng);
-        if (d->ge_bad)
-            d->ge_bad = !(u < c->ge_p_bad_good);
-        else
-            d->ge_bad = u < c->ge_p_good_bad;
-        double pl = d->ge_bad ? c->ge_loss_bad : c->loss;
-        return pl > 0 && gsl_rng_uniform(d->rng) < pl;
+    if (c->loss == 0 && (c->loss_model != PRM_LOSS_GILBERT || c->ge_loss_bad == 0)) return 0;
+    uint32_t slot = PKT_FLOW_SLOT(p->flow);
+    gsl_rng *rng = d->rng;
+    int *bad = &d->ge_bad;
+    if (slot) {
+        if (slot >= LINK_SLOTS) slot = LINK_SLOTS - 1;
+        if (!d->slot_rng[slot]) {
+            char name[32];
+            snprintf(name, sizeof name, "%s.flow%u", d->src == PRM_CLIENT ? "link.loss.ab" : "link.loss.ba", slot);
+            d->slot_rng[slot] = sim_rng_new(d->l->run_seed, name);
+            if (!d->slot_rng[slot]) return -1;
+        }
+        rng = d->slot_rng[slot];
+        bad = &d->slot_ge_bad[slot];
     }
-    return c->loss > 0 && gsl_rng_uniform(d->rng) < c->loss;
+    if (c->loss_model == PRM_LOSS_GILBERT) {
+        double u = gsl_rng_uniform(rng);
+        if (*bad)
+            *bad = !(u < c->ge_p_bad_good);
+        else
+            *bad = u < c->ge_p_good_bad;
+        double pl = *bad ? c->ge_loss_bad : c->loss;
+        return pl > 0 && gsl_rng_uniform(rng) < pl;
+    }
+    return gsl_rng_uniform(rng) < c->loss;
 }
 
 static void drop(link_dir *d, pkt *p, uint64_t *counter, const char *why)
@@ -212,7 +241,13 @@ void link_send(link_p2p *l, int src, pkt *p)
         drop(d, p, &d->st.n_drops_outage, "outage");
         return;
     }
-    if (lost(d)) {
+    int is_lost = lost(d, p);
+    if (is_lost < 0) {
+        pkt_put(l->pp, p);
+        rec_out_of_memory(l->rec);
+        return;
+    }
+    if (is_lost) {
         drop(d, p, &d->st.n_drops_loss, "loss");
         return;
     }

@@ -27,7 +27,10 @@ typedef struct link_stats {
 
 /* A new link. CFG, PP and REC are borrowed and must outlive it; loss draws
  * come from the streams "link.loss.ab" (client to server) and "link.loss.ba"
- * of RUN_SEED. Returns NULL when out of memory. link_free (NULL no-op)
+ * of RUN_SEED, for the copy and the IKE of the record's own negotiations;
+ * the extra flows of models/flow.h (pkt.flow slot s > 0) draw from
+ * "link.loss.ab.flow<s>" / "link.loss.ba.flow<s>", so adding a flow does not
+ * shift the copy's draws. Returns NULL when out of memory. link_free (NULL no-op)
  * returns every packet still in flight to PP. */
 link_p2p *link_new(sim_kernel *k, const prm_link *cfg, pkt_pool *pp, rec_recorder *rec, uint64_t run_seed);
 void link_free(link_p2p *l);

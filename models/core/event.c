@@ -56,6 +56,10 @@ static const kind_info kinds[EV_N_KINDS] = {
     [EV_INTERRUPTION_END] = {"rec", "interruption_end"},
     [EV_COPY_END] = {"scn", "copy_end"},
     [EV_SIM_LIMIT] = {"scn", "sim_limit"},
+    [EV_FLOW_OPEN] = {"flow", "flow_open"},
+    [EV_FLOW_DONE] = {"flow", "flow_done"},
+    [EV_ICMP_SEND] = {"flow", "icmp_send"},
+    [EV_ICMP_RECV] = {"flow", "icmp_recv"},
 };
 
 const char *ev_layer(int kind) { return kind >= 0 && kind < EV_N_KINDS ? kinds[kind].layer : "?"; }
@@ -153,6 +157,14 @@ int ev_format_text(const ev_event *e, char *buf, size_t n)
     case EV_INTERRUPTION_END: return snprintf(buf, n, "interruption ends");
     case EV_COPY_END: return snprintf(buf, n, "copy ends: %s", out_failure_name(e->cause));
     case EV_SIM_LIMIT: return snprintf(buf, n, "sim.max_time reached");
+    case EV_FLOW_OPEN:
+        return snprintf(buf, n, "opens %s flow %llu (%llu bytes)", det(e), (unsigned long long)e->count, bytes);
+    case EV_FLOW_DONE:
+        return snprintf(buf, n, "flow %llu ends: %s after %.6f s", (unsigned long long)e->count, det(e), e->value);
+    case EV_ICMP_SEND:
+    case EV_ICMP_RECV:
+        return snprintf(buf, n, "%s echo %s flow %llu seq=%llu", e->kind == EV_ICMP_SEND ? "sends" : "receives",
+                        e->flags == 8 ? "request" : "reply", (unsigned long long)e->count, seq);
     }
     return snprintf(buf, n, "?");
 }

@@ -61,6 +61,11 @@ typedef enum {
     EV_INTERRUPTION_END,
     EV_COPY_END,  /* cause = failure (out_failure), detail = its name */
     EV_SIM_LIMIT, /* host -1 */
+    /* flow: the extra flows besides the copy (models/flow.h) */
+    EV_FLOW_OPEN, /* host = opener, count = flow id, detail = kind ("tcp"), bytes = bytes it will send */
+    EV_FLOW_DONE, /* host = opener, count = flow id, detail = "closed" or the failure name, value = s open */
+    EV_ICMP_SEND, /* count = flow id, seq = echo sequence, flags = ICMP type (8 request, 0 reply) */
+    EV_ICMP_RECV, /* the same fields, at the receiving host */
     EV_N_KINDS
 } ev_kind;
 

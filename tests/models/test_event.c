@@ -166,6 +166,15 @@ static const ref_line refs[] = {
      "0.019460240 server tcp fast retransmit seq=165781 ssthresh=32120"},
     /* S */
     {{.t_ns = 200000000, .kind = EV_SIM_LIMIT, .host = -1}, "0.200000000 link scn sim.max_time reached"},
+    /* The extra flows (models/flow.h): new kinds, their own wording. */
+    {{.t_ns = 30000000000, .kind = EV_FLOW_OPEN, .host = 0, .count = 131073, .bytes = 4096, .detail = "tcp"},
+     "30.000000000 client flow opens tcp flow 131073 (4096 bytes)"},
+    {{.t_ns = 30003000000, .kind = EV_FLOW_DONE, .host = 0, .count = 131073, .value = 0.003, .detail = "closed"},
+     "30.003000000 client flow flow 131073 ends: closed after 0.003000 s"},
+    {{.t_ns = 10000000000, .kind = EV_ICMP_SEND, .host = 0, .count = 65537, .seq = 1, .flags = 8},
+     "10.000000000 client flow sends echo request flow 65537 seq=1"},
+    {{.t_ns = 10000250000, .kind = EV_ICMP_RECV, .host = 1, .count = 65537, .seq = 1, .flags = 8},
+     "10.000250000 server flow receives echo request flow 65537 seq=1"},
     /* O */
     {{.t_ns = 60461163680, .kind = EV_SMB_TIMEOUT, .host = 0},
      "60.461163680 client smb session timeout: closing the connection"},
