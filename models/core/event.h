@@ -89,7 +89,8 @@ typedef struct ev_event {
     const char *detail; /* static string or NULL */
 } ev_event;
 
-/* The layer of KIND ("tcp", "ike", "ipsec", "link", "smb", "rec", "scn") and
+/* The layer of KIND ("tcp", "ike", "ipsec", "link", "smb", "rec", "scn",
+ * "flow") and
  * its name in the event table ("tcp_send", ...). */
 const char *ev_layer(int kind);
 const char *ev_name(int kind);

@@ -16,21 +16,21 @@
 
 Test(event, every_kind_has_a_known_layer_and_a_unique_name_that_maps_back_to_it)
 {
-    static const char *const layers[] = {"tcp", "ike", "ipsec", "link", "smb", "rec", "scn"};
-    int per_layer[7] = {0};
+    static const char *const layers[] = {"tcp", "ike", "ipsec", "link", "smb", "rec", "scn", "flow"};
+    int per_layer[8] = {0};
     for (int k = 0; k < EV_N_KINDS; k++) {
         const char *layer = ev_layer(k), *name = ev_name(k);
         cr_assert_not_null(layer, "kind %d has no layer", k);
         cr_assert_not_null(name, "kind %d has no name", k);
         int l = -1;
-        for (int i = 0; i < 7; i++)
+        for (int i = 0; i < 8; i++)
             if (!strcmp(layer, layers[i])) l = i;
         cr_expect_geq(l, 0, "kind %d (%s) has layer '%s'", k, name, layer);
         if (l >= 0) per_layer[l]++;
         cr_expect_eq(ev_kind_from_name(name), k, "'%s' maps back to kind %d, not %d", name, ev_kind_from_name(name), k);
         for (int j = 0; j < k; j++) cr_expect_str_neq(ev_name(j), name, "kinds %d and %d are both '%s'", j, k, name);
     }
-    for (int i = 0; i < 7; i++) cr_expect_gt(per_layer[i], 0, "no kind in layer %s", layers[i]);
+    for (int i = 0; i < 8; i++) cr_expect_gt(per_layer[i], 0, "no kind in layer %s", layers[i]);
     cr_expect_eq(ev_kind_from_name("tcp_sendd"), -1);
     cr_expect_eq(ev_kind_from_name(""), -1);
     cr_expect_str_eq(ev_name(EV_N_KINDS), "?");
