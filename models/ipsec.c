@@ -103,10 +103,13 @@ static void install(ipsec_host *h, int kind)
  * negotiation); CAUSE labels any hold or interruption it leads to. */
 static void drop_record(ipsec_host *h, int cause)
 {
+    /* other_flow: which flow's negotiation it was (0 otherwise) */
+    uint32_t flow = cause == OUT_CAUSE_OTHER_FLOW ? (h->resp_flow ? h->resp_flow : h->init_flow) : 0;
     rec_emit(h->rec, &(ev_event){.kind = EV_SA_DELETE,
                                  .host = (int8_t)h->self,
                                  .sa = h->kind,
                                  .detail = kind_names[h->kind],
+                                 .count = flow,
                                  .cause = cause});
     disarm_record(h);
     h->kind = SA_NONE;
@@ -182,6 +185,7 @@ static void drop_pkt(ipsec_host *h, pkt *p, int cause, const char *why)
                                  .seq = p->seq,
                                  .len = p->len,
                                  .cause = cause,
+                                 .msg = p->proto == PKT_ICMP ? PKT_ICMP : 0, /* 0: TCP, as before */
                                  .detail = why});
     if (p->flow == PKT_FLOW_COPY) {
         if (cause == OUT_CAUSE_BLOCKED) h->rec->blocked = 1;
@@ -201,6 +205,7 @@ static void hold(ipsec_host *h, pkt *p)
                                  .seq = p->seq,
                                  .len = p->len,
                                  .count = h->n_held + 1,
+                                 .msg = p->proto == PKT_ICMP ? PKT_ICMP : 0, /* 0: TCP, as before */
                                  .cause = h->hold_cause});
     p->next = NULL;
     if (h->held_tail)

@@ -131,12 +131,17 @@ int ev_format_text(const ev_event *e, char *buf, size_t n)
     case EV_IKE_AUTH_FAIL:
         return snprintf(buf, n, "authentication fails (%s certificate)", e->flags ? "own" : "peer's");
     case EV_SA_INSTALL: return snprintf(buf, n, "installs %s SA record", det(e));
-    case EV_SA_DELETE: return snprintf(buf, n, "deletes %s SA record (%s)", det(e), out_cause_name(e->cause));
+    case EV_SA_DELETE:
+        if (e->count) /* other_flow: the flow whose negotiation it was */
+            return snprintf(buf, n, "deletes %s SA record (%s, flow %llu)", det(e), out_cause_name(e->cause), count);
+        return snprintf(buf, n, "deletes %s SA record (%s)", det(e), out_cause_name(e->cause));
     case EV_SA_OLD_DELETE: return snprintf(buf, n, "deletes the old hard SA");
     case EV_IPSEC_DROP:
-        return snprintf(buf, n, "drops TCP seq=%u len=%u (%s)", (unsigned)e->seq, (unsigned)e->len, det(e));
+        return snprintf(buf, n, "drops %s seq=%u len=%u (%s)", e->msg == 1 ? "ICMP" : "TCP", (unsigned)e->seq,
+                        (unsigned)e->len, det(e));
     case EV_IPSEC_HOLD:
-        return snprintf(buf, n, "holds TCP seq=%u len=%u (%llu held)", (unsigned)e->seq, (unsigned)e->len, count);
+        return snprintf(buf, n, "holds %s seq=%u len=%u (%llu held)", e->msg == 1 ? "ICMP" : "TCP", (unsigned)e->seq,
+                        (unsigned)e->len, count);
     case EV_IPSEC_RELEASE: return snprintf(buf, n, "releases %llu held packets", count);
     case EV_IPSEC_WAIT_PEER: return snprintf(buf, n, "waits for the peer's negotiation");
     case EV_IPSEC_STOP_WAIT: return snprintf(buf, n, "stops waiting for the peer");

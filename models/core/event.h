@@ -41,10 +41,10 @@ typedef enum {
     EV_IKE_AUTH_FAIL,           /* flags 1 = own certificate, 0 = the peer's */
     /* ipsec */
     EV_SA_INSTALL,    /* sa (detail its name) */
-    EV_SA_DELETE,     /* sa (detail its name), cause */
+    EV_SA_DELETE,     /* sa (detail its name), cause; count = the flow of an other_flow negotiation */
     EV_SA_OLD_DELETE, /* the old hard SA after a rekey */
-    EV_IPSEC_DROP,    /* seq len (of the TCP packet), cause, detail = why */
-    EV_IPSEC_HOLD,    /* seq len, count = packets held with it */
+    EV_IPSEC_DROP,    /* seq len (of the TCP packet), cause, detail = why; msg 1 for ICMP, else 0 */
+    EV_IPSEC_HOLD,    /* seq len, count = packets held with it; msg 1 for ICMP, else 0 */
     EV_IPSEC_RELEASE, /* count = packets released */
     EV_IPSEC_WAIT_PEER,
     EV_IPSEC_STOP_WAIT,
