@@ -220,7 +220,7 @@ static void hold(ipsec_host *h, pkt *p)
     }
 }
 
-static void route_out(ipsec_host *h, pkt *p);
+static void route_record(ipsec_host *h, pkt *p);
 
 static void release_held(ipsec_host *h)
 {
@@ -232,7 +232,7 @@ static void release_held(ipsec_host *h)
     while (p) {
         pkt *next = p->next;
         p->next = NULL;
-        route_out(h, p);
+        route_record(h, p); /* held only by hosts without per-flow state (route_out) */
         p = next;
     }
 }
@@ -314,9 +314,15 @@ static void flow_acquire(ipsec_host *h, ipsec_flow *f)
     ike__start(h, 0, OUT_CAUSE_OTHER_FLOW);
 }
 
-static void route_out(ipsec_host *h, pkt *p)
+/* An extra flow's outbound packet (kept out of line: the copy's packets,
+ * the hot path, never come here). */
+__attribute__((noinline)) static void route_out(ipsec_host *h, pkt *p)
 {
-    if (p->flow == PKT_FLOW_COPY || h->legacy || h->hc->ipsec_policy != PRM_POLICY_NEGOTIATE) {
+    if (exempt(h, p)) {
+        pkt_port_send(&h->down, p);
+        return;
+    }
+    if (h->legacy || h->hc->ipsec_policy != PRM_POLICY_NEGOTIATE) {
         route_record(h, p);
         return;
     }
@@ -328,11 +334,15 @@ static void route_out(ipsec_host *h, pkt *p)
 static void outbound_fn(void *ctx, pkt *p)
 {
     ipsec_host *h = ctx;
-    if (!h->active || exempt(h, p)) {
+    if (!h->active) {
         pkt_port_send(&h->down, p);
         return;
     }
-    if (p->flow == PKT_FLOW_COPY && (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) h->opener = 1;
+    if (__builtin_expect(p->flow == PKT_FLOW_COPY, 1)) {
+        if ((p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) h->opener = 1;
+        route_record(h, p);
+        return;
+    }
     route_out(h, p);
 }
 

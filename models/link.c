@@ -172,7 +172,6 @@ static int grow_ring(void **ring, uint32_t *cap, uint32_t *head, uint32_t n, siz
 static int lost(link_dir *d, const pkt *p)
 {
     const prm_link *c = d->l->cfg;
-    if (c->loss == 0 && (c->loss_model != PRM_LOSS_GILBERT || c->ge_loss_bad == 0)) return 0;
     uint32_t slot = PKT_FLOW_SLOT(p->flow);
     gsl_rng *rng = d->rng;
     int *bad = &d->ge_bad;
@@ -241,7 +240,7 @@ void link_send(link_p2p *l, int src, pkt *p)
         drop(d, p, &d->st.n_drops_outage, "outage");
         return;
     }
-    int is_lost = lost(d, p);
+    int is_lost = c->loss_model == PRM_LOSS_GILBERT || c->loss > 0 ? lost(d, p) : 0; /* no draw without loss */
     if (is_lost < 0) {
         pkt_put(l->pp, p);
         rec_out_of_memory(l->rec);
