@@ -9,6 +9,14 @@
  * of a flow it has secured. Records carry the quick-mode lifetimes (R4) and a
  * jittered rekey point; the host that opened the flow renegotiates there (R1).
  *
+ * Extra flows (models/flow.h) share the per-peer record with the copy; a
+ * Vista/2008 host keeps per flow only the negotiation-discovery flags
+ * (acquire, secure, opened: ipsec_flow) and starts IKE once for each new flow
+ * it opened (R5) while no hard SA covers the peer, even when a clear record
+ * exists. Such an exchange is tagged with its flow: a peer whose soft SA it
+ * costs labels the copy's interruption `other_flow`. Interruption episodes
+ * and the `blocked` mark concern the copy's packets only.
+ *
  * Nothing here knows the KB 977526 scenario: the founding case emerges from
  * these rules with the preset's host settings.
  */
@@ -50,6 +58,9 @@ void ipsec__send_ike(ipsec_host *h, int kind, uint32_t id, unsigned aux)
     p->ike_msg = (uint16_t)kind;
     p->ike_xchg = id;
     p->ike_aux = (uint16_t)aux;
+    /* An exchange started for an extra flow carries that flow, so that the
+     * link draws its losses from the flow's stream; the record's own carry 0. */
+    p->flow = id == h->init.id ? h->init_flow : id == h->resp.id ? h->resp_flow : 0;
     p->sent_ns = sim_kernel_now(h->k);
     rec_emit(h->rec,
              &(ev_event){
@@ -92,10 +103,13 @@ static void install(ipsec_host *h, int kind)
  * negotiation); CAUSE labels any hold or interruption it leads to. */
 static void drop_record(ipsec_host *h, int cause)
 {
+    /* other_flow: which flow's negotiation it was (0 otherwise) */
+    uint32_t flow = cause == OUT_CAUSE_OTHER_FLOW ? (h->resp_flow ? h->resp_flow : h->init_flow) : 0;
     rec_emit(h->rec, &(ev_event){.kind = EV_SA_DELETE,
                                  .host = (int8_t)h->self,
                                  .sa = h->kind,
                                  .detail = kind_names[h->kind],
+                                 .count = flow,
                                  .cause = cause});
     disarm_record(h);
     h->kind = SA_NONE;
@@ -154,11 +168,12 @@ static void count(ipsec_host *h, int dir, uint32_t ip_bytes)
 static void send_down(ipsec_host *h, pkt *p, int esp)
 {
     uint32_t bytes = p->ip_bytes;
+    int copy = p->flow == PKT_FLOW_COPY;
     if (esp) {
         p->esp = 1;
         p->ip_bytes += (uint32_t)h->cfg->ipsec.esp_overhead_bytes;
     }
-    rec_traffic_flows(h->rec, h->self);
+    if (copy) rec_traffic_flows(h->rec, h->self);
     pkt_port_send(&h->down, p);
     count(h, 0, bytes);
 }
@@ -170,9 +185,12 @@ static void drop_pkt(ipsec_host *h, pkt *p, int cause, const char *why)
                                  .seq = p->seq,
                                  .len = p->len,
                                  .cause = cause,
+                                 .msg = p->proto == PKT_ICMP ? PKT_ICMP : 0, /* 0: TCP, as before */
                                  .detail = why});
-    if (cause == OUT_CAUSE_BLOCKED) h->rec->blocked = 1;
-    rec_episode_begin(h->rec, h->self, cause);
+    if (p->flow == PKT_FLOW_COPY) {
+        if (cause == OUT_CAUSE_BLOCKED) h->rec->blocked = 1;
+        rec_episode_begin(h->rec, h->self, cause);
+    }
     pkt_put(h->pp, p);
 }
 
@@ -187,6 +205,7 @@ static void hold(ipsec_host *h, pkt *p)
                                  .seq = p->seq,
                                  .len = p->len,
                                  .count = h->n_held + 1,
+                                 .msg = p->proto == PKT_ICMP ? PKT_ICMP : 0, /* 0: TCP, as before */
                                  .cause = h->hold_cause});
     p->next = NULL;
     if (h->held_tail)
@@ -195,11 +214,13 @@ static void hold(ipsec_host *h, pkt *p)
         h->held_head = p;
     h->held_tail = p;
     h->n_held++;
-    h->rec->holding[h->self] = 1;
-    rec_episode_begin(h->rec, h->self, h->hold_cause);
+    if (p->flow == PKT_FLOW_COPY) {
+        h->rec->holding[h->self] = 1;
+        rec_episode_begin(h->rec, h->self, h->hold_cause);
+    }
 }
 
-static void route_out(ipsec_host *h, pkt *p);
+static void route_record(ipsec_host *h, pkt *p);
 
 static void release_held(ipsec_host *h)
 {
@@ -211,12 +232,13 @@ static void release_held(ipsec_host *h)
     while (p) {
         pkt *next = p->next;
         p->next = NULL;
-        route_out(h, p);
+        route_record(h, p); /* held only by hosts without per-flow state (route_out) */
         p = next;
     }
 }
 
-static void route_out(ipsec_host *h, pkt *p)
+/* The record's decision for outbound packet P (every flow). */
+static void route_record(ipsec_host *h, pkt *p)
 {
     switch (h->kind) {
     case SA_HARD: send_down(h, p, 1); return;
@@ -233,14 +255,80 @@ static void route_out(ipsec_host *h, pkt *p)
      * (R3), or while a failed one still awaits its fallback decision. */
     int may_start = h->init.role != IKE_INITIATOR && !h->waiting_peer && !sim_timer_is_armed(&h->fallback_timer);
     if (!h->legacy && h->hc->ipsec_policy == PRM_POLICY_NEGOTIATE) {
-        /* Negotiation discovery: clear now, IKE in parallel (R5). */
+        /* Negotiation discovery: clear now, IKE in parallel (R5). An extra
+         * flow's acquire is flow_acquire's. */
+        int copy = p->flow == PKT_FLOW_COPY;
         send_down(h, p, 0);
-        if (may_start && (h->opener || h->cfg->ipsec.discovery_rule == PRM_DISCOVERY_ALL))
+        if (copy && may_start && (h->opener || h->cfg->ipsec.discovery_rule == PRM_DISCOVERY_ALL))
             ike__start(h, 0, h->hold_cause);
         return;
     }
     hold(h, p);
     if (may_start) ike__start(h, 0, h->hold_cause);
+}
+
+/* ---- extra flows (models/flow.h) ----------------------------------- */
+
+/* Whether P is the first packet of a flow its sender opens. */
+static int opens_flow(const pkt *p)
+{
+    if (p->proto == PKT_ICMP) return p->icmp_type == ICMP_ECHO_REQUEST;
+    return (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+}
+
+/* The discovery state of extra flow ID, created (OPENED as given) when it is
+ * new; the least recently used entry makes room. */
+static ipsec_flow *flow_entry(ipsec_host *h, uint32_t id, int opened)
+{
+    ipsec_flow *lru = &h->flows[0];
+    for (int i = 0; i < IPSEC_FLOWS; i++) {
+        ipsec_flow *f = &h->flows[i];
+        if (f->id == id) {
+            f->last_ns = sim_kernel_now(h->k);
+            return f;
+        }
+        if (f->id == 0 || (lru->id != 0 && f->last_ns < lru->last_ns)) lru = f;
+    }
+    *lru = (ipsec_flow){.id = id, .opened = (uint8_t)opened, .last_ns = sim_kernel_now(h->k)};
+    return lru;
+}
+
+/* Whether the IPsec policy lets P (ICMP) bypass the layer (flow.ping.ipsec). */
+static int exempt(const ipsec_host *h, const pkt *p)
+{
+    return p->proto == PKT_ICMP && h->cfg->flow.ping_ipsec == PRM_PING_EXEMPT;
+}
+
+/* Negotiation discovery for an extra flow (MS-IKEE 3.7): a Vista/2008 host
+ * under a negotiate policy triggers IKE once per flow, for the flows it opened
+ * (R5 opened) or for all (R5 all), unless a hard SA already covers the peer.
+ * The acquire is spent even when an exchange is under way (the flow joins
+ * it). XP/2003 have no such state: the record covers every flow. */
+static void flow_acquire(ipsec_host *h, ipsec_flow *f)
+{
+    if (f->acquired) return;
+    if (!f->opened && h->cfg->ipsec.discovery_rule != PRM_DISCOVERY_ALL) return;
+    f->acquired = 1;
+    if (h->kind == SA_HARD || h->old_hard || h->kind == SA_BLOCKED || h->init.role == IKE_INITIATOR) return;
+    h->start_flow = f->id;
+    ike__start(h, 0, OUT_CAUSE_OTHER_FLOW);
+}
+
+/* An extra flow's outbound packet (kept out of line: the copy's packets,
+ * the hot path, never come here). */
+__attribute__((noinline)) static void route_out(ipsec_host *h, pkt *p)
+{
+    if (exempt(h, p)) {
+        pkt_port_send(&h->down, p);
+        return;
+    }
+    if (h->legacy || h->hc->ipsec_policy != PRM_POLICY_NEGOTIATE) {
+        route_record(h, p);
+        return;
+    }
+    ipsec_flow *f = flow_entry(h, p->flow, opens_flow(p));
+    route_record(h, p);
+    flow_acquire(h, f);
 }
 
 static void outbound_fn(void *ctx, pkt *p)
@@ -250,7 +338,11 @@ static void outbound_fn(void *ctx, pkt *p)
         pkt_port_send(&h->down, p);
         return;
     }
-    if ((p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) h->opener = 1;
+    if (__builtin_expect(p->flow == PKT_FLOW_COPY, 1)) {
+        if ((p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) h->opener = 1;
+        route_record(h, p);
+        return;
+    }
     route_out(h, p);
 }
 
@@ -258,19 +350,22 @@ static void in_fn(void *ctx, pkt *p)
 {
     ipsec_host *h = ctx;
     if (p->proto == PKT_UDP_IKE) {
+        h->in_flow = p->flow; /* read by ipsec__negotiation_started */
         if (h->active)
             ike__input(h, p);
         else
             pkt_put(h->pp, p); /* not IPsec-aware: IKE goes unanswered */
         return;
     }
-    if (!h->active) {
+    if (!h->active || (exempt(h, p) && !p->esp)) {
         if (p->esp)
             pkt_put(h->pp, p);
         else
             pkt_port_send(&h->up, p);
         return;
     }
+    int copy = p->flow == PKT_FLOW_COPY;
+    ipsec_flow *f = copy || h->legacy ? NULL : flow_entry(h, p->flow, 0); /* the peer opened a new one */
     if (p->esp) {
         if (h->kind != SA_HARD && !h->old_hard) {
             pkt_put(h->pp, p); /* no SA to decrypt it */
@@ -278,19 +373,24 @@ static void in_fn(void *ctx, pkt *p)
         }
         p->esp = 0;
         p->ip_bytes -= (uint32_t)h->cfg->ipsec.esp_overhead_bytes;
-        h->flow_secured = 1;
+        if (f)
+            f->secured = 1;
+        else
+            h->flow_secured = 1;
         count(h, 1, p->ip_bytes);
         pkt_port_send(&h->up, p);
         return;
     }
     int accept;
     if (!h->legacy)
-        accept = !(h->flow_secured && (h->kind == SA_HARD || h->old_hard)); /* secure-flow rule */
+        accept = !((f ? f->secured : h->flow_secured) && (h->kind == SA_HARD || h->old_hard)); /* secure-flow rule */
     else
         accept = h->kind == SA_SOFT || h->hc->ipsec_inbound_clear;
     if (!accept) {
-        h->rec->blocked = 1; /* a policy decision, like a block, dropped the copy's packet */
-        rec_episode_begin(h->rec, h->self, OUT_CAUSE_BLOCKED);
+        if (copy) {
+            h->rec->blocked = 1; /* a policy decision, like a block, dropped the copy's packet */
+            rec_episode_begin(h->rec, h->self, OUT_CAUSE_BLOCKED);
+        }
         pkt_put(h->pp, p);
         return;
     }
@@ -302,10 +402,18 @@ static void in_fn(void *ctx, pkt *p)
 
 void ipsec__negotiation_started(ipsec_host *h, int as_initiator, int peer_rekey)
 {
+    /* The flow the exchange was started for (extra flows only; 0 otherwise). */
+    if (as_initiator) {
+        h->init_flow = h->start_flow;
+        h->start_flow = 0;
+    } else {
+        h->resp_flow = h->in_flow != PKT_FLOW_COPY ? h->in_flow : 0;
+    }
     /* R2: an XP/2003 host drops its soft SA when a negotiation with the peer
      * starts (a soft SA would block the hard SA, KB 313236). */
     if (!h->legacy || h->kind != SA_SOFT || h->cfg->ipsec.hold_rule != PRM_HOLD_DROP_SOFT) return;
     int cause = as_initiator ? h->init_cause : (peer_rekey ? OUT_CAUSE_REKEY : OUT_CAUSE_PEER_NEGOTIATION);
+    if (!as_initiator && h->resp_flow) cause = OUT_CAUSE_OTHER_FLOW; /* the peer negotiates for another flow */
     drop_record(h, cause);
     if (!as_initiator) {
         /* R3: it starts none of its own until the peer's negotiation succeeds
@@ -360,6 +468,9 @@ static void block(ipsec_host *h)
 void ipsec__initiator_failed(ipsec_host *h)
 {
     if (!h->legacy) {
+        /* An extra flow's failed acquire leaves a clear record as it was: the
+         * flow stays clear, the copy's lifetimes and rekey point keep running. */
+        if (h->init_flow && h->kind == SA_CLEAR) return;
         /* Vista/2008: the failed discovery leaves a clear record (R1), unless
          * the policy requires security. */
         install(h, h->hc->ipsec_policy == PRM_POLICY_REQUIRE ? SA_BLOCKED : SA_CLEAR);

@@ -46,6 +46,17 @@ enum {
 #define IKE_AUX_REKEY 1u
 #define IKE_AUX_AUTHIP 2u
 
+/* Negotiation-discovery state of one extra flow (models/flow.h) on a
+ * Vista/2008 host: the Acquire and Secure flags of MS-IKEE 3.7, and whether
+ * this host opened the flow (R5). The copy's flow keeps its state in
+ * ipsec_host.opener and .flow_secured. */
+#define IPSEC_FLOWS 16
+typedef struct ipsec_flow {
+    uint32_t id; /* 0 = free */
+    uint8_t opened, acquired, secured;
+    sim_time_ns last_ns; /* last packet: the least recently used entry is reused */
+} ipsec_flow;
+
 /* One negotiation as seen by this host. */
 typedef struct ike_xchg {
     int role; /* IKE_IDLE, IKE_INITIATOR, IKE_RESPONDER */
@@ -104,6 +115,13 @@ struct ipsec_host {
     int fallback_pending_fail;
     int init_cause;
     uint32_t next_xchg;
+
+    /* extra flows (models/flow.h); the copy is pkt flow PKT_FLOW_COPY */
+    ipsec_flow flows[IPSEC_FLOWS];
+    uint32_t init_flow;  /* the flow the initiator's exchange was started for; 0 = the record's own */
+    uint32_t resp_flow;  /* the flow the peer started the responder exchange for; 0 = the record's */
+    uint32_t in_flow;    /* the flow of the IKE packet being handled (ipsec.c, for ike.c's callbacks) */
+    uint32_t start_flow; /* set just before ike__start for an extra flow; taken as init_flow */
 };
 
 /* ike.c */

@@ -44,6 +44,7 @@
  * Rejected: one kernel event per hop (a router model that forwards at
  * arrival): three times the events on a WAN path for the same timings.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_rng.h>
@@ -82,6 +83,12 @@ typedef struct tap_q {
     uint32_t cap, head, n;
 } tap_q;
 
+/* Loss streams per direction: slot 0 (the copy, and IKE of the record's own
+ * negotiations) is "link.loss.ab"; the extra flows' slots 1.. (models/flow.h,
+ * PKT_FLOW_SLOT) have "link.loss.ab.flow<slot>", made at their first packet,
+ * each with its own Gilbert-Elliott state. */
+#define LINK_SLOTS 4
+
 typedef struct link_dir {
     link_p2p *l;
     int src, dst;
@@ -92,6 +99,8 @@ typedef struct link_dir {
     gsl_rng *rng;
     int ge_bad;
     pkt_port deliver;
+    gsl_rng *slot_rng[LINK_SLOTS]; /* [0] unused: slot 0 is rng */
+    int slot_ge_bad[LINK_SLOTS];
     link_stats st;
     tap_q *tap_start; /* the source's tap: transmission starts at its first hop */
     tap_q *tap_bn;    /* the bottleneck tap: starts (to the server) or arrivals (to the client) */
@@ -112,6 +121,7 @@ struct link_p2p {
     link_dir dir[2];
     tap_q taps[4];       /* by direction: [2 * src] start, [2 * src + 1] bottleneck */
     uint32_t n_tap_kept; /* entries in all of taps[] */
+    uint64_t run_seed; /* for the extra flows' streams */
 };
 
 static void deliver_due(sim_kernel *k, void *arg);
@@ -128,6 +138,7 @@ link_p2p *link_new(sim_kernel *k, const prm_link *cfg, pkt_pool *pp, rec_recorde
     for (int t = 0; t < 4; t++) {
         l->taps[t].outbound = t % 2 == 0 || t / 2 == PRM_CLIENT;
     }
+    l->run_seed = run_seed;
     for (int s = 0; s < 2; s++) {
         link_dir *d = &l->dir[s];
         d->l = l;
@@ -162,6 +173,7 @@ void link_free(link_p2p *l)
         free(d->fl);
         for (int h = 0; h < N_SLOTS; h++) free(d->hop[h].q);
         sim_rng_free(d->rng);
+        for (int i = 1; i < LINK_SLOTS; i++) sim_rng_free(d->slot_rng[i]);
     }
     for (int t = 0; t < 4; t++) free(l->taps[t].e);
     free(l);
@@ -258,21 +270,37 @@ static double dir_loss(const prm_link *c, int src)
     return dl >= 0 ? dl : c->loss;
 }
 
-/* Whether the wire loses the next packet of D (draws from D's stream). */
-static int lost(link_dir *d)
+/* Whether the wire loses P in D. The draw comes from the stream of P's flow
+ * slot, so that adding an extra flow leaves the copy's draws as they were.
+ * Returns -1 when a new stream cannot be made (out of memory). */
+static int lost(link_dir *d, const pkt *p)
 {
     const prm_link *c = d->l->cfg;
     double loss = dir_loss(c, d->src);
-    if (c->loss_model == PRM_LOSS_GILBERT) {
-        double u = gsl_rng_uniform(d->rng);
-        if (d->ge_bad)
-            d->ge_bad = !(u < c->ge_p_bad_good);
-        else
-            d->ge_bad = u < c->ge_p_good_bad;
-        double pl = d->ge_bad ? c->ge_loss_bad : loss;
-        return pl > 0 && gsl_rng_uniform(d->rng) < pl;
+    uint32_t slot = PKT_FLOW_SLOT(p->flow);
+    gsl_rng *rng = d->rng;
+    int *bad = &d->ge_bad;
+    if (slot) {
+        if (slot >= LINK_SLOTS) slot = LINK_SLOTS - 1;
+        if (!d->slot_rng[slot]) {
+            char name[32];
+            snprintf(name, sizeof name, "%s.flow%u", d->src == PRM_CLIENT ? "link.loss.ab" : "link.loss.ba", slot);
+            d->slot_rng[slot] = sim_rng_new(d->l->run_seed, name);
+            if (!d->slot_rng[slot]) return -1;
+        }
+        rng = d->slot_rng[slot];
+        bad = &d->slot_ge_bad[slot];
     }
-    return loss > 0 && gsl_rng_uniform(d->rng) < loss;
+    if (c->loss_model == PRM_LOSS_GILBERT) {
+        double u = gsl_rng_uniform(rng);
+        if (*bad)
+            *bad = !(u < c->ge_p_bad_good);
+        else
+            *bad = u < c->ge_p_good_bad;
+        double pl = *bad ? c->ge_loss_bad : loss;
+        return pl > 0 && gsl_rng_uniform(rng) < pl;
+    }
+    return loss > 0 && gsl_rng_uniform(rng) < loss; /* no draw without loss */
 }
 
 static void drop(link_dir *d, pkt *p, uint64_t *counter, const char *why)
@@ -379,7 +407,13 @@ static int wire_loses(link_dir *d, pkt *p, sim_time_ns start_ns)
         drop(d, p, &d->st.n_drops_outage, "outage");
         return -1;
     }
-    if (lost(d)) {
+    int is_lost = lost(d, p);
+    if (is_lost < 0) {
+        pkt_put(d->l->pp, p);
+        rec_out_of_memory(d->l->rec);
+        return -1;
+    }
+    if (is_lost) {
         drop(d, p, &d->st.n_drops_loss, "loss");
         return -1;
     }

@@ -47,7 +47,10 @@ enum { LINK_TAP_CLIENT = 0, LINK_TAP_SERVER = 1, LINK_TAP_BOTTLENECK = 2 };
  * before traffic: each direction fixes its shape (access links or not), its
  * bottleneck rate and whether it can lose at its first packet (and again
  * after link_set_tap); the other settings are read at each send. Loss draws come from the
- * streams "link.loss.ab" (client to server) and "link.loss.ba" of RUN_SEED.
+ * streams "link.loss.ab" (client to server) and "link.loss.ba" of RUN_SEED,
+ * for the copy and the IKE of the record's own negotiations; the extra flows
+ * of models/flow.h (pkt.flow slot s > 0) draw from "link.loss.ab.flow<s>" /
+ * "link.loss.ba.flow<s>", so adding a flow does not shift the copy's draws.
  * Returns NULL when out of memory. link_free (NULL no-op) returns every
  * packet still in flight to PP. */
 link_p2p *link_new(sim_kernel *k, const prm_link *cfg, pkt_pool *pp, rec_recorder *rec, uint64_t run_seed);

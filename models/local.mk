@@ -5,7 +5,7 @@
 noinst_LIBRARIES += libmodels.a
 libmodels_a_SOURCES = \
 	%D%/core/params.h %D%/core/params_int.h %D%/core/params.c %D%/core/params_net.c \
-	%D%/core/params_ipsec.c \
+	%D%/core/params_ipsec.c %D%/core/params_flow.c \
 	%D%/core/units.h %D%/core/units.c \
 	%D%/core/presets.c %D%/core/presets.h \
 	%D%/core/outcome.h %D%/core/outcome.c \
@@ -17,5 +17,6 @@ libmodels_a_SOURCES = \
 	%D%/tcp.c %D%/tcp.h \
 	%D%/tcp_sack.c %D%/tcp_sack.h \
 	%D%/smb.c %D%/smb.h \
+	%D%/flow.c %D%/flow.h \
 	%D%/scenario.c %D%/scenario.h %D%/scenario_int.h
 libmodels_a_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS)

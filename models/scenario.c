@@ -11,11 +11,19 @@
  * event at either host, and the kernel is stopped at once) or sim.max_time,
  * then turns the recorder into an out_result and frees everything. Nothing
  * here depends on the file size except the simulated time.
+ *
+ * With extra flows (flow.* keys, models/flow.h) each host's IPsec layer hands
+ * up to the flows' demultiplexer instead, which passes the copy's packets to
+ * its TCP; the flows send through the same IPsec out port as the copy. Their
+ * events go to a recorder of their own with the same sinks, so the copy's
+ * counters stay the copy's; its fingerprint is folded into the run's only
+ * when there are flows, so runs without any keep their fingerprints.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "models/flow.h"
 #include "models/host.h"
 #include "models/ipsec.h"
 #include "models/core/record.h"
@@ -24,7 +32,7 @@
 #include "models/scenario_int.h"
 #include "models/smb.h"
 
-#define FLOW_ID 1
+#define FLOW_ID PKT_FLOW_COPY
 
 /* tcp.ipsec_mss=handshake (KB 2524732): between a host's IPsec layer and
  * the link, the one place that sees both TCP flags and ESP, a watch tells
@@ -54,6 +62,9 @@ typedef struct scn_sim {
     tcp_host_params hp[2];
     smb_copy *smb;
     scn_esp_watch esp_watch[2]; /* tcp.ipsec_mss=handshake */
+    flow_set *flows;   /* NULL when the config declares none */
+    rec_recorder frec; /* the extra flows' recorder */
+    int frec_ready;
     int ended, failure, fail_host;
     sim_time_ns end_ns;
 } scn_sim;
@@ -85,6 +96,8 @@ static void teardown(scn_sim *s, scn_probe *probe)
         probe->end_s = sim_time_to_s(s->end_ns);
     }
     smb_free(s->smb);
+    flow_set_free(s->flows);
+    if (s->frec_ready) rec_fini(&s->frec);
     for (int h = 0; h < 2; h++) {
         tcp_free(s->tcp[h]);
         ipsec_host_free(s->ipsec[h]);
@@ -129,6 +142,14 @@ static int build(scn_sim *s, uint64_t run_seed, const rec_sink *sinks, int n_sin
         s->tcp[h] = tcp_new(s->k, &s->cfg->tcp, &s->hp[h], h, FLOW_ID, s->pp, &s->rec);
         if (!s->ipsec[h] || !s->tcp[h]) return -1;
     }
+    if (flow_any(s->cfg)) {
+        rec_init(&s->frec, s->k);
+        s->frec_ready = 1;
+        for (int i = 0; i < n_sinks; i++)
+            if (rec_add_sink(&s->frec, sinks[i]) != 0) return -1;
+        s->flows = flow_set_new(s->k, s->cfg, s->hp, s->pp, &s->frec);
+        if (!s->flows) return -1;
+    }
     for (int h = 0; h < 2; h++) {
         tcp_wire(s->tcp[h], ipsec_host_out_port(s->ipsec[h]));
         pkt_port down = link_send_port(s->link, h);
@@ -136,7 +157,12 @@ static int build(scn_sim *s, uint64_t run_seed, const rec_sink *sinks, int n_sin
             s->esp_watch[h] = (scn_esp_watch){s->tcp[h], s->cfg->ipsec.esp_overhead_bytes, down};
             down = (pkt_port){esp_watch_fn, &s->esp_watch[h]};
         }
-        ipsec_host_wire(s->ipsec[h], down, tcp_input_port(s->tcp[h]));
+        pkt_port up = tcp_input_port(s->tcp[h]);
+        if (s->flows) {
+            flow_set_wire(s->flows, h, ipsec_host_out_port(s->ipsec[h]), up);
+            up = flow_set_up_port(s->flows, h);
+        }
+        ipsec_host_wire(s->ipsec[h], down, up);
         link_wire(s->link, h, ipsec_host_in_port(s->ipsec[h]));
     }
     s->smb = smb_new(s->k, s->cfg, &s->rec, s->tcp[PRM_CLIENT], s->tcp[PRM_SERVER], on_done, s);
@@ -180,6 +206,7 @@ static int fill_result(scn_sim *s, uint64_t run_seed, double wall_s, out_result 
     /* The trajectory's hash, closed with the outcome itself, so that two runs
      * with the same events but a different ending still differ. */
     uint64_t fp = r->fingerprint;
+    if (s->flows) fp = sim_hash_mix64(fp ^ s->frec.fingerprint);
     fp = sim_hash_mix64(fp ^ (uint64_t)res.failure);
     fp = sim_hash_mix64(fp ^ res.bytes_done);
     fp = sim_hash_mix64(fp ^ (uint64_t)sim_kernel_now(s->k));
@@ -206,6 +233,7 @@ int scn__run_probe(const prm_config *cfg, uint64_t run_seed, const rec_sink *sin
     }
     double t0 = wall_now();
     smb_start(s.smb);
+    if (s.flows) flow_set_start(s.flows);
     sim_kernel_run_until(s.k, cfg->max_sim_ns);
     double wall = wall_now() - t0;
     if (!s.ended) {
@@ -213,7 +241,7 @@ int scn__run_probe(const prm_config *cfg, uint64_t run_seed, const rec_sink *sin
         s.end_ns = sim_kernel_now(s.k);
         rec_emit(&s.rec, &(ev_event){.kind = EV_SIM_LIMIT, .host = -1});
     }
-    int rc = s.rec.oom ? SCN_ENOMEM : fill_result(&s, run_seed, wall, out);
+    int rc = s.rec.oom || (s.frec_ready && s.frec.oom) ? SCN_ENOMEM : fill_result(&s, run_seed, wall, out);
     if (probe) memset(probe, 0, sizeof *probe);
     teardown(&s, probe);
     return rc;

@@ -108,8 +108,10 @@ CREATE TABLE interruptions (
     bytes_at_start  INTEGER NOT NULL,
     -- cause: why the episode began (models/core/outcome.h, doc/design.md):
     -- rekey, expiry, idle, peer_negotiation, blocked, or initial (the
-    -- flow's first negotiation; added last, so older codes keep their meaning)
-    cause           TEXT NOT NULL CHECK (cause IN ('rekey', 'expiry', 'idle', 'peer_negotiation', 'blocked', 'initial')),
+    -- flow's first negotiation; added last, so older codes keep their meaning),
+    -- or other_flow (a negotiation started for another flow than the copy,
+    -- models/flow.h; appended after initial)
+    cause           TEXT NOT NULL CHECK (cause IN ('rekey', 'expiry', 'idle', 'peer_negotiation', 'blocked', 'initial', 'other_flow')),
     PRIMARY KEY (run_id, episode)
 );
 

@@ -9,3 +9,10 @@ tests_ipsec_test_ike_SOURCES = tests/ipsec/test_ike.c
 tests_ipsec_test_ike_CFLAGS = $(test_cflags)
 tests_ipsec_test_ike_LDADD = $(test_ldadd)
 TESTS += tests/ipsec/test_ike
+# Several flows between the hosts (models/flow.h): pings and extra TCP
+# connections through the same IPsec layer, their attribution and streams.
+check_PROGRAMS += tests/ipsec/test_flows
+tests_ipsec_test_flows_SOURCES = tests/ipsec/test_flows.c
+tests_ipsec_test_flows_CFLAGS = $(test_cflags)
+tests_ipsec_test_flows_LDADD = $(test_ldadd)
+TESTS += tests/ipsec/test_flows

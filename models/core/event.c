@@ -56,6 +56,10 @@ static const kind_info kinds[EV_N_KINDS] = {
     [EV_INTERRUPTION_END] = {"rec", "interruption_end"},
     [EV_COPY_END] = {"scn", "copy_end"},
     [EV_SIM_LIMIT] = {"scn", "sim_limit"},
+    [EV_FLOW_OPEN] = {"flow", "flow_open"},
+    [EV_FLOW_DONE] = {"flow", "flow_done"},
+    [EV_ICMP_SEND] = {"flow", "icmp_send"},
+    [EV_ICMP_RECV] = {"flow", "icmp_recv"},
 };
 
 const char *ev_layer(int kind) { return kind >= 0 && kind < EV_N_KINDS ? kinds[kind].layer : "?"; }
@@ -127,12 +131,17 @@ int ev_format_text(const ev_event *e, char *buf, size_t n)
     case EV_IKE_AUTH_FAIL:
         return snprintf(buf, n, "authentication fails (%s certificate)", e->flags ? "own" : "peer's");
     case EV_SA_INSTALL: return snprintf(buf, n, "installs %s SA record", det(e));
-    case EV_SA_DELETE: return snprintf(buf, n, "deletes %s SA record (%s)", det(e), out_cause_name(e->cause));
+    case EV_SA_DELETE:
+        if (e->count) /* other_flow: the flow whose negotiation it was */
+            return snprintf(buf, n, "deletes %s SA record (%s, flow %llu)", det(e), out_cause_name(e->cause), count);
+        return snprintf(buf, n, "deletes %s SA record (%s)", det(e), out_cause_name(e->cause));
     case EV_SA_OLD_DELETE: return snprintf(buf, n, "deletes the old hard SA");
     case EV_IPSEC_DROP:
-        return snprintf(buf, n, "drops TCP seq=%u len=%u (%s)", (unsigned)e->seq, (unsigned)e->len, det(e));
+        return snprintf(buf, n, "drops %s seq=%u len=%u (%s)", e->msg == 1 ? "ICMP" : "TCP", (unsigned)e->seq,
+                        (unsigned)e->len, det(e));
     case EV_IPSEC_HOLD:
-        return snprintf(buf, n, "holds TCP seq=%u len=%u (%llu held)", (unsigned)e->seq, (unsigned)e->len, count);
+        return snprintf(buf, n, "holds %s seq=%u len=%u (%llu held)", e->msg == 1 ? "ICMP" : "TCP", (unsigned)e->seq,
+                        (unsigned)e->len, count);
     case EV_IPSEC_RELEASE: return snprintf(buf, n, "releases %llu held packets", count);
     case EV_IPSEC_WAIT_PEER: return snprintf(buf, n, "waits for the peer's negotiation");
     case EV_IPSEC_STOP_WAIT: return snprintf(buf, n, "stops waiting for the peer");
@@ -153,6 +162,14 @@ int ev_format_text(const ev_event *e, char *buf, size_t n)
     case EV_INTERRUPTION_END: return snprintf(buf, n, "interruption ends");
     case EV_COPY_END: return snprintf(buf, n, "copy ends: %s", out_failure_name(e->cause));
     case EV_SIM_LIMIT: return snprintf(buf, n, "sim.max_time reached");
+    case EV_FLOW_OPEN:
+        return snprintf(buf, n, "opens %s flow %llu (%llu bytes)", det(e), (unsigned long long)e->count, bytes);
+    case EV_FLOW_DONE:
+        return snprintf(buf, n, "flow %llu ends: %s after %.6f s", (unsigned long long)e->count, det(e), e->value);
+    case EV_ICMP_SEND:
+    case EV_ICMP_RECV:
+        return snprintf(buf, n, "%s echo %s flow %llu seq=%llu", e->kind == EV_ICMP_SEND ? "sends" : "receives",
+                        e->flags == 8 ? "request" : "reply", (unsigned long long)e->count, seq);
     }
     return snprintf(buf, n, "?");
 }

@@ -41,10 +41,10 @@ typedef enum {
     EV_IKE_AUTH_FAIL,           /* flags 1 = own certificate, 0 = the peer's */
     /* ipsec */
     EV_SA_INSTALL,    /* sa (detail its name) */
-    EV_SA_DELETE,     /* sa (detail its name), cause */
+    EV_SA_DELETE,     /* sa (detail its name), cause; count = the flow of an other_flow negotiation */
     EV_SA_OLD_DELETE, /* the old hard SA after a rekey */
-    EV_IPSEC_DROP,    /* seq len (of the TCP packet), cause, detail = why */
-    EV_IPSEC_HOLD,    /* seq len, count = packets held with it */
+    EV_IPSEC_DROP,    /* seq len (of the TCP packet), cause, detail = why; msg 1 for ICMP, else 0 */
+    EV_IPSEC_HOLD,    /* seq len, count = packets held with it; msg 1 for ICMP, else 0 */
     EV_IPSEC_RELEASE, /* count = packets released */
     EV_IPSEC_WAIT_PEER,
     EV_IPSEC_STOP_WAIT,
@@ -61,6 +61,11 @@ typedef enum {
     EV_INTERRUPTION_END,
     EV_COPY_END,  /* cause = failure (out_failure), detail = its name */
     EV_SIM_LIMIT, /* host -1 */
+    /* flow: the extra flows besides the copy (models/flow.h) */
+    EV_FLOW_OPEN, /* host = opener, count = flow id, detail = kind ("tcp"), bytes = bytes it will send */
+    EV_FLOW_DONE, /* host = opener, count = flow id, detail = "closed" or the failure name, value = s open */
+    EV_ICMP_SEND, /* count = flow id, seq = echo sequence, flags = ICMP type (8 request, 0 reply) */
+    EV_ICMP_RECV, /* the same fields, at the receiving host */
     EV_N_KINDS
 } ev_kind;
 
@@ -84,7 +89,8 @@ typedef struct ev_event {
     const char *detail; /* static string or NULL */
 } ev_event;
 
-/* The layer of KIND ("tcp", "ike", "ipsec", "link", "smb", "rec", "scn") and
+/* The layer of KIND ("tcp", "ike", "ipsec", "link", "smb", "rec", "scn",
+ * "flow") and
  * its name in the event table ("tcp_send", ...). */
 const char *ev_layer(int kind);
 const char *ev_name(int kind);

@@ -136,8 +136,8 @@ void out_result_fini(out_result *r)
 
 static const char *const failure_names[OUT_N_FAILURES] = {"none",        "connect_timeout", "tcp_abort",
                                                           "smb_timeout", "blocked",         "sim_limit"};
-static const char *const cause_names[OUT_N_CAUSES] = {"rekey",   "expiry", "idle", "peer_negotiation",
-                                                      "blocked", "initial"};
+static const char *const cause_names[OUT_N_CAUSES] = {"rekey",   "expiry",  "idle",      "peer_negotiation",
+                                                      "blocked", "initial", "other_flow"};
 
 const char *out_failure_name(int failure)
 {

@@ -31,9 +31,10 @@ typedef enum {
     OUT_CAUSE_IDLE,
     OUT_CAUSE_PEER_NEGOTIATION,
     OUT_CAUSE_BLOCKED,
-    OUT_CAUSE_INITIAL /* the first negotiation of a flow; last, so older codes keep their values */
+    OUT_CAUSE_INITIAL,   /* the first negotiation of a flow; last, so older codes keep their values */
+    OUT_CAUSE_OTHER_FLOW /* a negotiation started for another flow than the copy (models/flow.h) */
 } out_cause;
-#define OUT_N_CAUSES (OUT_CAUSE_INITIAL + 1)
+#define OUT_N_CAUSES (OUT_CAUSE_OTHER_FLOW + 1)
 
 typedef struct out_interruption {
     double start_s;          /* from the client's first attempt to send */

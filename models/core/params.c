@@ -23,13 +23,16 @@
 
 #define N_NET prm__net_n_params
 
-size_t prm_count(void) { return N_NET + prm__ipsec_n_params; }
+#define N_IPSEC prm__ipsec_n_params
+
+size_t prm_count(void) { return N_NET + N_IPSEC + prm__flow_n_params; }
 
 const prm_entry *prm_at(size_t i)
 {
     prm__net_params_init();
     if (i < N_NET) return &prm__net_params[i];
-    if (i < N_NET + prm__ipsec_n_params) return &prm__ipsec_params[i - N_NET];
+    if (i < N_NET + N_IPSEC) return &prm__ipsec_params[i - N_NET];
+    if (i < N_NET + N_IPSEC + prm__flow_n_params) return &prm__flow_params[i - N_NET - N_IPSEC];
     return NULL;
 }
 
@@ -405,7 +408,8 @@ int prm_check(const prm_config *cfg, char *err, size_t errlen)
                  (unsigned long long)cfg->link.queue_bytes, (long long)cfg->link.mtu_bytes);
         return PRM_ERANGE;
     }
-    return prm__ipsec_check(cfg, err, errlen);
+    int rc = prm__ipsec_check(cfg, err, errlen);
+    return rc ? rc : prm__flow_check(cfg, err, errlen);
 }
 
 /* ---- formatting ---- */
@@ -515,6 +519,15 @@ int prm_has_effect(const prm_entry *p, const prm_config *cfg, char *why, size_t 
             snprintf(why, whylen, "%s.access.rate is 0 (no access link)", h ? "server" : "client");
             return 0;
         }
+    /* The extra flows (params_flow.c): a series' settings without its opener. */
+    if (!strncmp(n, "flow.ping.", 10) && strcmp(n, "flow.ping.from") != 0 && cfg->flow.ping_from == PRM_FROM_NONE) {
+        snprintf(why, whylen, "flow.ping.from is none (no pings)");
+        return 0;
+    }
+    if (!strncmp(n, "flow.tcp.", 9) && strcmp(n, "flow.tcp.from") != 0 && cfg->flow.tcp_from == PRM_FROM_NONE) {
+        snprintf(why, whylen, "flow.tcp.from is none (no extra TCP connections)");
+        return 0;
+    }
     if (!strcmp(n, "link.outage.start") && cfg->link.outage_duration_ns == 0) {
         snprintf(why, whylen, "link.outage.duration is 0 (no outage)");
         return 0;

@@ -146,6 +146,23 @@ typedef struct prm_ipsec {
     int discovery_rule;                   /* ipsec.rule.discovery: prm_discovery_rule (R5) */
 } prm_ipsec;
 
+/* Extra flows besides the copy: flow.* (models/core/params_flow.c,
+ * models/flow.h). A fixed number of slots, one series of each kind: pings
+ * (ICMP echo) and TCP connections. */
+typedef enum { PRM_FROM_NONE = 0, PRM_FROM_CLIENT, PRM_FROM_SERVER } prm_flow_from; /* none client server */
+typedef enum { PRM_PING_FLOW_EACH = 0, PRM_PING_FLOW_ONE } prm_ping_flows;          /* each one */
+typedef enum { PRM_PING_COVERED = 0, PRM_PING_EXEMPT } prm_ping_ipsec;              /* covered exempt */
+typedef struct prm_flow {
+    int ping_from;             /* flow.ping.from: prm_flow_from, the host that sends the echo requests */
+    sim_time_ns ping_every_ns; /* flow.ping.every: period; the first echo leaves this long after the start */
+    int ping_flows;            /* flow.ping.flows: prm_ping_flows, each echo a new flow or one flow */
+    int ping_ipsec;            /* flow.ping.ipsec: prm_ping_ipsec, the policy covers ICMP or exempts it */
+    int tcp_from;              /* flow.tcp.from: prm_flow_from, the host that opens the connections */
+    sim_time_ns tcp_at_ns;     /* flow.tcp.at: the first connection opens at this time */
+    sim_time_ns tcp_every_ns;  /* flow.tcp.every: a new connection this often; 0 = only one */
+    uint64_t tcp_bytes;        /* flow.tcp.bytes: bytes the opener sends on each connection */
+} prm_flow;
+
 typedef struct prm_config {
     int scenario;             /* scenario: index into the preset table */
     uint64_t file_size_bytes; /* file.size */
@@ -157,6 +174,7 @@ typedef struct prm_config {
     prm_smb smb;
     prm_ipsec ipsec;
     int path; /* path: index into the path preset table (models/core/presets.h) */
+    prm_flow flow; /* flow.* */
 } prm_config;
 
 /* Registry entry types. How a value is written on the command line, stored in

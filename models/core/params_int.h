@@ -1,7 +1,7 @@
 #ifndef MODELS_CORE_PARAMS_INT_H
 #define MODELS_CORE_PARAMS_INT_H
 /*
- * Internal to the registry: the two halves of the parameter table, which
+ * Internal to the registry: the three parts of the parameter table (network path, IPsec, extra flows), which
  * prm_at (params.c) indexes as one.
  */
 #include <stddef.h>
@@ -15,10 +15,15 @@ extern const prm_entry prm__net_params[]; /* params_net.c; entry 0 is "scenario"
 extern const size_t prm__net_n_params;
 extern const prm_entry prm__ipsec_params[]; /* params_ipsec.c */
 extern const size_t prm__ipsec_n_params;
+extern const prm_entry prm__flow_params[]; /* params_flow.c: the extra flows */
+extern const size_t prm__flow_n_params;
 /* The IPsec settings' checks that one entry's range cannot express (a
  * kilobyte lifetime of 0 or at least 20,480). Returns 0 or PRM_ERANGE with
  * a message in ERR; called by prm_check. */
 int prm__ipsec_check(const prm_config *cfg, char *err, size_t errlen);
+/* The extra flows' check (flow.tcp.every is 0 or at least 0.1 s). Returns 0
+ * or PRM_ERANGE with a message in ERR; called by prm_check. */
+int prm__flow_check(const prm_config *cfg, char *err, size_t errlen);
 /* Fills the "scenario" entry's choices from the presets (once, thread-safe). */
 void prm__net_params_init(void);
 

@@ -13,6 +13,19 @@
 
 enum { PKT_TCP = 6, PKT_UDP_IKE = 17 };
 
+/* ICMP (IP protocol 1): the extra flows' pings (models/flow.h) */
+enum { PKT_ICMP = 1 };
+enum { ICMP_ECHO_REPLY = 0, ICMP_ECHO_REQUEST = 8 };
+#define PKT_ICMP_HEADER_BYTES 8
+
+/* Flow identifiers (pkt.flow): PKT_FLOW_COPY is the copy's TCP connection;
+ * the extra flows of models/flow.h carry their slot (1, 2, ...) in the high
+ * 16 bits, so that the link can draw their losses from streams of their own
+ * (models/link.h). IKE packets carry the flow an exchange was started for,
+ * or 0 for the record's own negotiations (initial, rekey, expiry). */
+#define PKT_FLOW_COPY 1u
+#define PKT_FLOW_SLOT(id) ((uint32_t)(id) >> 16)
+
 /* TCP flags */
 enum { TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_RST = 0x04, TCP_ACK = 0x10 };
 
@@ -37,6 +50,8 @@ typedef struct pkt {
     uint16_t ike_msg;  /* message kind */
     uint16_t ike_aux;
     sim_time_ns sent_ns; /* when the sending layer emitted it (for RTT samples, traces) */
+    /* ICMP echo (models/flow.c): flow is the echo's flow, seq its sequence number */
+    uint8_t icmp_type; /* ICMP_ECHO_REQUEST or ICMP_ECHO_REPLY */
     /* TCP options (issue 12, models/tcp.c). SACK blocks as real 32-bit wire
      * sequence numbers, [i][0] the left edge and [i][1] the right edge
      * (exclusive), block 0 the most recently received; ip_bytes includes the

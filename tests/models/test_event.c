@@ -16,21 +16,21 @@
 
 Test(event, every_kind_has_a_known_layer_and_a_unique_name_that_maps_back_to_it)
 {
-    static const char *const layers[] = {"tcp", "ike", "ipsec", "link", "smb", "rec", "scn"};
-    int per_layer[7] = {0};
+    static const char *const layers[] = {"tcp", "ike", "ipsec", "link", "smb", "rec", "scn", "flow"};
+    int per_layer[8] = {0};
     for (int k = 0; k < EV_N_KINDS; k++) {
         const char *layer = ev_layer(k), *name = ev_name(k);
         cr_assert_not_null(layer, "kind %d has no layer", k);
         cr_assert_not_null(name, "kind %d has no name", k);
         int l = -1;
-        for (int i = 0; i < 7; i++)
+        for (int i = 0; i < 8; i++)
             if (!strcmp(layer, layers[i])) l = i;
         cr_expect_geq(l, 0, "kind %d (%s) has layer '%s'", k, name, layer);
         if (l >= 0) per_layer[l]++;
         cr_expect_eq(ev_kind_from_name(name), k, "'%s' maps back to kind %d, not %d", name, ev_kind_from_name(name), k);
         for (int j = 0; j < k; j++) cr_expect_str_neq(ev_name(j), name, "kinds %d and %d are both '%s'", j, k, name);
     }
-    for (int i = 0; i < 7; i++) cr_expect_gt(per_layer[i], 0, "no kind in layer %s", layers[i]);
+    for (int i = 0; i < 8; i++) cr_expect_gt(per_layer[i], 0, "no kind in layer %s", layers[i]);
     cr_expect_eq(ev_kind_from_name("tcp_sendd"), -1);
     cr_expect_eq(ev_kind_from_name(""), -1);
     cr_expect_str_eq(ev_name(EV_N_KINDS), "?");
@@ -166,6 +166,25 @@ static const ref_line refs[] = {
      "0.019460240 server tcp fast retransmit seq=165781 ssthresh=32120"},
     /* S */
     {{.t_ns = 200000000, .kind = EV_SIM_LIMIT, .host = -1}, "0.200000000 link scn sim.max_time reached"},
+    /* The extra flows (models/flow.h): new kinds, their own wording. */
+    {{.t_ns = 30000000000, .kind = EV_FLOW_OPEN, .host = 0, .count = 131073, .bytes = 4096, .detail = "tcp"},
+     "30.000000000 client flow opens tcp flow 131073 (4096 bytes)"},
+    {{.t_ns = 30003000000, .kind = EV_FLOW_DONE, .host = 0, .count = 131073, .value = 0.003, .detail = "closed"},
+     "30.003000000 client flow flow 131073 ends: closed after 0.003000 s"},
+    {{.t_ns = 10000000000, .kind = EV_ICMP_SEND, .host = 0, .count = 65537, .seq = 1, .flags = 8},
+     "10.000000000 client flow sends echo request flow 65537 seq=1"},
+    {{.t_ns = 10000250000, .kind = EV_ICMP_RECV, .host = 1, .count = 65537, .seq = 1, .flags = 8},
+     "10.000250000 server flow receives echo request flow 65537 seq=1"},
+    {{.t_ns = 10000311920,
+      .kind = EV_SA_DELETE,
+      .host = 1,
+      .sa = EV_SA_SOFT,
+      .detail = "soft",
+      .count = 65537,
+      .cause = OUT_CAUSE_OTHER_FLOW},
+     "10.000311920 server ipsec deletes soft SA record (other_flow, flow 65537)"},
+    {{.t_ns = 20000257840, .kind = EV_IPSEC_HOLD, .host = 1, .seq = 2, .count = 7, .msg = 1},
+     "20.000257840 server ipsec holds ICMP seq=2 len=0 (7 held)"},
     /* O */
     {{.t_ns = 60461163680, .kind = EV_SMB_TIMEOUT, .host = 0},
      "60.461163680 client smb session timeout: closing the connection"},

@@ -258,10 +258,12 @@ Test(outcome, failure_and_cause_names_round_trip_and_out_of_range_codes_are_unkn
 {
     static const char *const failures[] = {"none",        "connect_timeout", "tcp_abort",
                                            "smb_timeout", "blocked",         "sim_limit"};
-    static const char *const causes[] = {"rekey", "expiry", "idle", "peer_negotiation", "blocked", "initial"};
+    static const char *const causes[] = {"rekey",   "expiry",  "idle",      "peer_negotiation",
+                                         "blocked", "initial", "other_flow"};
     cr_assert_eq(OUT_N_FAILURES, 6);
-    cr_assert_eq(OUT_N_CAUSES, 6);
-    cr_expect_eq(OUT_CAUSE_INITIAL, 5, "initial comes last: the older codes keep their values");
+    cr_assert_eq(OUT_N_CAUSES, 7);
+    cr_expect_eq(OUT_CAUSE_INITIAL, 5, "initial keeps its code: the older codes keep their values");
+    cr_expect_eq(OUT_CAUSE_OTHER_FLOW, 6, "other_flow comes last: the older codes keep their values");
     for (int i = 0; i < OUT_N_FAILURES; i++) {
         cr_expect_str_eq(out_failure_name(i), failures[i]);
         cr_expect_eq(out_failure_from_name(failures[i]), i, "%s", failures[i]);
