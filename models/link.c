@@ -42,6 +42,7 @@ typedef struct link_dir {
     int ge_bad;
     pkt_port deliver;
     link_stats st;
+    pkt_tap tap_tx, tap_rx; /* observers at the start of transmission and at delivery */
 } link_dir;
 
 struct link_p2p {
@@ -106,6 +107,16 @@ static void send_port_fn(void *ctx, pkt *p)
 pkt_port link_send_port(link_p2p *l, int src) { return (pkt_port){send_port_fn, &l->dir[src]}; }
 
 link_stats link_get_stats(const link_p2p *l, int src) { return l->dir[src].st; }
+
+void link_set_tap(link_p2p *l, int where, pkt_tap tap)
+{
+    /* This link has one wire: the client and bottleneck taps see to-server
+     * packets at the same instant (transmission start at the client). */
+    if (where == LINK_TAP_CLIENT || where == LINK_TAP_BOTTLENECK) l->dir[PRM_CLIENT].tap_tx = tap;
+    if (where == LINK_TAP_SERVER || where == LINK_TAP_BOTTLENECK) l->dir[PRM_SERVER].tap_tx = tap;
+    if (where == LINK_TAP_CLIENT) l->dir[PRM_SERVER].tap_rx = tap; /* deliveries to the client */
+    if (where == LINK_TAP_SERVER) l->dir[PRM_CLIENT].tap_rx = tap;
+}
 
 static void pop_departed(link_dir *d, sim_time_ns now)
 {
@@ -205,6 +216,7 @@ void link_send(link_p2p *l, int src, pkt *p)
     d->dep[(d->dep_head + d->dep_n++) & (d->dep_cap - 1)] = end;
     d->st.n_packets++;
     d->st.n_bytes += p->ip_bytes;
+    if (d->tap_tx.fn) d->tap_tx.fn(d->tap_tx.ctx, p, start, 1);
     /* The outage loses what the transmitter starts sending inside the window
      * (packets queued before it and sent during it included). */
     if (c->outage_duration_ns > 0 && start >= c->outage_start_ns &&
@@ -235,6 +247,7 @@ static void deliver_due(sim_kernel *k, void *arg)
         d->fl_head = (d->fl_head + 1) & (d->fl_cap - 1);
         d->fl_n--;
         d->st.n_delivered++;
+        if (d->tap_rx.fn) d->tap_rx.fn(d->tap_rx.ctx, p, now, 0);
         pkt_port_send(&d->deliver, p);
     }
     if (d->fl_n && sim_timer_when(&d->timer) != d->fl[d->fl_head].at_ns)

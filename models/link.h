@@ -48,4 +48,16 @@ uint64_t link_queue_length(link_p2p *l, int src);
  * included), as the link computes it. */
 sim_time_ns link_tx_time(const link_p2p *l, uint32_t ip_bytes);
 
+/* Packet taps (tcpdump on a wire). LINK_TAP_CLIENT sees what the client
+ * sends when its transmission starts (outbound 1) and what arrives for it
+ * when it arrives (outbound 0); LINK_TAP_SERVER the same for the server;
+ * LINK_TAP_BOTTLENECK both directions at the start of transmission on the
+ * bottleneck (on this single link: the client side of to-server traffic and
+ * the server side of to-client traffic). A packet the wire loses is seen
+ * where the tap is before the loss; one the full queue refuses is not sent
+ * and not seen. A tap with fn NULL removes it; without one the link costs
+ * nothing extra. */
+enum { LINK_TAP_CLIENT = 0, LINK_TAP_SERVER = 1, LINK_TAP_BOTTLENECK = 2 };
+void link_set_tap(link_p2p *l, int where, pkt_tap tap);
+
 #endif

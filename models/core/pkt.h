@@ -58,4 +58,13 @@ typedef struct pkt_port {
 
 static inline void pkt_port_send(const pkt_port *port, pkt *p) { port->fn(port->ctx, p); }
 
+/* A read-only observer of packets on a wire (the packet capture, issue 14):
+ * FN(CTX, P, T_NS, OUTBOUND) with P borrowed for the call; OUTBOUND is 1 for
+ * a packet the observed host sends, 0 for one it receives (both 1 at a
+ * bottleneck tap). FN must not change the run: it sees, never owns. */
+typedef struct pkt_tap {
+    void (*fn)(void *ctx, const pkt *p, sim_time_ns t_ns, int outbound);
+    void *ctx;
+} pkt_tap;
+
 #endif
