@@ -126,6 +126,39 @@ cap_counts cap_get_counts(const cap_capture *c) { return c->counts; }
 
 /* ---- the reorder heap ---- */
 
+/* Frame buffers are recycled through a free list (the heap holds at most a
+ * transmitter queue of frames), so a waiting frame costs a copy, not a
+ * malloc. */
+static uint8_t *take_buffer(cap_capture *c, uint32_t n, uint32_t *room_out)
+{
+    if (c->n_spare) {
+        cap_spare s = c->spare[--c->n_spare];
+        if (s.room >= n) {
+            *room_out = s.room;
+            return s.bytes;
+        }
+        free(s.bytes);
+    }
+    uint32_t room = n < 256 ? 256 : n;
+    *room_out = room;
+    return malloc(room);
+}
+
+static void give_buffer(cap_capture *c, uint8_t *b, uint32_t room)
+{
+    if (c->n_spare == c->spare_cap) {
+        size_t ncap = c->spare_cap ? 2 * c->spare_cap : 64;
+        cap_spare *r = realloc(c->spare, ncap * sizeof *r);
+        if (!r) {
+            free(b);
+            return;
+        }
+        c->spare = r;
+        c->spare_cap = ncap;
+    }
+    c->spare[c->n_spare++] = (cap_spare){b, room};
+}
+
 static int frame_before(const cap_frame *a, const cap_frame *b)
 {
     return a->t_ns < b->t_ns || (a->t_ns == b->t_ns && a->order < b->order);
@@ -188,7 +221,7 @@ static void flush_until(cap_capture *c, sim_time_ns until)
     while (c->heap_n && c->heap[0].t_ns <= until) {
         cap_frame f = heap_pop(c);
         write_frame(c, &f);
-        free(f.bytes);
+        give_buffer(c, f.bytes, f.room);
     }
 }
 
@@ -204,27 +237,23 @@ static void on_packet(void *ctx, const pkt *p, sim_time_ns t_ns, int outbound)
 {
     cap_capture *c = ctx;
     if (!outbound) advance(c, t_ns); /* a delivery happens now */
-    /* Headers never reach past CAP_HDR_ZONE; bytes after them are zeros. */
-    memset(c->buf, 0, CAP_HDR_ZONE);
     uint32_t wire;
     uint32_t hdr = cap__frame(c, p, c->buf, &wire);
     if (wire > CAP_FRAME_MAX) wire = CAP_FRAME_MAX;
     uint32_t caplen = c->snaplen ? (wire < (uint32_t)c->snaplen ? wire : (uint32_t)c->snaplen) : hdr;
     if (caplen > wire) caplen = wire;
-    uint32_t zeroed = hdr > CAP_HDR_ZONE ? hdr : CAP_HDR_ZONE;
-    if (caplen > zeroed) memset(c->buf + zeroed, 0, caplen - zeroed);
-    cap_frame f = {
-        .t_ns = t_ns, .order = c->order++, .caplen = caplen, .len = wire, .bytes = malloc(caplen ? caplen : 1)};
+    if (caplen > hdr) memset(c->buf + hdr, 0, caplen - hdr); /* data: zeros */
+    cap_frame f = {.t_ns = t_ns, .order = c->order++, .caplen = caplen, .len = wire, .bytes = c->buf};
+    if (t_ns <= c->now_ns && c->heap_n == 0) {
+        write_frame(c, &f);
+        return;
+    }
+    f.bytes = take_buffer(c, caplen, &f.room);
     if (!f.bytes) {
         c->failed = 1;
         return;
     }
     memcpy(f.bytes, c->buf, caplen);
-    if (t_ns <= c->now_ns && c->heap_n == 0) {
-        write_frame(c, &f);
-        free(f.bytes);
-        return;
-    }
     heap_push(c, f);
 }
 
@@ -296,6 +325,8 @@ int cap_close(cap_capture *c, int keep, char *err, size_t errlen)
     }
     while (c->heap_n) free(c->heap[--c->heap_n].bytes);
     free(c->heap);
+    while (c->n_spare) free(c->spare[--c->n_spare].bytes);
+    free(c->spare);
     if (c->pd) pcap_close(c->pd);
     free(c->st[0].m);
     free(c->st[1].m);

@@ -1,5 +1,8 @@
 /*
  * Frames of simulated packets: Ethernet II, IPv4 and what IPv4 carries.
+ * Each builder writes every byte up to the length it returns; what follows
+ * (file data, ciphertext) is zeros, written by the caller only when the
+ * snap length keeps it.
  *
  * Where each field comes from (doc/design.md, "Packet captures"): the
  * addresses are fixed per host (client 10.1.0.10, server 10.2.0.20, MACs
@@ -67,6 +70,7 @@ static void ipv4(cap_capture *c, uint8_t *ip, const pkt *p, uint8_t proto, uint3
     ip[9] = proto;
     memcpy(ip + 12, ip_addr[p->src & 1], 4);
     memcpy(ip + 16, ip_addr[p->dst & 1], 4);
+    ip[10] = ip[11] = 0;
     cap__be16(ip + 10, fold(sum16(ip, IP_LEN, 0)));
 }
 
@@ -121,13 +125,14 @@ static uint32_t smb_bytes(cap_stream *s, uint64_t off, uint32_t len, uint8_t *pa
         else
             hi = mid;
     }
-    uint32_t end = 0;
+    uint32_t end = 0; /* PAYLOAD is written (zeros or header bytes) up to here */
     for (uint32_t i = lo; i < s->n; i++) {
         const cap_msg *m = &s->m[(s->head + i) & (s->cap - 1)];
         if (m->start >= off + len) break;
         uint64_t a = m->start > off ? m->start : off;
         uint64_t b = m->start + m->hl < off + len ? m->start + m->hl : off + len;
         if (a < b) {
+            memset(payload + end, 0, (size_t)(a - off - end)); /* file data before it */
             memcpy(payload + (a - off), m->hdr + (a - m->start), (size_t)(b - a));
             end = (uint32_t)(b - off);
         }
@@ -149,6 +154,7 @@ static uint32_t tcp_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wi
     t[12] = (uint8_t)(thl / 4 << 4);
     t[13] = p->tcp_flags;
     cap__be16(t + 14, tcp_window(c, p));
+    t[16] = t[17] = t[18] = t[19] = 0; /* checksum (below), urgent pointer */
     uint32_t nonzero = thl;
     if (p->flow == CAP_SMB_FLOW) {
         cap_stream *s = &c->st[h], *r = &c->st[1 - h];
@@ -215,6 +221,7 @@ static uint32_t icmp_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *w
 {
     uint8_t *ip = b + ETH_LEN, *m = ip + IP_LEN;
     uint32_t total = p->ip_bytes < IP_LEN + 8 ? IP_LEN + 8 : p->ip_bytes;
+    memset(m, 0, 8);
     m[0] = request ? 8 : 0;
     cap__be16(m + 4, p->flow);
     cap__be16(m + 6, p->seq);

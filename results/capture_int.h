@@ -44,7 +44,13 @@ typedef struct cap_frame {
     uint64_t order; /* tie-break: the order frames were tapped */
     uint32_t caplen, len;
     uint8_t *bytes;
+    uint32_t room; /* bytes allocated */
 } cap_frame;
+
+typedef struct cap_spare {
+    uint8_t *bytes;
+    uint32_t room;
+} cap_spare;
 
 struct cap_capture {
     const prm_config *cfg;
@@ -79,6 +85,8 @@ struct cap_capture {
     cap_frame *heap;
     size_t heap_n, heap_cap;
     uint64_t order;
+    cap_spare *spare; /* recycled frame buffers */
+    size_t n_spare, spare_cap;
     sim_time_ns now_ns; /* no later tap can carry an earlier time */
 };
 
@@ -108,8 +116,8 @@ static inline void cap__le64(uint8_t *b, uint64_t v)
     cap__le32(b + 4, (uint32_t)(v >> 32));
 }
 
-/* Builds the frame of P into BUF (zeroed by the caller up to what it will
- * store): returns the bytes of headers written (what a headers-only capture
+/* Builds the frame of P into BUF, every byte up to the returned length:
+ * returns the bytes of headers written (what a headers-only capture
  * stores) and sets *wire_len_out to the frame's length on the wire. */
 uint32_t cap__frame(cap_capture *c, const pkt *p, uint8_t *buf, uint32_t *wire_len_out);
 
