@@ -108,9 +108,11 @@ static uint16_t tcp_window(const cap_capture *c, const pkt *p)
  * again are dropped on the way. */
 static uint32_t smb_bytes(cap_stream *s, uint64_t off, uint32_t len, uint8_t *payload)
 {
-    /* A sender never resends below its oldest unacknowledged byte, which is at
-     * most the peer's largest window (plus what is queued) below its highest. */
-    uint64_t keep = 2 * s->max_wnd + (UINT64_C(4) << 20);
+    /* A sender never resends below its oldest unacknowledged byte, and never
+     * has more unacknowledged than the largest window its peer granted (which
+     * this tap saw: the sender can only use windows it received). So messages
+     * ending more than that below the highest byte seen are done with. */
+    uint64_t keep = 2 * s->max_wnd + (UINT64_C(64) << 10);
     while (s->n && s->m[s->head].start + s->m[s->head].len + keep < s->max_off) {
         s->head = (s->head + 1) & (s->cap - 1);
         s->n--;

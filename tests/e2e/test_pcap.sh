@@ -67,6 +67,12 @@ capture kb977526-2g bottleneck 0 --scenario kb977526 file.size=2GiB
 size=$(wc -c <"$tmp/kb977526-2g.pcap")
 [ "$size" -lt 67108864 ] && ok "kb977526 2 GiB: capture of $size bytes < 64 MB" || fail "kb977526 2 GiB: $size bytes"
 
+# A completed 1 GiB copy at the default snap length: under 200 MB.
+"$rk" run file.size=1GiB --pcap "$tmp/1g.pcap" >/dev/null 2>"$tmp/err" || fail "1 GiB: $(cat "$tmp/err")"
+size=$(wc -c <"$tmp/1g.pcap")
+[ "$size" -lt 209715200 ] && ok "1 GiB completed copy: capture of $size bytes < 200 MB" || fail "1 GiB: $size bytes"
+rm -f "$tmp/1g.pcap"
+
 # 4. A replay writes the same capture as the run it replays.
 cat >"$tmp/one.ini" <<'INI'
 [experiment pcap]
