@@ -158,32 +158,41 @@ def main(cap, tsv, js, point, full):
     for cmd in () if n_esp else ("Negotiate Protocol Request", "Session Setup AndX Request", "Tree Connect AndX Request",
                 "NT Create AndX Request", "NT Create AndX Response"):
         check(any(cmd in n for n in names), f"{tag}: tshark shows {cmd}")
-    sizes = {"READ_ANDX": 0}
-    for e in ev:
-        if e["event"] == "smb_send" and e["detail"] == "READ_ANDX" and e["host"] == "server":
-            sizes["READ_ANDX"] += int(e["count"])
-    req = fields(cap, "smb.cmd == 0x2e && smb.flags.response == 0", "smb.fid", "smb.offset", "smb.maxcount_low")
+    write = any(e["event"] == "smb_send" and e["detail"] == "WRITE_ANDX" for e in ev)
+    op, cmd = ("WRITE_ANDX", "0x2f") if write else ("READ_ANDX", "0x2e")
+    # The file bytes of the data messages: READ_ANDX responses (server) or
+    # WRITE_ANDX requests (client), from the events.
+    moved = sum(int(e["count"]) for e in ev if e["event"] == "smb_send" and e["detail"] == op
+                and e["host"] == ("client" if write else "server"))
+    count_field = "smb.data_len_low" if write else "smb.maxcount_low"
+    req = fields(cap, f"smb.cmd == {cmd} && smb.flags.response == 0", "smb.fid", "smb.offset", count_field)
     offs, cnts, fids = [], [], set()
     for fid, off, cnt in req:
         fids |= set(fid.split(","))
-        offs += [int(x) for x in off.split(",")]
-        cnts += [int(x) for x in cnt.split(",")]
-    if point == "client" and not lossy and not n_esp:
+        offs += [int(x) for x in off.split(",") if x]
+        cnts += [int(x) for x in cnt.split(",") if x]
+    if point == "client" and not lossy and not n_esp and (full or not write):
+        # (A WRITE_ANDX request carries its data, so with headers only it is
+        # split like a READ_ANDX response: see below.)
         contiguous = all(offs[i] + cnts[i] == offs[i + 1] for i in range(len(offs) - 1))
-        check(offs[:1] == [0] and contiguous, f"{tag}: {len(offs)} READ_ANDX requests at contiguous offsets from 0")
-        check(fids == {"0x4001"}, f"{tag}: every READ_ANDX names FID 0x4001 ({sorted(fids)})")
-    # The responses: a READ_ANDX response starts anywhere in a segment (after
-    # the tail of the one before), and only a capture of whole frames lets
-    # tshark reassemble the stream and find every one. With headers only
-    # tshark finds those that start a segment, as it would in a tcpdump -s 128
-    # capture of real traffic.
+        check(offs[:1] == [0] and contiguous, f"{tag}: {len(offs)} {op} requests at contiguous offsets from 0")
+        check(fids == {"0x4001"}, f"{tag}: every {op} names FID 0x4001 ({sorted(fids)})")
+    # The data messages: a READ_ANDX response (or WRITE_ANDX request) starts
+    # anywhere in a segment (after the tail of the one before), and only a
+    # capture of whole frames lets tshark reassemble the stream and find
+    # every one. With headers only tshark finds those that start a segment,
+    # as it would in a tcpdump -s 128 capture of real traffic.
     if point == "client" and not lossy and not n_esp and full:
-        resp = fields(cap, "smb.cmd == 0x2e && smb.flags.response == 1", "smb.data_len_low")
-        data = [int(x) for r in resp for x in r[0].split(",")]
-        check(sum(data) == sizes["READ_ANDX"],
-              f"{tag}: {len(data)} READ_ANDX responses carry {sum(data)} bytes, the server sent {sizes['READ_ANDX']}")
+        if write:
+            data = cnts
+        else:
+            resp = fields(cap, "smb.cmd == 0x2e && smb.flags.response == 1", "smb.data_len_low")
+            data = [int(x) for r in resp for x in r[0].split(",")]
+        check(sum(data) == moved, f"{tag}: {len(data)} {op} data messages carry {sum(data)} bytes, the run sent {moved}")
         if run["completed"]:
             check(sum(data) == run["bytes_done"], f"{tag}: and the copy moved {run['bytes_done']}")
+        close = fields(cap, "smb.cmd == 0x04", "smb.fid")
+        check(len(close) == 2 and all(f == ["0x4001"] for f in close), f"{tag}: CLOSE request and response on FID 0x4001: {close}")
 
     # ISAKMP: one frame per IKE message on this wire, with its exchange type.
     xtype = {"QM1": "32", "QM2": "32", "QM3": "32", "AuthIP-MM1": "243"}

@@ -55,6 +55,11 @@ for sc in no-ipsec kb977526 kb977526-b-initiates kb977526-a-has-cert; do
   capture "$sc-full" client 1 --scenario "$sc" file.size=20MiB
 done
 capture kb977526-server server 0 --scenario kb977526 file.size=20MiB
+# WRITE_ANDX (a copy to the server), and window scaling on both sides (XP
+# with 256 KiB windows scales by 3, Vista and 2008 by 8).
+capture write client 1 copy.direction=write file.size=20MiB
+capture scaled-xp client 1 client.os=xp server.os=xp client.tcp.window=256KiB server.tcp.window=256KiB file.size=20MiB
+capture scaled-vista client 1 client.os=vista server.os=2008 file.size=20MiB
 # 2. Lossy runs: at the bottleneck (next to both senders) tshark's TCP
 # analysis must find every retransmission; at the client's wire what the
 # wire lost is missing, and said so.
