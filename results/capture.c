@@ -62,6 +62,11 @@ int cap_new(const char *path, const prm_config *cfg, int where, int snaplen, cha
         set_err(err, errlen, "invalid capture point or snap length%s%s", "", "");
         return CAP_EINPUT;
     }
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        set_err(err, errlen, "cannot write the capture file %s: %s", path, "it is a directory");
+        return CAP_EINPUT;
+    }
     cap_capture *c = calloc(1, sizeof *c);
     if (!c) return CAP_ENOMEM;
     c->cfg = cfg;

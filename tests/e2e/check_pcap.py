@@ -206,7 +206,22 @@ def main(cap, tsv, js, point, full):
         got_x[x] = got_x.get(x, 0) + 1
     if point == "bottleneck" or not lost["client"] + lost["server"]:
         check(got_x == want_x, f"{tag}: ISAKMP exchange types {got_x} = the run's IKE messages {want_x}")
-    # ESP only while a hard SA protects the flow: none without an install.
+    # ESP only while a hard SA protects the flow: each ESP frame's sender has
+    # installed a hard SA before it (the sender's EV_SA_INSTALL, host and
+    # time from the event table) and not deleted its last one since.
+    hard_at = {"client": [], "server": []}
+    for e in ev:
+        if e["event"] == "sa_install":
+            hard_at[e["host"]].append((float(e["time_s"]), e["detail"] == "hard"))
+    src_host = {"10.1.0.10": "client", "10.2.0.20": "server"}
+    esp_ok = True
+    for t, ipsrc in fields(cap, "esp", "frame.time_epoch", "ip.src"):
+        sec, _, frac = t.partition(".")  # exact: a double would round the nanoseconds
+        t = (int(sec) - 1259625600) + float("0." + (frac or "0"))  # the capture's epoch (results/capture.c)
+        last = [k for (ti, k) in hard_at[src_host[ipsrc]] if ti <= t + 1e-9]
+        if not last or not last[-1]:
+            esp_ok = False
+    check(esp_ok, f"{tag}: every ESP frame is sent under a hard SA its sender installed")
     hard = any(e["event"] == "sa_install" and e["detail"] == "hard" for e in ev)
     check(hard or n_esp == 0, f"{tag}: {n_esp} ESP frames, hard SA installed: {hard}")
     return 1 if fails else 0

@@ -117,6 +117,8 @@ expect_bad "snap length too small" "snap length" --pcap "$tmp/bad/x.pcap" --pcap
 expect_bad "snap length too large" "snap length" --pcap "$tmp/bad/x.pcap" --pcap-snaplen 300000
 expect_bad "--pcap-at without --pcap" "need --pcap" --pcap-at server
 expect_bad "unwritable directory" "cannot write the capture file" --pcap "$tmp/bad/no/such/dir/x.pcap"
+ mkdir -p "$tmp/adir"
+expect_bad "a directory as FILE" "is a directory" --pcap "$tmp/adir"
 expect_bad "bad key with --pcap" "" --pcap "$tmp/bad/x.pcap" no.such.key=1
 
 [ $fails -eq 0 ] || { echo "$fails failures"; exit 1; }
