@@ -99,6 +99,7 @@ int cap_new(const char *path, const prm_config *cfg, int where, int snaplen, cha
             close(fd);
         goto nomem;
     }
+    setvbuf(f, NULL, _IOFBF, 1 << 20); /* a frame is ~90 bytes: write in large blocks */
     c->dumper = pcap_dump_fopen(c->pd, f);
     if (!c->dumper) {
         set_err(err, errlen, "cannot start the capture file %s: %s", path, pcap_geterr(c->pd));

@@ -30,12 +30,21 @@ enum { IPPROTO_ICMP_ = 1, IPPROTO_TCP_ = 6, IPPROTO_UDP_ = 17, IPPROTO_ESP_ = 50
 static const uint8_t ip_addr[2][4] = {{10, 1, 0, 10}, {10, 2, 0, 20}};
 static const uint8_t mac_addr[2][6] = {{2, 0, 0, 0, 0, 0x0a}, {2, 0, 0, 0, 0, 0x14}};
 
-/* One's-complement sum of N bytes from B (an odd tail counts as its high byte). */
+/* One's-complement sum of N bytes from B (an odd tail counts as its high
+ * byte), four bytes at a time (RFC 1071: the 32-bit sum folds to the same
+ * 16-bit one); the result is at most 0x1ffff. */
 static uint32_t sum16(const uint8_t *b, size_t n, uint32_t acc)
 {
-    for (size_t i = 0; i + 1 < n; i += 2) acc += (uint32_t)b[i] << 8 | b[i + 1];
-    if (n & 1) acc += (uint32_t)b[n - 1] << 8;
-    return acc;
+    uint64_t a = acc;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        a += (uint32_t)b[i] << 24 | (uint32_t)b[i + 1] << 16 | (uint32_t)b[i + 2] << 8 | b[i + 3];
+    if (i + 2 <= n) a += (uint32_t)b[i] << 8 | b[i + 1], i += 2;
+    if (i < n) a += (uint32_t)b[i] << 8;
+    a = (a & 0xffffffffu) + (a >> 32);
+    a = (a & 0xffffu) + (a >> 16);
+    a = (a & 0xffffu) + (a >> 16);
+    return (uint32_t)a;
 }
 
 static uint16_t fold(uint32_t acc)
