@@ -13,10 +13,14 @@ cd "$(dirname "$0")/.."
 # private single-node Slurm (their packaged services are not used; installed
 # for both README commands, since this script serves both); procps (pgrep,
 # ps) and groff-base for the process and man page tests; chromium for
-# tests/results/check_report_chromium.sh (headless, the report's oracle).
+# tests/results/check_report_chromium.sh (headless, the report's oracle);
+# libpcap-dev to build `run --pcap`, tshark (with capinfos) as the oracle of
+# tests/e2e/test_pcap.sh. tshark's debconf question (may non-root users
+# capture?) is answered with its default, no, by the noninteractive frontend
+# below: the install never prompts.
 # Without any of them ./configure && make check still works: those tests
 # skip with a reason.
-need="autoconf automake make gcc pkg-config libgsl-dev libsqlite3-dev libcriterion-dev libinih-dev gnuplot-nox sqlite3 parallel valgrind git python3 clang-format slurm-wlm munge procps groff-base chromium"
+need="autoconf automake make gcc pkg-config libgsl-dev libsqlite3-dev libcriterion-dev libinih-dev gnuplot-nox sqlite3 parallel valgrind git python3 clang-format slurm-wlm munge procps groff-base chromium libpcap-dev tshark"
 missing=""
 for p in $need; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -16,7 +16,9 @@
 #include "experiments/spec.h"
 #include "models/core/presets.h"
 #include "models/core/params.h"
+#include "models/link.h"
 #include "models/scenario.h"
+#include "results/capture.h"
 #include "results/plot.h"
 #include "results/plot_run.h"
 #include "results/store.h"
@@ -35,8 +37,9 @@ static void run_usage(FILE *f)
 {
     fprintf(f,
             "usage: rekeysim run [--scenario NAME] [--path NAME] [--seed N] [--json] [--trace FILE] [--events FILE]\n"
-            "                    [--plot FILE] [KEY=VALUE ...]\n"
+            "                    [--plot FILE] [--pcap FILE [--pcap-at POINT] [--pcap-snaplen N]] [KEY=VALUE ...]\n"
             "       rekeysim run --db FILE --run ID [--json] [--trace FILE] [--events FILE] [--plot FILE]\n"
+            "                    [--pcap FILE [--pcap-at POINT] [--pcap-snaplen N]]\n"
             "\n"
             "Simulates one SMB copy and prints its outcome.\n"
             "  --scenario NAME  preset applied first (default no-ipsec; see `rekeysim scenarios`)\n"
@@ -51,6 +54,11 @@ static void run_usage(FILE *f)
             "                   file.size=2GiB link.rate=10Mbps link.delay=20ms link.loss=0.1%%\n"
             "  --plot FILE      draw the run's timeline (bytes delivered, IKE, SA installs and\n"
             "                   deletes, fallbacks, interruptions): SVG if FILE ends in .svg, else PNG\n"
+            "  --pcap FILE      write a packet capture (pcap, nanosecond timestamps) for Wireshark and\n"
+            "                   tshark: Ethernet, IPv4, TCP with SMB1, ISAKMP and ESP headers, zeros for data\n"
+            "  --pcap-at POINT  where the capture listens: client (default; the client's access link),\n"
+            "                   server or bottleneck\n"
+            "  --pcap-snaplen N bytes kept per frame, 64 to 262144 (default: headers only)\n"
             "  --db FILE --run ID  replay run ID of a results database: same parameters and\n"
             "                   seed, so the outcome equals the stored row (wall-clock aside)\n"
             "\n"
@@ -280,6 +288,8 @@ int exp_cmd_run(int argc, char **argv)
 {
     const char *scenario = "no-ipsec", *path = NULL, *trace_path = NULL, *events_path = NULL, *plot_path = NULL,
                *db_path = NULL, *v;
+    const char *pcap_path = NULL;
+    int pcap_at = LINK_TAP_CLIENT, pcap_snaplen = CAP_SNAPLEN_HEADERS, pcap_opt = 0;
     int scenario_given = 0, seed_given = 0;
     int64_t run_id = 0;
     uint64_t seed = 1;
@@ -319,6 +329,32 @@ int exp_cmd_run(int argc, char **argv)
         } else if ((rc = exp_opt_value(argc, argv, &i, "--plot", &v)) != 0) {
             if (rc < 0) goto missing;
             plot_path = v;
+        } else if ((rc = exp_opt_value(argc, argv, &i, "--pcap", &v)) != 0) {
+            if (rc < 0) goto missing;
+            pcap_path = v;
+        } else if ((rc = exp_opt_value(argc, argv, &i, "--pcap-at", &v)) != 0) {
+            if (rc < 0) goto missing;
+            pcap_opt = 1;
+            if (!strcmp(v, "client"))
+                pcap_at = LINK_TAP_CLIENT;
+            else if (!strcmp(v, "server"))
+                pcap_at = LINK_TAP_SERVER;
+            else if (!strcmp(v, "bottleneck"))
+                pcap_at = LINK_TAP_BOTTLENECK;
+            else {
+                snprintf(err, sizeof err, "--pcap-at '%s' is not a capture point: client, server or bottleneck", v);
+                goto input;
+            }
+        } else if ((rc = exp_opt_value(argc, argv, &i, "--pcap-snaplen", &v)) != 0) {
+            uint64_t n;
+            if (rc < 0) goto missing;
+            pcap_opt = 1;
+            if (exp_opt_u64(v, &n) != 0 || n < CAP_SNAPLEN_MIN || n > CAP_SNAPLEN_MAX) {
+                snprintf(err, sizeof err, "--pcap-snaplen '%s' is not a snap length from %d to %d bytes", v,
+                         CAP_SNAPLEN_MIN, CAP_SNAPLEN_MAX);
+                goto input;
+            }
+            pcap_snaplen = (int)n;
         } else if ((rc = exp_opt_value(argc, argv, &i, "--db", &v)) != 0) {
             if (rc < 0) goto missing;
             db_path = v;
@@ -366,15 +402,35 @@ int exp_cmd_run(int argc, char **argv)
             if (prm_set_pair(&cfg, keys[i], err, sizeof err) != 0) goto input;
     }
     if (prm_check(&cfg, err, sizeof err) != 0) goto input;
+    if (pcap_opt && !pcap_path) {
+        snprintf(err, sizeof err, "--pcap-at and --pcap-snaplen need --pcap FILE");
+        goto input;
+    }
     warn_no_effect(&cfg, n_keys, keys);
 
     /* The run's events go to each requested sink: the text trace, the event
      * table, the timeline. Outputs are opened before the run, so a bad path
      * fails at once, and checked when closed. */
-    rec_sink sinks[3];
+    rec_sink sinks[4];
     int n_sinks = 0, out_rc = EXP_OK;
     FILE *trace = NULL, *events = NULL;
     plot_timeline *tl = NULL;
+    cap_capture *cap = NULL;
+    scn_tap tap = {0};
+    if (pcap_path) {
+        /* First, so an unwritable place exits 2 before anything else is written. */
+        rc = cap_new(pcap_path, &cfg, pcap_at, pcap_snaplen, err, sizeof err, &cap);
+        if (rc == CAP_EINPUT) {
+            free(keys);
+            return bad("run", err);
+        }
+        if (rc != 0) {
+            fprintf(stderr, "rekeysim run: %s\n", rc == CAP_ENOMEM ? "out of memory" : err);
+            goto runtime;
+        }
+        sinks[n_sinks++] = cap_sink(cap);
+        tap = (scn_tap){pcap_at, cap_tap(cap)};
+    }
     if (trace_path) {
         if (!(trace = open_output(trace_path, "trace"))) goto runtime;
         sinks[n_sinks++] = (rec_sink){rec_sink_text, trace};
@@ -392,7 +448,12 @@ int exp_cmd_run(int argc, char **argv)
         sinks[n_sinks++] = (rec_sink){plot_timeline_event, tl};
     }
     out_result res;
-    rc = scn_run_sinks(&cfg, seed, sinks, n_sinks, &res);
+    rc = scn_run_tapped(&cfg, seed, sinks, n_sinks, cap ? &tap : NULL, &res);
+    if (cap && cap_close(cap, rc == 0, err, sizeof err) != 0) {
+        fprintf(stderr, "rekeysim run: %s\n", err);
+        out_rc = EXP_RUNTIME;
+    }
+    cap = NULL;
     if (close_output(trace, trace_path, "trace") != 0) out_rc = EXP_RUNTIME;
     if (close_output(events, events_path, "event table") != 0) out_rc = EXP_RUNTIME;
     trace = events = NULL;
@@ -425,6 +486,7 @@ int exp_cmd_run(int argc, char **argv)
     return fflush(stdout) == 0 ? EXP_OK : EXP_RUNTIME;
 
 runtime:
+    cap_close(cap, 0, NULL, 0);
     if (trace) fclose(trace);
     if (events) fclose(events);
     plot_timeline_free(tl);

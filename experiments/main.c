@@ -19,7 +19,8 @@ static const struct {
 } cmds[] = {
     {"run", exp_cmd_run,
      "run [--scenario NAME] [--seed N] [--json] [--trace FILE] [--plot FILE] [KEY=VALUE ...]\n"
-     "      run --db FILE --run ID [--json] [--trace FILE] [--plot FILE]   replay a stored run"},
+     "      run --db FILE --run ID [--json] [--trace FILE] [--plot FILE]   replay a stored run\n"
+     "      run ... --pcap FILE [--pcap-at client|server|bottleneck]   a packet capture for Wireshark"},
     {"sweep", exp_cmd_sweep, "sweep SPEC.ini [--db FILE] [--jobs N] [--shard K/N] [--quiet] [--force-new] [--yes]"},
     {"merge", exp_cmd_merge, "merge OUT.db IN.db [IN.db ...]"},
     {"status", exp_cmd_status, "status --db FILE"},

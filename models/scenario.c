@@ -67,6 +67,7 @@ typedef struct scn_sim {
     int frec_ready;
     int ended, failure, fail_host;
     sim_time_ns end_ns;
+    const scn_tap *tap; /* the capture's observer, or NULL */
 } scn_sim;
 
 static void on_done(void *ctx, int failure, int host)
@@ -136,6 +137,7 @@ static int build(scn_sim *s, uint64_t run_seed, const rec_sink *sinks, int n_sin
         if (rec_add_sink(&s->rec, sinks[i]) != 0) return -1;
     s->link = link_new(s->k, &s->cfg->link, s->pp, &s->rec, run_seed);
     if (!s->link) return -1;
+    if (s->tap) link_set_tap(s->link, s->tap->where, s->tap->tap);
     endpoint_params(s);
     for (int h = 0; h < 2; h++) {
         s->ipsec[h] = ipsec_host_new(s->k, s->cfg, h, s->pp, &s->rec, run_seed);
@@ -221,12 +223,12 @@ static int fill_result(scn_sim *s, uint64_t run_seed, double wall_s, out_result 
     return 0;
 }
 
-int scn__run_probe(const prm_config *cfg, uint64_t run_seed, const rec_sink *sinks, int n_sinks, out_result *out,
-                   scn_probe *probe)
+static int run_tapped_probe(const prm_config *cfg, uint64_t run_seed, const rec_sink *sinks, int n_sinks,
+                            const scn_tap *tap, out_result *out, scn_probe *probe)
 {
     char err[256];
     if (prm_check(cfg, err, sizeof err) != 0) return SCN_ECONFIG;
-    scn_sim s = {.cfg = cfg, .fail_host = -1};
+    scn_sim s = {.cfg = cfg, .fail_host = -1, .tap = tap};
     if (build(&s, run_seed, sinks, n_sinks) != 0) {
         teardown(&s, NULL);
         return SCN_ENOMEM;
@@ -245,6 +247,18 @@ int scn__run_probe(const prm_config *cfg, uint64_t run_seed, const rec_sink *sin
     if (probe) memset(probe, 0, sizeof *probe);
     teardown(&s, probe);
     return rc;
+}
+
+int scn__run_probe(const prm_config *cfg, uint64_t run_seed, const rec_sink *sinks, int n_sinks, out_result *out,
+                   scn_probe *probe)
+{
+    return run_tapped_probe(cfg, run_seed, sinks, n_sinks, NULL, out, probe);
+}
+
+int scn_run_tapped(const prm_config *cfg, uint64_t run_seed, const rec_sink *sinks, int n_sinks, const scn_tap *tap,
+                   out_result *out)
+{
+    return run_tapped_probe(cfg, run_seed, sinks, n_sinks, tap, out, NULL);
 }
 
 int scn_run(const prm_config *cfg, uint64_t run_seed, FILE *trace, out_result *out)

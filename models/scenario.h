@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include "models/core/outcome.h"
 #include "models/core/params.h"
+#include "models/core/pkt.h"
 #include "models/core/record.h"
 
 /* Errors of scn_run (distinct from the registry's SCN_E* codes). */
@@ -25,5 +26,16 @@ int scn_run(const prm_config *cfg, uint64_t run_seed, FILE *trace, out_result *o
 /* The same with N_SINKS event sinks (borrowed, called in order for every
  * event; models/core/record.h) instead of a text trace. */
 int scn_run_sinks(const prm_config *cfg, uint64_t run_seed, const rec_sink *sinks, int n_sinks, out_result *out);
+
+/* A packet observer on the link (the capture, `run --pcap`): TAP sees every
+ * packet at WHERE (LINK_TAP_CLIENT, LINK_TAP_SERVER, LINK_TAP_BOTTLENECK of
+ * models/link.h). Observing does not change the run. */
+typedef struct scn_tap {
+    int where;
+    pkt_tap tap;
+} scn_tap;
+/* scn_run_sinks with TAP (borrowed; NULL: none) installed on the link. */
+int scn_run_tapped(const prm_config *cfg, uint64_t run_seed, const rec_sink *sinks, int n_sinks, const scn_tap *tap,
+                   out_result *out);
 
 #endif

@@ -199,7 +199,8 @@ static void send_msg(smb_copy *s, int from, msg m)
                                  .detail = kind_name[m.kind],
                                  .msg = m.kind,
                                  .len = m.len,
-                                 .bytes = m.file_bytes});
+                                 .bytes = m.file_bytes,
+                                 .count = m.arg});
     tcp_send(s->tcp[from], m.len);
 }
 

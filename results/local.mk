@@ -3,9 +3,10 @@ noinst_LIBRARIES += libresults.a
 libresults_a_SOURCES = \
 	%D%/schema.c %D%/rows.c %D%/store.h %D%/store_int.h \
 	%D%/merge.c \
-	%D%/whatif.c %D%/whatif.h
+	%D%/whatif.c %D%/whatif.h \
+	%D%/capture.c %D%/capture.h %D%/capture_int.h %D%/capture_frame.c %D%/capture_app.c
 nodist_libresults_a_SOURCES = %D%/schema_sql.h %D%/build_info.h
-libresults_a_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) $(SQLITE_CFLAGS)
+libresults_a_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) $(SQLITE_CFLAGS) $(PCAP_CFLAGS)
 EXTRA_DIST += %D%/schema.sql
 CLEANFILES += %D%/schema_sql.h %D%/build_info.h
 

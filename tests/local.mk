@@ -1,7 +1,7 @@
 # Criterion suites mirroring the modules, and end-to-end tests of the command.
 if HAVE_CRITERION
 test_cflags = $(AM_CFLAGS) $(CRITERION_CFLAGS) $(GSL_CFLAGS) $(SQLITE_CFLAGS) $(INIH_CFLAGS)
-test_ldadd = libexp.a libresults.a libmodels.a libsim.a $(CRITERION_LIBS) $(SQLITE_LIBS) $(INIH_LIBS) $(GSL_LIBS) -lm
+test_ldadd = libexp.a libresults.a libmodels.a libsim.a $(PCAP_LIBS) $(CRITERION_LIBS) $(SQLITE_LIBS) $(INIH_LIBS) $(GSL_LIBS) -lm
 include %D%/sim.mk
 include %D%/models.mk
 include %D%/ipsec.mk

@@ -17,6 +17,7 @@ shell_tests = \
 	tests/e2e/test_spec_input.sh \
 	tests/e2e/test_db_input.sh \
 	tests/e2e/test_whatif.sh \
+	tests/e2e/test_pcap.sh \
 	tests/experiments/test_sweep.sh \
 	tests/cluster/test_parallel.sh \
 	tests/cluster/slurm-local.sh \
@@ -24,5 +25,5 @@ shell_tests = \
 # The path presets end to end (issue 12).
 shell_tests += tests/e2e/test_path.sh
 TESTS += $(shell_tests)
-EXTRA_DIST += $(shell_tests) tests/arch/check_layers.py .clang-format tests/results/fixture.ini \
+EXTRA_DIST += $(shell_tests) tests/arch/check_layers.py tests/e2e/check_pcap.py .clang-format tests/results/fixture.ini \
 	tests/fingerprints/refresh.sh tests/fingerprints/reference.list tests/fingerprints/expected

@@ -53,7 +53,7 @@ typedef enum {
     /* link (host -1) */
     EV_LINK_DROP, /* detail = why, flags = source host, msg = IP protocol, bytes = IP bytes, seq len */
     /* smb */
-    EV_SMB_SEND, /* detail = command, len = message bytes, bytes = file bytes carried */
+    EV_SMB_SEND, /* detail = command, len = message bytes, bytes = file bytes carried, count = READ/WRITE data length */
     EV_SMB_DONE, /* detail = command, bytes = file bytes delivered so far (host = receiver) */
     EV_SMB_TIMEOUT,
     /* recorder and scenario */

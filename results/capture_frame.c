@@ -1,0 +1,259 @@
+/*
+ * Frames of simulated packets: Ethernet II, IPv4 and what IPv4 carries.
+ * Each builder writes every byte up to the length it returns; what follows
+ * (file data, ciphertext) is zeros, written by the caller only when the
+ * snap length keeps it.
+ *
+ * Where each field comes from (doc/design.md, "Packet captures"): the
+ * addresses are fixed per host (client 10.1.0.10, server 10.2.0.20, MACs
+ * 02:00:00:00:00:0a and :14); the IP identification counts up per sending
+ * host in tap order; TTL is Windows' 128; DF is set on TCP and ESP (path MTU
+ * discovery), not on IKE's UDP. TCP's sequence and acknowledgement numbers,
+ * flags, window and payload length are the packet's own (pkt.seq, ack,
+ * tcp_flags, wnd, len); the window field is pkt.wnd shifted by the scale
+ * the sender offered on its SYN when both offered one; the SYN options are
+ * what each OS sends (MSS, window scale, SACK permitted). The payload holds
+ * the bytes of the SMB messages (capture_app.c) that fall inside the
+ * segment; everything else is zeros, so checksums are computed over the
+ * headers alone and are still those of the whole frame. A packet under ESP
+ * (pkt.esp) shows SPI and sequence number and hides the rest, as on the wire.
+ */
+#include <string.h>
+#include "results/capture_int.h"
+
+enum { ETH_LEN = 14, IP_LEN = 20, UDP_LEN = 8, ESP_HDR_LEN = 8 };
+enum { IPPROTO_ICMP_ = 1, IPPROTO_TCP_ = 6, IPPROTO_UDP_ = 17, IPPROTO_ESP_ = 50 };
+/* The server port of connection FLOW: the copy (flow 1) is SMB over TCP 445;
+ * other TCP flows (a second connection, issue "extra flows") go to 5001. */
+#define CAP_SMB_FLOW 1u
+
+static const uint8_t ip_addr[2][4] = {{10, 1, 0, 10}, {10, 2, 0, 20}};
+static const uint8_t mac_addr[2][6] = {{2, 0, 0, 0, 0, 0x0a}, {2, 0, 0, 0, 0, 0x14}};
+
+/* One's-complement sum of N bytes from B (an odd tail counts as its high
+ * byte), four bytes at a time (RFC 1071: the 32-bit sum folds to the same
+ * 16-bit one); the result is at most 0x1ffff. */
+static uint32_t sum16(const uint8_t *b, size_t n, uint32_t acc)
+{
+    uint64_t a = acc;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        a += (uint32_t)b[i] << 24 | (uint32_t)b[i + 1] << 16 | (uint32_t)b[i + 2] << 8 | b[i + 3];
+    if (i + 2 <= n) a += (uint32_t)b[i] << 8 | b[i + 1], i += 2;
+    if (i < n) a += (uint32_t)b[i] << 8;
+    a = (a & 0xffffffffu) + (a >> 32);
+    a = (a & 0xffffu) + (a >> 16);
+    a = (a & 0xffffu) + (a >> 16);
+    return (uint32_t)a;
+}
+
+static uint16_t fold(uint32_t acc)
+{
+    while (acc >> 16) acc = (acc & 0xffff) + (acc >> 16);
+    return (uint16_t)~acc;
+}
+
+/* The TCP/UDP checksum: pseudo-header, then the NONZERO bytes of the segment
+ * (the rest of its LEN bytes are zeros, which add nothing). */
+static uint16_t l4_checksum(const uint8_t *ip, uint8_t proto, const uint8_t *seg, size_t nonzero, uint32_t len)
+{
+    uint32_t acc = sum16(ip + 12, 8, 0) + proto + len;
+    return fold(sum16(seg, nonzero, acc));
+}
+
+static void ethernet(uint8_t *b, int src, int dst)
+{
+    memcpy(b, mac_addr[dst], 6);
+    memcpy(b + 6, mac_addr[src], 6);
+    cap__be16(b + 12, 0x0800);
+}
+
+static void ipv4(cap_capture *c, uint8_t *ip, const pkt *p, uint8_t proto, uint32_t total, int df)
+{
+    ip[0] = 0x45;
+    ip[1] = 0;
+    cap__be16(ip + 2, total);
+    cap__be16(ip + 4, c->ip_id[p->src & 1]++);
+    cap__be16(ip + 6, df ? 0x4000 : 0);
+    ip[8] = 128;
+    ip[9] = proto;
+    memcpy(ip + 12, ip_addr[p->src & 1], 4);
+    memcpy(ip + 16, ip_addr[p->dst & 1], 4);
+    ip[10] = ip[11] = 0;
+    cap__be16(ip + 10, fold(sum16(ip, IP_LEN, 0)));
+}
+
+/* TCP options of P into O; returns their length (a multiple of 4). */
+static uint32_t tcp_options(const cap_capture *c, const pkt *p, uint8_t *o)
+{
+    uint32_t n = 0;
+    int h = p->src & 1;
+    if (p->tcp_flags & TCP_SYN) {
+        /* Windows' order: MSS, NOP + window scale, NOP NOP + SACK permitted. A
+         * SYN-ACK offers window scale only when the SYN did (RFC 7323). */
+        int syn_ack = (p->tcp_flags & TCP_ACK) != 0;
+        o[n++] = 2, o[n++] = 4;
+        cap__be16(o + n, c->mss[h]);
+        n += 2;
+        if (c->ws[h] >= 0 && (!syn_ack || c->ws_on)) o[n++] = 1, o[n++] = 3, o[n++] = 3, o[n++] = (uint8_t)c->ws[h];
+        o[n++] = 1, o[n++] = 1, o[n++] = 4, o[n++] = 2;
+    }
+    /* SACK blocks: when struct pkt carries them (pkt.n_sack, pkt.sack[i][0..1]
+     * as wire sequence numbers), they go here as NOP NOP, kind 5, length
+     * 2 + 8 n, then each left and right edge with cap__be32. */
+    while (n & 3) o[n++] = 1;
+    return n;
+}
+
+static uint16_t tcp_window(const cap_capture *c, const pkt *p)
+{
+    uint64_t w = p->wnd;
+    if (!(p->tcp_flags & TCP_SYN) && c->ws_on) w >>= c->ws[p->src & 1];
+    return (uint16_t)(w > 65535 ? 65535 : w);
+}
+
+/* The SMB bytes of stream S in [off, off + len) into PAYLOAD; returns the end
+ * of the last one written (0: none). Messages that can no longer be sent
+ * again are dropped on the way. */
+static uint32_t smb_bytes(cap_stream *s, uint64_t off, uint32_t len, uint8_t *payload)
+{
+    /* A sender never resends below its oldest unacknowledged byte, and never
+     * has more unacknowledged than the largest window its peer granted (which
+     * this tap saw: the sender can only use windows it received). So messages
+     * ending more than that below the highest byte seen are done with. */
+    uint64_t keep = 2 * s->max_wnd + (UINT64_C(64) << 10);
+    while (s->n && s->m[s->head].start + s->m[s->head].len + keep < s->max_off) {
+        s->head = (s->head + 1) & (s->cap - 1);
+        s->n--;
+    }
+    /* First message that ends after OFF: binary search on the ring. */
+    uint32_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        const cap_msg *m = &s->m[(s->head + mid) & (s->cap - 1)];
+        if (m->start + m->len <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint32_t end = 0; /* PAYLOAD is written (zeros or header bytes) up to here */
+    for (uint32_t i = lo; i < s->n; i++) {
+        const cap_msg *m = &s->m[(s->head + i) & (s->cap - 1)];
+        if (m->start >= off + len) break;
+        uint64_t a = m->start > off ? m->start : off;
+        uint64_t b = m->start + m->hl < off + len ? m->start + m->hl : off + len;
+        if (a < b) {
+            memset(payload + end, 0, (size_t)(a - off - end)); /* file data before it */
+            memcpy(payload + (a - off), m->hdr + (a - m->start), (size_t)(b - a));
+            end = (uint32_t)(b - off);
+        }
+    }
+    return end;
+}
+
+static uint32_t tcp_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wire)
+{
+    uint8_t *ip = b + ETH_LEN, *t = ip + IP_LEN;
+    int h = p->src & 1, client_src = p->src == PRM_CLIENT;
+    uint32_t olen = tcp_options(c, p, t + 20), thl = 20 + olen;
+    uint16_t sport = (uint16_t)(c->client_port_base + p->flow);
+    uint16_t dport = p->flow == CAP_SMB_FLOW ? 445 : 5001;
+    cap__be16(t, client_src ? sport : dport);
+    cap__be16(t + 2, client_src ? dport : sport);
+    cap__be32(t + 4, p->seq);
+    cap__be32(t + 8, p->ack);
+    t[12] = (uint8_t)(thl / 4 << 4);
+    t[13] = p->tcp_flags;
+    cap__be16(t + 14, tcp_window(c, p));
+    t[16] = t[17] = t[18] = t[19] = 0; /* checksum (below), urgent pointer */
+    uint32_t nonzero = thl;
+    if (p->flow == CAP_SMB_FLOW) {
+        cap_stream *s = &c->st[h], *r = &c->st[1 - h];
+        if (p->tcp_flags & TCP_SYN) {
+            s->have_isn = 1;
+            s->isn = p->seq;
+        }
+        if (p->wnd > r->max_wnd) r->max_wnd = p->wnd; /* the window H grants the other stream */
+        if (s->have_isn && p->len) {
+            uint32_t rel = p->seq - s->isn - 1;
+            uint64_t off = s->max_off + (uint64_t)(int64_t)(int32_t)(rel - (uint32_t)s->max_off);
+            if (off + p->len > s->max_off) s->max_off = off + p->len;
+            uint32_t e = smb_bytes(s, off, p->len, t + thl);
+            if (e) nonzero = thl + e;
+        }
+    }
+    uint32_t total = IP_LEN + thl + p->len;
+    ipv4(c, ip, p, IPPROTO_TCP_, total, 1);
+    cap__be16(t + 16, l4_checksum(ip, IPPROTO_TCP_, t, nonzero, thl + p->len));
+    *wire = ETH_LEN + total;
+    return ETH_LEN + IP_LEN + nonzero;
+}
+
+static uint32_t esp_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wire)
+{
+    uint8_t *ip = b + ETH_LEN, *e = ip + IP_LEN;
+    int h = p->src & 1;
+    if (c->esp_gen_seen[h] != c->sa_gen[h]) { /* a new hard SA: new SPI, counter from 1 */
+        c->esp_gen_seen[h] = c->sa_gen[h];
+        c->esp_seq[h] = 0;
+    }
+    cap__be32(e, 0x10000000u * (uint32_t)(h + 1) + c->sa_gen[h]);
+    cap__be32(e + 4, ++c->esp_seq[h]);
+    uint32_t total = p->ip_bytes < IP_LEN + ESP_HDR_LEN ? IP_LEN + ESP_HDR_LEN : p->ip_bytes;
+    ipv4(c, ip, p, IPPROTO_ESP_, total, 1);
+    *wire = ETH_LEN + total;
+    return ETH_LEN + IP_LEN + ESP_HDR_LEN;
+}
+
+static uint32_t ike_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wire)
+{
+    uint8_t *ip = b + ETH_LEN, *u = ip + IP_LEN;
+    uint32_t total = p->ip_bytes < IP_LEN + UDP_LEN + 28 ? IP_LEN + UDP_LEN + 28 : p->ip_bytes;
+    if (total > CAP_FRAME_MAX - ETH_LEN) total = CAP_FRAME_MAX - ETH_LEN;
+    uint32_t ulen = total - IP_LEN;
+    memset(u, 0, ulen); /* the caller zeroed only the header zone */
+    cap__be16(u, 500);
+    cap__be16(u + 2, 500);
+    cap__be16(u + 4, ulen);
+    cap__isakmp(c, p, u + UDP_LEN, ulen - UDP_LEN);
+    ipv4(c, ip, p, IPPROTO_UDP_, total, 0);
+    uint16_t ck = l4_checksum(ip, IPPROTO_UDP_, u, ulen, ulen);
+    cap__be16(u + 6, ck ? ck : 0xffff);
+    *wire = ETH_LEN + total;
+    return *wire; /* IKE is rare: its frames are kept whole */
+}
+
+/* ICMP echo, for the ping packets of the "extra flows" issue: when struct pkt
+ * gets its ICMP protocol value (IP protocol 1), its identifier (pkt.flow)
+ * and sequence number (pkt.seq) and whether it is a request, this builds
+ * the echo header (type 8 request / 0 reply, checksum over header and
+ * zero payload). */
+static uint32_t icmp_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wire, int request)
+{
+    uint8_t *ip = b + ETH_LEN, *m = ip + IP_LEN;
+    uint32_t total = p->ip_bytes < IP_LEN + 8 ? IP_LEN + 8 : p->ip_bytes;
+    memset(m, 0, 8);
+    m[0] = request ? 8 : 0;
+    cap__be16(m + 4, p->flow);
+    cap__be16(m + 6, p->seq);
+    cap__be16(m + 2, fold(sum16(m, 8, 0)));
+    ipv4(c, ip, p, IPPROTO_ICMP_, total, 0);
+    *wire = ETH_LEN + total;
+    return ETH_LEN + IP_LEN + 8;
+}
+
+uint32_t cap__frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wire_len_out)
+{
+    ethernet(b, p->src & 1, p->dst & 1);
+    if (p->esp) return esp_frame(c, p, b, wire_len_out);
+    switch (p->proto) {
+    case PKT_TCP: return tcp_frame(c, p, b, wire_len_out);
+    case PKT_UDP_IKE: return ike_frame(c, p, b, wire_len_out);
+    case IPPROTO_ICMP_: return icmp_frame(c, p, b, wire_len_out, p->src == PRM_CLIENT);
+    }
+    /* An unknown protocol: an IP header and opaque bytes. */
+    uint32_t total = p->ip_bytes < IP_LEN ? IP_LEN : p->ip_bytes;
+    ipv4(c, b + ETH_LEN, p, p->proto, total, 0);
+    *wire_len_out = ETH_LEN + total;
+    return ETH_LEN + IP_LEN;
+}
