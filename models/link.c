@@ -103,7 +103,7 @@ typedef struct link_dir {
     int slot_ge_bad[LINK_SLOTS];
     link_stats st;
     tap_q *tap_start; /* the source's tap: transmission starts at its first hop */
-    tap_q *tap_bn;    /* the bottleneck tap: starts (to the server) or arrivals (to the client) */
+    tap_q *tap_bn;    /* the bottleneck tap: transmission starts onto the bottleneck */
     pkt_tap tap_deliver;
     /* Resolved from the config at the first send after link_new or link_set_tap: */
     int mode;             /* MODE_UNRESOLVED, MODE_ONE_HOP (no access link, no tap before delivery), MODE_PATH */
@@ -121,7 +121,7 @@ struct link_p2p {
     link_dir dir[2];
     tap_q taps[4];       /* by direction: [2 * src] start, [2 * src + 1] bottleneck */
     uint32_t n_tap_kept; /* entries in all of taps[] */
-    uint64_t run_seed; /* for the extra flows' streams */
+    uint64_t run_seed;   /* for the extra flows' streams */
 };
 
 static void deliver_due(sim_kernel *k, void *arg);
@@ -135,9 +135,7 @@ link_p2p *link_new(sim_kernel *k, const prm_link *cfg, pkt_pool *pp, rec_recorde
     l->cfg = cfg;
     l->pp = pp;
     l->rec = rec;
-    for (int t = 0; t < 4; t++) {
-        l->taps[t].outbound = t % 2 == 0 || t / 2 == PRM_CLIENT;
-    }
+    for (int t = 0; t < 4; t++) l->taps[t].outbound = 1; /* starts of transmission, at a host or onto the bottleneck */
     l->run_seed = run_seed;
     for (int s = 0; s < 2; s++) {
         link_dir *d = &l->dir[s];
@@ -512,9 +510,8 @@ __attribute__((noinline)) static void send_path(link_dir *d, const prm_link *c, 
             if (h->q_bytes > d->st.peak_queue_bytes) d->st.peak_queue_bytes = h->q_bytes;
             d->st.n_packets++;
             d->st.n_bytes += p->ip_bytes;
-            if (d->tap_bn && src == PRM_CLIENT) tap_show(l, d->tap_bn, p, start);
+            if (d->tap_bn) tap_show(l, d->tap_bn, p, start);
             if (wire_loses(d, p, start) != 0) return;
-            if (d->tap_bn && src == PRM_SERVER) tap_show(l, d->tap_bn, p, end + slot_delay(c, src, slot));
         }
         t = end + slot_delay(c, src, slot);
     }

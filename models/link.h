@@ -70,9 +70,10 @@ void link_send(link_p2p *l, int src, pkt *p);
  *    end without one: packets the client sends when their transmission
  *    starts (outbound 1), packets for the client when they arrive (0);
  *  - LINK_TAP_SERVER: the same at the server;
- *  - LINK_TAP_BOTTLENECK: the client-side router's bottleneck interface:
- *    packets to the server when the bottleneck's transmission starts
- *    (outbound 1), packets to the client when they arrive there (0).
+ *  - LINK_TAP_BOTTLENECK: both routers' bottleneck interfaces: each
+ *    packet when its transmission onto the bottleneck starts (outbound 1),
+ *    in both directions, before the bottleneck's loss (next to both
+ *    senders, so every original of a retransmission is seen).
  * A packet lost or dropped by a queue before or at the point is not seen; one
  * lost on the wire after its transmission started there is. The calls of all
  * taps of a path come in time order, each with its packet's own time T_NS;
