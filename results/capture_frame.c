@@ -96,11 +96,20 @@ static uint32_t tcp_options(const cap_capture *c, const pkt *p, uint8_t *o)
         cap__be16(o + n, c->mss[h]);
         n += 2;
         if (c->ws[h] >= 0 && (!syn_ack || c->ws_on)) o[n++] = 1, o[n++] = 3, o[n++] = 3, o[n++] = (uint8_t)c->ws[h];
-        o[n++] = 1, o[n++] = 1, o[n++] = 4, o[n++] = 2;
+        if (p->sack_permitted) o[n++] = 1, o[n++] = 1, o[n++] = 4, o[n++] = 2;
     }
-    /* SACK blocks: when struct pkt carries them (pkt.n_sack, pkt.sack[i][0..1]
-     * as wire sequence numbers), they go here as NOP NOP, kind 5, length
-     * 2 + 8 n, then each left and right edge with cap__be32. */
+    /* SACK blocks (RFC 2018), as the model's receiver sent them: NOP NOP,
+     * kind 5, length 2 + 8 n, then each left and right edge (wire sequence
+     * numbers, block 0 the most recent). */
+    if (p->n_sack) {
+        uint32_t nb = p->n_sack > PKT_MAX_SACK ? PKT_MAX_SACK : p->n_sack;
+        o[n++] = 1, o[n++] = 1, o[n++] = 5, o[n++] = (uint8_t)(2 + 8 * nb);
+        for (uint32_t i = 0; i < nb; i++) {
+            cap__be32(o + n, p->sack[i][0]);
+            cap__be32(o + n + 4, p->sack[i][1]);
+            n += 8;
+        }
+    }
     while (n & 3) o[n++] = 1;
     return n;
 }
@@ -223,11 +232,10 @@ static uint32_t ike_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wi
     return *wire; /* IKE is rare: its frames are kept whole */
 }
 
-/* ICMP echo, for the ping packets of the "extra flows" issue: when struct pkt
- * gets its ICMP protocol value (IP protocol 1), its identifier (pkt.flow)
- * and sequence number (pkt.seq) and whether it is a request, this builds
- * the echo header (type 8 request / 0 reply, checksum over header and
- * zero payload). */
+/* ICMP echo, the pings of the extra flows (models/flow.h): type from
+ * pkt.icmp_type (8 request, 0 reply), identifier the low 16 bits of the
+ * echo's flow id, sequence number pkt.seq, checksum over the header and the
+ * zero payload. */
 static uint32_t icmp_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wire, int request)
 {
     uint8_t *ip = b + ETH_LEN, *m = ip + IP_LEN;
@@ -249,7 +257,7 @@ uint32_t cap__frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wire_len
     switch (p->proto) {
     case PKT_TCP: return tcp_frame(c, p, b, wire_len_out);
     case PKT_UDP_IKE: return ike_frame(c, p, b, wire_len_out);
-    case IPPROTO_ICMP_: return icmp_frame(c, p, b, wire_len_out, p->src == PRM_CLIENT);
+    case PKT_ICMP: return icmp_frame(c, p, b, wire_len_out, p->icmp_type == ICMP_ECHO_REQUEST);
     }
     /* An unknown protocol: an IP header and opaque bytes. */
     uint32_t total = p->ip_bytes < IP_LEN ? IP_LEN : p->ip_bytes;

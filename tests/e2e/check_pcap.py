@@ -63,7 +63,7 @@ def main(cap, tsv, js, point, full):
     lost = {"client": 0, "server": 0}  # lost on the wire, after the transmitter
     for e in ev:
         h, k = e["host"], e["event"]
-        if k in ("tcp_send", "tcp_resend", "ike_send"):
+        if k in ("tcp_send", "tcp_resend", "ike_send", "icmp_send"):
             on_wire[h] += 1
         elif k in ("ipsec_drop", "ipsec_hold"):
             on_wire[h] -= 1
@@ -84,11 +84,14 @@ def main(cap, tsv, js, point, full):
     # server's wire, the client's packets still on their way then never
     # arrive. They are those the client sent within a one-way trip (delay
     # plus serialisation, under 300 us on the default link) of the end.
+    # Likewise at the bottleneck of a path with access links: a packet sent
+    # within its access link's time (under 300 us on every preset's LAN
+    # segment) of the end never reaches the bottleneck.
     in_flight = 0
-    if point == "server":
+    if point == "server" or point == "bottleneck":
         end = max(float(e["time_s"]) for e in ev)
-        in_flight = sum(1 for e in ev if e["host"] == "client" and e["event"] in ("tcp_send", "tcp_resend")
-                        and float(e["time_s"]) > end - 300e-6)
+        in_flight = sum(1 for e in ev if (e["host"] == "client" or point == "bottleneck")
+                        and e["event"] in ("tcp_send", "tcp_resend") and float(e["time_s"]) > end - 300e-6)
     check(want - in_flight <= n_cap <= want,
           f"{tag}: {n_cap} frames, the run put {want} on this wire ({in_flight} still in flight at the end)")
     # Duration: at the client's wire a completed copy ends with the last

@@ -65,6 +65,24 @@ capture scaled-vista client 1 client.os=vista server.os=2008 file.size=20MiB
 # wire lost is missing, and said so.
 capture lossy-bottleneck bottleneck 1 link.loss=0.01 file.size=20MiB
 capture lossy-client client 0 link.loss=0.01 file.size=20MiB --seed 3
+# The same with SACK off (NewReno), and a lossy WAN path (router queue,
+# access links): tshark's count still equals the run's. With SACK on the
+# receiver's ACKs carry SACK blocks that tshark decodes; with it off no SYN
+# offers SACK and no ACK carries a block.
+capture lossy-nosack bottleneck 1 link.loss=0.01 file.size=20MiB tcp.sack=off
+capture lossy-wan bottleneck 0 --path mpls-10m link.loss=0.005 file.size=20MiB
+n_sack=$("$ts" -r "$tmp/lossy-bottleneck.pcap" -Y tcp.options.sack_le 2>/dev/null | wc -l)
+[ "$n_sack" -gt 0 ] && ok "SACK on: $n_sack frames carry SACK blocks tshark decodes" || fail "SACK on: no SACK block in the capture"
+n_sack=$("$ts" -r "$tmp/lossy-nosack.pcap" -Y 'tcp.options.sack_le || tcp.options.sack_perm' 2>/dev/null | wc -l)
+[ "$n_sack" -eq 0 ] && ok "SACK off: no SACK-permitted and no SACK block" || fail "SACK off: $n_sack frames with SACK options"
+# Pings of the extra flows (models/flow.h): ICMP echo requests and replies.
+capture ping client 1 flow.ping.from=client flow.ping.every=200ms file.size=20MiB
+n_req=$("$ts" -r "$tmp/ping.pcap" -Y 'icmp.type == 8' 2>/dev/null | wc -l)
+n_rep=$("$ts" -r "$tmp/ping.pcap" -Y 'icmp.type == 0' 2>/dev/null | wc -l)
+n_ev=$(awk -F'\t' '$4 == "icmp_send" && $2 == "client"' "$tmp/ping.tsv" | wc -l)
+[ "$n_req" -gt 0 ] && [ "$n_req" -eq "$n_ev" ] && [ "$n_rep" -eq "$n_req" ] &&
+  ok "ping: $n_req echo requests (as the run sent) and $n_rep replies" ||
+  fail "ping: $n_req requests, $n_rep replies, the run sent $n_ev"
 # 3. KB 977526 itself: a 2 GiB copy that dies near 87 MB. The capture has
 # B's silence (its IPsec holds the retransmissions tshark never sees) and,
 # at the default snap length, stays under 64 MB.
