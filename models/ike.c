@@ -53,6 +53,7 @@ static void init_send(ipsec_host *h, int kind, unsigned aux)
 {
     ike_xchg *x = &h->init;
     x->last_sent = kind;
+    x->last_aux = aux;
     x->n_retrans = 0;
     x->retrans_ns = first_retrans(h);
     ipsec__send_ike(h, kind, x->id, aux);
@@ -104,7 +105,7 @@ void ike__start(ipsec_host *h, int rekey, int cause)
     } else if (!x->quick_only) {
         ipsec__send_ike(h, IKE_AUTHIP_MM1, x->id, 0);
     }
-    init_send(h, x->quick_only ? IKE_QM1 : IKE_MM1, rekey ? IKE_AUX_REKEY : 0);
+    init_send(h, x->quick_only ? IKE_QM1 : IKE_MM1, (rekey ? IKE_AUX_REKEY : 0) | (h->legacy ? IKE_AUX_LEGACY : 0));
 }
 
 static void retrans_fire(sim_kernel *k, void *arg)
@@ -124,7 +125,7 @@ static void retrans_fire(sim_kernel *k, void *arg)
                                  .detail = msg_names[x->last_sent],
                                  .count = (uint64_t)x->n_retrans,
                                  .xchg = x->id});
-    ipsec__send_ike(h, x->last_sent, x->id, 0);
+    ipsec__send_ike(h, x->last_sent, x->id, x->last_aux);
     sim_timer_arm_in(k, &x->retrans_timer, x->retrans_ns);
 }
 
@@ -167,6 +168,7 @@ static void responder_input(ipsec_host *h, const pkt *p)
         x->failed = 0;
         x->quick_only = kind == IKE_QM1;
         x->authip = kind == IKE_MM1 ? h->authip_xchg == x->id : h->mm_authip;
+        x->peer_legacy = (p->ike_aux & IKE_AUX_LEGACY) != 0;
         x->n_retrans = 0;
         sim_timer_arm_in(h->k, &x->retrans_timer, h->cfg->ipsec.ike_responder_timeout_ns);
         rec_emit(h->rec, &(ev_event){.kind = EV_IKE_RESPONDER_JOIN,
