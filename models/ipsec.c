@@ -285,7 +285,8 @@ static void in_fn(void *ctx, pkt *p)
     }
     int accept;
     if (!h->legacy)
-        accept = !(h->flow_secured && (h->kind == SA_HARD || h->old_hard)); /* secure-flow rule */
+        /* secure-flow rule; a require policy takes no clear packet at all */
+        accept = h->hc->ipsec_policy != PRM_POLICY_REQUIRE && !(h->flow_secured && (h->kind == SA_HARD || h->old_hard));
     else
         accept = h->kind == SA_SOFT || h->hc->ipsec_inbound_clear;
     if (!accept) {
