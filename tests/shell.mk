@@ -15,10 +15,12 @@ shell_tests = \
 	tests/e2e/test_manpage.sh \
 	tests/e2e/test_spec_input.sh \
 	tests/e2e/test_db_input.sh \
+	tests/e2e/test_matrix.sh \
 	tests/experiments/test_sweep.sh \
 	tests/cluster/test_parallel.sh \
 	tests/cluster/slurm-local.sh \
 	tests/results/check_report_chromium.sh
 TESTS += $(shell_tests)
 EXTRA_DIST += $(shell_tests) tests/arch/check_layers.py .clang-format tests/results/fixture.ini \
-	tests/fingerprints/refresh.sh tests/fingerprints/reference.list tests/fingerprints/expected
+	tests/fingerprints/refresh.sh tests/fingerprints/reference.list tests/fingerprints/expected \
+	tests/ipsec/matrix.py
