@@ -16,6 +16,7 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <string.h>
 #include "models/core/params.h"
 #include "models/scenario.h"
 
@@ -130,4 +131,33 @@ Test(pairs, without_0x14_on_the_host_that_must_reply_nothing_communicates)
     cr_expect_eq(r.failure, OUT_FAIL_BLOCKED, "failure %d", r.failure);
     cr_expect(isnan(r.setup_s), "set up at %.3f s", r.setup_s);
     out_result_fini(&r);
+}
+
+/* Why the KB cannot pin down R3's responder side for XP/2003 initiators: on
+ * every KB 977526 preset the XP/2003 host's peer is Vista/2008, so no XP/2003
+ * initiator ever meets an XP/2003 responder, and `legacy-peer` and
+ * `initiator` make the same run, event for event (same fingerprint). A
+ * file size that makes A's rekey happen, so the responder path is taken. */
+Test(pairs, on_the_kb_presets_legacy_peer_and_initiator_are_the_same_run)
+{
+    static const char *const presets[] = {"kb977526", "kb977526-b-initiates", "kb977526-flags0", "kb977526-no-update",
+                                          "kb977526-a-has-cert"};
+    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++) {
+        uint64_t fp[2];
+        for (int alt = 0; alt < 2; alt++) {
+            prm_config c;
+            char err[256];
+            prm_defaults(&c);
+            cr_assert_eq(prm_set(&c, "scenario", presets[i], err, sizeof err), 0, "%s", err);
+            set(&c, "file.size=300MiB");
+            set(&c, alt ? "ipsec.rule.fallback=initiator" : "ipsec.rule.fallback=legacy-peer");
+            out_result r = run(&c);
+            fp[alt] = r.fingerprint;
+            if (!strcmp(presets[i], "kb977526"))
+                cr_expect_eq(r.completed, 0, "%s must still fail (fact 1) under either rule", presets[i]);
+            out_result_fini(&r);
+        }
+        cr_expect_eq(fp[0], fp[1], "%s: legacy-peer %016llx, initiator %016llx", presets[i], (unsigned long long)fp[0],
+                     (unsigned long long)fp[1]);
+    }
 }
