@@ -6,8 +6,11 @@
  * parallel (negotiation discovery, started only for flows the host opened:
  * R5), or dropped when blocked. Inbound clear traffic is accepted under a
  * soft SA or with "accept unsecured" (pass-through); Vista drops clear packets
- * of a flow it has secured. Records carry the quick-mode lifetimes (R4) and a
- * jittered rekey point; the host that opened the flow renegotiates there (R1).
+ * of a flow it has secured, and every clear packet under a require policy.
+ * Records carry the quick-mode lifetimes (R4) and a jittered rekey point; the
+ * host that opened the flow renegotiates there (R1). Initiators fall back on
+ * their timer; a responder waits for the peer's negotiation (R3), unless R3
+ * lets it fall back too (responder_falls_back).
  *
  * Nothing here knows the KB 977526 scenario: the founding case emerges from
  * these rules with the preset's host settings.
@@ -284,8 +287,7 @@ static void in_fn(void *ctx, pkt *p)
         return;
     }
     int accept;
-    if (!h->legacy)
-        /* secure-flow rule; a require policy takes no clear packet at all */
+    if (!h->legacy) /* secure-flow rule; a require policy takes no clear packet at all */
         accept = h->hc->ipsec_policy != PRM_POLICY_REQUIRE && !(h->flow_secured && (h->kind == SA_HARD || h->old_hard));
     else
         accept = h->kind == SA_SOFT || h->hc->ipsec_inbound_clear;
