@@ -11,6 +11,9 @@
  * Vista/2008 initiators also send an AuthIP MM1, which XP/2003 ignore; a
  * Vista/2008 responder that got it marks its replies AuthIP, and from then
  * on the exchange uses AuthIP's retransmission timer (IKEv1's until then).
+ * XP/2003 initiators mark MM1/QM1 (and their retransmissions) with
+ * IKE_AUX_LEGACY, the model's vendor ID version; responders keep it in
+ * resp.peer_legacy for R3.
  * One exchange is counted per main mode, by its initiator.
  *
  * Policy consequences (holding, fallback, SA installs) are decided in
