@@ -11,6 +11,9 @@
  * Vista/2008 initiators also send an AuthIP MM1, which XP/2003 ignore; a
  * Vista/2008 responder that got it marks its replies AuthIP, and from then
  * on the exchange uses AuthIP's retransmission timer (IKEv1's until then).
+ * XP/2003 initiators mark MM1/QM1 (and their retransmissions) with
+ * IKE_AUX_LEGACY, the model's vendor ID version; responders keep it in
+ * resp.peer_legacy for R3.
  * One exchange is counted per main mode, by its initiator.
  *
  * Policy consequences (holding, fallback, SA installs) are decided in
@@ -53,6 +56,7 @@ static void init_send(ipsec_host *h, int kind, unsigned aux)
 {
     ike_xchg *x = &h->init;
     x->last_sent = kind;
+    x->last_aux = aux;
     x->n_retrans = 0;
     x->retrans_ns = first_retrans(h);
     ipsec__send_ike(h, kind, x->id, aux);
@@ -104,7 +108,7 @@ void ike__start(ipsec_host *h, int rekey, int cause)
     } else if (!x->quick_only) {
         ipsec__send_ike(h, IKE_AUTHIP_MM1, x->id, 0);
     }
-    init_send(h, x->quick_only ? IKE_QM1 : IKE_MM1, rekey ? IKE_AUX_REKEY : 0);
+    init_send(h, x->quick_only ? IKE_QM1 : IKE_MM1, (rekey ? IKE_AUX_REKEY : 0) | (h->legacy ? IKE_AUX_LEGACY : 0));
 }
 
 static void retrans_fire(sim_kernel *k, void *arg)
@@ -124,7 +128,7 @@ static void retrans_fire(sim_kernel *k, void *arg)
                                  .detail = msg_names[x->last_sent],
                                  .count = (uint64_t)x->n_retrans,
                                  .xchg = x->id});
-    ipsec__send_ike(h, x->last_sent, x->id, 0);
+    ipsec__send_ike(h, x->last_sent, x->id, x->last_aux);
     sim_timer_arm_in(k, &x->retrans_timer, x->retrans_ns);
 }
 
@@ -167,6 +171,7 @@ static void responder_input(ipsec_host *h, const pkt *p)
         x->failed = 0;
         x->quick_only = kind == IKE_QM1;
         x->authip = kind == IKE_MM1 ? h->authip_xchg == x->id : h->mm_authip;
+        x->peer_legacy = (p->ike_aux & IKE_AUX_LEGACY) != 0;
         x->n_retrans = 0;
         sim_timer_arm_in(h->k, &x->retrans_timer, h->cfg->ipsec.ike_responder_timeout_ns);
         rec_emit(h->rec, &(ev_event){.kind = EV_IKE_RESPONDER_JOIN,

@@ -6,8 +6,11 @@
  * parallel (negotiation discovery, started only for flows the host opened:
  * R5), or dropped when blocked. Inbound clear traffic is accepted under a
  * soft SA or with "accept unsecured" (pass-through); Vista drops clear packets
- * of a flow it has secured. Records carry the quick-mode lifetimes (R4) and a
- * jittered rekey point; the host that opened the flow renegotiates there (R1).
+ * of a flow it has secured, and every clear packet under a require policy.
+ * Records carry the quick-mode lifetimes (R4) and a jittered rekey point; the
+ * host that opened the flow renegotiates there (R1). Initiators fall back on
+ * their timer; a responder waits for the peer's negotiation (R3), unless R3
+ * lets it fall back too (responder_falls_back).
  *
  * Extra flows (models/flow.h) share the per-peer record with the copy; a
  * Vista/2008 host keeps per flow only the negotiation-discovery flags
@@ -382,8 +385,9 @@ static void in_fn(void *ctx, pkt *p)
         return;
     }
     int accept;
-    if (!h->legacy)
-        accept = !((f ? f->secured : h->flow_secured) && (h->kind == SA_HARD || h->old_hard)); /* secure-flow rule */
+    if (!h->legacy) /* secure-flow rule; a require policy takes no clear packet at all */
+        accept = h->hc->ipsec_policy != PRM_POLICY_REQUIRE &&
+                 !((f ? f->secured : h->flow_secured) && (h->kind == SA_HARD || h->old_hard));
     else
         accept = h->kind == SA_SOFT || h->hc->ipsec_inbound_clear;
     if (!accept) {
@@ -399,6 +403,25 @@ static void in_fn(void *ctx, pkt *p)
 }
 
 /* ---- negotiation outcomes (called from ike.c) ------------------------- */
+
+/* R3 on the responder side: may a host that waits for the peer's
+ * negotiation (its soft SA gone, R2) fall back to clear on its own timer?
+ * `both`: always (with fallback allowed). `legacy-peer`: only with the
+ * Simple Policy Update and 0x14, and only when the initiator is XP/2003: the
+ * update's fallback after a failed negotiation (KB 914841) then runs on both
+ * ends of the pair, each within 500 ms of the exchange's first message,
+ * which is what lets two XP/2003 hosts that cannot authenticate each other
+ * communicate. A Vista/2008 initiator (its vendor ID says version 5) does
+ * not take part: the XP/2003 responder waits, as in KB 977526. */
+static int responder_falls_back(const ipsec_host *h)
+{
+    if (h->hc->ipsec_policy != PRM_POLICY_NEGOTIATE || !h->hc->ipsec_fallback) return 0;
+    switch (h->cfg->ipsec.fallback_rule) {
+    case PRM_FALLBACK_BOTH: return 1;
+    case PRM_FALLBACK_LEGACY_PEER: return h->update_on && h->resp.peer_legacy;
+    default: return 0;
+    }
+}
 
 void ipsec__negotiation_started(ipsec_host *h, int as_initiator, int peer_rekey)
 {
@@ -420,7 +443,7 @@ void ipsec__negotiation_started(ipsec_host *h, int as_initiator, int peer_rekey)
          * or the responder time-out expires. */
         h->waiting_peer = 1;
         rec_emit(h->rec, &(ev_event){.kind = EV_IPSEC_WAIT_PEER, .host = (int8_t)h->self});
-        if (h->cfg->ipsec.fallback_rule == PRM_FALLBACK_BOTH) {
+        if (responder_falls_back(h)) {
             sim_time_ns fb = h->update_on ? h->cfg->ipsec.fallback_update_ns : h->cfg->ipsec.fallback_legacy_ns;
             sim_timer_arm_in(h->k, &h->fallback_timer, fb);
         }
@@ -504,8 +527,7 @@ void ipsec__fallback_fired(ipsec_host *h)
             block(h);
         return;
     }
-    if (h->waiting_peer && h->cfg->ipsec.fallback_rule == PRM_FALLBACK_BOTH && h->hc->ipsec_fallback)
-        fall_back(h); /* R3 alternative: the responder falls back too */
+    if (h->waiting_peer && responder_falls_back(h)) fall_back(h); /* R3: the responder falls back too */
 }
 
 static void fallback_fire(sim_kernel *k, void *arg) { ipsec__fallback_fired(arg); }

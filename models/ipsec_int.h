@@ -42,9 +42,13 @@ enum {
 };
 /* pkt.ike_aux bits. REKEY on MM1/QM1: the initiator renegotiates an existing
  * record. AUTHIP on a responder's replies: it took the initiator's AuthIP
- * MM1, so the exchange runs as AuthIP (both hosts speak it). */
+ * MM1, so the exchange runs as AuthIP (both hosts speak it). LEGACY on
+ * MM1/QM1: the initiator is XP/2003, as the version in its MS NT5
+ * ISAKMPOAKLEY vendor ID says (3 XP, 4 2003/XP SP2, 5 Vista); R3's
+ * legacy-peer rule reads it. */
 #define IKE_AUX_REKEY 1u
 #define IKE_AUX_AUTHIP 2u
+#define IKE_AUX_LEGACY 4u
 
 /* Negotiation-discovery state of one extra flow (models/flow.h) on a
  * Vista/2008 host: the Acquire and Secure flags of MS-IKEE 3.7, and whether
@@ -61,12 +65,14 @@ typedef struct ipsec_flow {
 typedef struct ike_xchg {
     int role; /* IKE_IDLE, IKE_INITIATOR, IKE_RESPONDER */
     uint32_t id;
-    int quick_only; /* rekey of a hard SA under a live main-mode SA */
-    int last_sent;  /* message kind last sent (initiator: for retransmission) */
-    int got_reply;  /* initiator: the peer answered at least once */
-    int failed;     /* authentication failed or retransmissions exhausted */
-    int rekey;      /* started to renegotiate an existing record */
-    int authip;     /* the exchange runs as AuthIP (negotiated), else IKEv1 */
+    int quick_only;    /* rekey of a hard SA under a live main-mode SA */
+    int last_sent;     /* message kind last sent (initiator: for retransmission) */
+    unsigned last_aux; /* its pkt.ike_aux bits, sent again with each retransmission */
+    int got_reply;     /* initiator: the peer answered at least once */
+    int failed;        /* authentication failed or retransmissions exhausted */
+    int rekey;         /* started to renegotiate an existing record */
+    int authip;        /* the exchange runs as AuthIP (negotiated), else IKEv1 */
+    int peer_legacy;   /* responder: the initiator announced XP/2003 (IKE_AUX_LEGACY) */
     int n_retrans;
     sim_time_ns retrans_ns; /* current retransmission timeout */
     sim_timer retrans_timer;

@@ -16,3 +16,9 @@ tests_ipsec_test_flows_SOURCES = tests/ipsec/test_flows.c
 tests_ipsec_test_flows_CFLAGS = $(test_cflags)
 tests_ipsec_test_flows_LDADD = $(test_ldadd)
 TESTS += tests/ipsec/test_flows
+
+check_PROGRAMS += tests/ipsec/test_pairs
+tests_ipsec_test_pairs_SOURCES = tests/ipsec/test_pairs.c
+tests_ipsec_test_pairs_CFLAGS = $(test_cflags)
+tests_ipsec_test_pairs_LDADD = $(test_ldadd)
+TESTS += tests/ipsec/test_pairs

@@ -18,6 +18,7 @@ shell_tests = \
 	tests/e2e/test_db_input.sh \
 	tests/e2e/test_whatif.sh \
 	tests/e2e/test_pcap.sh \
+	tests/e2e/test_matrix.sh \
 	tests/experiments/test_sweep.sh \
 	tests/cluster/test_parallel.sh \
 	tests/cluster/slurm-local.sh \
@@ -26,4 +27,5 @@ shell_tests = \
 shell_tests += tests/e2e/test_path.sh
 TESTS += $(shell_tests)
 EXTRA_DIST += $(shell_tests) tests/arch/check_layers.py tests/e2e/check_pcap.py .clang-format tests/results/fixture.ini \
-	tests/fingerprints/refresh.sh tests/fingerprints/reference.list tests/fingerprints/expected
+	tests/fingerprints/refresh.sh tests/fingerprints/reference.list tests/fingerprints/expected \
+	tests/ipsec/matrix.py

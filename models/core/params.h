@@ -24,10 +24,14 @@ typedef enum { PRM_COPY_READ = 0, PRM_COPY_WRITE } prm_direction;               
 typedef enum { PRM_LOSS_BERNOULLI = 0, PRM_LOSS_GILBERT } prm_loss_model;                  /* bernoulli gilbert */
 typedef enum { PRM_POLICY_NONE = 0, PRM_POLICY_NEGOTIATE, PRM_POLICY_REQUIRE } prm_policy; /* none negotiate require */
 typedef enum { PRM_REKEY_OPENER = 0, PRM_REKEY_BOTH } prm_rekey_rule;                      /* opener both (R1) */
-typedef enum { PRM_HOLD_DROP_SOFT = 0, PRM_HOLD_KEEP_SOFT } prm_hold_rule;        /* drop-soft keep-soft (R2) */
-typedef enum { PRM_FALLBACK_INITIATOR = 0, PRM_FALLBACK_BOTH } prm_fallback_rule; /* initiator both (R3) */
-typedef enum { PRM_SOFTLIFE_QM = 0, PRM_SOFTLIFE_IDLE } prm_softlife_rule;        /* quick-mode idle (R4) */
-typedef enum { PRM_DISCOVERY_OPENED = 0, PRM_DISCOVERY_ALL } prm_discovery_rule;  /* opened all (R5) */
+typedef enum { PRM_HOLD_DROP_SOFT = 0, PRM_HOLD_KEEP_SOFT } prm_hold_rule; /* drop-soft keep-soft (R2) */
+typedef enum {
+    PRM_FALLBACK_INITIATOR = 0,
+    PRM_FALLBACK_BOTH,
+    PRM_FALLBACK_LEGACY_PEER
+} prm_fallback_rule;                                                             /* initiator both legacy-peer (R3) */
+typedef enum { PRM_SOFTLIFE_QM = 0, PRM_SOFTLIFE_IDLE } prm_softlife_rule;       /* quick-mode idle (R4) */
+typedef enum { PRM_DISCOVERY_OPENED = 0, PRM_DISCOVERY_ALL } prm_discovery_rule; /* opened all (R5) */
 /* TCP loss recovery (issue 12): "os" = the host profile's default (models/host.c). */
 /* os on off */
 typedef enum { PRM_TRI_OS = 0, PRM_TRI_ON, PRM_TRI_OFF } prm_tristate;
@@ -173,7 +177,7 @@ typedef struct prm_config {
     prm_tcp tcp;
     prm_smb smb;
     prm_ipsec ipsec;
-    int path; /* path: index into the path preset table (models/core/presets.h) */
+    int path;      /* path: index into the path preset table (models/core/presets.h) */
     prm_flow flow; /* flow.* */
 } prm_config;
 

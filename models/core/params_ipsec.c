@@ -9,7 +9,7 @@
 static const char *const policy_choices[] = {"none", "negotiate", "require", NULL};
 static const char *const rekey_choices[] = {"opener", "both", NULL};
 static const char *const hold_choices[] = {"drop-soft", "keep-soft", NULL};
-static const char *const fallback_choices[] = {"initiator", "both", NULL};
+static const char *const fallback_choices[] = {"initiator", "both", "legacy-peer", NULL};
 static const char *const softlife_choices[] = {"quick-mode", "idle", NULL};
 static const char *const discovery_choices[] = {"opened", "all", NULL};
 
@@ -93,9 +93,12 @@ const prm_entry prm__ipsec_params[] = {
      "R2 XP/2003 on a new negotiation: drop-soft (drop the soft SA and hold uncovered traffic) or "
      "keep-soft (keep sending in clear until a new SA exists)",
      "KB 313236 [S], rule [I]"},
-    {"ipsec.rule.fallback", PRM_ENUM, G(fallback_rule), "initiator", "", fallback_choices, 0, 1,
-     "R3 who falls back: initiator (responders wait for the responder time-out) or both",
-     "KB 914841 [S], responder side [I]"},
+    {"ipsec.rule.fallback", PRM_ENUM, G(fallback_rule), "legacy-peer", "", fallback_choices, 0, 2,
+     "R3 who falls back: legacy-peer (initiators; and an XP/2003 responder with the update and 0x14 "
+     "whose soft SA an XP/2003 initiator's negotiation cost, 500 ms after its first message), "
+     "initiator (responders wait for the responder time-out) or both (every responder)",
+     "KB 914841 [S]; responder side [I], confidence ~0.35; initiator's OS from the MS NT5 "
+     "ISAKMPOAKLEY vendor ID version (ike-scan, nmap IKE fingerprints) [S]"},
     {"ipsec.rule.soft_lifetime", PRM_ENUM, G(softlife_rule), "quick-mode", "", softlife_choices, 0, 1,
      "R4 which lifetime a soft SA obeys: quick-mode (seconds and KB) or idle (idle timer only)",
      "undocumented [?]"},
