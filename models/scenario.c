@@ -62,8 +62,8 @@ typedef struct scn_sim {
     tcp_host_params hp[2];
     smb_copy *smb;
     scn_esp_watch esp_watch[2]; /* tcp.ipsec_mss=handshake */
-    flow_set *flows;   /* NULL when the config declares none */
-    rec_recorder frec; /* the extra flows' recorder */
+    flow_set *flows;            /* NULL when the config declares none */
+    rec_recorder frec;          /* the extra flows' recorder */
     int frec_ready;
     int ended, failure, fail_host;
     sim_time_ns end_ns;

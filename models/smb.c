@@ -217,8 +217,8 @@ static double timer_bytes_per_s(const smb_copy *s)
 {
     /* The client's local link rate: its access link when the path has one,
      * else the bottleneck it sits on (its sending rate, link.rate). */
-    uint64_t nic_bps = s->cfg->link.access_rate_bps[PRM_CLIENT] ? s->cfg->link.access_rate_bps[PRM_CLIENT]
-                                                                  : s->cfg->link.rate_bps;
+    uint64_t nic_bps =
+        s->cfg->link.access_rate_bps[PRM_CLIENT] ? s->cfg->link.access_rate_bps[PRM_CLIENT] : s->cfg->link.rate_bps;
     uint64_t bps = nic_bps;
     if (s->cfg->smb.timer_rate == PRM_SMB_RATE_TCP) {
         uint64_t est = tcp_rate_estimate_bps(s->tcp[PRM_CLIENT]);

@@ -375,9 +375,9 @@ static int recognise(res_store *s)
     if (version < 1) return res__failf(s, RES_ENOTOURS, "%s has no rekeysim schema version", s->path);
     if (version < RES_SCHEMA_VERSION)
         return res__failf(s, RES_EMISMATCH,
-                          "%s has schema version %lld, from an older rekeysim (version %d adds "
-                          "runs.fingerprint); sweep its spec into a new database",
-                          s->path, (long long)version, RES_SCHEMA_VERSION);
+                          "%s has schema version %lld, from an older rekeysim (version %d: %s); sweep its "
+                          "spec into a new database",
+                          s->path, (long long)version, RES_SCHEMA_VERSION, RES_SCHEMA_HISTORY);
     /* meta.schema_version is the version users and other tools read; a file
      * whose meta claims a newer schema is refused even if user_version was
      * left behind. */

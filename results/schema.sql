@@ -1,4 +1,4 @@
--- rekeysim results database, schema version 2 (PRAGMA user_version = 2,
+-- rekeysim results database, schema version 3 (PRAGMA user_version = 3,
 -- PRAGMA application_id = 0x524b5953, "RKYS").
 --
 -- This file is the one source of truth of the schema: the build embeds it in
