@@ -3,5 +3,5 @@
 noinst_PROGRAMS += bench/tcp_bulk
 bench_programs += bench/tcp_bulk
 bench_tcp_bulk_SOURCES = %D%/tcp_bulk.c
-bench_tcp_bulk_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) -O2
-bench_tcp_bulk_LDADD = libmodels.a libsim.a $(GSL_LIBS) -lm
+bench_tcp_bulk_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) $(PCAP_CFLAGS) -O2
+bench_tcp_bulk_LDADD = libresults.a libmodels.a libsim.a $(PCAP_LIBS) $(GSL_LIBS) -lm

@@ -433,19 +433,19 @@ int exp_cmd_run(int argc, char **argv)
     }
     if (trace_path) {
         if (!(trace = open_output(trace_path, "trace"))) goto runtime;
-        sinks[n_sinks++] = (rec_sink){rec_sink_text, trace};
+        sinks[n_sinks++] = (rec_sink){rec_sink_text, trace, 0};
     }
     if (events_path) {
         if (!(events = open_output(events_path, "event table"))) goto runtime;
         ev_write_tsv_header(events);
-        sinks[n_sinks++] = (rec_sink){rec_sink_tsv, events};
+        sinks[n_sinks++] = (rec_sink){rec_sink_tsv, events, 0};
     }
     if (plot_path) {
         if (!(tl = plot_timeline_new())) {
             fprintf(stderr, "rekeysim run: out of memory\n");
             goto runtime;
         }
-        sinks[n_sinks++] = (rec_sink){plot_timeline_event, tl};
+        sinks[n_sinks++] = (rec_sink){plot_timeline_event, tl, 0};
     }
     out_result res;
     rc = scn_run_tapped(&cfg, seed, sinks, n_sinks, cap ? &tap : NULL, &res);

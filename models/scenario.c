@@ -263,7 +263,7 @@ int scn_run_tapped(const prm_config *cfg, uint64_t run_seed, const rec_sink *sin
 
 int scn_run(const prm_config *cfg, uint64_t run_seed, FILE *trace, out_result *out)
 {
-    rec_sink text = {rec_sink_text, trace};
+    rec_sink text = {rec_sink_text, trace, 0};
     return scn__run_probe(cfg, run_seed, &text, trace ? 1 : 0, out, NULL);
 }
 

@@ -302,7 +302,9 @@ static void on_event(void *ctx, const ev_event *e)
         c->sa_gen[e->host]++;
 }
 
-rec_sink cap_sink(cap_capture *c) { return (rec_sink){on_event, c}; }
+/* The capture reads SMB and SA events only: the per-segment TCP events are
+ * not built for it. */
+rec_sink cap_sink(cap_capture *c) { return (rec_sink){on_event, c, 1}; }
 
 /* ---- closing ---- */
 

@@ -27,12 +27,19 @@ int rec_add_sink(rec_recorder *r, rec_sink sink)
 {
     if (r->n_sinks == REC_MAX_SINKS) return -1;
     r->sinks[r->n_sinks++] = sink;
+    if (!sink.no_segments) r->n_segment_sinks++;
     return 0;
 }
 
 void rec__dispatch(const rec_recorder *r, const ev_event *e)
 {
     for (int i = 0; i < r->n_sinks; i++) r->sinks[i].fn(r->sinks[i].ctx, e);
+}
+
+void rec__dispatch_segment(const rec_recorder *r, const ev_event *e)
+{
+    for (int i = 0; i < r->n_sinks; i++)
+        if (!r->sinks[i].no_segments) r->sinks[i].fn(r->sinks[i].ctx, e);
 }
 
 void rec_out_of_memory(rec_recorder *r)

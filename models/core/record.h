@@ -15,10 +15,14 @@
 
 #define REC_MAX_SINKS 4
 
-/* A consumer of events: FN(CTX, E) for each event, E borrowed for the call. */
+/* A consumer of events: FN(CTX, E) for each event, E borrowed for the call.
+ * NO_SEGMENTS = 1: the sink does not want the per-segment events that
+ * rec_emit_tcp emits (tcp_send, tcp_resend, tcp_recv), so a run with only
+ * such sinks skips building them (0, the default: every event). */
 typedef struct rec_sink {
     void (*fn)(void *ctx, const ev_event *e);
     void *ctx;
+    int no_segments;
 } rec_sink;
 
 typedef struct rec_recorder {
@@ -26,6 +30,7 @@ typedef struct rec_recorder {
     const sim_time_ns *clock; /* the kernel's clock (sim_kernel_clock) */
     rec_sink sinks[REC_MAX_SINKS];
     int n_sinks;
+    int n_segment_sinks;  /* sinks that want rec_emit_tcp's events */
     uint64_t fingerprint; /* folded over every event so far */
     int started;          /* the client's first attempt to send happened */
     sim_time_ns t0_ns;
@@ -53,8 +58,10 @@ void rec_fini(rec_recorder *r);
  * REC_MAX_SINKS are there already. */
 int rec_add_sink(rec_recorder *r, rec_sink sink);
 
-/* Hands E to every sink (the slow part of rec_emit). */
+/* Hands E to every sink (the slow part of rec_emit), or, for a per-segment
+ * event, to every sink that wants those. */
 void rec__dispatch(const rec_recorder *r, const ev_event *e);
+void rec__dispatch_segment(const rec_recorder *r, const ev_event *e);
 
 /* Stamps E with the current time, folds it into the fingerprint and hands it
  * to every sink. E is the caller's; fields it does not set must be zero.
@@ -77,7 +84,7 @@ static inline void rec_emit_tcp(rec_recorder *r, int kind, int host, unsigned fl
     sim_time_ns t = *r->clock;
     r->fingerprint = ev__fold_words(r->fingerprint, (uint64_t)t, ev__head((unsigned)kind, host, flags, 0),
                                     ev__tcp_words(seq, ack, len, win, cwnd), NULL);
-    if (r->n_sinks) {
+    if (r->n_segment_sinks) {
         ev_event e = {.t_ns = t,
                       .kind = (uint16_t)kind,
                       .host = (int8_t)host,
@@ -87,7 +94,7 @@ static inline void rec_emit_tcp(rec_recorder *r, int kind, int host, unsigned fl
                       .len = len,
                       .win = win,
                       .cwnd = cwnd};
-        rec__dispatch(r, &e);
+        rec__dispatch_segment(r, &e);
     }
 }
 

@@ -96,7 +96,7 @@ static out_result run_watched(const prm_config *c, uint64_t seed, watch *w, scn_
 {
     out_result r;
     memset(w, 0, sizeof *w);
-    rec_sink sink = {watch_fn, w};
+    rec_sink sink = {watch_fn, w, 0};
     cr_assert_eq(scn__run_probe(c, seed, &sink, 1, &r, probe), 0, "scn_run failed");
     return r;
 }

@@ -346,7 +346,7 @@ Test(kb977526, the_first_negotiation_of_the_flow_is_initial_and_the_next_is_a_re
     set(&c, "file.size=200MiB");
     ike_starts s;
     memset(&s, 0, sizeof s);
-    rec_sink sink = {collect_ike_starts, &s};
+    rec_sink sink = {collect_ike_starts, &s, 0};
     out_result r;
     cr_assert_eq(scn_run_sinks(&c, 1, &sink, 1, &r), 0);
     cr_assert_geq(s.n[PRM_CLIENT], 2, "A started %d exchanges", s.n[PRM_CLIENT]);

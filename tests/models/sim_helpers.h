@@ -32,7 +32,7 @@ static inline out_result run_probe(const prm_config *c, uint64_t seed, FILE *tra
 {
     out_result r;
     scn_probe pr;
-    rec_sink text = {rec_sink_text, trace};
+    rec_sink text = {rec_sink_text, trace, 0};
     cr_assert_eq(scn__run_probe(c, seed, &text, trace ? 1 : 0, &r, &pr), 0, "scn_run failed");
     cr_expect_eq(pr.pkts_outstanding, 0, "packets leaked: %llu", (unsigned long long)pr.pkts_outstanding);
     if (probe) *probe = pr;

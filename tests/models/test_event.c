@@ -350,7 +350,7 @@ Test(event, a_real_runs_text_trace_and_event_table_describe_the_same_events)
     FILE *text = tmpfile(), *tsv = tmpfile();
     cr_assert(text && tsv);
     ev_write_tsv_header(tsv);
-    rec_sink sinks[2] = {{rec_sink_text, text}, {rec_sink_tsv, tsv}};
+    rec_sink sinks[2] = {{rec_sink_text, text, 0}, {rec_sink_tsv, tsv, 0}};
     out_result r;
     cr_assert_eq(scn_run_sinks(&c, 1, sinks, 2, &r), 0);
     cr_assert_neq(r.failure, OUT_FAIL_NONE, "this copy is expected to fail (the KB's tcp_abort)");

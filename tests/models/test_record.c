@@ -35,7 +35,7 @@ static void keep(void *ctx, const ev_event *e)
     seen.n++;
 }
 
-static rec_sink keeper(int id) { return (rec_sink){keep, (void *)(intptr_t)id}; }
+static rec_sink keeper(int id) { return (rec_sink){keep, (void *)(intptr_t)id, 0}; }
 
 static void expect_same_event(const ev_event *a, const ev_event *b, int i)
 {
@@ -460,7 +460,7 @@ static int run_kb977526(int fail, out_result *out)
     n_failed = n_other_sites = 0;
     failed_site = NULL;
     int arm = fail;
-    rec_sink s = {arm_after_established, &arm};
+    rec_sink s = {arm_after_established, &arm, 0};
     int rc = scn_run_sinks(&c, 1, &s, 1, out);
     fail_episode_realloc = 0;
     return rc;

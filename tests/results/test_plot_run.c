@@ -127,7 +127,7 @@ Test(plot_run, a_real_run_agrees_with_its_outcome)
     for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
         cr_assert_eq(prm_set_pair(&cfg, kv[i], err, sizeof err), 0, "%s", err);
     plot_timeline *tl = plot_timeline_new();
-    rec_sink sink = {plot_timeline_event, tl};
+    rec_sink sink = {plot_timeline_event, tl, 0};
     out_result r;
     cr_assert_eq(scn_run_sinks(&cfg, 1, &sink, 1, &r), 0);
     plot_run_counts c;
