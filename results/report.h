@@ -2,10 +2,14 @@
 #define RESULTS_REPORT_H
 /*
  * The capacity-planning report behind `rekeysim report`: one self-contained
- * HTML page (CSS inline, figures inline as SVG, no script, no network) with
- * what was simulated (spec text, settings, provenance from meta and the
- * sweep history), key findings written as sentences from the data, the
- * figures of results/plot.h and the point_summary and thresholds tables.
+ * HTML page (CSS inline, figures inline as SVG, no script, no network) that
+ * opens with the answer (one table: per scenario row and link rate column
+ * the largest file size with p_complete >= 0.95, or "never establishes",
+ * the first interruption and its cause, the best what-if change), then the
+ * figures of results/plot.h, then the details: findings written as
+ * sentences from the data, what was simulated (spec text, settings), the
+ * point_summary and thresholds tables and the provenance (meta, the sweep
+ * history).
  * Everything that comes from the database is HTML-escaped. Prefix report_
  * (report__ inside: results/report_int.h); errors are results/plot.h's.
  */

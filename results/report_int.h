@@ -2,7 +2,8 @@
 #define RESULTS_REPORT_INT_H
 /*
  * Internals shared by the report's two files: report_layout.c (the page,
- * its HTML helpers and queries) and report_findings.c (the key findings).
+ * its HTML helpers and queries) and report_findings.c (the answer table,
+ * the key findings and the what-if findings).
  * Not for other modules: they use results/report.h.
  */
 #include <sqlite3.h>
@@ -36,6 +37,19 @@ int report__finish(report_ctx *r, sqlite3_stmt *st, int step_rc);
 /* Appends the <ul class="findings"> of the experiment of A. Returns 0 or a
  * PLOT_E* code with R->err filled. */
 int report__findings(report_ctx *r, const plot_axes *a);
+
+/* Appends the answer section at the top of the page: one table, rows the
+ * scenario (and the other row axes: a path preset, a lifetime ...) of each
+ * experiment that varies or searches file.size, columns the link rates,
+ * each cell the largest file size with p_complete >= 0.95 (from the
+ * threshold search's bracket, else from the tested sizes, marked so),
+ * "never establishes" or "every size tested completes", with the median
+ * first interruption and its most common cause; a what-if column when the
+ * database has whatif rows, then the what-if findings (report__whatif).
+ * EXPERIMENT is an index or (size_t)-1 for all. Cells carry their numbers
+ * in data- attributes (report_findings.c says which). Returns 0 or a
+ * PLOT_E* code with R->err filled. */
+int report__answer(report_ctx *r, size_t experiment);
 
 /* Appends the what-if findings (one per stored `rekeysim whatif`, its best
  * change) when the database has whatif rows; nothing otherwise. Returns 0

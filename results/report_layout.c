@@ -2,12 +2,14 @@
  * The HTML layout of the report. The page is built in one growing buffer
  * and written to OUT_DIR/report.html through a temporary file and a rename,
  * so a reader never sees half a report. Its parts, in order: a header
- * (database, generation time, counts), the key findings of every experiment
- * (results/report_findings.c), one section per experiment (what was
- * simulated: kind, counts, the axes and their values, the settings that
- * differ from the registry defaults, the spec text; the figures inline as
- * SVG; the point_summary and thresholds tables), and the provenance (meta
- * and the sweep history).
+ * (database, generation time, counts), the answer table with the what-if
+ * findings under it (results/report_findings.c), the figures of every
+ * experiment inline as SVG, the details: the findings per curve of every
+ * experiment (collapsed in a <details> element, since the table says the
+ * same), one section per experiment (what was simulated: kind, counts, the
+ * axes and their values, the settings that differ from the registry
+ * defaults, the spec text; the point_summary and thresholds tables), and
+ * the provenance (meta and the sweep history).
  *
  * Every string from the database goes through report__esc(); the SVG that
  * gnuplot wrote has its text escaped by gnuplot, and its ids are prefixed
@@ -43,7 +45,13 @@ static const char CSS[] =
     "border:1px solid #e1e6ec}figcaption{font-size:.9rem;color:#3b4652;margin-top:.4rem}"
     ".missing{background:#fff4e5;border:1px solid #f0c27b;padding:.6rem .8rem}"
     "dl.facts{display:grid;grid-template-columns:max-content auto;gap:.15rem 1rem}dl.facts dt{font-weight:600}"
-    "dl.facts dd{margin:0}footer{margin-top:3rem;font-size:.85rem;color:#5a6572}";
+    "dl.facts dd{margin:0}footer{margin-top:3rem;font-size:.85rem;color:#5a6572}"
+    "table.answer{font-size:.92rem}table.answer td.ans,table.answer td.wi{text-align:left;white-space:normal;"
+    "min-width:10.5rem;vertical-align:top}table.answer th.t{vertical-align:top}"
+    "td.ans .big{display:block;font-weight:700;font-size:1.05rem}td.ans .sub,td.ans .fi{display:block;"
+    "font-size:.8rem;color:#4a5562}td.ans.never .big,td.ans.none_pass .big{color:#8a1c1c}"
+    "td.ans.all_pass .big{color:#1c6b2e}p.note{font-size:.85rem;color:#3b4652;max-width:60rem}"
+    "details{margin:.4rem 0}details summary{cursor:pointer;font-weight:600}";
 
 /* ---- text ---- */
 
@@ -529,7 +537,9 @@ static void header(report_ctx *r, size_t experiment)
         report__esc(&r->h, r->db->exps[experiment].name);
         plot__buf_printf(&r->h, "</code>.");
     }
-    plot__buf_printf(&r->h, "</p>\n<nav><ul><li><a href=\"#findings\">Key findings</a></li>\n");
+    plot__buf_printf(&r->h, "</p>\n<nav><ul><li><a href=\"#answer\">The answer</a></li>\n"
+                            "<li><a href=\"#figures\">Figures</a></li>\n"
+                            "<li><a href=\"#findings\">Details: findings per curve</a></li>\n");
     for (size_t e = 0; e < r->db->n_exps; e++) {
         if (experiment != (size_t)-1 && experiment != e) continue;
         plot__buf_printf(&r->h, "<li><a href=\"#exp-%zu\">Experiment ", e + 1);
@@ -539,7 +549,20 @@ static void header(report_ctx *r, size_t experiment)
     plot__buf_printf(&r->h, "<li><a href=\"#provenance\">Provenance</a></li></ul></nav>\n");
 }
 
-static int experiment_section(report_ctx *r, const plot_axes *a, const plot_figure *figs, size_t n_figs)
+/* The figures of experiment A, under its name. */
+static void figures_of(report_ctx *r, const plot_axes *a, const plot_figure *figs, size_t n_figs)
+{
+    plot__buf_printf(&r->h, "<h3>Experiment ");
+    report__esc(&r->h, a->e->name);
+    plot__buf_printf(&r->h, "</h3>\n");
+    size_t shown = 0;
+    for (size_t i = 0; i < n_figs; i++)
+        if (figs[i].experiment == a->exp_index) figure(r, &figs[i], i), shown++;
+    if (!shown)
+        plot__buf_printf(&r->h, "<p>No figure applies to this experiment's axes (or it has no runs yet).</p>\n");
+}
+
+static int experiment_section(report_ctx *r, const plot_axes *a)
 {
     plot__buf_printf(&r->h, "<section id=\"exp-%zu\" class=\"experiment\">\n<h2>Experiment ", a->exp_index + 1);
     report__esc(&r->h, a->e->name);
@@ -550,12 +573,7 @@ static int experiment_section(report_ctx *r, const plot_axes *a, const plot_figu
     if (rc) return rc;
     plot__buf_printf(&r->h, "<h3>Spec</h3>\n<pre class=\"spec\">");
     report__esc(&r->h, a->e->spec_text);
-    plot__buf_printf(&r->h, "</pre>\n<h3>Figures</h3>\n");
-    size_t shown = 0;
-    for (size_t i = 0; i < n_figs; i++)
-        if (figs[i].experiment == a->exp_index) figure(r, &figs[i], i), shown++;
-    if (!shown)
-        plot__buf_printf(&r->h, "<p>No figure applies to this experiment's axes (or it has no runs yet).</p>\n");
+    plot__buf_printf(&r->h, "</pre>\n");
     rc = summary_table(r, a);
     if (!rc) rc = thresholds_table(r, a);
     plot__buf_printf(&r->h, "</section>\n");
@@ -564,26 +582,36 @@ static int experiment_section(report_ctx *r, const plot_axes *a, const plot_figu
 
 static int body(report_ctx *r, size_t experiment, const plot_figure *figs, size_t n_figs)
 {
-    int rc = 0;
     header(r, experiment);
-    plot__buf_printf(&r->h, "<section id=\"findings\">\n<h2>Key findings</h2>\n");
+    int rc = report__answer(r, experiment);
+    plot__buf_printf(&r->h, "<section id=\"figures\">\n<h2>Figures</h2>\n");
     for (size_t e = 0; !rc && e < r->db->n_exps; e++) {
         if (experiment != (size_t)-1 && experiment != e) continue;
         plot_axes a;
         if ((rc = plot__axes_init(r->db, e, &a, r->err, r->errlen))) break;
-        plot__buf_printf(&r->h, "<h3>Experiment ");
-        report__esc(&r->h, a.e->name);
-        plot__buf_printf(&r->h, "</h3>\n");
-        rc = report__findings(r, &a);
+        figures_of(r, &a, figs, n_figs);
         plot__axes_fini(&a);
     }
-    if (!rc) rc = report__whatif(r);
+    plot__buf_printf(&r->h, "</section>\n<section id=\"findings\">\n<h2>Details: findings per curve</h2>\n"
+                            "<p>The sentences behind the answer table, one per scenario, rate and size curve "
+                            "(collapsed; open an experiment's list).</p>\n");
+    for (size_t e = 0; !rc && e < r->db->n_exps; e++) {
+        if (experiment != (size_t)-1 && experiment != e) continue;
+        plot_axes a;
+        if ((rc = plot__axes_init(r->db, e, &a, r->err, r->errlen))) break;
+        plot__buf_printf(&r->h, "<details><summary>Experiment ");
+        report__esc(&r->h, a.e->name);
+        plot__buf_printf(&r->h, "</summary>\n");
+        rc = report__findings(r, &a);
+        plot__buf_printf(&r->h, "</details>\n");
+        plot__axes_fini(&a);
+    }
     plot__buf_printf(&r->h, "</section>\n");
     for (size_t e = 0; !rc && e < r->db->n_exps; e++) {
         if (experiment != (size_t)-1 && experiment != e) continue;
         plot_axes a;
         if ((rc = plot__axes_init(r->db, e, &a, r->err, r->errlen))) break;
-        rc = experiment_section(r, &a, figs, n_figs);
+        rc = experiment_section(r, &a);
         plot__axes_fini(&a);
     }
     if (!rc) rc = provenance(r);

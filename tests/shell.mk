@@ -29,3 +29,5 @@ TESTS += $(shell_tests)
 EXTRA_DIST += $(shell_tests) tests/arch/check_layers.py tests/e2e/check_pcap.py .clang-format tests/results/fixture.ini \
 	tests/fingerprints/refresh.sh tests/fingerprints/reference.list tests/fingerprints/expected \
 	tests/ipsec/matrix.py
+# The answer table fixture of tests/results/test_report.c and check_report_chromium.sh (issue 15)
+EXTRA_DIST += tests/results/fixture_answer.ini

@@ -8,8 +8,10 @@
 #
 #   tests/results/check_report_chromium.sh [REPORT.html]
 #
-# Without an argument it builds a report from tests/results/fixture.ini (and
-# one `rekeysim whatif` stored into its database) with
+# Without an argument it builds a report from tests/results/fixture.ini and
+# fixture_answer.ini (the answer table's threshold search and a scenario
+# that never establishes; one `rekeysim whatif` stored into the database)
+# with
 # $REKEYSIM (default: build/rekeysim of this source tree).
 # Exit status: 0 pass, 1 fail, 77 skipped (no chromium: Debian package
 # `chromium`; no gnuplot to draw the figures of the report it builds).
@@ -32,11 +34,18 @@ if [ -z "$report" ]; then
   rk=${REKEYSIM:-$(cd "$here/../.." && pwd)/build/rekeysim}
   [ -x "$rk" ] || { echo "FAIL: no rekeysim at $rk (set REKEYSIM)"; exit 1; }
   "$rk" sweep "$here/fixture.ini" --db "$tmp/fixture.db" --jobs 2 --quiet >/dev/null || { echo "FAIL: sweep"; exit 1; }
+  # A threshold search and a scenario that never establishes, for the answer table's cells.
+  "$rk" sweep "$here/fixture_answer.ini" --db "$tmp/fixture.db" --jobs 2 --quiet >/dev/null ||
+    { echo "FAIL: sweep of fixture_answer.ini"; exit 1; }
   # What-if rows too, so the page's what-if finding is rendered and checked.
   "$rk" whatif --scenario kb977526 file.size=256MiB --db "$tmp/fixture.db" >/dev/null || { echo "FAIL: whatif"; exit 1; }
   "$rk" report --db "$tmp/fixture.db" --out "$tmp/out" >/dev/null || { echo "FAIL: report"; exit 1; }
   report=$tmp/out/report.html
   grep -q 'data-kind="best_whatif"' "$report" || { echo "FAIL: the report has no what-if finding"; exit 1; }
+  for state in bracketed tested all_pass never; do
+    grep -q "<td class=\"ans $state\"" "$report" || { echo "FAIL: the answer table has no $state cell"; exit 1; }
+  done
+  echo "ok: the answer table has bracketed, tested, all_pass and never-establishes cells"
 fi
 [ -r "$report" ] || { echo "FAIL: cannot read $report"; exit 1; }
 abs=$(cd "$(dirname "$report")" && pwd)/$(basename "$report")

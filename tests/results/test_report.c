@@ -5,7 +5,11 @@
  * confirms (each finding names its point in data- attributes, checked here
  * with independent SQL); on the synthetic database its sentences are
  * exactly the known ones, hostile text comes out escaped, and without
- * gnuplot the page is still written with a note per figure.
+ * gnuplot the page is still written with a note per figure. The answer
+ * table at the top (a database of grids, threshold searches, a scenario that
+ * never establishes and a stored `rekeysim whatif`) has one cell per
+ * experiment, row axes and link rate, each recomputed here from the runs,
+ * points and thresholds tables with SQL of this file's own.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -13,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sqlite3.h>
 #include "results/plot.h"
 #include "results/report.h"
 
@@ -24,6 +29,9 @@ char *tp_slurp(const char *path, size_t *len_out);
 double tp_q(const char *db, const char *sql);
 void tp_synthetic_db(const char *db, const char *grid_name);
 void tp_need_gnuplot(void);
+void tp_sweep_statuses(const char *dir, const char *db);
+int tp_run(char *const argv[], const char *dir, const char *out, const char *err, const char *path_env);
+const char *tp_rekeysim(void);
 
 static char *dir;
 static void setup(void) { dir = tp_dir_new(); }
@@ -241,5 +249,202 @@ Test(report, without_gnuplot_each_figure_is_replaced_by_a_note)
         snprintf(want, sizeof want, "<code>%s.dat</code> and <code>%s.gp</code>", stems[i], stems[i]);
         cr_expect(strstr(html, want) != NULL, "the note names the files that were written: %s", want);
     }
+    free(html);
+}
+
+/* ---- the answer table ---- */
+
+/* The text of the single value of SQL on DB ("" for NULL), in BUF. */
+static const char *q_text(const char *db, const char *sql, char *buf, size_t n)
+{
+    sqlite3 *h;
+    cr_assert_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(h));
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "%s", sql);
+    const unsigned char *t = sqlite3_column_text(st, 0);
+    snprintf(buf, n, "%s", t ? (const char *)t : "");
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return buf;
+}
+
+/* Attribute NAME of the tag at TAG as a number, NAN when absent. */
+static double attr_or_nan(const char *tag, const char *name)
+{
+    char key[64];
+    snprintf(key, sizeof key, " %s=\"", name);
+    const char *end = strchr(tag, '>'), *s = strstr(tag, key);
+    return s && s < end ? strtod(s + strlen(key), NULL) : NAN;
+}
+
+static void attr_text(const char *tag, const char *name, char *buf, size_t n)
+{
+    char key[64];
+    snprintf(key, sizeof key, " %s=\"", name);
+    const char *end = strchr(tag, '>'), *s = strstr(tag, key);
+    buf[0] = 0;
+    if (s && s < end) sscanf(s + strlen(key), "%63[^\"]", buf);
+    (void)n;
+}
+
+static int same(double got, double want) { return fabs(got - want) <= 1e-9 * fmax(1.0, fabs(want)); }
+
+/* The fixture (grids), tests/results/fixture_answer.ini (a search for
+ * p_complete = 0.95, a scenario that never establishes), the statuses
+ * search (none_pass) and one whatif, all in DB. */
+static void answer_db(const char *db)
+{
+    tp_sweep_fixture(dir, db);
+    tp_sweep_statuses(dir, db);
+    const char *src = getenv("TOP_SRCDIR");
+    char spec[4096], err[4200];
+    snprintf(spec, sizeof spec, "%s/tests/results/fixture_answer.ini", src && *src ? src : ".");
+    snprintf(err, sizeof err, "%s/answer.err", dir);
+    char *sweep[] = {(char *)tp_rekeysim(), "sweep", spec, "--db", (char *)db, "--jobs", "2", "--quiet", NULL};
+    cr_assert_eq(tp_run(sweep, dir, NULL, err, NULL), 0, "the answer sweep failed (see %s)", err);
+    char *whatif[] = {(char *)tp_rekeysim(), "whatif", "--scenario", "kb977526",
+                      "file.size=256MiB",    "--db",   (char *)db,   NULL};
+    cr_assert_eq(tp_run(whatif, dir, NULL, err, NULL), 0, "the whatif failed (see %s)", err);
+}
+
+Test(report, the_answer_table_agrees_with_independent_sql)
+{
+    char db[4200];
+    snprintf(db, sizeof db, "%s", path("ans.db"));
+    answer_db(db);
+    char *html = make_report(db, 0);
+    const char *answer = strstr(html, "<section id=\"answer\">"), *figures = strstr(html, "<section id=\"figures\">");
+    const char *findings = strstr(html, "<section id=\"findings\">");
+    cr_assert(answer && figures && findings && answer < figures && figures < findings,
+              "the answer first, then the figures, then the details");
+    cr_expect(strstr(answer, "<figure") > figures, "no figure above the figures section");
+    size_t n = 0, states[5] = {0};
+    static const char *const names[] = {"never", "bracketed", "tested", "all_pass", "none_pass"};
+    for (const char *s = answer; (s = strstr(s, "<td class=\"ans ")) && s < figures; s++, n++) {
+        char state[64], cause[64], sql[2400], kind[32], buf[64];
+        attr_text(s, "data-state", state, sizeof state);
+        attr_text(s, "data-cause", cause, sizeof cause);
+        double point = attr(s, "data-point-id"), exp = attr(s, "data-experiment-id");
+        /* The cell: the points of the experiment with the named point's
+         * scenario, link rate and kilobyte lifetime (the only axes but the
+         * file size the fixtures vary); its runs. */
+        char cell[800];
+        snprintf(cell, sizeof cell,
+                 "WITH cell AS (SELECT q.point_id, q.file_size FROM points q JOIN points o ON o.point_id = %.0f "
+                 "WHERE q.experiment_id = o.experiment_id AND q.scenario = o.scenario AND q.link_rate = o.link_rate "
+                 "AND q.ipsec_qm_lifetime_kb = o.ipsec_qm_lifetime_kb), cr AS (SELECT r.* FROM runs r JOIN cell c "
+                 "ON c.point_id = r.point_id) ",
+                 point);
+        snprintf(sql, sizeof sql, "SELECT experiment_id FROM points WHERE point_id = %.0f", point);
+        cr_expect_eq(tp_q(db, sql), exp);
+        snprintf(sql, sizeof sql, "%sSELECT count(*) FROM cr", cell);
+        double runs = tp_q(db, sql);
+        cr_expect_eq(attr(s, "data-runs"), runs, "runs of the cell of point %.0f", point);
+        snprintf(sql, sizeof sql, "%sSELECT count(setup_s) FROM cr", cell);
+        double established = tp_q(db, sql);
+        cr_expect_eq(attr(s, "data-established"), established);
+        snprintf(sql, sizeof sql, "SELECT kind FROM experiments WHERE experiment_id = %.0f", exp);
+        q_text(db, sql, kind, sizeof kind);
+        int st = -1;
+        for (int k = 0; k < 5; k++)
+            if (!strcmp(state, names[k])) st = k;
+        cr_assert_geq(st, 0, "unknown state %s", state);
+        states[st]++;
+        cr_expect_eq(st == 0, established == 0, "never establishes exactly when no run set up (point %.0f)", point);
+        if (st > 0 && !strcmp(kind, "search")) {
+            char head[1000];
+            snprintf(head, sizeof head, "%sSELECT %%s FROM thresholds t JOIN cell c ON c.point_id = t.point_id", cell);
+            char status[32];
+            snprintf(sql, sizeof sql, head, "t.status");
+            q_text(db, sql, status, sizeof status);
+            cr_expect_str_eq(status, state, "point %.0f: the thresholds row's status", point);
+            snprintf(sql, sizeof sql, head, "t.lo");
+            double lo = tp_q(db, sql);
+            snprintf(sql, sizeof sql, head, "t.hi");
+            double hi = tp_q(db, sql);
+            snprintf(sql, sizeof sql, head, "t.critical");
+            double critical = tp_q(db, sql);
+            if (st == 1) {
+                cr_expect(same(attr(s, "data-critical"), critical) && same(attr(s, "data-lo"), lo) &&
+                              same(attr(s, "data-hi"), hi) && same(attr(s, "data-safe"), lo),
+                          "point %.0f: the bracket", point);
+            } else if (st == 3) {
+                cr_expect(same(attr(s, "data-safe"), hi), "point %.0f: every size up to the searched end", point);
+            } else {
+                cr_expect(same(attr(s, "data-lo"), lo) && isnan(attr_or_nan(s, "data-safe")));
+            }
+        } else if (st > 0) {
+            /* The grid: the smallest tested size below 0.95, and the
+             * largest tested size under it. */
+            char ps[1200];
+            snprintf(ps, sizeof ps,
+                     "%s, ps AS (SELECT c.file_size AS f, s.p_complete AS p FROM cell c JOIN point_summary s ON "
+                     "s.point_id = c.point_id WHERE s.n_runs > 0) ",
+                     cell);
+            snprintf(sql, sizeof sql, "%sSELECT min(f) FROM ps WHERE p < 0.95", ps);
+            double fail = tp_q(db, sql);
+            snprintf(sql, sizeof sql, "%sSELECT max(f) FROM ps WHERE %s", ps,
+                     isnan(fail) ? "1" : "f < (SELECT min(f) FROM ps WHERE p < 0.95)");
+            double safe = tp_q(db, sql);
+            snprintf(sql, sizeof sql, "%sSELECT min(f) FROM ps", ps);
+            double smallest = tp_q(db, sql);
+            if (isnan(fail))
+                cr_expect(st == 3 && same(attr(s, "data-safe"), safe), "point %.0f: all pass", point);
+            else if (isnan(safe))
+                cr_expect(st == 4 && same(attr(s, "data-lo"), smallest), "point %.0f: none passes", point);
+            else
+                cr_expect(st == 2 && same(attr(s, "data-safe"), safe) && same(attr(s, "data-hi"), fail),
+                          "point %.0f: %s, safe %.17g, first failing %.17g", point, state, safe, fail);
+        }
+        /* The median first interruption over the cell's runs that had one. */
+        snprintf(sql, sizeof sql,
+                 "%s, v AS (SELECT first_interruption_s AS x FROM cr WHERE x IS NOT NULL) "
+                 "SELECT avg(x) FROM (SELECT x FROM v ORDER BY x LIMIT 2 - (SELECT count(*) FROM v) %% 2 "
+                 "OFFSET ((SELECT count(*) FROM v) - 1) / 2)",
+                 cell);
+        double fi = tp_q(db, sql);
+        snprintf(sql, sizeof sql, "%sSELECT count(first_interruption_s) FROM cr", cell);
+        cr_expect_eq(attr(s, "data-fi-runs"), tp_q(db, sql));
+        cr_expect(isnan(fi) ? isnan(attr_or_nan(s, "data-fi-s")) : same(attr(s, "data-fi-s"), fi),
+                  "point %.0f: median first interruption %.17g", point, fi);
+        /* The most common first cause: no cause has more episodes. */
+        snprintf(sql, sizeof sql,
+                 "%sSELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM interruptions i JOIN cr ON "
+                 "cr.run_id = i.run_id WHERE i.episode = 1 GROUP BY i.cause)",
+                 cell);
+        double top = tp_q(db, sql);
+        if (top == 0) {
+            cr_expect(!cause[0]);
+        } else {
+            snprintf(sql, sizeof sql,
+                     "%sSELECT count(*) FROM interruptions i JOIN cr ON cr.run_id = i.run_id WHERE i.episode = 1 "
+                     "AND i.cause = '%s'",
+                     cell, cause);
+            cr_expect(tp_q(db, sql) == top && attr(s, "data-cause-runs") == top, "point %.0f: cause %s", point, cause);
+        }
+        (void)buf;
+    }
+    cr_expect_eq(n,
+                 (size_t)tp_q(db, "SELECT count(*) FROM (SELECT DISTINCT p.experiment_id, p.scenario, p.link_rate, "
+                                  "p.ipsec_qm_lifetime_kb FROM points p JOIN runs r ON r.point_id = p.point_id)"),
+                 "one cell per experiment, row and link rate");
+    for (int k = 0; k < 5; k++) cr_expect_gt(states[k], 0, "the fixtures exercise %s cells", names[k]);
+    /* What-if: the best change is the fastest completing one whose cost is
+     * not marked RISK; the exemption, faster, is named as ranked after. */
+    char best[64], fastest[64], want[200];
+    q_text(db,
+           "SELECT candidate FROM whatif WHERE whatif_id = 1 AND row > 0 AND completed = 1 AND "
+           "cost_risk NOT LIKE 'RISK%' ORDER BY duration_s, row LIMIT 1",
+           best, sizeof best);
+    q_text(db, "SELECT candidate FROM whatif WHERE whatif_id = 1 AND completed = 1 ORDER BY duration_s, row LIMIT 1",
+           fastest, sizeof fastest);
+    cr_expect(best[0] && strcmp(best, "exempt") && !strcmp(fastest, "exempt"), "best %s, fastest %s", best, fastest);
+    snprintf(want, sizeof want, "<span class=\"wi1\" data-whatif-id=\"1\">%s (+", best);
+    cr_expect(strstr(answer, want) != NULL && strstr(answer, want) < figures, "the table's what-if cell: %s", want);
+    snprintf(want, sizeof want, "data-kind=\"best_whatif\" data-whatif-id=\"1\" data-candidate=\"%s\"", best);
+    const char *li = strstr(answer, want);
+    cr_expect(li && li < figures, "the what-if finding under the table: %s", want);
+    cr_expect(li && strstr(li, "The fastest change, exempt, is ranked after it: RISK:") != NULL);
     free(html);
 }
