@@ -651,20 +651,20 @@ static int ans_cell_html(report_ctx *r, const ans_exp *x, const ans_cell *cl, in
             safe = cl->size[order[n - 1]];
             report__human_db(fs, safe, s2, sizeof s2);
             snprintf(big, sizeof big, "every size tested completes");
-            snprintf(small, sizeof small, "%s %s †", n > 1 ? "tested up to" : "only", s2);
+            snprintf(small, sizeof small, "%s %s\u00a0†", n > 1 ? "tested up to" : "only", s2);
         } else if (k == 0) {
             state = "none_pass";
             lo = cl->size[order[0]];
             report__human_db(fs, lo, s1, sizeof s1);
             snprintf(big, sizeof big, "fails even at %s", s1);
-            snprintf(small, sizeof small, "the smallest size tested †");
+            snprintf(small, sizeof small, "the smallest size tested\u00a0†");
         } else {
             state = "tested";
             safe = lo = cl->size[order[k - 1]];
             hi = cl->size[order[k]];
             report__human_db(fs, lo, big, sizeof big);
             report__human_db(fs, hi, s2, sizeof s2);
-            snprintf(small, sizeof small, "next size tested, %s, fails †", s2);
+            snprintf(small, sizeof small, "next size tested, %s, fails\u00a0†", s2);
         }
     }
     plot__buf_printf(&r->h,
@@ -829,7 +829,7 @@ int report__answer(report_ctx *r, size_t experiment)
                     plot__buf_printf(&r->h, "<th class=\"t\" rowspan=\"%zu\"><a href=\"#exp-%zu\">", x->n_rows,
                                      x->a.exp_index + 1);
                     report__esc(&r->h, x->a.e->name);
-                    plot__buf_printf(&r->h, "</a>%s</th>", x->is_search ? "" : " †");
+                    plot__buf_printf(&r->h, "</a>%s</th>", x->is_search ? "" : "\u00a0†");
                 }
                 plot__buf_printf(&r->h, "<th class=\"t\">");
                 report__esc(&r->h, x->rows[w].label);
