@@ -84,6 +84,7 @@ struct smb_copy {
     uint64_t pending_bytes; /* sum of bytes over the ring (smb.timer_bytes=pipeline) */
     fifo srv;               /* requests waiting at the server's disk, head in service */
     sim_timer disk_timer;   /* the head's service ends */
+    uint64_t done_offset;   /* issue 15: end of the last complete READ/WRITE data at the reader */
 };
 
 static void sess_fire(sim_kernel *k, void *arg);
@@ -154,6 +155,14 @@ void smb_free(smb_copy *s)
 }
 
 int64_t smb_max_outstanding(const smb_copy *s) { return s->limit; }
+
+void smb_resume_at(smb_copy *s, uint64_t offset)
+{
+    s->next_offset = offset;
+    s->done_offset = offset;
+}
+
+uint64_t smb_done_offset(const smb_copy *s) { return s->done_offset; }
 
 void smb_start(smb_copy *s)
 {
@@ -381,6 +390,7 @@ static void consume(smb_copy *s, int from, uint64_t n)
         msg done = *m;
         f->head = (f->head + 1) & (f->cap - 1);
         f->n--;
+        s->done_offset += done.file_bytes; /* only READ responses and WRITE requests carry file bytes */
         rec_emit(s->rec, &(ev_event){.kind = EV_SMB_DONE,
                                      .host = (int8_t)(1 - from),
                                      .detail = kind_name[done.kind],
