@@ -29,6 +29,11 @@
  * the MS-CIFS layouts; the security blobs and strings of negotiate and
  * session setup are estimates [I]. No TREE_DISCONNECT or LOGOFF: the client
  * closes TCP after CLOSE.
+ *
+ * Restartable copies (issue 15): smb_resume_at starts the READ/WRITE
+ * pipeline at an offset instead of 0; done_offset follows the end of the
+ * last READ response or WRITE request the reader has whole, which is where
+ * the scenario's next connection resumes (models/scenario.c).
  */
 #include <assert.h>
 #include <math.h>

@@ -28,7 +28,7 @@ static int wanted(const ev_event *e)
 {
     switch (e->kind) {
     case EV_SMB_SEND:
-    case EV_SMB_DONE: return e->detail && !strcmp(e->detail, "READ_ANDX");
+    case EV_SMB_DONE: return e->detail && (!strcmp(e->detail, "READ_ANDX") || !strcmp(e->detail, "WRITE_ANDX"));
     case EV_TCP_ABORT:
     case EV_TCP_CONNECT_TIMEOUT:
     case EV_SMB_TIMEOUT:
@@ -72,15 +72,19 @@ static int is_failure_event(int kind)
 /* The checks every restartable run must pass; returns the restarts seen. */
 static uint64_t check_restarts(const prm_config *c, const out_result *r, const ev_log *l)
 {
-    uint64_t read = 61440; /* the Vista RTM copy engine's read (client.copy_engine auto, client vista) */
+    uint64_t read = 61440; /* the Vista RTM copy engine's I/O (client.copy_engine auto, client vista) */
+    /* The data moves in READ_ANDX responses to the client, or WRITE_ANDX
+     * requests to the server; the client asks for it in either case. */
+    int writing = c->direction == PRM_COPY_WRITE, reader = writing ? PRM_SERVER : PRM_CLIENT;
+    const char *cmd = writing ? "WRITE_ANDX" : "READ_ANDX";
     uint64_t last_done = 0, restarts = 0, reads_asked = 0, offset = 0;
     double last_fail = -1;
     int after_restart = 0;
     for (size_t i = 0; i < l->n; i++) {
         const ev_row *e = &l->r[i];
         if (is_failure_event(e->kind) && last_fail < 0) last_fail = e->t;
-        if (e->kind == EV_SMB_SEND && e->host == PRM_CLIENT) reads_asked += e->count;
-        if (e->kind == EV_SMB_DONE && e->host == PRM_CLIENT) {
+        if (e->kind == EV_SMB_SEND && e->host == PRM_CLIENT && !strcmp(e->cmd, cmd)) reads_asked += e->count;
+        if (e->kind == EV_SMB_DONE && e->host == reader && !strcmp(e->cmd, cmd)) {
             /* Each complete response moves the offset by exactly its read:
              * the first after a restart too (the resume is exact). */
             uint64_t want = (after_restart ? offset : last_done) + read;
@@ -184,6 +188,20 @@ Test(restart, failed_connects_count_as_attempts_and_spent_retries_report_the_las
     out_result_fini(&r10);
     free(l1.r);
     free(l10.r);
+}
+
+/* The same outage on a write (WRITE_ANDX): the resume is the end of the
+ * last WRITE the server had whole. */
+Test(restart, a_write_resumes_at_the_last_complete_write_at_the_server)
+{
+    prm_config z = cfg_of("file.size=64MiB", "copy.direction=write", "link.outage.start=2s", "link.outage.duration=40s",
+                          "copy.tool=robocopy-z", NULL);
+    ev_log l;
+    out_result r = run_logged(&z, &l);
+    cr_expect_eq(r.completed, 1, "robocopy write: %s", out_failure_name(r.failure));
+    cr_expect_eq(check_restarts(&z, &r, &l), 1);
+    out_result_fini(&r);
+    free(l.r);
 }
 
 /* copy.retries=0 is Explorer's behaviour: the same failure, no restart. */
