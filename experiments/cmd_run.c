@@ -148,6 +148,7 @@ static void print_human(FILE *f, const prm_config *cfg, const out_result *r, int
         fprintf(f, "setup      %.6f s\n", r->setup_s);
     fprintf(f, "duration   %.6f s\n", r->duration_s);
     if (r->duration_s > 0) fprintf(f, "goodput    %.3f Mbit/s\n", (double)r->bytes_done * 8 / r->duration_s / 1e6);
+    if (r->n_restarts) fprintf(f, "restarts   %" PRIu64 " (copy.tool=robocopy-z)\n", r->n_restarts); /* issue 15 */
     fprintf(f, "interruptions %" PRIu64 "\n", r->n_interruptions);
     for (uint64_t i = 0; i < r->n_interruptions; i++) {
         const out_interruption *e = &r->interruptions[i];

@@ -173,7 +173,9 @@ static void print_result(FILE *f, const wrow *w, uint64_t size)
     else
         fprintf(f, "FAILS (%s) after %" PRIu64 " of %" PRIu64 " bytes (%.1f %%), %.2f s", out_failure_name(r->failure),
                 r->bytes_done, size, 100.0 * (double)r->bytes_done / (double)size, r->duration_s);
-    fprintf(f, "; setup %s; stalls %" PRIu64 ", %.2f s in all\n", setup, w->n_stalls, w->stall_s);
+    fprintf(f, "; setup %s; stalls %" PRIu64 ", %.2f s in all", setup, w->n_stalls, w->stall_s);
+    if (r->n_restarts) fprintf(f, "; restarts %" PRIu64, r->n_restarts);
+    fputc('\n', f);
 }
 
 static void print_table(FILE *f, const prm_config *cfg, const wrow *rows, size_t n, size_t best, int n_keys,
@@ -192,8 +194,8 @@ static void print_table(FILE *f, const prm_config *cfg, const wrow *rows, size_t
                 cand_name(&rows[best]), rows[best].res.duration_s);
     else
         fprintf(f, "\nNo single change of the table makes this copy complete.\n\n");
-    fprintf(f, "%-3s %-14s %-18s %11s %9s %6s %10s %10s  %s\n", "#", "change", "result", "duration", "setup", "stalls",
-            "stalled", "added", "cost or risk");
+    fprintf(f, "%-3s %-14s %-18s %11s %9s %6s %10s %8s %10s  %s\n", "#", "change", "result", "duration", "setup",
+            "stalls", "stalled", "restarts", "added", "cost or risk");
     for (size_t i = 1; i < n; i++) {
         const wrow *w = &rows[i];
         const exp_whatif_candidate *c = exp_whatif_at(w->cand);
@@ -214,8 +216,8 @@ static void print_table(FILE *f, const prm_config *cfg, const wrow *rows, size_t
             snprintf(added, sizeof added, "-");
         else
             snprintf(added, sizeof added, "+%.2f s", w->added_s);
-        fprintf(f, "%-3zu %-14s %-18s %9.2f s %9s %6" PRIu64 " %8.2f s %10s  %s\n", i, c->name, result,
-                w->res.duration_s, setup, w->n_stalls, w->stall_s, added, c->cost);
+        fprintf(f, "%-3zu %-14s %-18s %9.2f s %9s %6" PRIu64 " %8.2f s %8" PRIu64 " %10s  %s\n", i, c->name, result,
+                w->res.duration_s, setup, w->n_stalls, w->stall_s, w->res.n_restarts, added, c->cost);
     }
     fprintf(f, "\nWhat each row changes (KEY=VALUE to add to a `rekeysim run` of the same configuration):\n");
     for (size_t i = 1; i < n; i++) {

@@ -148,6 +148,30 @@ static int derive_ikeflags(const prm_config *base, exp_whatif_overrides *out, ch
     return out->n > 0;
 }
 
+/* Restartable copies (issue 15): copy.tool=robocopy-z, and robocopy's
+ * default retries (/R:1000000, the registry's default, read from the entry)
+ * when the configuration has fewer. */
+static int derive_robocopy(const prm_config *base, exp_whatif_overrides *out, char *why, size_t whylen)
+{
+    const prm_entry *tool = prm_find("copy.tool"), *retries = prm_find("copy.retries");
+    char err[256];
+    double def_retries;
+    int rc = prm_parse(retries, retries->def, &def_retries, err, sizeof err);
+    assert(rc == 0);
+    (void)rc;
+    prm_config c = *base;
+    if (base->copy.tool != PRM_TOOL_ROBOCOPY_Z) {
+        c.copy.tool = PRM_TOOL_ROBOCOPY_Z;
+        add(out, tool, &c);
+    }
+    if ((double)base->copy.retries < def_retries) {
+        prm_store(retries, &c, def_retries);
+        add(out, retries, &c);
+    }
+    if (out->n == 0) snprintf(why, whylen, "already so: copy.tool is robocopy-z with at least robocopy's retries");
+    return out->n > 0;
+}
+
 static int derive_key(const row *r, const prm_config *base, exp_whatif_overrides *out, char *why, size_t whylen);
 static int derive_timers(const prm_config *base, exp_whatif_overrides *out, char *why, size_t whylen);
 
@@ -201,10 +225,12 @@ static const row table[] = {
       "MS-GPIPSEC: policy none, filter action permit [S]",
       "RISK: all traffic with the file server in clear, no IPsec authentication, integrity or encryption"},
      "server.ipsec.policy", "none", NULL, NULL},
-    /* Restartable copies go here: a row "robocopy-z" (copy.tool=robocopy-z
-     * with enough copy.retries, robocopy /Z /R:n /W:n) once the copy.tool
-     * key exists (issue 15, restartable copies; another session adds it).
-     * Not written before then: a row may only name keys the registry has. */
+    {{"robocopy-z", "a restartable copy: robocopy /Z with its default retries instead of Explorer's copy",
+      "robocopy SRC DST FILE /Z (/R:1000000 /W:30 are its defaults) instead of a copy in Explorer",
+      "robocopy /Z /R:n /W:n (DOMAIN.md section 7) [S]; resume at the last complete READ/WRITE [I]",
+      "needs robocopy instead of Explorer (a script or a scheduled job); the copy still stalls and "
+      "reconnects at every rekey: the added duration is the waits and reconnects"},
+     NULL, NULL, NULL, derive_robocopy},
 };
 /* clang-format on */
 

@@ -18,6 +18,24 @@
  * events go to a recorder of their own with the same sinks, so the copy's
  * counters stay the copy's; its fingerprint is folded into the run's only
  * when there are flows, so runs without any keep their fingerprints.
+ *
+ * A restartable copy (copy.tool=robocopy-z, issue 15): when an attempt ends
+ * with a failure (connect_timeout, tcp_abort, smb_timeout) and copy.retries
+ * are not spent, the run goes on: both TCP endpoints are dropped at once (the
+ * server's half is forgotten as if the client's reset reached it [I]), file
+ * bytes of a READ/WRITE cut off mid-message are taken back from bytes_done,
+ * and after copy.retry_wait a new TCP pair (new endpoints: fresh sequence
+ * state, slow start, RTT estimate) and a new SMB session start on the same
+ * hosts, link and IPsec layers, so IPsec decides again for the new SYN from
+ * the state its record is in then. The new copy resumes at the offset up to
+ * which the reader had every READ/WRITE complete (smb_done_offset), so each
+ * file byte is counted once. Segments of a dead attempt still in a queue
+ * (IPsec's hold queue, the link) are dropped when they reach a host: under
+ * robocopy-z the copy's packets carry their attempt (pkt.copy_attempt) and
+ * a port between IPsec and TCP lets through only the current one's. The
+ * interruption episode open when an attempt died stays open through the wait
+ * until the new connection's packets pass that host's IPsec again. With
+ * explorer none of this is wired, so its runs are as before.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -68,12 +86,33 @@ typedef struct scn_sim {
     int ended, failure, fail_host;
     sim_time_ns end_ns;
     const scn_tap *tap; /* the capture's observer, or NULL */
+    /* issue 15: restartable copies (copy.tool=robocopy-z) */
+    struct scn_copy_port {
+        struct scn_sim *s;
+        int host;
+        pkt_port ipsec_out; /* what the current TCP endpoint sends into */
+    } cport[2];
+    uint32_t attempt;      /* the current connection attempt, 0 first */
+    uint64_t n_restarts;   /* reconnects done */
+    int restart_failure;   /* the failure that ended the previous attempt */
+    sim_timer retry_timer; /* copy.retry_wait runs */
 } scn_sim;
+
+static int restartable(const scn_sim *s) { return s->cfg->copy.tool == PRM_TOOL_ROBOCOPY_Z; }
+static void retry_fire(sim_kernel *k, void *arg);
 
 static void on_done(void *ctx, int failure, int host)
 {
     scn_sim *s = ctx;
     if (s->ended) return;
+    if (failure != OUT_FAIL_NONE && restartable(s) && s->n_restarts < (uint64_t)s->cfg->copy.retries) {
+        /* robocopy /Z: this attempt is over, the next one comes after the wait. */
+        for (int h = 0; h < 2; h++) tcp_drop(s->tcp[h]);
+        s->rec.bytes_done = smb_done_offset(s->smb);
+        s->restart_failure = failure;
+        sim_timer_arm_in(s->k, &s->retry_timer, s->cfg->copy.retry_wait_ns);
+        return;
+    }
     s->ended = 1;
     s->failure = failure;
     s->fail_host = failure == OUT_FAIL_NONE ? -1 : host;
@@ -96,6 +135,7 @@ static void teardown(scn_sim *s, scn_probe *probe)
         probe->fail_host = s->fail_host;
         probe->end_s = sim_time_to_s(s->end_ns);
     }
+    if (s->k) sim_timer_disarm(s->k, &s->retry_timer);
     smb_free(s->smb);
     flow_set_free(s->flows);
     if (s->frec_ready) rec_fini(&s->frec);
@@ -127,8 +167,69 @@ static void endpoint_params(scn_sim *s)
     }
 }
 
+/* ---- restartable copies (issue 15) ---- */
+
+/* Between a host's TCP and its IPsec layer: stamps the copy's segments
+ * with the attempt that sent them. */
+static void copy_out_fn(void *ctx, pkt *p)
+{
+    struct scn_copy_port *cp = ctx;
+    p->copy_attempt = cp->s->attempt;
+    pkt_port_send(&cp->ipsec_out, p);
+}
+
+static pkt_port copy_out_port(struct scn_copy_port *cp) { return (pkt_port){copy_out_fn, cp}; }
+
+/* Between a host's IPsec layer and its TCP: the current attempt's segments
+ * go to its endpoint; a dead attempt's are dropped (the host has no such
+ * connection any more). */
+static void copy_in_fn(void *ctx, pkt *p)
+{
+    struct scn_copy_port *cp = ctx;
+    if (p->copy_attempt != cp->s->attempt) {
+        pkt_put(cp->s->pp, p);
+        return;
+    }
+    tcp_input(cp->s->tcp[cp->host], p);
+}
+
+/* copy.retry_wait is over: a new TCP pair and SMB session resume the copy. */
+static void retry_fire(sim_kernel *k, void *arg)
+{
+    scn_sim *s = arg;
+    (void)k;
+    uint64_t offset = smb_done_offset(s->smb);
+    smb_free(s->smb);
+    s->smb = NULL;
+    s->attempt++;
+    s->n_restarts++;
+    for (int h = 0; h < 2; h++) {
+        tcp_free(s->tcp[h]);
+        s->tcp[h] = tcp_new(s->k, &s->cfg->tcp, &s->hp[h], h, FLOW_ID, s->pp, &s->rec);
+        if (!s->tcp[h]) {
+            rec_out_of_memory(&s->rec);
+            return;
+        }
+        tcp_wire(s->tcp[h], copy_out_port(&s->cport[h]));
+        s->esp_watch[h].tcp = s->tcp[h];
+    }
+    s->smb = smb_new(s->k, s->cfg, &s->rec, s->tcp[PRM_CLIENT], s->tcp[PRM_SERVER], on_done, s);
+    if (!s->smb) {
+        rec_out_of_memory(&s->rec);
+        return;
+    }
+    smb_resume_at(s->smb, offset);
+    rec_emit(&s->rec, &(ev_event){.kind = EV_COPY_RESTART,
+                                  .host = PRM_CLIENT,
+                                  .count = s->n_restarts,
+                                  .bytes = offset,
+                                  .cause = s->restart_failure});
+    smb_start(s->smb);
+}
+
 static int build(scn_sim *s, uint64_t run_seed, const rec_sink *sinks, int n_sinks)
 {
+    sim_timer_init(&s->retry_timer, retry_fire, s);
     s->k = sim_kernel_new();
     s->pp = pkt_pool_new();
     if (!s->k || !s->pp) return -1;
@@ -153,13 +254,14 @@ static int build(scn_sim *s, uint64_t run_seed, const rec_sink *sinks, int n_sin
         if (!s->flows) return -1;
     }
     for (int h = 0; h < 2; h++) {
-        tcp_wire(s->tcp[h], ipsec_host_out_port(s->ipsec[h]));
+        s->cport[h] = (struct scn_copy_port){s, h, ipsec_host_out_port(s->ipsec[h])};
+        tcp_wire(s->tcp[h], restartable(s) ? copy_out_port(&s->cport[h]) : ipsec_host_out_port(s->ipsec[h]));
         pkt_port down = link_send_port(s->link, h);
         if (s->cfg->tcp.ipsec_mss == PRM_IPSEC_MSS_HANDSHAKE) {
             s->esp_watch[h] = (scn_esp_watch){s->tcp[h], s->cfg->ipsec.esp_overhead_bytes, down};
             down = (pkt_port){esp_watch_fn, &s->esp_watch[h]};
         }
-        pkt_port up = tcp_input_port(s->tcp[h]);
+        pkt_port up = restartable(s) ? (pkt_port){copy_in_fn, &s->cport[h]} : tcp_input_port(s->tcp[h]);
         if (s->flows) {
             flow_set_wire(s->flows, h, ipsec_host_out_port(s->ipsec[h]), up);
             up = flow_set_up_port(s->flows, h);
@@ -199,6 +301,7 @@ static int fill_result(scn_sim *s, uint64_t run_seed, double wall_s, out_result 
     res.n_fallbacks = r->n_fallbacks;
     res.n_rekeys = r->n_rekeys;
     res.n_retransmits = r->n_retransmits;
+    res.n_restarts = s->n_restarts;
     sim_counters kc = sim_kernel_counters(s->k);
     res.events = kc.n_executed;
     res.peak_pending = kc.peak_pending;

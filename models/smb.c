@@ -29,6 +29,11 @@
  * the MS-CIFS layouts; the security blobs and strings of negotiate and
  * session setup are estimates [I]. No TREE_DISCONNECT or LOGOFF: the client
  * closes TCP after CLOSE.
+ *
+ * Restartable copies (issue 15): smb_resume_at starts the READ/WRITE
+ * pipeline at an offset instead of 0; done_offset follows the end of the
+ * last READ response or WRITE request the reader has whole, which is where
+ * the scenario's next connection resumes (models/scenario.c).
  */
 #include <assert.h>
 #include <math.h>
@@ -84,6 +89,7 @@ struct smb_copy {
     uint64_t pending_bytes; /* sum of bytes over the ring (smb.timer_bytes=pipeline) */
     fifo srv;               /* requests waiting at the server's disk, head in service */
     sim_timer disk_timer;   /* the head's service ends */
+    uint64_t done_offset;   /* issue 15: end of the last complete READ/WRITE data at the reader */
 };
 
 static void sess_fire(sim_kernel *k, void *arg);
@@ -154,6 +160,14 @@ void smb_free(smb_copy *s)
 }
 
 int64_t smb_max_outstanding(const smb_copy *s) { return s->limit; }
+
+void smb_resume_at(smb_copy *s, uint64_t offset)
+{
+    s->next_offset = offset;
+    s->done_offset = offset;
+}
+
+uint64_t smb_done_offset(const smb_copy *s) { return s->done_offset; }
 
 void smb_start(smb_copy *s)
 {
@@ -381,6 +395,7 @@ static void consume(smb_copy *s, int from, uint64_t n)
         msg done = *m;
         f->head = (f->head + 1) & (f->cap - 1);
         f->n--;
+        s->done_offset += done.file_bytes; /* only READ responses and WRITE requests carry file bytes */
         rec_emit(s->rec, &(ev_event){.kind = EV_SMB_DONE,
                                      .host = (int8_t)(1 - from),
                                      .detail = kind_name[done.kind],

@@ -45,6 +45,15 @@ void smb_free(smb_copy *s);
 /* Starts the copy: the server listens, the client connects. */
 void smb_start(smb_copy *s);
 
+/* Restartable copies (issue 15). smb_resume_at: this copy moves the file from
+ * OFFSET on (its first READ/WRITE asks for OFFSET; call before smb_start; 0
+ * by default). smb_done_offset: the file offset up to which the reader has
+ * received every READ_ANDX response (read) or WRITE_ANDX request (write)
+ * completely; a message cut off by a dead connection does not count (its
+ * bytes are moved again by the next attempt). */
+void smb_resume_at(smb_copy *s, uint64_t offset);
+uint64_t smb_done_offset(const smb_copy *s);
+
 /* The outstanding-request limit in force (for tests and reports). */
 int64_t smb_max_outstanding(const smb_copy *s);
 

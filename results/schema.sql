@@ -94,7 +94,8 @@ CREATE TABLE runs (
     -- duration_s, n_interruptions, first_interruption_s,
     -- first_interruption_bytes, n_negotiations, n_negotiation_failures,
     -- n_fallbacks, n_rekeys, n_retransmits, events, events_per_s,
-    -- peak_pending, wall_s, fingerprint (16 hex digits, TEXT).
+    -- peak_pending, wall_s, fingerprint (16 hex digits, TEXT), n_restarts
+    -- (issue 15: reconnects of a restartable copy, copy.tool=robocopy-z).
 /*@OUTCOME_COLUMNS@*/,
     UNIQUE (point_id, replication)
 );

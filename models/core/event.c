@@ -60,6 +60,7 @@ static const kind_info kinds[EV_N_KINDS] = {
     [EV_FLOW_DONE] = {"flow", "flow_done"},
     [EV_ICMP_SEND] = {"flow", "icmp_send"},
     [EV_ICMP_RECV] = {"flow", "icmp_recv"},
+    [EV_COPY_RESTART] = {"scn", "copy_restart"},
 };
 
 const char *ev_layer(int kind) { return kind >= 0 && kind < EV_N_KINDS ? kinds[kind].layer : "?"; }
@@ -162,6 +163,9 @@ int ev_format_text(const ev_event *e, char *buf, size_t n)
     case EV_INTERRUPTION_END: return snprintf(buf, n, "interruption ends");
     case EV_COPY_END: return snprintf(buf, n, "copy ends: %s", out_failure_name(e->cause));
     case EV_SIM_LIMIT: return snprintf(buf, n, "sim.max_time reached");
+    case EV_COPY_RESTART:
+        return snprintf(buf, n, "copy restarts (%llu) at offset %llu after %s", (unsigned long long)e->count, bytes,
+                        out_failure_name(e->cause));
     case EV_FLOW_OPEN:
         return snprintf(buf, n, "opens %s flow %llu (%llu bytes)", det(e), (unsigned long long)e->count, bytes);
     case EV_FLOW_DONE:

@@ -66,6 +66,9 @@ typedef enum {
     EV_FLOW_DONE, /* host = opener, count = flow id, detail = "closed" or the failure name, value = s open */
     EV_ICMP_SEND, /* count = flow id, seq = echo sequence, flags = ICMP type (8 request, 0 reply) */
     EV_ICMP_RECV, /* the same fields, at the receiving host */
+    /* issue 15: a restartable copy reconnects (host 0) after its wait: count = restarts so far, bytes = the
+       file offset it resumes at, cause = the failure (out_failure) of the attempt before */
+    EV_COPY_RESTART,
     EV_N_KINDS
 } ev_kind;
 

@@ -44,6 +44,9 @@ static const out_field fields[] = {
     {"wall_s", OUT_REAL, F(wall_s), "s", "%.6f", 1, NULL, "wall-clock time of the simulation"},
     {"fingerprint", OUT_HEX64, F(fingerprint), "", NULL, 0, NULL,
      "64-bit hash of the run's trajectory (every typed event and the outcome), 16 hex digits"},
+    /* issue 15: restartable copies */
+    {"n_restarts", OUT_COUNT, F(n_restarts), "", NULL, 0, NULL,
+     "reconnects after failed attempts (copy.tool=robocopy-z; always 0 for explorer)"},
 };
 #define N_FIELDS (sizeof fields / sizeof fields[0])
 

@@ -63,6 +63,7 @@ typedef struct out_result {
     uint64_t fingerprint;            /* hash of the run's trajectory (models/core/record.h) */
     uint64_t seed;                   /* the run seed used (not an outcome: runs.seed is the point's input) */
     out_interruption *interruptions; /* n_interruptions records; owned, see out_result_fini */
+    uint64_t n_restarts;             /* issue 15: reconnects of a restartable copy (copy.tool=robocopy-z) */
 } out_result;
 
 /* How an outcome field is held, written to JSON and stored in SQL. */

@@ -532,6 +532,11 @@ int prm_has_effect(const prm_entry *p, const prm_config *cfg, char *why, size_t 
         snprintf(why, whylen, "link.outage.duration is 0 (no outage)");
         return 0;
     }
+    /* issue 15: robocopy's retry settings without robocopy */
+    if ((!strcmp(n, "copy.retries") || !strcmp(n, "copy.retry_wait")) && cfg->copy.tool != PRM_TOOL_ROBOCOPY_Z) {
+        snprintf(why, whylen, "copy.tool is explorer (no retries; set copy.tool=robocopy-z)");
+        return 0;
+    }
     /* TCP loss recovery (issue 12) */
     if (!strcmp(n, "tcp.sack_recovery") && cfg->tcp.sack == PRM_TRI_OFF) {
         snprintf(why, whylen, "tcp.sack is off (NewReno without SACK)");

@@ -167,6 +167,14 @@ typedef struct prm_flow {
     uint64_t tcp_bytes;        /* flow.tcp.bytes: bytes the opener sends on each connection */
 } prm_flow;
 
+/* Restartable copies (issue 15): copy.*, the copy tool and its retries */
+typedef enum { PRM_TOOL_EXPLORER = 0, PRM_TOOL_ROBOCOPY_Z } prm_copy_tool; /* explorer robocopy-z */
+typedef struct prm_copy {
+    int tool;                  /* copy.tool: prm_copy_tool */
+    int64_t retries;           /* copy.retries: robocopy /R:n, reconnects after failures */
+    sim_time_ns retry_wait_ns; /* copy.retry_wait: robocopy /W:n, wait before each reconnect */
+} prm_copy;
+
 typedef struct prm_config {
     int scenario;             /* scenario: index into the preset table */
     uint64_t file_size_bytes; /* file.size */
@@ -179,6 +187,7 @@ typedef struct prm_config {
     prm_ipsec ipsec;
     int path;      /* path: index into the path preset table (models/core/presets.h) */
     prm_flow flow; /* flow.* */
+    prm_copy copy; /* copy.tool, copy.retries, copy.retry_wait (issue 15) */
 } prm_config;
 
 /* Registry entry types. How a value is written on the command line, stored in

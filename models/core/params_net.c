@@ -32,6 +32,7 @@ static void fill_scenario_choices(void)
 static const char *const os_choices[] = {"xp", "2003", "vista", "2008", NULL};
 static const char *const cert_choices[] = {"valid", "none", "expired", NULL};
 static const char *const direction_choices[] = {"read", "write", NULL};
+static const char *const copy_tool_choices[] = {"explorer", "robocopy-z", NULL}; /* issue 15 */
 static const char *const loss_model_choices[] = {"bernoulli", "gilbert", NULL};
 /* issue 12: SMB timer and copy engine choices (orders as in params.h) */
 static const char *const smb_timer_choices[] = {"dynamic", "static", NULL};
@@ -73,6 +74,20 @@ const prm_entry prm__net_params[] = {
     {"copy.direction", PRM_ENUM, C(direction), "read", "", direction_choices, 0, 1,
      "read (server sends, READ_ANDX) or write (client sends, WRITE_ANDX), seen from the client",
      "scenario choice"},
+    /* issue 15: restartable copies (robocopy /Z /R:n /W:n) */
+    {"copy.tool", PRM_ENUM, C(copy.tool), "explorer", "", copy_tool_choices, 0, 1,
+     "explorer (the copy fails at the first dropped connection, no resume) or robocopy-z (restartable "
+     "mode: after a failed connection wait copy.retry_wait, reconnect with a new TCP connection and SMB "
+     "session, resume at the last complete READ/WRITE; fail only when copy.retries are spent)",
+     "robocopy /Z resumes at the last written offset, Explorer's copy does not resume "
+     "(DOMAIN.md section 7) [S]; resuming at a whole READ/WRITE [I]"},
+    {"copy.retries", PRM_INT, C(copy.retries), "1000000", "", NULL, 0, 1e9,
+     "copy.tool=robocopy-z: reconnects allowed after failed attempts (robocopy /R:n); a failed connect "
+     "counts as an attempt",
+     "robocopy /R:n, default 1,000,000 (DOMAIN.md section 7) [S]; range [I]"},
+    {"copy.retry_wait", PRM_TIME, C(copy.retry_wait_ns), "30s", "s", NULL, 0, PRM_NS(86400),
+     "copy.tool=robocopy-z: wait between a failed attempt and the reconnect (robocopy /W:n)",
+     "robocopy /W:n, default 30 s (DOMAIN.md section 7) [S]; range [I]"},
     {"sim.max_time", PRM_TIME, C(max_sim_ns), "720h", "s", NULL, PRM_NS(0.001), PRM_NS(1e7),
      "safety net: a run still going at this simulated time ends with failure sim_limit",
      "simulator setting"},

@@ -33,6 +33,8 @@ python3 -m json.tool "$tmp/rows.json" >/dev/null 2>&1 && ok "--json parses (pyth
 #  - fallback-both: the responder B falls back too (R3 both), the stall
 #    after A's rekey ends after 500 ms instead of B's 60 s responder time-out;
 #  - exempt: no IPsec on the server, everything in clear.
+#  - robocopy-z: every stall still kills the connection, but the copy
+#    reconnects and resumes (the count of restarts is checked below).
 # Which fail: the stall after A's rekey lasts about 60 s (B's responder
 # time-out, R3 initiator), and both timers must outlast it:
 #  - tcp-retries alone (TcpMaxDataRetransmissions 10): TCP would wait, but
@@ -45,7 +47,7 @@ rows = json.load(open(sys.argv[1]))
 by = {r["candidate"]: r for r in rows}
 assert rows[0]["candidate"] == "as-given" and rows[0]["row"] == 0, rows[0]
 assert rows[0]["completed"] is False, "kb977526 at 2 GiB must fail as given"
-for c in ("cert", "swap", "fallback-both", "exempt"):
+for c in ("cert", "swap", "fallback-both", "exempt", "robocopy-z"):
     assert by[c]["applies"] and by[c]["completed"] is True, (c, by[c])
 for c in ("tcp-retries", "sess-timeout"):
     assert by[c]["applies"] and by[c]["completed"] is False, (c, by[c])
@@ -53,7 +55,7 @@ for c in ("tcp-retries", "sess-timeout"):
 names = [r["candidate"] for r in rows[1:]]
 assert len(names) == len(set(names)), names
 for c in ("cert", "swap", "ikeflags", "qm-kb-max", "qm-time-max", "tcp-retries", "sess-timeout",
-          "fallback-both", "exempt"):
+          "fallback-both", "exempt", "robocopy-z"):
     assert c in by, "no row " + c
 # Order: completing rows first by duration, then failing, then not applying.
 rank = [2 if not r["applies"] else 0 if r["completed"] else 1 for r in rows[1:]]
@@ -90,6 +92,46 @@ assert m and int(m.group(1)) == mx, (ov, mx)
 print("max ok", ov)
 EOF2
 grep -q "max ok" "$tmp/checkmax" && ok "qm-kb-max sets the registry's maximum: $(cut -d' ' -f3 "$tmp/checkmax")"
+
+# The restartable copy (issue 15): robocopy-z completes on kb977526 at 2 GiB,
+# with one restart per rekey inside the file. The rule that decides the
+# count: each attempt carries one soft SA, and A's rekey of it at
+# ipsec.rekey_fraction x ipsec.qm_lifetime_kb x U(1 - jitter, 1 + jitter)
+# of IP payload (87.6-96.8 MB at kb977526's settings, from `params`) stalls
+# the copy for B's 60 s responder wait (R3); TCP gives up (tcp_abort) and
+# robocopy reconnects 30 s later (copy.retry_wait), resuming at the last
+# complete READ. An attempt moves a little less file data than its rekey
+# point (TCP headers and SMB headers count towards the SA: at least 98 % is
+# file data) plus what was in flight when the stall began (at most 1 MB), so
+# restarts = attempts - 1 lie in [ceil(2 GiB / (hi + 1 MB)) - 1,
+# ceil(2 GiB / (0.98 lo)) - 1] = [21, 25] (23 with seed 1). The issue's "about
+# ceil(2 GiB / 87 MB)" = 25 counts attempts at the first rekey's offset
+# (86.8 MB, near the low end of the jitter); with seed 1 the 24 attempts average 89.5 MB.
+# Each failed attempt is one stall (its episode lasts through the wait).
+"$rk" params --scenario kb977526 --json >"$tmp/kbparams.json" || fail "params --scenario kb977526 --json"
+python3 - "$tmp/kbparams.json" "$tmp/rows.json" >"$tmp/checkz" 2>&1 <<'EOF3' || fail "robocopy-z: $(cat "$tmp/checkz")"
+import json, math, sys
+p = {e["name"]: float(e["value"].split()[0]) for e in json.load(open(sys.argv[1]))
+     if e["name"] in ("ipsec.rekey_fraction", "ipsec.qm_lifetime_kb", "ipsec.rekey_jitter")}
+z = [r for r in json.load(open(sys.argv[2])) if r["candidate"] == "robocopy-z"][0]
+assert z["applies"] and z["completed"] is True, z
+assert z["overrides"] == "copy.tool=robocopy-z", z["overrides"]
+assert "robocopy" in z["cost_risk"] and z["added_s"] > 0, z
+size = 2 * 2**30
+assert z["bytes_done"] == size, z["bytes_done"]
+point = p["ipsec.rekey_fraction"] * p["ipsec.qm_lifetime_kb"] * 1024
+lo, hi = point * (1 - p["ipsec.rekey_jitter"]), point * (1 + p["ipsec.rekey_jitter"])
+n = z["outcome"]["n_restarts"]
+want = (math.ceil(size / (hi + 2**20)) - 1, math.ceil(size / (0.98 * lo)) - 1)
+assert want[0] <= n <= want[1], (n, want)
+assert z["n_stalls"] == n, (z["n_stalls"], n)
+# The other rows never restart.
+for r in json.load(open(sys.argv[2])):
+    if r["applies"] and r["candidate"] != "robocopy-z":
+        assert r["outcome"]["n_restarts"] == 0, r["candidate"]
+print("robocopy ok", n, "restarts, expected", want[0], "to", want[1], "; %.2f s" % z["duration_s"])
+EOF3
+grep -q "robocopy ok" "$tmp/checkz" && ok "robocopy-z completes: $(sed 's/robocopy ok //' "$tmp/checkz")"
 
 # 2. Each row is the run its overrides make: `rekeysim run` of the same
 # configuration plus the row's KEY=VALUE, same seed, gives the same outcome
@@ -128,6 +170,7 @@ for r in rows[1:]:
     assert rest.startswith("completes" if r["completed"] else "FAILS " + r["failure"]), rest
     assert ("%.2f s" % r["duration_s"]) in rest, (rest, r["duration_s"])
     assert ("%.2f s" % r["stall_s"]) in rest and (" %d " % r["n_stalls"]) in rest, rest
+    assert (" %d " % r["outcome"]["n_restarts"]) in rest, rest
 print("table ok")
 EOF
 grep -q "table ok" "$tmp/check3" && ok "the table agrees with --json"

@@ -193,6 +193,14 @@ static const ref_line refs[] = {
      "60.000525600 client ike responder gives up exchange 33554433"},
     {{.t_ns = 67837005840, .kind = EV_IPSEC_STOP_WAIT, .host = 1},
      "67.837005840 server ipsec stops waiting for the peer"},
+    /* Restartable copies (issue 15): a new kind, its own wording. */
+    {{.t_ns = 56762315680,
+      .kind = EV_COPY_RESTART,
+      .host = 0,
+      .count = 1,
+      .bytes = 87183360,
+      .cause = OUT_FAIL_TCP_ABORT},
+     "56.762315680 client scn copy restarts (1) at offset 87183360 after tcp_abort"},
 };
 #define N_REFS (sizeof refs / sizeof refs[0])
 

@@ -41,6 +41,7 @@ static const contract want[] = {
     {"peak_pending", M(peak_pending), "int", 0},
     {"wall_s", M(wall_s), "real", 1},
     {"fingerprint", M(fingerprint), "hex64", 0},
+    {"n_restarts", M(n_restarts), "int", 0}, /* issue 15 */
 };
 #define N_WANT (sizeof want / sizeof want[0])
 
@@ -86,6 +87,7 @@ Test(outcome, each_row_reads_and_writes_the_member_of_scn_result_it_names)
     r.wall_s = 17.5;
     r.fingerprint = 0x0123456789abcdefu;
     r.seed = 99;
+    r.n_restarts = 1019; /* issue 15 */
     for (size_t i = 0; i < N_WANT; i++) {
         const out_field *f = out_field_find(want[i].name);
         cr_assert_not_null(f, "no row %s", want[i].name);
@@ -229,7 +231,8 @@ Test(outcome, the_json_members_parse_with_null_for_missing_reals_and_a_sixteen_d
                                       "events_per_s NoneType null\n"
                                       "peak_pending int 0\n"
                                       "wall_s float 0.000123\n"
-                                      "fingerprint str \"00000000000abcde\"\n";
+                                      "fingerprint str \"00000000000abcde\"\n"
+                                      "n_restarts int 0\n";
     cr_expect_str_eq(rep, expect, "python3 read:\n%s\nfrom {%s}", rep, json);
     free(rep);
 
