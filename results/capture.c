@@ -117,6 +117,7 @@ int cap_new(const char *path, const prm_config *cfg, int where, int snaplen, cha
         return CAP_EIO;
     }
     c->fd = fd;
+    c->file_off = (uint64_t)lseek(fd, 0, SEEK_CUR);
     /* mkstemp makes the file 0600; a capture is an ordinary output file. */
     mode_t um = umask(0);
     umask(um);
@@ -218,19 +219,23 @@ static cap_frame heap_pop(cap_capture *c)
     return top;
 }
 
-/* Writes the waiting records to the file. */
-static void out_flush(cap_capture *c)
+/* Writes the waiting records to the file: all of them when ALL, else the
+ * bytes up to the next CAP_OUT_SIZE boundary of the file, so that the writes
+ * after the first are whole aligned blocks (the rest moves to the front). */
+static void out_flush(cap_capture *c, int all)
 {
-    size_t done = 0;
-    while (done < c->out_n && !c->io_errno) {
-        ssize_t w = write(c->fd, c->out + done, c->out_n - done);
+    size_t n = all ? c->out_n : CAP_OUT_SIZE - (size_t)(c->file_off % CAP_OUT_SIZE), done = 0;
+    while (done < n && !c->io_errno) {
+        ssize_t w = write(c->fd, c->out + done, n - done);
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0)
             c->io_errno = w < 0 ? errno : EIO;
         else
             done += (size_t)w;
     }
-    c->out_n = 0;
+    c->file_off += n;
+    memmove(c->out, c->out + n, c->out_n - n);
+    c->out_n -= n;
 }
 
 /* Room for one record of up to CAP_FRAME_MAX frame bytes: its 16-byte header
@@ -249,7 +254,7 @@ static inline void out_commit(cap_capture *c, sim_time_ns t, uint32_t caplen, ui
     c->counts.n_frames++;
     c->counts.n_bytes_captured += caplen;
     c->counts.n_bytes_wire += len;
-    if (c->out_n >= CAP_OUT_SIZE) out_flush(c);
+    if (c->out_n >= CAP_OUT_SIZE) out_flush(c, 0);
 }
 
 static void write_frame(cap_capture *c, const cap_frame *f)
@@ -355,7 +360,7 @@ int cap_close(cap_capture *c, int keep, char *err, size_t errlen)
     int rc = 0;
     if (c->dumper) {
         flush_until(c, SIM_TIME_MAX);
-        if (c->fd >= 0) out_flush(c);
+        if (c->fd >= 0) out_flush(c, 1);
         int e = c->io_errno; /* the first failure is the one reported */
         if (pcap_dump_flush(c->dumper) != 0 && !e) e = errno;
         FILE *f = pcap_dump_file(c->dumper);

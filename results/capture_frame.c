@@ -177,7 +177,11 @@ static uint32_t smb_bytes(cap_stream *s, uint64_t off, uint32_t len, uint8_t *pa
         else
             hi = mid;
     }
-    if (lo < s->n) s->cur = lo;
+    if (lo < s->n) {
+        s->cur = lo;
+        const cap_msg *m = &s->m[(s->head + lo) & (s->cap - 1)];
+        if (off >= m->start + m->hl && off + len <= m->start + m->len) return 0; /* inside its file data */
+    }
     uint32_t end = 0; /* PAYLOAD is written (zeros or header bytes) up to here */
     for (uint32_t i = lo; i < s->n; i++) {
         const cap_msg *m = &s->m[(s->head + i) & (s->cap - 1)];

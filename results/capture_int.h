@@ -72,6 +72,7 @@ struct cap_capture {
     int io_errno; /* a write failed: cap_close reports it */
     uint8_t *out; /* CAP_OUT_SIZE + CAP_OUT_SLACK bytes: pcap records not yet written */
     size_t out_n;
+    uint64_t file_off; /* bytes in the file */
     char *path, *tmp;
     int failed; /* out of memory while running: cap_close reports it */
     cap_counts counts;
