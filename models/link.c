@@ -339,7 +339,7 @@ static void tap_flush(link_p2p *l, sim_time_ns upto_ns)
 static void tap_show(link_p2p *l, tap_q *t, const pkt *p, sim_time_ns at_ns)
 {
     sim_time_ns now = sim_kernel_now(l->k);
-    tap_flush(l, now);
+    if (l->n_tap_kept) tap_flush(l, now);
     if (at_ns <= now && t->n == 0) {
         t->tap.fn(t->tap.ctx, p, at_ns, t->outbound);
         return;

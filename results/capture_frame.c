@@ -105,7 +105,7 @@ static void ipv4(cap_capture *c, uint8_t *ip, const pkt *p, uint8_t proto, uint3
 }
 
 /* TCP options of P into O; returns their length (a multiple of 4). */
-static uint32_t tcp_options(const cap_capture *c, const pkt *p, uint8_t *o)
+__attribute__((noinline)) static uint32_t tcp_options(const cap_capture *c, const pkt *p, uint8_t *o)
 {
     uint32_t n = 0;
     int h = p->src & 1;
@@ -266,7 +266,7 @@ static uint32_t tcp_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wi
     return ETH_LEN + IP_LEN + nonzero;
 }
 
-static uint32_t esp_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wire)
+__attribute__((noinline)) static uint32_t esp_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wire)
 {
     uint8_t *ip = b + ETH_LEN, *e = ip + IP_LEN;
     int h = p->src & 1;
@@ -282,7 +282,7 @@ static uint32_t esp_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wi
     return ETH_LEN + IP_LEN + ESP_HDR_LEN;
 }
 
-static uint32_t ike_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wire)
+__attribute__((noinline)) static uint32_t ike_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wire)
 {
     uint8_t *ip = b + ETH_LEN, *u = ip + IP_LEN;
     uint32_t total = p->ip_bytes < IP_LEN + UDP_LEN + 28 ? IP_LEN + UDP_LEN + 28 : p->ip_bytes;
@@ -304,7 +304,8 @@ static uint32_t ike_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wi
  * pkt.icmp_type (8 request, 0 reply), identifier the low 16 bits of the
  * echo's flow id, sequence number pkt.seq, checksum over the header and the
  * zero payload. */
-static uint32_t icmp_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wire, int request)
+__attribute__((noinline)) static uint32_t icmp_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wire,
+                                                     int request)
 {
     uint8_t *ip = b + ETH_LEN, *m = ip + IP_LEN;
     uint32_t total = p->ip_bytes < IP_LEN + 8 ? IP_LEN + 8 : p->ip_bytes;
