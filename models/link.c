@@ -106,12 +106,13 @@ typedef struct link_dir {
     tap_q *tap_bn;    /* the bottleneck tap: transmission starts onto the bottleneck */
     pkt_tap tap_deliver;
     /* Resolved from the config at the first send after link_new or link_set_tap: */
-    int mode;             /* MODE_UNRESOLVED, MODE_ONE_HOP (no access link, no tap before delivery), MODE_PATH */
+    int mode;             /* MODE_UNRESOLVED, MODE_ONE_HOP (no access link, no tap before delivery),
+                             MODE_ONE_HOP_TAPPED (no access link, a tap at the start or bottleneck), MODE_PATH */
     uint64_t bn_rate_bps; /* the bottleneck's rate in this direction */
     int bn_lossy;         /* the bottleneck can lose packets: loss, Gilbert-Elliott or an outage */
 } link_dir;
 
-enum { MODE_UNRESOLVED = 0, MODE_ONE_HOP, MODE_PATH };
+enum { MODE_UNRESOLVED = 0, MODE_ONE_HOP, MODE_ONE_HOP_TAPPED, MODE_PATH };
 
 struct link_p2p {
     sim_kernel *k;
@@ -338,7 +339,7 @@ static void tap_flush(link_p2p *l, sim_time_ns upto_ns)
 static void tap_show(link_p2p *l, tap_q *t, const pkt *p, sim_time_ns at_ns)
 {
     sim_time_ns now = sim_kernel_now(l->k);
-    tap_flush(l, now);
+    if (l->n_tap_kept) tap_flush(l, now);
     if (at_ns <= now && t->n == 0) {
         t->tap.fn(t->tap.ctx, p, at_ns, t->outbound);
         return;
@@ -444,17 +445,22 @@ static void count_backlog(link_dir *d, const prm_link *c, uint32_t n)
  * says changes before traffic apply). */
 static void resolve(link_dir *d, const prm_link *c)
 {
-    int one_hop = !c->access_rate_bps[PRM_CLIENT] && !c->access_rate_bps[PRM_SERVER] && !d->tap_start && !d->tap_bn;
-    d->mode = one_hop ? MODE_ONE_HOP : MODE_PATH;
+    int one = !c->access_rate_bps[PRM_CLIENT] && !c->access_rate_bps[PRM_SERVER];
+    d->mode = !one ? MODE_PATH : d->tap_start || d->tap_bn ? MODE_ONE_HOP_TAPPED : MODE_ONE_HOP;
     d->bn_rate_bps = slot_rate(c, d->src, SLOT_BOTTLENECK);
     d->bn_lossy = c->outage_duration_ns > 0 || c->loss_model != PRM_LOSS_BERNOULLI || dir_loss(c, d->src) > 0;
 }
 
-/* The one-hop path without taps (the default LAN): the host's NIC is the
- * bottleneck's transmitter. The same as the general loop below, written out
- * so that the LAN case costs what the one-hop link did (about 100
- * instructions fewer per packet than the loop with its helpers). */
-__attribute__((noinline)) static void send_one_hop(link_dir *d, const prm_link *c, pkt *p)
+/* The one-hop path (the default LAN): the host's NIC is the bottleneck's
+ * transmitter. The same as the general loop below, written out so that the
+ * LAN case costs what the one-hop link did (about 100 instructions fewer per
+ * packet than the loop with its helpers). TAPPED is a constant: the version
+ * without taps (send_one_hop) has no tap code at all, and a capture at a host
+ * or the bottleneck of a one-hop path (send_one_hop_tapped) costs its tap
+ * calls, not the general loop. On one hop the source's first transmitter is
+ * the bottleneck, so both tap points see the same transmission start, in the
+ * order send_path shows them. */
+static inline __attribute__((always_inline)) void one_hop(link_dir *d, const prm_link *c, pkt *p, int tapped)
 {
     sim_time_ns now = sim_kernel_now(d->l->k);
     hop *h = &d->hop[SLOT_BOTTLENECK];
@@ -472,8 +478,10 @@ __attribute__((noinline)) static void send_one_hop(link_dir *d, const prm_link *
     if (h->n > d->st.peak_queue_packets) d->st.peak_queue_packets = h->n;
     if (h->q_bytes > d->st.peak_queue_bytes) d->st.peak_queue_bytes = h->q_bytes;
     if (h->n > (uint64_t)c->nic_ring_packets) count_backlog(d, c, h->n);
+    if (tapped && d->tap_start) tap_show(d->l, d->tap_start, p, start);
     d->st.n_packets++;
     d->st.n_bytes += p->ip_bytes;
+    if (tapped && d->tap_bn) tap_show(d->l, d->tap_bn, p, start);
     if (d->bn_lossy && wire_loses(d, p, start) != 0) return;
     if (d->fl_n == d->fl_cap && grow_ring((void **)&d->fl, &d->fl_cap, &d->fl_head, d->fl_n, sizeof *d->fl)) {
         drop(d, p, &d->st.n_drops_queue, "flight-oom");
@@ -481,6 +489,13 @@ __attribute__((noinline)) static void send_one_hop(link_dir *d, const prm_link *
     }
     d->fl[(d->fl_head + d->fl_n++) & (d->fl_cap - 1)] = (flight){p, end + c->delay_ns};
     if (!sim_timer_is_armed(&d->timer)) sim_timer_arm_at(d->l->k, &d->timer, d->fl[d->fl_head].at_ns);
+}
+
+__attribute__((noinline)) static void send_one_hop(link_dir *d, const prm_link *c, pkt *p) { one_hop(d, c, p, 0); }
+
+__attribute__((noinline)) static void send_one_hop_tapped(link_dir *d, const prm_link *c, pkt *p)
+{
+    one_hop(d, c, p, 1);
 }
 
 /* The general path: up to three hops, taps. */
@@ -518,15 +533,25 @@ __attribute__((noinline)) static void send_path(link_dir *d, const prm_link *c, 
     fly(d, p, t);
 }
 
+/* Every path but the untapped one-hop one, out of line so that link_send's
+ * common case stays as short as it was. */
+__attribute__((noinline)) static void send_other(link_dir *d, const prm_link *c, pkt *p)
+{
+    if (d->mode == MODE_UNRESOLVED) resolve(d, c);
+    if (d->mode == MODE_ONE_HOP)
+        send_one_hop(d, c, p);
+    else if (d->mode == MODE_ONE_HOP_TAPPED)
+        send_one_hop_tapped(d, c, p);
+    else
+        send_path(d, c, p);
+}
+
 void link_send(link_p2p *l, int src, pkt *p)
 {
     link_dir *d = &l->dir[src];
     if (d->mode != MODE_ONE_HOP) {
-        if (d->mode == MODE_UNRESOLVED) resolve(d, l->cfg);
-        if (d->mode != MODE_ONE_HOP) {
-            send_path(d, l->cfg, p);
-            return;
-        }
+        send_other(d, l->cfg, p);
+        return;
     }
     send_one_hop(d, l->cfg, p);
 }

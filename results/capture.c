@@ -75,7 +75,9 @@ int cap_new(const char *path, const prm_config *cfg, int where, int snaplen, cha
     c->path = strdup(path);
     c->tmp = malloc(strlen(path) + 16);
     c->buf = malloc(CAP_FRAME_MAX);
-    if (!c->path || !c->tmp || !c->buf) goto nomem;
+    c->out = malloc(CAP_OUT_SIZE + CAP_OUT_SLACK);
+    c->fd = -1;
+    if (!c->path || !c->tmp || !c->buf || !c->out) goto nomem;
     /* The temporary sits in PATH's directory, so the final rename stays on one
      * file system and an unwritable directory fails here, before the run. */
     const char *slash = strrchr(path, '/');
@@ -99,7 +101,6 @@ int cap_new(const char *path, const prm_config *cfg, int where, int snaplen, cha
             close(fd);
         goto nomem;
     }
-    setvbuf(f, NULL, _IOFBF, 1 << 20); /* a frame is ~90 bytes: write in large blocks */
     c->dumper = pcap_dump_fopen(c->pd, f);
     if (!c->dumper) {
         set_err(err, errlen, "cannot start the capture file %s: %s", path, pcap_geterr(c->pd));
@@ -107,6 +108,16 @@ int cap_new(const char *path, const prm_config *cfg, int where, int snaplen, cha
         cap_close(c, 0, NULL, 0);
         return CAP_EIO;
     }
+    /* libpcap writes the file header; the records (a frame is ~90 bytes) are
+     * built in out[] and written to the descriptor in blocks of a MiB, past
+     * stdio (whose buffer glibc keeps at a page whatever setvbuf asks). */
+    if (pcap_dump_flush(c->dumper) != 0) {
+        set_err(err, errlen, "cannot start the capture file %s: %s", path, strerror(errno));
+        cap_close(c, 0, NULL, 0);
+        return CAP_EIO;
+    }
+    c->fd = fd;
+    c->file_off = (uint64_t)lseek(fd, 0, SEEK_CUR);
     /* mkstemp makes the file 0600; a capture is an ordinary output file. */
     mode_t um = umask(0);
     umask(um);
@@ -117,6 +128,7 @@ int cap_new(const char *path, const prm_config *cfg, int where, int snaplen, cha
         c->ip_id[h] = (uint16_t)(0x1000 * (h + 1));
     }
     c->ws_on = c->ws[0] >= 0 && c->ws[1] >= 0;
+    cap__frame_init(c);
     /* Ephemeral ports: XP/2003 take them from 1025, Vista/2008 from 49152. */
     int cos = cfg->host[PRM_CLIENT].os;
     c->client_port_base = cos == PRM_OS_VISTA || cos == PRM_OS_2008 ? 49152 : 1025;
@@ -207,18 +219,48 @@ static cap_frame heap_pop(cap_capture *c)
     return top;
 }
 
+/* Writes the waiting records to the file: all of them when ALL, else the
+ * bytes up to the next CAP_OUT_SIZE boundary of the file, so that the writes
+ * after the first are whole aligned blocks (the rest moves to the front). */
+static void out_flush(cap_capture *c, int all)
+{
+    size_t n = all ? c->out_n : CAP_OUT_SIZE - (size_t)(c->file_off % CAP_OUT_SIZE), done = 0;
+    while (done < n && !c->io_errno) {
+        ssize_t w = write(c->fd, c->out + done, n - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0)
+            c->io_errno = w < 0 ? errno : EIO;
+        else
+            done += (size_t)w;
+    }
+    c->file_off += n;
+    memmove(c->out, c->out + n, c->out_n - n);
+    c->out_n -= n;
+}
+
+/* Room for one record of up to CAP_FRAME_MAX frame bytes: its 16-byte header
+ * then the frame. */
+static inline uint8_t *out_record(cap_capture *c) { return c->out + c->out_n; }
+
+/* Completes the record at out_record(c) of a frame of CAPLEN bytes stored of
+ * LEN on the wire, at T: the header as libpcap's pcap_dump writes it (host
+ * byte order; the seconds as 32 bits, the nanoseconds the file's magic
+ * announces). */
+static inline void out_commit(cap_capture *c, sim_time_ns t, uint32_t caplen, uint32_t len)
+{
+    uint32_t h[4] = {(uint32_t)(CAP_EPOCH_S + t / SIM_NS_PER_S), (uint32_t)(t % SIM_NS_PER_S), caplen, len};
+    memcpy(c->out + c->out_n, h, sizeof h);
+    c->out_n += sizeof h + caplen;
+    c->counts.n_frames++;
+    c->counts.n_bytes_captured += caplen;
+    c->counts.n_bytes_wire += len;
+    if (c->out_n >= CAP_OUT_SIZE) out_flush(c, 0);
+}
+
 static void write_frame(cap_capture *c, const cap_frame *f)
 {
-    struct pcap_pkthdr h;
-    sim_time_ns t = f->t_ns;
-    h.ts.tv_sec = (time_t)(CAP_EPOCH_S + t / SIM_NS_PER_S);
-    h.ts.tv_usec = (suseconds_t)(t % SIM_NS_PER_S); /* nanoseconds: the file has the nanosecond magic */
-    h.caplen = f->caplen;
-    h.len = f->len;
-    pcap_dump((u_char *)c->dumper, &h, f->bytes);
-    c->counts.n_frames++;
-    c->counts.n_bytes_captured += f->caplen;
-    c->counts.n_bytes_wire += f->len;
+    memcpy(out_record(c) + 16, f->bytes, f->caplen);
+    out_commit(c, f->t_ns, f->caplen, f->len);
 }
 
 /* Writes every waiting frame not later than UNTIL. */
@@ -243,15 +285,18 @@ static void on_packet(void *ctx, const pkt *p, sim_time_ns t_ns, int outbound)
 {
     cap_capture *c = ctx;
     if (!outbound) advance(c, t_ns); /* a delivery happens now */
+    /* Due now and nothing waiting: the frame is built in its record. */
+    int direct = t_ns <= c->now_ns && c->heap_n == 0;
+    uint8_t *b = direct ? out_record(c) + 16 : c->buf;
     uint32_t wire;
-    uint32_t hdr = cap__frame(c, p, c->buf, &wire);
+    uint32_t hdr = cap__frame(c, p, b, &wire);
     if (wire > CAP_FRAME_MAX) wire = CAP_FRAME_MAX;
     uint32_t caplen = c->snaplen ? (wire < (uint32_t)c->snaplen ? wire : (uint32_t)c->snaplen) : hdr;
     if (caplen > wire) caplen = wire;
-    if (caplen > hdr) memset(c->buf + hdr, 0, caplen - hdr); /* data: zeros */
+    if (caplen > hdr) memset(b + hdr, 0, caplen - hdr); /* data: zeros */
     cap_frame f = {.t_ns = t_ns, .order = c->order++, .caplen = caplen, .len = wire, .bytes = c->buf};
-    if (t_ns <= c->now_ns && c->heap_n == 0) {
-        write_frame(c, &f);
+    if (direct) {
+        out_commit(c, t_ns, caplen, wire);
         return;
     }
     f.bytes = take_buffer(c, caplen, &f.room);
@@ -287,6 +332,7 @@ static void on_smb_send(cap_capture *c, const ev_event *e)
     cap_msg *m = &s->m[(s->head + s->n++) & (s->cap - 1)];
     m->start = s->next_start;
     m->len = (uint32_t)e->len;
+    if (s->n == 1) s->head_end = m->start + m->len;
     s->next_start += e->len;
     m->hl = cap__smb_message(c, from, e->msg, (uint32_t)e->len, (uint32_t)e->count, m->hdr);
     if (m->hl > m->len) m->hl = m->len;
@@ -314,10 +360,16 @@ int cap_close(cap_capture *c, int keep, char *err, size_t errlen)
     int rc = 0;
     if (c->dumper) {
         flush_until(c, SIM_TIME_MAX);
-        if (pcap_dump_flush(c->dumper) != 0) rc = CAP_EIO;
+        if (c->fd >= 0) out_flush(c, 1);
+        int e = c->io_errno; /* the first failure is the one reported */
+        if (pcap_dump_flush(c->dumper) != 0 && !e) e = errno;
         FILE *f = pcap_dump_file(c->dumper);
-        if (ferror(f)) rc = CAP_EIO;
+        if (ferror(f) && !e) e = errno ? errno : EIO;
         pcap_dump_close(c->dumper);
+        if (e) {
+            rc = CAP_EIO;
+            errno = e;
+        }
     }
     if (c->failed && rc == 0) rc = CAP_ENOMEM;
     if (rc == CAP_EIO) set_err(err, errlen, "writing the capture file %s failed: %s", c->path, strerror(errno));
@@ -339,6 +391,7 @@ int cap_close(cap_capture *c, int keep, char *err, size_t errlen)
     free(c->st[0].m);
     free(c->st[1].m);
     free(c->buf);
+    free(c->out);
     free(c->tmp);
     free(c->path);
     free(c);

@@ -37,8 +37,15 @@ static uint32_t sum16(const uint8_t *b, size_t n, uint32_t acc)
 {
     uint64_t a = acc;
     size_t i = 0;
-    for (; i + 4 <= n; i += 4)
+    for (; i + 4 <= n; i += 4) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        uint32_t w;
+        memcpy(&w, b + i, 4);
+        a += __builtin_bswap32(w);
+#else
         a += (uint32_t)b[i] << 24 | (uint32_t)b[i + 1] << 16 | (uint32_t)b[i + 2] << 8 | b[i + 3];
+#endif
+    }
     if (i + 2 <= n) a += (uint32_t)b[i] << 8 | b[i + 1], i += 2;
     if (i < n) a += (uint32_t)b[i] << 8;
     a = (a & 0xffffffffu) + (a >> 32);
@@ -47,10 +54,21 @@ static uint32_t sum16(const uint8_t *b, size_t n, uint32_t acc)
     return (uint32_t)a;
 }
 
-static uint16_t fold(uint32_t acc)
+static inline uint16_t fold(uint32_t acc)
 {
-    while (acc >> 16) acc = (acc & 0xffff) + (acc >> 16);
+    acc = (acc & 0xffff) + (acc >> 16); /* at most 0x1fffe */
+    acc = (acc & 0xffff) + (acc >> 16);
     return (uint16_t)~acc;
+}
+
+/* The two 16-bit words of V, summed: what V adds to a checksum. */
+static inline uint32_t words32(uint32_t v) { return (v >> 16) + (v & 0xffff); }
+
+/* What host H's address adds to a checksum (IP header, pseudo-header). */
+static inline uint32_t addr_words(int h)
+{
+    const uint8_t *a = ip_addr[h];
+    return ((uint32_t)a[0] << 8 | a[1]) + ((uint32_t)a[2] << 8 | a[3]);
 }
 
 /* The TCP/UDP checksum: pseudo-header, then the NONZERO bytes of the segment
@@ -79,12 +97,15 @@ static void ipv4(cap_capture *c, uint8_t *ip, const pkt *p, uint8_t proto, uint3
     ip[9] = proto;
     memcpy(ip + 12, ip_addr[p->src & 1], 4);
     memcpy(ip + 16, ip_addr[p->dst & 1], 4);
-    ip[10] = ip[11] = 0;
-    cap__be16(ip + 10, fold(sum16(ip, IP_LEN, 0)));
+    /* The header's checksum from its fields (the sum of its 16-bit words,
+     * the checksum field zero), not from its bytes. */
+    uint32_t sum = 0x4500u + (total & 0xffff) + ((uint32_t)ip[4] << 8 | ip[5]) + (df ? 0x4000u : 0) +
+                   (128u << 8 | proto) + addr_words(p->src & 1) + addr_words(p->dst & 1);
+    cap__be16(ip + 10, fold(sum));
 }
 
 /* TCP options of P into O; returns their length (a multiple of 4). */
-static uint32_t tcp_options(const cap_capture *c, const pkt *p, uint8_t *o)
+__attribute__((noinline)) static uint32_t tcp_options(const cap_capture *c, const pkt *p, uint8_t *o)
 {
     uint32_t n = 0;
     int h = p->src & 1;
@@ -131,12 +152,23 @@ static uint32_t smb_bytes(cap_stream *s, uint64_t off, uint32_t len, uint8_t *pa
      * this tap saw: the sender can only use windows it received). So messages
      * ending more than that below the highest byte seen are done with. */
     uint64_t keep = 2 * s->max_wnd + (UINT64_C(64) << 10);
-    while (s->n && s->m[s->head].start + s->m[s->head].len + keep < s->max_off) {
+    while (s->n && s->head_end + keep < s->max_off) {
         s->head = (s->head + 1) & (s->cap - 1);
         s->n--;
+        if (s->cur) s->cur--;
+        if (s->n) s->head_end = s->m[s->head].start + s->m[s->head].len;
     }
-    /* First message that ends after OFF: binary search on the ring. */
-    uint32_t lo = 0, hi = s->n;
+    /* First message that ends after OFF: the one found last time or the next
+     * (segments mostly follow each other), else a binary search on the ring.
+     * Messages are contiguous, so a message that starts at or before OFF and
+     * ends after it is that first one. */
+    uint32_t lo = 0, hi = s->n, cur = s->cur;
+    for (int step = 0; step < 2 && cur < s->n; step++, cur++) {
+        const cap_msg *m = &s->m[(s->head + cur) & (s->cap - 1)];
+        if (m->start + m->len <= off) continue;
+        if (m->start <= off || cur == 0) lo = hi = cur;
+        break;
+    }
     while (lo < hi) {
         uint32_t mid = (lo + hi) / 2;
         const cap_msg *m = &s->m[(s->head + mid) & (s->cap - 1)];
@@ -144,6 +176,11 @@ static uint32_t smb_bytes(cap_stream *s, uint64_t off, uint32_t len, uint8_t *pa
             lo = mid + 1;
         else
             hi = mid;
+    }
+    if (lo < s->n) {
+        s->cur = lo;
+        const cap_msg *m = &s->m[(s->head + lo) & (s->cap - 1)];
+        if (off >= m->start + m->hl && off + len <= m->start + m->len) return 0; /* inside its file data */
     }
     uint32_t end = 0; /* PAYLOAD is written (zeros or header bytes) up to here */
     for (uint32_t i = lo; i < s->n; i++) {
@@ -160,21 +197,38 @@ static uint32_t smb_bytes(cap_stream *s, uint64_t off, uint32_t len, uint8_t *pa
     return end;
 }
 
+void cap__frame_init(cap_capture *c)
+{
+    for (int h = 0; h < 2; h++)
+        for (int d = 0; d < 2; d++) {
+            uint8_t *b = c->tcp_tpl[h][d];
+            memset(b, 0, CAP_TCP_TPL);
+            ethernet(b, h, d);
+            uint8_t *ip = b + ETH_LEN;
+            ip[0] = 0x45;
+            cap__be16(ip + 6, 0x4000); /* DF */
+            ip[8] = 128;
+            ip[9] = IPPROTO_TCP_;
+            memcpy(ip + 12, ip_addr[h], 4);
+            memcpy(ip + 16, ip_addr[d], 4);
+            c->tcp_ip_sum[h][d] = 0x4500u + 0x4000u + (128u << 8 | IPPROTO_TCP_) + addr_words(h) + addr_words(d);
+            c->tcp_pseudo_sum[h][d] = addr_words(h) + addr_words(d) + IPPROTO_TCP_;
+        }
+}
+
+/* A TCP frame: Ethernet and IPv4 from the template of its host pair (what
+ * ethernet() and ipv4() write), then the fields that change; the checksums
+ * from the template's constant sums plus the words of those fields and the
+ * bytes of the options and of the SMB headers in the payload: the same sums
+ * as over the bytes (RFC 1071), the pseudo-header's length unfolded. */
 static uint32_t tcp_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wire)
 {
     uint8_t *ip = b + ETH_LEN, *t = ip + IP_LEN;
-    int h = p->src & 1, client_src = p->src == PRM_CLIENT;
-    uint32_t olen = tcp_options(c, p, t + 20), thl = 20 + olen;
-    uint16_t sport = (uint16_t)(c->client_port_base + p->flow);
-    uint16_t dport = p->flow == CAP_SMB_FLOW ? 445 : 5001;
-    cap__be16(t, client_src ? sport : dport);
-    cap__be16(t + 2, client_src ? dport : sport);
-    cap__be32(t + 4, p->seq);
-    cap__be32(t + 8, p->ack);
-    t[12] = (uint8_t)(thl / 4 << 4);
-    t[13] = p->tcp_flags;
-    cap__be16(t + 14, tcp_window(c, p));
-    t[16] = t[17] = t[18] = t[19] = 0; /* checksum (below), urgent pointer */
+    int h = p->src & 1, d = p->dst & 1, client_src = p->src == PRM_CLIENT;
+    uint32_t olen = p->tcp_flags & TCP_SYN || p->n_sack ? tcp_options(c, p, t + 20) : 0, thl = 20 + olen;
+    uint32_t sport = (uint16_t)(c->client_port_base + p->flow);
+    uint32_t dport = p->flow == CAP_SMB_FLOW ? 445 : 5001;
+    uint32_t offflags = (thl / 4 << 12) | p->tcp_flags, win = tcp_window(c, p);
     uint32_t nonzero = thl;
     if (p->flow == CAP_SMB_FLOW) {
         cap_stream *s = &c->st[h], *r = &c->st[1 - h];
@@ -191,14 +245,28 @@ static uint32_t tcp_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wi
             if (e) nonzero = thl + e;
         }
     }
-    uint32_t total = IP_LEN + thl + p->len;
-    ipv4(c, ip, p, IPPROTO_TCP_, total, 1);
-    cap__be16(t + 16, l4_checksum(ip, IPPROTO_TCP_, t, nonzero, thl + p->len));
+    uint32_t total = IP_LEN + thl + p->len, id = c->ip_id[h]++;
+    memcpy(b, c->tcp_tpl[h][d], CAP_TCP_TPL);
+    cap__be16(ip + 2, total);
+    cap__be16(ip + 4, id);
+    cap__be16(ip + 10, fold(c->tcp_ip_sum[h][d] + (total & 0xffff) + id));
+    cap__be16(t, client_src ? sport : dport);
+    cap__be16(t + 2, client_src ? dport : sport);
+    cap__be32(t + 4, p->seq);
+    cap__be32(t + 8, p->ack);
+    cap__be16(t + 12, offflags);
+    cap__be16(t + 14, win);
+    uint32_t acc =
+        c->tcp_pseudo_sum[h][d] + (thl + p->len) + sport + dport + words32(p->seq) + words32(p->ack) + offflags + win;
+    if (olen) acc = sum16(t + 20, olen, acc);
+    if (nonzero > thl) acc = sum16(t + thl, nonzero - thl, acc);
+    cap__be16(t + 16, fold(acc));
+    cap__be16(t + 18, 0); /* urgent pointer */
     *wire = ETH_LEN + total;
     return ETH_LEN + IP_LEN + nonzero;
 }
 
-static uint32_t esp_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wire)
+__attribute__((noinline)) static uint32_t esp_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wire)
 {
     uint8_t *ip = b + ETH_LEN, *e = ip + IP_LEN;
     int h = p->src & 1;
@@ -214,7 +282,7 @@ static uint32_t esp_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wi
     return ETH_LEN + IP_LEN + ESP_HDR_LEN;
 }
 
-static uint32_t ike_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wire)
+__attribute__((noinline)) static uint32_t ike_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wire)
 {
     uint8_t *ip = b + ETH_LEN, *u = ip + IP_LEN;
     uint32_t total = p->ip_bytes < IP_LEN + UDP_LEN + 28 ? IP_LEN + UDP_LEN + 28 : p->ip_bytes;
@@ -236,7 +304,8 @@ static uint32_t ike_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wi
  * pkt.icmp_type (8 request, 0 reply), identifier the low 16 bits of the
  * echo's flow id, sequence number pkt.seq, checksum over the header and the
  * zero payload. */
-static uint32_t icmp_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wire, int request)
+__attribute__((noinline)) static uint32_t icmp_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wire,
+                                                     int request)
 {
     uint8_t *ip = b + ETH_LEN, *m = ip + IP_LEN;
     uint32_t total = p->ip_bytes < IP_LEN + 8 ? IP_LEN + 8 : p->ip_bytes;
@@ -252,10 +321,10 @@ static uint32_t icmp_frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *w
 
 uint32_t cap__frame(cap_capture *c, const pkt *p, uint8_t *b, uint32_t *wire_len_out)
 {
+    if (!p->esp && p->proto == PKT_TCP) return tcp_frame(c, p, b, wire_len_out);
     ethernet(b, p->src & 1, p->dst & 1);
     if (p->esp) return esp_frame(c, p, b, wire_len_out);
     switch (p->proto) {
-    case PKT_TCP: return tcp_frame(c, p, b, wire_len_out);
     case PKT_UDP_IKE: return ike_frame(c, p, b, wire_len_out);
     case PKT_ICMP: return icmp_frame(c, p, b, wire_len_out, p->icmp_type == ICMP_ECHO_REQUEST);
     }

@@ -19,6 +19,15 @@
  * Ethernet 14 + IP 20 + TCP 60 + an SMB message's non-data part. */
 #define CAP_HDR_ZONE (14 + 20 + 60 + CAP_SMB_HDR_MAX + 64)
 
+/* The record buffer: records are appended to out[] and written to the file
+ * once CAP_OUT_SIZE bytes are waiting; the slack holds one more record of the
+ * largest frame, so a record never straddles a write. */
+#define CAP_OUT_SIZE (1u << 20)
+#define CAP_OUT_SLACK (16u + CAP_FRAME_MAX)
+
+/* Bytes of a TCP frame's template: Ethernet 14 + IPv4 20. */
+#define CAP_TCP_TPL 34
+
 /* One SMB message on the stream of one direction. */
 typedef struct cap_msg {
     uint64_t start; /* stream offset of its first byte (0 = first byte after the SYN) */
@@ -36,6 +45,8 @@ typedef struct cap_stream {
     uint64_t max_wnd;    /* largest window the peer advertised (bounds retransmissions) */
     cap_msg *m;          /* ring of messages, ordered by start */
     uint32_t cap, head, n;
+    uint32_t cur;      /* index (from head) of the message a segment was last found in */
+    uint64_t head_end; /* stream offset just past the oldest message (when n > 0) */
 } cap_stream;
 
 /* A built frame waiting for its timestamp to be final. */
@@ -57,6 +68,11 @@ struct cap_capture {
     int where, snaplen;
     pcap_t *pd;
     pcap_dumper_t *dumper;
+    int fd;       /* the dumper's file: libpcap writes its header, then records go in blocks from out[] */
+    int io_errno; /* a write failed: cap_close reports it */
+    uint8_t *out; /* CAP_OUT_SIZE + CAP_OUT_SLACK bytes: pcap records not yet written */
+    size_t out_n;
+    uint64_t file_off; /* bytes in the file */
     char *path, *tmp;
     int failed; /* out of memory while running: cap_close reports it */
     cap_counts counts;
@@ -64,6 +80,11 @@ struct cap_capture {
 
     /* hosts */
     uint16_t ip_id[2];
+    /* TCP frames by [source][destination] host: Ethernet + IPv4 header with
+     * length, identification and checksum zero, and the constant parts of the
+     * IP header's and the pseudo-header's sums (cap__frame_init) */
+    uint8_t tcp_tpl[2][2][CAP_TCP_TPL];
+    uint32_t tcp_ip_sum[2][2], tcp_pseudo_sum[2][2];
     int ws[2]; /* window scale shift each host offers on its SYN, -1 none */
     int ws_on; /* both offered: windows are scaled after the handshake */
     uint16_t mss[2];
@@ -115,6 +136,9 @@ static inline void cap__le64(uint8_t *b, uint64_t v)
     cap__le32(b, (uint32_t)v);
     cap__le32(b + 4, (uint32_t)(v >> 32));
 }
+
+/* Fills the frame templates of C (once, before any frame). */
+void cap__frame_init(cap_capture *c);
 
 /* Builds the frame of P into BUF, every byte up to the returned length:
  * returns the bytes of headers written (what a headers-only capture
