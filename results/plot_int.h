@@ -143,7 +143,7 @@ typedef struct plot_layout {
     int left, right, top, bottom, xgap, ygap; /* around and between the panels' plot areas */
     int key_rows;                             /* rows of the shared legend below the panels */
 } plot_layout;
-#define PLOT_BAND_LABEL "Wilson 95 % interval" /* the legend entry of the bands */
+#define PLOT_BAND_LABEL "bars: Wilson 95 % interval" /* the legend entry of the error bars */
 /* Fills L for the series S of p_complete, whose curve columns are CURVE
  * (N_CURVE of them, as plot__p_complete_fetch chose them). Returns 0 or
  * PLOT_ENOMEM; release with plot__layout_fini (L's arrays are owned). */
