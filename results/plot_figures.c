@@ -231,17 +231,17 @@ static void p_complete_x_axis(FILE *f, const prm_entry *p, const plot_series *s,
         plot__human(p, lo, label, sizeof label);
         fputs("set xtics (", f);
         plot__gp_string(f, label);
-        fprintf(f, " %.17g/xdiv)\n", lo);
+        fprintf(f, " %.17e/xdiv)\n", lo);
         return;
     }
     double per_octave_px = panel_px / log2(xhi / xlo);
     int step = (int)ceil(TICK_LABEL_PX / per_octave_px);
     if (step < 1) step = 1;
-    /* A label centred on its tick must not reach past the panel's edges
+        /* A label centred on its tick must not reach past the panel's edges
      * (into the next panel's labels): the first labelled tick is the first
      * at least half a label from the left edge, and none is labelled within
      * half a label of the right edge. */
-#define TICK_PX(e) (((e) - log2(xlo)) * per_octave_px)
+#define TICK_PX(e) (((e)-log2(xlo)) * per_octave_px)
     while (first < e1 && TICK_PX(first) < TICK_LABEL_PX / 2.0) first++;
     fputs("set xtics (", f);
     for (int e = e0; e <= e1; e++) {
@@ -251,7 +251,7 @@ static void p_complete_x_axis(FILE *f, const prm_entry *p, const plot_series *s,
         if (major) plot__human(p, ldexp(1, e), label, sizeof label);
         fprintf(f, "%s", e > e0 ? ", " : "");
         plot__gp_string(f, label);
-        fprintf(f, " %.17g/xdiv %d", ldexp(1, e), major ? 0 : 1);
+        fprintf(f, " %.17e/xdiv %d", ldexp(1, e), major ? 0 : 1);
     }
     fputs(")\nset mxtics 1\n", f);
 #undef TICK_PX
@@ -260,10 +260,22 @@ static void p_complete_x_axis(FILE *f, const prm_entry *p, const plot_series *s,
 /* The plot command of panel P; the first panel also draws the shared legend
  * (key entries, so every key is listed whatever panel it has rows in).
  * Bands first, then lines and marks over every band. */
-static void p_complete_panel(FILE *f, const fig_ctx *c, const plot_series *s, const plot_layout *l, size_t p)
+static void p_complete_panel(FILE *f, const fig_ctx *c, const plot_series *s, const plot_layout *l, size_t p,
+                             const double *crit)
 {
     const char *sep = "";
     char style[96];
+    /* The critical size of each curve that has one: a dashed vertical line
+     * in the key's colour (tags 100 + key, removed after the panel). */
+    int any_crit = 0;
+    for (size_t r = 0; r < l->n_keys; r++) {
+        size_t k = plot__layout_curve_at(l, s, p, l->key_order[r]);
+        if (k == (size_t)-1 || isnan(crit[k])) continue;
+        fprintf(f,
+                "  set arrow %zu from %.17e/xdiv, graph 0 to %.17e/xdiv, graph 1 nohead lc rgb '%s' dt 2 lw 1.5 back\n",
+                100 + r, crit[k], crit[k], plot__layout_key_colour(l, r));
+        any_crit = 1;
+    }
     fputs("  plot", f);
     for (int pass = 0; pass < 2; pass++)
         for (size_t r = 0; r < l->n_keys; r++) {
@@ -291,11 +303,16 @@ static void p_complete_panel(FILE *f, const fig_ctx *c, const plot_series *s, co
         plot__gp_string(f, label);
     }
     if (p == 0) fputs(", \\\n    keyentry with yerrorbars lc rgb '#404040' lw 1 pt 0 title '" PLOT_BAND_LABEL "'", f);
+    int crit_key = 0;
+    for (size_t k = 0; k < s->n_curves; k++) crit_key |= !isnan(crit[k]);
+    if (p == 0 && crit_key)
+        fputs(", \\\n    keyentry with lines lc rgb '#404040' dt 2 lw 1.5 title 'dashed: critical size'", f);
     fputc('\n', f);
+    for (size_t r = 0; any_crit && r < l->n_keys; r++) fprintf(f, "  unset arrow %zu\n", 100 + r);
 }
 
 /* The .gp of the p_complete figure. */
-static void p_complete_gp(const fig_ctx *c, FILE *f, const plot_series *s, const plot_layout *l)
+static void p_complete_gp(const fig_ctx *c, FILE *f, const plot_series *s, const plot_layout *l, const double *crit)
 {
     double W = l->width, H = l->height;
     double panel_px = (W - l->left - l->right - (double)(l->cols - 1) * l->xgap) / (double)l->cols;
@@ -323,7 +340,7 @@ static void p_complete_gp(const fig_ctx *c, FILE *f, const plot_series *s, const
         fputs("  set title ", f);
         plot__gp_string(f, c->title);
         fputc('\n', f);
-        p_complete_panel(f, c, s, l, 0);
+        p_complete_panel(f, c, s, l, 0, crit);
         plot__gp_terminals_end(f);
         return;
     }
@@ -340,7 +357,7 @@ static void p_complete_gp(const fig_ctx *c, FILE *f, const plot_series *s, const
         /* A panel with another below it leaves its x label to that one. */
         fputs(p + l->cols < l->n_panels ? "  unset xlabel\n" : "  set xlabel 'file size'\n", f);
         fputs(p == 0 ? "  set key\n" : "  unset key\n", f);
-        p_complete_panel(f, c, s, l, p);
+        p_complete_panel(f, c, s, l, p, crit);
     }
     fputs("  unset multiplot\n", f);
     plot__gp_terminals_end(f);
@@ -363,6 +380,37 @@ static void p_complete_dat(const fig_ctx *c, FILE *f, const plot_series *s, cons
     dat_blocks(f, s, 5);
 }
 
+/* CRIT[k]: the critical file size (p_complete = 0.95) that a threshold
+ * search of file.size in the same database found at exactly curve K's
+ * settings (every parameter column but file.size equal to those of the
+ * curve's first point: the main job's searches share them with its grid),
+ * NAN when no such search bracketed one. Returns whether any curve has one. */
+static int p_complete_critical(fig_ctx *c, const plot_series *s, double *crit)
+{
+    for (size_t k = 0; k < s->n_curves; k++) crit[k] = NAN;
+    plot_buf sql = {0};
+    plot__buf_printf(&sql, "SELECT min(t.critical), max(t.critical) FROM threshold_summary t, points p0 WHERE "
+                           "p0.point_id = ?1 AND t.search_param = 'file.size' AND t.search_target = 0.95 AND "
+                           "t.search_status = 'bracketed'");
+    for (size_t i = 0; i < c->db->n_cols; i++)
+        if ((int)i != c->a->col_file_size)
+            plot__buf_printf(&sql, " AND t.%s IS p0.%s", c->db->cols[i].name, c->db->cols[i].name);
+    sqlite3_stmt *st = NULL;
+    int any = 0;
+    if (!sql.oom && sqlite3_prepare_v2(c->db->db, sql.s, -1, &st, NULL) == SQLITE_OK)
+        for (size_t k = 0; k < s->n_curves; k++) {
+            if (!s->curves[k].n) continue;
+            sqlite3_reset(st);
+            sqlite3_bind_int64(st, 1, s->rows[s->curves[k].first].id);
+            if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL &&
+                sqlite3_column_double(st, 0) == sqlite3_column_double(st, 1))
+                crit[k] = sqlite3_column_double(st, 0), any = 1;
+        }
+    sqlite3_finalize(st);
+    plot__buf_fini(&sql);
+    return any;
+}
+
 static int fig_p_complete(fig_ctx *c)
 {
     const plot_axes *a = c->a;
@@ -375,8 +423,10 @@ static int fig_p_complete(fig_ctx *c)
     plot_series s;
     int rc = plot__p_complete_fetch(c->db, a, &s, c->err, c->errlen);
     if (rc) return rc;
+    double crit[s.n_curves + 1];
+    int has_crit = p_complete_critical(c, &s, crit);
     plot_layout l;
-    if (plot__layout_init(&l, a, curve, n_curve, &s)) {
+    if (plot__layout_init(&l, a, curve, n_curve, &s, has_crit ? 1 : 0)) {
         plot__series_fini(&s);
         return snprintf(c->err, c->errlen, "out of memory"), PLOT_ENOMEM;
     }
@@ -396,7 +446,7 @@ static int fig_p_complete(fig_ctx *c)
     plot_out dat, gp;
     if ((rc = open_pair(c, &dat, &gp))) goto out;
     p_complete_dat(c, dat.f, &s, &l);
-    p_complete_gp(c, gp.f, &s, &l);
+    p_complete_gp(c, gp.f, &s, &l, crit);
     rc = close_pair(c, &dat, &gp);
 out:
     plot__layout_fini(&l);
@@ -547,6 +597,40 @@ static const struct {
     {PLOT_SEARCH_NONE_PASS, 4, 10, "no crossing: no probe passed (drawn at the range bottom)"},
 };
 
+/* When the WAN preset (path) varies, the x value alone (its link.rate)
+ * does not say which preset a point is: each point is labelled with its
+ * preset's name, slanted so that presets of close rates stay apart. */
+static void critical_path_labels(fig_ctx *c, FILE *f, int xcol)
+{
+    int pcol = -1;
+    for (size_t i = 0; i < c->db->n_cols; i++)
+        if (!strcmp(c->db->cols[i].p->name, "path")) pcol = (int)i;
+    if (pcol < 0 || pcol == xcol || !(plot__varies(c->a, pcol) || plot__dependent(c->a, pcol))) return;
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT %s, CASE search_status WHEN 'bracketed' THEN critical WHEN 'all_pass' THEN hi ELSE lo END, %s "
+             "FROM threshold_summary WHERE experiment_id = ?1 ORDER BY %s",
+             c->db->cols[xcol].name, c->db->cols[pcol].name, c->db->cols[xcol].name);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(c->db->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return;
+    }
+    sqlite3_bind_int64(st, 1, c->a->e->id);
+    fputs("# the WAN preset of each point\n", f);
+    /* Alternately above and below the curve, in x order. */
+    for (int i = 0; sqlite3_step(st) == SQLITE_ROW;) {
+        const unsigned char *name = sqlite3_column_text(st, 2);
+        if (sqlite3_column_type(st, 1) == SQLITE_NULL || !name) continue;
+        fputs("set label ", f);
+        plot__gp_string(f, (const char *)name);
+        fprintf(f, " at %.17e/xdiv, %.17e/ydiv rotate by %d left offset 0.6, %s font ',9' front\n",
+                sqlite3_column_double(st, 0), sqlite3_column_double(st, 1), i % 2 ? -40 : 40, i % 2 ? "-0.8" : "0.8");
+        i++;
+    }
+    sqlite3_finalize(st);
+}
+
 static void critical_gp(fig_ctx *c, FILE *f, const plot_series *s, int xcol)
 {
     const prm_entry *sp = c->db->cols[c->a->search_col].p;
@@ -562,6 +646,7 @@ static void critical_gp(fig_ctx *c, FILE *f, const plot_series *s, int xcol)
     plot__gp_string(f, ylabel);
     fputc('\n', f);
     gp_y_scale(f, lo / yu.div, hi / yu.div, "y");
+    critical_path_labels(c, f, xcol);
     plot__gp_terminals_begin(f, c->stem, c->width, c->height);
     gp_title(f, c);
     fputs("  plot \\\n", f);
@@ -675,8 +760,8 @@ static void map_cell_label(const prm_entry *p, const plot_row *row, char *buf, s
 static double map_cell_value(const plot_row *row)
 {
     int st = (int)row->v[3];
-    return st == PLOT_SEARCH_BRACKETED ? row->v[0]
-           : st == PLOT_SEARCH_ALL_PASS ? row->v[2]
+    return st == PLOT_SEARCH_BRACKETED   ? row->v[0]
+           : st == PLOT_SEARCH_ALL_PASS  ? row->v[2]
            : st == PLOT_SEARCH_NONE_PASS ? row->v[1]
                                          : NAN;
 }
@@ -778,7 +863,14 @@ static int fig_capacity_map(fig_ctx *c)
         plot__gp_string(gp.f, eq ? eq + 1 : piece);
         fprintf(gp.f, " %zu", k);
     }
-    fputs(")\nset tics scale 0\nunset grid\nset lmargin 16\nset rmargin 22\n", gp.f);
+    size_t longest = strlen(ywhat) > 0 ? 4 : 0;
+    for (size_t k = 0; k < s.n_curves; k++) {
+        const char *piece = s.values[k].piece, *eq = strchr(piece, '=');
+        size_t len = strlen(eq ? eq + 1 : piece);
+        if (len > longest) longest = len;
+    }
+    /* Room on the left for the row labels and the axis label (characters). */
+    fprintf(gp.f, ")\nset tics scale 0\nunset grid\nset lmargin %zu\nset rmargin 22\n", longest + 6);
     /* The colour bar in the searched key's units: ticks at powers of two. */
     fprintf(gp.f, "set cbrange [%.6g:%.6g]\nset cblabel ", floor(log2(vlo)), ceil(log2(vhi)));
     char cbl[160];
