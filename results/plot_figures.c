@@ -669,8 +669,14 @@ static void critical_gp(fig_ctx *c, FILE *f, const plot_series *s, int xcol)
                     "    '%s.dat' index %zu using ($2/xdiv):($3/ydiv):($4/ydiv):($5/ydiv) with yerrorlines %s lw 2 "
                     "pt %d ps 1.1 title ",
                     c->stem, k, style, curve_point(k));
-        else
-            fprintf(f, "    keyentry with points %s pt %d ps 1.1 title ", style, curve_point(k));
+        else {
+            /* Its key shows the mark it has: the no-crossing triangle. */
+            int pt = curve_point(k);
+            for (size_t m = 0; m < sizeof no_crossing / sizeof no_crossing[0]; m++)
+                for (size_t r = s->curves[k].first; r < s->curves[k].first + s->curves[k].n; r++)
+                    if (s->rows[r].v[3] == no_crossing[m].status) pt = no_crossing[m].pt;
+            fprintf(f, "    keyentry with points %s pt %d ps 2 title ", style, pt);
+        }
         plot__gp_string(f, s->curves[k].label);
         for (size_t m = 0; m < sizeof no_crossing / sizeof no_crossing[0]; m++) {
             int has = 0;
@@ -682,13 +688,20 @@ static void critical_gp(fig_ctx *c, FILE *f, const plot_series *s, int xcol)
             double shift = pow(1.07, (double)k - (double)(s->n_curves - 1) / 2);
             fprintf(f,
                     ", \\\n    '%s.dat' index %zu using ($2/xdiv*%.4f):($6 == %d ? $%d/ydiv : NaN) with points %s "
-                    "pt %d ps 2 title ",
+                    "pt %d ps 2 ",
                     c->stem, k, shift, no_crossing[m].status, no_crossing[m].column, style, no_crossing[m].pt);
-            plot__gp_string(f, titled[m] ? "" : no_crossing[m].title);
+            fputs("notitle", f);
             titled[m] = 1;
         }
-        fputs(k + 1 < s->n_curves ? ", \\\n" : "\n", f);
+        fputs(k + 1 < s->n_curves ? ", \\\n" : "", f);
     }
+    /* What the marks mean: one grey entry each, after the curves. */
+    for (size_t m = 0; m < sizeof no_crossing / sizeof no_crossing[0]; m++)
+        if (titled[m]) {
+            fprintf(f, ", \\\n    keyentry with points lc rgb '#404040' pt %d ps 2 title ", no_crossing[m].pt);
+            plot__gp_string(f, no_crossing[m].title);
+        }
+    fputc('\n', f);
     plot__gp_terminals_end(f);
 }
 
