@@ -34,10 +34,11 @@ static void help(const char *cmd, FILE *f)
                    "EXPERIMENT-KIND it writes DIR/EXPERIMENT-KIND.png and .svg, the data (.dat,\n"
                    "in bytes, bit/s and seconds) and the gnuplot script (.gp) that reads it:\n"
                    "edit the script and run `gnuplot FILE.gp` to restyle. Figures:\n"
-                   "  p_complete          share of copies completed vs file size, Wilson 95 %% band\n"
+                   "  p_complete          share of copies completed vs file size, Wilson 95 %% bars\n"
                    "  first_interruption  bytes and time before the first interruption\n"
                    "  duration            copy duration vs file size, no-ipsec baseline\n"
                    "  critical_size       critical file size of a threshold search vs link rate\n"
+                   "  capacity_map        the critical size of a search over two axes, a heat map\n"
                    "A figure the experiment's axes do not support is skipped with a note.\n\n");
     fprintf(f, "  --db FILE          the results database (from `rekeysim sweep`)\n"
                "  --experiment NAME  only this experiment (default: all)\n"

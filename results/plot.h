@@ -2,7 +2,7 @@
 #define RESULTS_PLOT_H
 /*
  * Figures of a results database, driven only by SQL over its tables and
- * views: for each experiment, p_complete vs file size with its Wilson band,
+ * views: for each experiment, p_complete vs file size with Wilson error bars,
  * the first interruption (bytes and time), copy duration with the no-ipsec
  * baseline, and the critical file size of a threshold search. Each figure is
  * four files in the output directory: STEM.dat (the data, base units),
@@ -31,10 +31,11 @@ const char *plot_strerror(int rc);
 
 /* The figure kinds, in the order they are written. */
 typedef enum {
-    PLOT_FIG_P_COMPLETE = 0,     /* (a) share completed vs file size, Wilson 95 % band */
+    PLOT_FIG_P_COMPLETE = 0,     /* (a) share completed vs file size, Wilson 95 % bars */
     PLOT_FIG_FIRST_INTERRUPTION, /* (b) bytes and time to the first interruption */
     PLOT_FIG_DURATION,           /* (c) copy duration vs file size, no-ipsec baseline */
     PLOT_FIG_CRITICAL_SIZE,      /* (d) critical value of a threshold search vs link rate */
+    PLOT_FIG_CAPACITY_MAP,       /* (e) the critical value over two axes of a search: a heat map */
     PLOT_FIG_COUNT
 } plot_kind;
 /* The file-name part of a kind ("p_complete", "first_interruption", ...). */

@@ -110,6 +110,12 @@ static void curve_style(const plot_curve *cv, size_t k, char *buf, size_t n)
         snprintf(buf, n, "lc rgb '%s' dt 1", plot__colours[k % plot__n_colours]);
 }
 
+/* The colour of curve K (as curve_style draws it). */
+static const char *cv_colour(const plot_curve *cv, size_t k)
+{
+    return cv->baseline ? "#404040" : plot__colours[k % plot__n_colours];
+}
+
 /* Plot order: baseline curves first, so the others are drawn over them. */
 static void curve_order(const plot_series *s, size_t *order)
 {
@@ -225,43 +231,68 @@ static void p_complete_x_axis(FILE *f, const prm_entry *p, const plot_series *s,
         plot__human(p, lo, label, sizeof label);
         fputs("set xtics (", f);
         plot__gp_string(f, label);
-        fprintf(f, " %.17g/xdiv)\n", lo);
+        fprintf(f, " %.17e/xdiv)\n", lo);
         return;
     }
     double per_octave_px = panel_px / log2(xhi / xlo);
     int step = (int)ceil(TICK_LABEL_PX / per_octave_px);
     if (step < 1) step = 1;
+        /* A label centred on its tick must not reach past the panel's edges
+     * (into the next panel's labels): the first labelled tick is the first
+     * at least half a label from the left edge, and none is labelled within
+     * half a label of the right edge. */
+#define TICK_PX(e) (((e)-log2(xlo)) * per_octave_px)
+    while (first < e1 && TICK_PX(first) < TICK_LABEL_PX / 2.0) first++;
     fputs("set xtics (", f);
     for (int e = e0; e <= e1; e++) {
         char label[64] = "";
-        int major = ((e - first) % step + step) % step == 0;
+        int major = ((e - first) % step + step) % step == 0 && e >= first &&
+                    (e == first || panel_px - TICK_PX(e) >= TICK_LABEL_PX / 2.0);
         if (major) plot__human(p, ldexp(1, e), label, sizeof label);
         fprintf(f, "%s", e > e0 ? ", " : "");
         plot__gp_string(f, label);
-        fprintf(f, " %.17g/xdiv %d", ldexp(1, e), major ? 0 : 1);
+        fprintf(f, " %.17e/xdiv %d", ldexp(1, e), major ? 0 : 1);
     }
     fputs(")\nset mxtics 1\n", f);
+#undef TICK_PX
 }
 
 /* The plot command of panel P; the first panel also draws the shared legend
  * (key entries, so every key is listed whatever panel it has rows in).
  * Bands first, then lines and marks over every band. */
-static void p_complete_panel(FILE *f, const fig_ctx *c, const plot_series *s, const plot_layout *l, size_t p)
+static void p_complete_panel(FILE *f, const fig_ctx *c, const plot_series *s, const plot_layout *l, size_t p,
+                             const double *crit)
 {
     const char *sep = "";
     char style[96];
+    /* The critical size of each curve that has one: a dashed vertical line
+     * in the key's colour (tags 100 + key, removed after the panel). */
+    int any_crit = 0;
+    for (size_t r = 0; r < l->n_keys; r++) {
+        size_t k = plot__layout_curve_at(l, s, p, l->key_order[r]);
+        if (k == (size_t)-1 || isnan(crit[k])) continue;
+        fprintf(f,
+                "  set arrow %zu from %.17e/xdiv, graph 0 to %.17e/xdiv, graph 1 nohead lc rgb '%s' dt 2 lw 1.5 back\n",
+                100 + r, crit[k], crit[k], plot__layout_key_colour(l, r));
+        any_crit = 1;
+    }
     fputs("  plot", f);
     for (int pass = 0; pass < 2; pass++)
         for (size_t r = 0; r < l->n_keys; r++) {
             size_t k = plot__layout_curve_at(l, s, p, l->key_order[r]);
             if (k == (size_t)-1) continue;
             plot__layout_key_style(l, r, style, sizeof style);
+            /* Keys drawn side by side at each size (a small factor on the
+             * log axis), so coinciding bars stay apart. */
+            double shift = pow(1.06, (double)r - (double)(l->n_keys - 1) / 2);
             if (pass == 0)
-                fprintf(f, "%s \\\n    '%s.dat' index %zu using ($2/xdiv):4:5 with filledcurves fc rgb '%s' notitle",
-                        sep, c->stem, k, plot__layout_key_colour(l, r));
+                fprintf(f,
+                        "%s \\\n    '%s.dat' index %zu using ($2/xdiv*%.4f):3:4:5 with yerrorbars lc rgb '%s' lw 1 "
+                        "pt 0 notitle",
+                        sep, c->stem, k, shift, plot__layout_key_colour(l, r));
             else
-                fprintf(f, "%s \\\n    '%s.dat' index %zu using ($2/xdiv):3 with linespoints %s notitle", sep, c->stem,
-                        k, style);
+                fprintf(f, "%s \\\n    '%s.dat' index %zu using ($2/xdiv*%.4f):3 with linespoints %s notitle", sep,
+                        c->stem, k, shift, style);
             sep = ",";
         }
     for (size_t r = 0; p == 0 && r < l->n_keys; r++) {
@@ -271,19 +302,27 @@ static void p_complete_panel(FILE *f, const fig_ctx *c, const plot_series *s, co
         fprintf(f, ", \\\n    keyentry with linespoints %s title ", style);
         plot__gp_string(f, label);
     }
-    if (p == 0) fputs(", \\\n    keyentry with filledcurves fc rgb '#404040' title '" PLOT_BAND_LABEL "'", f);
+    if (p == 0) fputs(", \\\n    keyentry with yerrorbars lc rgb '#404040' lw 1 pt 0 title '" PLOT_BAND_LABEL "'", f);
+    int crit_key = 0;
+    for (size_t k = 0; k < s->n_curves; k++) crit_key |= !isnan(crit[k]);
+    if (p == 0 && crit_key)
+        fputs(", \\\n    keyentry with lines lc rgb '#404040' dt 2 lw 1.5 title 'dashed: critical size'", f);
     fputc('\n', f);
+    for (size_t r = 0; any_crit && r < l->n_keys; r++) fprintf(f, "  unset arrow %zu\n", 100 + r);
 }
 
 /* The .gp of the p_complete figure. */
-static void p_complete_gp(const fig_ctx *c, FILE *f, const plot_series *s, const plot_layout *l)
+static void p_complete_gp(const fig_ctx *c, FILE *f, const plot_series *s, const plot_layout *l, const double *crit)
 {
     double W = l->width, H = l->height;
     double panel_px = (W - l->left - l->right - (double)(l->cols - 1) * l->xgap) / (double)l->cols;
     plot__gp_preamble(f, c->stem, c->title, c->db, c->a->e->name);
     p_complete_x_axis(f, c->db->cols[c->a->col_file_size].p, s, panel_px);
-    fputs("set ylabel 'share of copies completed'\nset yrange [-0.04:1.04]\nset ytics 0, 0.2, 1\n"
-          "set style fill transparent solid 0.15 noborder\nset grid\n",
+    fputs("set ylabel 'share of copies completed'\nset yrange [-0.04:1.04]\nset ytics 0, 0.2, 1\nset grid\n", f);
+    /* The safety threshold the critical size is defined by: the largest size
+     * whose share completed stays at or above it. */
+    fputs("set arrow from graph 0, first 0.95 to graph 1, first 0.95 nohead lc rgb '#808080' dt 3 lw 1.5 back\n"
+          "set label 'p = 0.95' at graph 0.02, first 0.92 left tc rgb '#606060' font ',9' back\n",
           f);
     fprintf(f,
             "# The layout in pixels of the %dx%d image: plot areas %d from the left, %d from the right,\n"
@@ -301,7 +340,7 @@ static void p_complete_gp(const fig_ctx *c, FILE *f, const plot_series *s, const
         fputs("  set title ", f);
         plot__gp_string(f, c->title);
         fputc('\n', f);
-        p_complete_panel(f, c, s, l, 0);
+        p_complete_panel(f, c, s, l, 0, crit);
         plot__gp_terminals_end(f);
         return;
     }
@@ -318,7 +357,7 @@ static void p_complete_gp(const fig_ctx *c, FILE *f, const plot_series *s, const
         /* A panel with another below it leaves its x label to that one. */
         fputs(p + l->cols < l->n_panels ? "  unset xlabel\n" : "  set xlabel 'file size'\n", f);
         fputs(p == 0 ? "  set key\n" : "  unset key\n", f);
-        p_complete_panel(f, c, s, l, p);
+        p_complete_panel(f, c, s, l, p, crit);
     }
     fputs("  unset multiplot\n", f);
     plot__gp_terminals_end(f);
@@ -341,6 +380,37 @@ static void p_complete_dat(const fig_ctx *c, FILE *f, const plot_series *s, cons
     dat_blocks(f, s, 5);
 }
 
+/* CRIT[k]: the critical file size (p_complete = 0.95) that a threshold
+ * search of file.size in the same database found at exactly curve K's
+ * settings (every parameter column but file.size equal to those of the
+ * curve's first point: the main job's searches share them with its grid),
+ * NAN when no such search bracketed one. Returns whether any curve has one. */
+static int p_complete_critical(fig_ctx *c, const plot_series *s, double *crit)
+{
+    for (size_t k = 0; k < s->n_curves; k++) crit[k] = NAN;
+    plot_buf sql = {0};
+    plot__buf_printf(&sql, "SELECT min(t.critical), max(t.critical) FROM threshold_summary t, points p0 WHERE "
+                           "p0.point_id = ?1 AND t.search_param = 'file.size' AND t.search_target = 0.95 AND "
+                           "t.search_status = 'bracketed'");
+    for (size_t i = 0; i < c->db->n_cols; i++)
+        if ((int)i != c->a->col_file_size)
+            plot__buf_printf(&sql, " AND t.%s IS p0.%s", c->db->cols[i].name, c->db->cols[i].name);
+    sqlite3_stmt *st = NULL;
+    int any = 0;
+    if (!sql.oom && sqlite3_prepare_v2(c->db->db, sql.s, -1, &st, NULL) == SQLITE_OK)
+        for (size_t k = 0; k < s->n_curves; k++) {
+            if (!s->curves[k].n) continue;
+            sqlite3_reset(st);
+            sqlite3_bind_int64(st, 1, s->rows[s->curves[k].first].id);
+            if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL &&
+                sqlite3_column_double(st, 0) == sqlite3_column_double(st, 1))
+                crit[k] = sqlite3_column_double(st, 0), any = 1;
+        }
+    sqlite3_finalize(st);
+    plot__buf_fini(&sql);
+    return any;
+}
+
 static int fig_p_complete(fig_ctx *c)
 {
     const plot_axes *a = c->a;
@@ -353,8 +423,10 @@ static int fig_p_complete(fig_ctx *c)
     plot_series s;
     int rc = plot__p_complete_fetch(c->db, a, &s, c->err, c->errlen);
     if (rc) return rc;
+    double crit[s.n_curves + 1];
+    int has_crit = p_complete_critical(c, &s, crit);
     plot_layout l;
-    if (plot__layout_init(&l, a, curve, n_curve, &s)) {
+    if (plot__layout_init(&l, a, curve, n_curve, &s, has_crit ? 1 : 0)) {
         plot__series_fini(&s);
         return snprintf(c->err, c->errlen, "out of memory"), PLOT_ENOMEM;
     }
@@ -364,16 +436,17 @@ static int fig_p_complete(fig_ctx *c)
         snprintf(c->caption, sizeof c->caption,
                  "p_complete of each design point (view point_summary) against file size, one panel per %s and "
                  "one curve per combination of the other varying parameters, drawn alike in every panel; the "
-                 "light band is the Wilson 95 %% interval.",
+                 "bars are the Wilson 95 %% interval, the dotted line p = 0.95 (the critical size's threshold).",
                  c->db->cols[curve[l.panel_col]].p->name);
     else
         snprintf(c->caption, sizeof c->caption,
                  "p_complete of each design point (view point_summary) against file size, one curve per "
-                 "combination of the other varying parameters; the light band is the Wilson 95 %% interval.");
+                 "combination of the other varying parameters; bars are the Wilson 95 %% interval, the dotted line "
+                 "p = 0.95 (the critical size's threshold).");
     plot_out dat, gp;
     if ((rc = open_pair(c, &dat, &gp))) goto out;
     p_complete_dat(c, dat.f, &s, &l);
-    p_complete_gp(c, gp.f, &s, &l);
+    p_complete_gp(c, gp.f, &s, &l, crit);
     rc = close_pair(c, &dat, &gp);
 out:
     plot__layout_fini(&l);
@@ -524,6 +597,40 @@ static const struct {
     {PLOT_SEARCH_NONE_PASS, 4, 10, "no crossing: no probe passed (drawn at the range bottom)"},
 };
 
+/* When the WAN preset (path) varies, the x value alone (its link.rate)
+ * does not say which preset a point is: each point is labelled with its
+ * preset's name, slanted so that presets of close rates stay apart. */
+static void critical_path_labels(fig_ctx *c, FILE *f, int xcol)
+{
+    int pcol = -1;
+    for (size_t i = 0; i < c->db->n_cols; i++)
+        if (!strcmp(c->db->cols[i].p->name, "path")) pcol = (int)i;
+    if (pcol < 0 || pcol == xcol || !(plot__varies(c->a, pcol) || plot__dependent(c->a, pcol))) return;
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT %s, CASE search_status WHEN 'bracketed' THEN critical WHEN 'all_pass' THEN hi ELSE lo END, %s "
+             "FROM threshold_summary WHERE experiment_id = ?1 ORDER BY %s",
+             c->db->cols[xcol].name, c->db->cols[pcol].name, c->db->cols[xcol].name);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(c->db->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return;
+    }
+    sqlite3_bind_int64(st, 1, c->a->e->id);
+    fputs("# the WAN preset of each point\n", f);
+    /* Alternately above and below the curve, in x order. */
+    for (int i = 0; sqlite3_step(st) == SQLITE_ROW;) {
+        const unsigned char *name = sqlite3_column_text(st, 2);
+        if (sqlite3_column_type(st, 1) == SQLITE_NULL || !name) continue;
+        fputs("set label ", f);
+        plot__gp_string(f, (const char *)name);
+        fprintf(f, " at %.17e/xdiv, %.17e/ydiv rotate by %d left offset 0.6, %s font ',9' front\n",
+                sqlite3_column_double(st, 0), sqlite3_column_double(st, 1), i % 2 ? -40 : 40, i % 2 ? "-0.8" : "0.8");
+        i++;
+    }
+    sqlite3_finalize(st);
+}
+
 static void critical_gp(fig_ctx *c, FILE *f, const plot_series *s, int xcol)
 {
     const prm_entry *sp = c->db->cols[c->a->search_col].p;
@@ -539,6 +646,7 @@ static void critical_gp(fig_ctx *c, FILE *f, const plot_series *s, int xcol)
     plot__gp_string(f, ylabel);
     fputc('\n', f);
     gp_y_scale(f, lo / yu.div, hi / yu.div, "y");
+    critical_path_labels(c, f, xcol);
     plot__gp_terminals_begin(f, c->stem, c->width, c->height);
     gp_title(f, c);
     fputs("  plot \\\n", f);
@@ -549,29 +657,51 @@ static void critical_gp(fig_ctx *c, FILE *f, const plot_series *s, int xcol)
         int any = 0;
         for (size_t r = s->curves[k].first; r < s->curves[k].first + s->curves[k].n; r++)
             any |= !isnan(s->rows[r].v[0]);
+        /* The precision band: the final bracket of each bracketed search. */
+        if (any)
+            fprintf(f,
+                    "    '%s.dat' index %zu using ($2/xdiv):($6 == 0 ? $4/ydiv : NaN):($6 == 0 ? $5/ydiv : NaN) "
+                    "with filledcurves fc rgb '%s' fs transparent solid 0.25 noborder notitle, \\\n",
+                    c->stem, k, cv_colour(&s->curves[k], k));
         /* A curve with no critical value at all still needs its key entry. */
         if (any)
             fprintf(f,
                     "    '%s.dat' index %zu using ($2/xdiv):($3/ydiv):($4/ydiv):($5/ydiv) with yerrorlines %s lw 2 "
                     "pt %d ps 1.1 title ",
                     c->stem, k, style, curve_point(k));
-        else
-            fprintf(f, "    keyentry with points %s pt %d ps 1.1 title ", style, curve_point(k));
+        else {
+            /* Its key shows the mark it has: the no-crossing triangle. */
+            int pt = curve_point(k);
+            for (size_t m = 0; m < sizeof no_crossing / sizeof no_crossing[0]; m++)
+                for (size_t r = s->curves[k].first; r < s->curves[k].first + s->curves[k].n; r++)
+                    if (s->rows[r].v[3] == no_crossing[m].status) pt = no_crossing[m].pt;
+            fprintf(f, "    keyentry with points %s pt %d ps 2 title ", style, pt);
+        }
         plot__gp_string(f, s->curves[k].label);
         for (size_t m = 0; m < sizeof no_crossing / sizeof no_crossing[0]; m++) {
             int has = 0;
             for (size_t r = s->curves[k].first; r < s->curves[k].first + s->curves[k].n; r++)
                 has |= s->rows[r].v[3] == no_crossing[m].status;
             if (!has) continue;
+            /* Curves whose marks coincide (every size completes for several
+             * scenarios) are drawn side by side: a small factor on x. */
+            double shift = pow(1.07, (double)k - (double)(s->n_curves - 1) / 2);
             fprintf(f,
-                    ", \\\n    '%s.dat' index %zu using ($2/xdiv):($6 == %d ? $%d/ydiv : NaN) with points %s "
-                    "pt %d ps 2 title ",
-                    c->stem, k, no_crossing[m].status, no_crossing[m].column, style, no_crossing[m].pt);
-            plot__gp_string(f, titled[m] ? "" : no_crossing[m].title);
+                    ", \\\n    '%s.dat' index %zu using ($2/xdiv*%.4f):($6 == %d ? $%d/ydiv : NaN) with points %s "
+                    "pt %d ps 2 ",
+                    c->stem, k, shift, no_crossing[m].status, no_crossing[m].column, style, no_crossing[m].pt);
+            fputs("notitle", f);
             titled[m] = 1;
         }
-        fputs(k + 1 < s->n_curves ? ", \\\n" : "\n", f);
+        fputs(k + 1 < s->n_curves ? ", \\\n" : "", f);
     }
+    /* What the marks mean: one grey entry each, after the curves. */
+    for (size_t m = 0; m < sizeof no_crossing / sizeof no_crossing[0]; m++)
+        if (titled[m]) {
+            fprintf(f, ", \\\n    keyentry with points lc rgb '#404040' pt %d ps 2 title ", no_crossing[m].pt);
+            plot__gp_string(f, no_crossing[m].title);
+        }
+    fputc('\n', f);
     plot__gp_terminals_end(f);
 }
 
@@ -611,6 +741,180 @@ out:
     return rc;
 }
 
+/* ---- (e) capacity map: the critical value over two axes ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* One cell's text: the critical value, or what a search without a crossing
+ * says ("all pass" at the range top, "none pass" at its bottom). */
+static void map_cell_label(const prm_entry *p, const plot_row *row, char *buf, size_t n)
+{
+    char v[64];
+    int st = (int)row->v[3];
+    if (st == PLOT_SEARCH_BRACKETED && !isnan(row->v[0])) {
+        plot__human(p, row->v[0], v, sizeof v);
+        snprintf(buf, n, "%s", v);
+    } else if (st == PLOT_SEARCH_ALL_PASS) {
+        plot__human(p, row->v[2], v, sizeof v);
+        snprintf(buf, n, ">= %s", v);
+    } else if (st == PLOT_SEARCH_NONE_PASS) {
+        plot__human(p, row->v[1], v, sizeof v);
+        snprintf(buf, n, "< %s", v);
+    } else
+        snprintf(buf, n, "?");
+}
+
+/* The value a cell is coloured by: the critical value, the range top when
+ * every probe passed, the range bottom when none did. */
+static double map_cell_value(const plot_row *row)
+{
+    int st = (int)row->v[3];
+    return st == PLOT_SEARCH_BRACKETED   ? row->v[0]
+           : st == PLOT_SEARCH_ALL_PASS  ? row->v[2]
+           : st == PLOT_SEARCH_NONE_PASS ? row->v[1]
+                                         : NAN;
+}
+
+static int fig_capacity_map(fig_ctx *c)
+{
+    const plot_axes *a = c->a;
+    if (a->search_col < 0) return skip(c, "not a threshold search");
+    if (a->n_thresholds == 0) return skip(c, "no threshold found yet");
+    if (plot__critical_x(a, c->db) < 0) return skip(c, "no numeric axis (such as link.rate) besides the searched key");
+    plot_series s;
+    int xcol;
+    int rc = plot__critical_fetch(c->db, a, &xcol, &s, c->err, c->errlen);
+    if (rc) return rc;
+    if (s.n_curve_cols != 1 || s.n_curves < 2) {
+        plot__series_fini(&s);
+        return skip(c, "it needs exactly two varying axes besides the searched key");
+    }
+    double *xs = malloc((s.n_rows + 1) * sizeof *xs);
+    if (!xs) {
+        plot__series_fini(&s);
+        return snprintf(c->err, c->errlen, "out of memory"), PLOT_ENOMEM;
+    }
+    size_t nx = 0;
+    for (size_t r = 0; r < s.n_rows; r++) xs[nx++] = s.rows[r].x;
+    qsort(xs, nx, sizeof *xs, cmp_double);
+    size_t u = 0;
+    for (size_t i = 0; i < nx; i++)
+        if (!u || xs[i] != xs[u - 1]) xs[u++] = xs[i];
+    nx = u;
+    const prm_entry *sp = c->db->cols[a->search_col].p, *xp = c->db->cols[xcol].p;
+    const char *ywhat = "";
+    for (size_t i = 0; i < a->n_vary; i++)
+        if ((int)a->vary[i] != xcol) ywhat = c->db->cols[a->vary[i]].p->name;
+    const char *xwhat = xcol == a->col_link_rate ? "link rate" : xp->name;
+    const char *what = !strcmp(sp->name, "file.size") ? "Largest safe file size" : "Critical value";
+    snprintf(c->title, sizeof c->title, "%s (%s >= %g), experiment %s", what,
+             a->e->search_outcome ? a->e->search_outcome : "outcome", a->e->search_value, a->e->name);
+    snprintf(c->caption, sizeof c->caption,
+             "Capacity map: the critical %s of the threshold search (view threshold_summary) in each cell of %s x "
+             "%s, coloured on a log scale; '>= X' means every size tested up to X passed, '< X' that none did.",
+             sp->name, xwhat, ywhat);
+    c->height = PLOT_HEIGHT_PX;
+    plot_out dat, gp;
+    if ((rc = open_pair(c, &dat, &gp))) goto out;
+    char cols[400];
+    snprintf(cols, sizeof cols,
+             "1 column (index of %s)  2 row (index of %s)  3 log2 of the cell's value  4 critical  5 lo  6 hi  "
+             "7 status (0 bracketed, 1 all probes passed, 2 no probe passed, 3 other)  8 %s  9 point_id  "
+             "10 label",
+             c->db->cols[xcol].name, ywhat, c->db->cols[xcol].name);
+    dat_header(dat.f, c, cols);
+    fputs("# rows of the map (gnuplot 'with image' grid: one block per row, one blank line between)\n", dat.f);
+    double vlo = INFINITY, vhi = -INFINITY;
+    for (size_t k = 0; k < s.n_curves; k++) {
+        fprintf(dat.f, "%s# row %zu: ", k ? "\n" : "", k);
+        plot__gp_comment_text(dat.f, s.curves[k].label);
+        fputc('\n', dat.f);
+        for (size_t i = 0; i < nx; i++) {
+            const plot_row *row = NULL;
+            for (size_t r = s.curves[k].first; r < s.curves[k].first + s.curves[k].n; r++)
+                if (s.rows[r].x == xs[i]) row = &s.rows[r];
+            if (!row) {
+                fprintf(dat.f, "%zu %zu NaN NaN NaN NaN 3 %.17g 0 \"\"\n", i, k, xs[i]);
+                continue;
+            }
+            double v = map_cell_value(row);
+            char label[96];
+            map_cell_label(sp, row, label, sizeof label);
+            if (v > 0) vlo = fmin(vlo, v), vhi = fmax(vhi, v);
+            fprintf(dat.f, "%zu %zu", i, k);
+            dat_num(dat.f, v > 0 ? log2(v) : NAN, " %.12g");
+            for (int j = 0; j < 3; j++) dat_num(dat.f, row->v[j], " %.12g");
+            fprintf(dat.f, " %d %.17g %lld ", (int)row->v[3], xs[i], (long long)row->id);
+            fputc('"', dat.f); /* one quoted column, for gnuplot's labels */
+            for (const char *t = label; *t; t++) fputc(*t == '"' ? '\'' : *t, dat.f);
+            fputs("\"\n", dat.f);
+        }
+    }
+    if (!(vlo <= vhi)) vlo = vhi = 1;
+    if (vhi <= vlo) vhi = vlo * 2;
+    plot__gp_preamble(gp.f, c->stem, c->title, c->db, a->e->name);
+    fprintf(gp.f, "set xrange [-0.5:%zu.5]\nset yrange [-0.5:%zu.5]\nset xlabel ", nx - 1, s.n_curves - 1);
+    plot__gp_string(gp.f, xwhat);
+    fputs("\nset ylabel ", gp.f);
+    plot__gp_string(gp.f, ywhat);
+    fputs("\nset xtics (", gp.f);
+    for (size_t i = 0; i < nx; i++) {
+        char v[64];
+        plot__human(xp, plot__db_to_base(xp, xs[i]), v, sizeof v);
+        fputs(i ? ", " : "", gp.f);
+        plot__gp_string(gp.f, v);
+        fprintf(gp.f, " %zu", i);
+    }
+    fputs(")\nset ytics (", gp.f);
+    for (size_t k = 0; k < s.n_curves; k++) {
+        fputs(k ? ", " : "", gp.f);
+        const char *piece = s.values[k].piece, *eq = strchr(piece, '='); /* the axis label names the key */
+        plot__gp_string(gp.f, eq ? eq + 1 : piece);
+        fprintf(gp.f, " %zu", k);
+    }
+    size_t longest = strlen(ywhat) > 0 ? 4 : 0;
+    for (size_t k = 0; k < s.n_curves; k++) {
+        const char *piece = s.values[k].piece, *eq = strchr(piece, '=');
+        size_t len = strlen(eq ? eq + 1 : piece);
+        if (len > longest) longest = len;
+    }
+    /* Room on the left for the row labels and the axis label (characters). */
+    fprintf(gp.f, ")\nset tics scale 0\nunset grid\nset lmargin %zu\nset rmargin 22\n", longest + 6);
+    /* The colour bar in the searched key's units: ticks at powers of two. */
+    fprintf(gp.f, "set cbrange [%.6g:%.6g]\nset cblabel ", floor(log2(vlo)), ceil(log2(vhi)));
+    char cbl[160];
+    snprintf(cbl, sizeof cbl, "%s (log scale)", !strcmp(sp->name, "file.size") ? "largest safe file size" : sp->name);
+    plot__gp_string(gp.f, cbl);
+    fputs("\nset cbtics (", gp.f);
+    int e0 = (int)floor(log2(vlo)), e1 = (int)ceil(log2(vhi)), step = (e1 - e0 + 7) / 8;
+    if (step < 1) step = 1;
+    for (int e = e0; e <= e1; e += step) {
+        char v[64];
+        plot__human(sp, ldexp(1, e), v, sizeof v);
+        fputs(e > e0 ? ", " : "", gp.f);
+        plot__gp_string(gp.f, v);
+        fprintf(gp.f, " %d", e);
+    }
+    fputs(")\nset palette defined (0 '#b2182b', 0.5 '#fddbc7', 1 '#2166ac')\n", gp.f);
+    plot__gp_terminals_begin(gp.f, c->stem, c->width, c->height);
+    fputs("  set title ", gp.f);
+    plot__gp_string(gp.f, c->title);
+    fprintf(gp.f,
+            "\n  plot '%s.dat' using 1:2:3 with image notitle, \\\n"
+            "       '%s.dat' using 1:2:10 with labels font ',11' notitle\n",
+            c->stem, c->stem);
+    plot__gp_terminals_end(gp.f);
+    rc = close_pair(c, &dat, &gp);
+out:
+    free(xs);
+    plot__series_fini(&s);
+    return rc;
+}
+
 /* ---- all figures ---- */
 
 static int add_figure(fig_ctx *c, plot_figure **figs, size_t *n, size_t *cap)
@@ -639,7 +943,7 @@ static int experiment_figures(plot_db *db, size_t e, const char *dir, FILE *note
                               size_t *cap, char *err, size_t errlen)
 {
     static int (*const fns[PLOT_FIG_COUNT])(fig_ctx *) = {fig_p_complete, fig_first_interruption, fig_duration,
-                                                          fig_critical_size};
+                                                          fig_critical_size, fig_capacity_map};
     plot_axes a;
     int rc = plot__axes_init(db, e, &a, err, errlen);
     for (int k = 0; !rc && k < PLOT_FIG_COUNT; k++) {

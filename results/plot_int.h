@@ -143,11 +143,13 @@ typedef struct plot_layout {
     int left, right, top, bottom, xgap, ygap; /* around and between the panels' plot areas */
     int key_rows;                             /* rows of the shared legend below the panels */
 } plot_layout;
-#define PLOT_BAND_LABEL "Wilson 95 % interval" /* the legend entry of the bands */
+#define PLOT_BAND_LABEL "bars: Wilson 95 % interval" /* the legend entry of the error bars */
 /* Fills L for the series S of p_complete, whose curve columns are CURVE
- * (N_CURVE of them, as plot__p_complete_fetch chose them). Returns 0 or
+ * (N_CURVE of them, as plot__p_complete_fetch chose them), with room in
+ * the legend for N_EXTRA entries besides the keys and the bars. Returns 0 or
  * PLOT_ENOMEM; release with plot__layout_fini (L's arrays are owned). */
-int plot__layout_init(plot_layout *l, const plot_axes *a, const size_t *curve, size_t n_curve, const plot_series *s);
+int plot__layout_init(plot_layout *l, const plot_axes *a, const size_t *curve, size_t n_curve, const plot_series *s,
+                      size_t n_extra);
 void plot__layout_fini(plot_layout *l);
 /* The legend label of key J: its values but the panel's, in human form. */
 void plot__layout_key_label(const plot_layout *l, const plot_series *s, size_t j, char *buf, size_t n);

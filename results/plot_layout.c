@@ -111,7 +111,7 @@ void plot__layout_key_label(const plot_layout *l, const plot_series *s, size_t j
  * as many as its longest label allows across the image: gnuplot gives a
  * column about 8 pixels (a character of the sans 11 font) for each
  * character of the longest label plus 10 for the sample and gaps. */
-static void geometry(plot_layout *l, const plot_series *s)
+static void geometry(plot_layout *l, const plot_series *s, size_t n_extra)
 {
     l->rows = (l->n_panels + 3) / 4;
     l->cols = (l->n_panels + l->rows - 1) / l->rows;
@@ -122,7 +122,7 @@ static void geometry(plot_layout *l, const plot_series *s)
         plot__layout_key_label(l, s, j, label, sizeof label);
         if (strlen(label) > longest) longest = strlen(label);
     }
-    size_t entries = l->n_keys + 1, per_col_px = 8 * (longest + 10);
+    size_t entries = l->n_keys + 1 + n_extra, per_col_px = 8 * (longest + 10);
     size_t key_cols = ((size_t)l->width - 40) / per_col_px;
     if (key_cols < 1) key_cols = 1;
     if (key_cols > entries) key_cols = entries;
@@ -136,7 +136,8 @@ static void geometry(plot_layout *l, const plot_series *s)
 
 /* The panel column is link.rate when it is a curve column, else the last;
  * the five per-curve and per-key arrays are one allocation. */
-int plot__layout_init(plot_layout *l, const plot_axes *a, const size_t *curve, size_t n_curve, const plot_series *s)
+int plot__layout_init(plot_layout *l, const plot_axes *a, const size_t *curve, size_t n_curve, const plot_series *s,
+                      size_t n_extra)
 {
     assert(n_curve == s->n_curve_cols);
     memset(l, 0, sizeof *l);
@@ -159,7 +160,7 @@ int plot__layout_init(plot_layout *l, const plot_axes *a, const size_t *curve, s
     for (int pass = 1; pass >= 0; pass--)
         for (size_t j = 0; j < l->n_keys; j++)
             if ((l->n_grey && key_baseline(l, s, j)) == pass) l->key_order[r++] = j;
-    geometry(l, s);
+    geometry(l, s, n_extra);
     return 0;
 }
 

@@ -118,15 +118,16 @@ static int close_to(double a, double b)
     return fabs(a - b) <= 1e-9 * fmax(1.0, fabs(b));
 }
 
-Test(plot, a_real_sweep_gets_all_four_figures_with_png_svg_gp_and_dat)
+Test(plot, a_real_sweep_gets_all_five_figures_with_png_svg_gp_and_dat)
 {
     tp_sweep_fixture(dir, path("fx.db"));
     size_t n = 0;
     plot_figure *figs = render(path("fx.db"), path("out"), &n, NULL, 0);
+    /* The search over link.rate x ipsec.qm_lifetime_kb also gets its map. */
     static const char *const stems[] = {"sizes-p_complete", "sizes-first_interruption", "sizes-duration",
-                                        "critical-critical_size"};
-    cr_expect_eq(n, 4, "the fixture supports exactly four figures, got %zu", n);
-    for (size_t i = 0; i < 4; i++) {
+                                        "critical-critical_size", "critical-capacity_map"};
+    cr_expect_eq(n, 5, "the fixture supports exactly five figures, got %zu", n);
+    for (size_t i = 0; i < 5; i++) {
         const plot_figure *f = find(figs, n, stems[i]);
         cr_expect_not_null(f, "no figure %s", stems[i]);
         if (!f) continue;
@@ -211,10 +212,16 @@ static size_t count(const char *s, const char *needle)
 /* The style of the linespoints of .dat block K in GP ("lc rgb ... ps 1.7"), or "". */
 static void line_style(const char *gp, int k, char *buf, size_t n)
 {
+    /* The x of a key may carry a small factor ($2/xdiv*1.03) that sets
+     * coinciding keys side by side. */
     char key[80];
-    snprintf(key, sizeof key, " index %d using ($2/xdiv):3 with linespoints ", k);
-    const char *s = strstr(gp, key), *e = s ? strstr(s, " notitle") : NULL;
-    snprintf(buf, n, "%.*s", s && e ? (int)(e - s - strlen(key)) : 0, s ? s + strlen(key) : "");
+    snprintf(key, sizeof key, " index %d using ($2/xdiv", k);
+    static const char line[] = "):3 with linespoints ";
+    const char *s = gp;
+    while ((s = strstr(s, key)) && strncmp(strchr(s, ')'), line, strlen(line))) s++;
+    if (s) s = strchr(s, ')');
+    const char *e = s ? strstr(s, " notitle") : NULL;
+    snprintf(buf, n, "%.*s", s && e ? (int)(e - s - strlen(line)) : 0, s ? s + strlen(line) : "");
 }
 
 Test(plot, two_varying_axes_give_one_panel_per_link_rate_with_one_legend)
@@ -234,25 +241,28 @@ Test(plot, two_varying_axes_give_one_panel_per_link_rate_with_one_legend)
     const char *p10 = strstr(gp, "set title '10 Mbps'"), *p100 = strstr(gp, "set title '100 Mbps'");
     cr_expect(p10 && p100 && p10 < p100, "panels titled by link rate, in rate order");
     cr_expect_eq(count(gp, "set title '"), 2, "no other panel");
-    /* In each panel: both scenarios, bands first, then the lines over them. */
+    /* In each panel: both scenarios, error bars first, then the lines over them. */
     const char *panel[3] = {strstr(gp, "  # panel 1 of 2"), strstr(gp, "  # panel 2 of 2"),
                             strstr(gp, "unset multiplot")};
     cr_assert(panel[0] && panel[1] && panel[2]);
     for (int p = 0; p < 2; p++) {
         char *text = strndup(panel[p], (size_t)(panel[p + 1] - panel[p]));
         const char *last_band = NULL, *first_line = strstr(text, ":3 with linespoints");
-        for (const char *t = text; (t = strstr(t, ":4:5 with filledcurves")); t++) last_band = t;
-        cr_expect_eq(count(text, "using ($2/xdiv):4:5 with filledcurves"), 2, "panel %d: a band per scenario", p + 1);
-        cr_expect_eq(count(text, "using ($2/xdiv):3 with linespoints"), 2, "panel %d: a line per scenario", p + 1);
-        cr_expect(last_band && first_line && last_band < first_line, "panel %d: bands under the lines", p + 1);
+        for (const char *t = text; (t = strstr(t, "):3:4:5 with yerrorbars")); t++) last_band = t;
+        cr_expect_eq(count(text, "):3:4:5 with yerrorbars"), 2, "panel %d: Wilson bars per scenario", p + 1);
+        cr_expect_eq(count(text, "):3 with linespoints"), 2, "panel %d: a line per scenario", p + 1);
+        cr_expect(last_band && first_line && last_band < first_line, "panel %d: bars under the lines", p + 1);
         free(text);
     }
-    cr_expect(strstr(gp, "set style fill transparent solid 0.15 noborder") != NULL, "light bands");
+    /* No band covers the panel (the issue: Wilson bands from 4 replications
+     * hid the curves); the threshold p = 0.95 is drawn. */
+    cr_expect_eq(count(gp, "filledcurves"), 0, "no bands");
+    cr_expect(strstr(gp, "first 0.95 to graph 1, first 0.95 nohead") != NULL, "the 0.95 line");
     /* One legend for both panels, one entry per scenario and the band. */
     cr_expect_eq(count(gp, "keyentry with linespoints"), 2);
     cr_expect_eq(count(gp, "title 'kb977526'"), 1);
     cr_expect_eq(count(gp, "title 'no-ipsec (baseline)'"), 1);
-    cr_expect_eq(count(gp, "keyentry with filledcurves"), 1);
+    cr_expect_eq(count(gp, "keyentry with yerrorbars"), 1);
     /* A scenario looks the same in both panels (blocks: kb977526 at 10 and
      * 100 Mbps, then no-ipsec), and the two scenarios differ in colour,
      * dash and mark, so curves that coincide stay apart. */
@@ -422,7 +432,7 @@ Test(plot, synthetic_values_come_out_exactly)
     size_t n;
     char notes[4096] = "";
     plot_figure *figs = render(path("s.db"), path("out"), &n, notes, sizeof notes);
-    cr_expect_eq(n, 4, "grid: p_complete, first_interruption, duration; search: critical_size (%zu)", n);
+    cr_expect_eq(n, 5, "grid: p_complete, first_interruption, duration; search: critical_size, capacity_map (%zu)", n);
     plot_figures_free(figs, n);
     static double rows[64][12];
     size_t blocks;
@@ -467,8 +477,9 @@ Test(plot, figures_the_axes_cannot_support_are_skipped_with_one_line_each)
     size_t n;
     cr_assert_eq(plot_write_figures(h, search, path("out"), nf, &figs, &n, err, sizeof err), 0, "%s", err);
     fclose(nf);
-    cr_expect_eq(n, 1);
+    cr_expect_eq(n, 2);
     cr_expect_str_eq(figs[0].stem, "search-critical_size");
+    cr_expect_str_eq(figs[1].stem, "search-capacity_map");
     int lines = 0;
     for (const char *s = notes; *s; s++) lines += *s == '\n';
     cr_expect_eq(lines, 3, "three skipped figures, one line each: %s", notes);
@@ -521,7 +532,7 @@ Test(plot, text_from_the_database_cannot_escape_the_gnuplot_script)
     tp_synthetic_db(path("s.db"), "x'; system('touch PWNED') #\n! touch PWNED2 '/../../y");
     size_t n;
     plot_figure *figs = render(path("s.db"), path("out"), &n, NULL, 0);
-    cr_expect_eq(n, 4);
+    cr_expect_eq(n, 5, "the four figures and the search's capacity map");
     for (size_t i = 0; i < n; i++) {
         cr_expect(figs[i].rendered);
         cr_expect(!strchr(figs[i].stem, '/') && !strchr(figs[i].stem, '\'') && !strchr(figs[i].stem, '\n'), "stem %s",
@@ -611,4 +622,92 @@ Test(plot, the_command_without_gnuplot_exits_1_naming_the_package)
     tp_need_gnuplot(); /* the same command with gnuplot on PATH */
     cr_expect_eq(cli("plot", path("s.db"), NULL, NULL), 0);
     cr_expect(exists(path("out/grid-p_complete.png")) && exists(path("out/search-critical_size.svg")));
+}
+
+/* The main job's answer (experiments/kb977526.ini, kb977526-critical): on
+ * the LAN the largest safe file of kb977526 is where the copy dies, the
+ * first interruption at the first quick-mode rekey (about 87 MB of the
+ * file: 100,000 KB x 0.9, less the headers). A small spec with the main
+ * job's search settings (range, precision 5 %, 4..8 replications) at two
+ * link rates: each critical size lies within the search's precision of the
+ * first_interruption_bytes of a single run, every probe above the bracket
+ * failed, and the capacity map of the same search (rate x lifetime) holds
+ * exactly the thresholds table's values. */
+Test(plot, main_job_critical_size_is_the_first_interruption_offset)
+{
+    char spec[4200], err[4200], out[4200];
+    snprintf(spec, sizeof spec, "%s/main.ini", dir);
+    FILE *f = fopen(spec, "w");
+    cr_assert_not_null(f);
+    fputs("[experiment lan]\nscenario = kb977526\nlink.rate = 100Mbps, 1Gbps\n"
+          "ipsec.qm_lifetime_kb = 50000, 100000\nfile.size = 1MiB..4GiB\n"
+          "search = file.size for p_complete = 0.95\nprecision = 0.05\nreplications = 4\nmax_replications = 8\n"
+          "seed = 977526\n",
+          f);
+    cr_assert_eq(fclose(f), 0);
+    char *sweep[] = {
+        (char *)tp_rekeysim(), "sweep", spec, "--db", (char *)path("m.db"), "--jobs", "2", "--quiet", NULL};
+    snprintf(err, sizeof err, "%s/sweep.err", dir);
+    cr_assert_eq(tp_run(sweep, dir, NULL, err, NULL), 0, "the sweep failed (see %s)", err);
+    /* One run of kb977526 on the LAN (the default lifetime, 100,000 KB). */
+    char *run[] = {(char *)tp_rekeysim(), "run", "--scenario", "kb977526", "file.size=1GiB", "--json", NULL};
+    snprintf(out, sizeof out, "%s/run.json", dir);
+    cr_assert_eq(tp_run(run, dir, out, err, NULL), 0);
+    char *json = tp_slurp(out, NULL);
+    cr_assert_not_null(json);
+    const char *k = strstr(json, "\"first_interruption_bytes\":");
+    cr_assert_not_null(k, "%s", json);
+    double first = strtod(k + strlen("\"first_interruption_bytes\":"), NULL);
+    free(json);
+    cr_expect(first > 80e6 && first < 95e6, "the first interruption at about 87 MB (%g)", first);
+    double n = tp_q(path("m.db"), "SELECT count(*) FROM thresholds t JOIN points p USING (point_id) "
+                                  "WHERE p.ipsec_qm_lifetime_kb = 100000 AND t.status = 'bracketed'");
+    cr_expect_eq(n, 2, "both link rates bracketed at the default lifetime");
+    for (int rate = 0; rate < 2; rate++) {
+        char sql[400];
+        const char *where = rate ? "1000000000" : "100000000";
+        snprintf(sql, sizeof sql,
+                 "SELECT t.%%s FROM thresholds t JOIN points p USING (point_id) WHERE p.ipsec_qm_lifetime_kb = "
+                 "100000 AND p.link_rate = %s",
+                 where);
+        char q[500];
+        snprintf(q, sizeof q, sql, "critical");
+        double c = tp_q(path("m.db"), q);
+        snprintf(q, sizeof q, sql, "lo");
+        double lo = tp_q(path("m.db"), q);
+        snprintf(q, sizeof q, sql, "hi");
+        double hi = tp_q(path("m.db"), q);
+        cr_expect(hi / lo <= 1.05 + 1e-9, "the bracket meets the precision: %g..%g", lo, hi);
+        cr_expect(fabs(log(c / first)) <= log(1.05), "at %s bit/s the critical size %g is within 5 %% of %g", where, c,
+                  first);
+        /* Every copy of a probe above the bracket died. */
+        snprintf(q, sizeof q,
+                 "SELECT count(*) FROM runs r JOIN points p USING (point_id) JOIN experiments e USING "
+                 "(experiment_id) WHERE e.name = 'lan' AND p.ipsec_qm_lifetime_kb = 100000 AND p.link_rate = %s "
+                 "AND p.file_size > %.0f AND r.completed = 1",
+                 where, hi);
+        cr_expect_eq(tp_q(path("m.db"), q), 0, "no copy above %g completed", hi);
+    }
+    /* The capacity map: one cell per threshold, the value its log2. */
+    size_t nf = 0;
+    plot_figure *figs = render(path("m.db"), path("out"), &nf, NULL, 0);
+    const plot_figure *map = find(figs, nf, "lan-capacity_map");
+    cr_assert_not_null(map);
+    cr_expect(map->rendered);
+    plot_figures_free(figs, nf);
+    static double rows[64][12];
+    size_t blocks;
+    size_t m = read_dat(path("out/lan-capacity_map.dat"), rows, 64, &blocks);
+    cr_expect_eq(m, 4, "2 rates x 2 lifetimes");
+    for (size_t r = 0; r < m; r++) {
+        char q[200];
+        snprintf(q, sizeof q, "SELECT critical FROM thresholds WHERE point_id = %.0f", rows[r][8]);
+        double c = tp_q(path("m.db"), q);
+        cr_expect(close_to(rows[r][3], c), "cell %zu critical %g vs %g", r, rows[r][3], c);
+        cr_expect(close_to(rows[r][2], log2(c)), "cell %zu colour value", r);
+    }
+    char *gp = tp_slurp(path("out/lan-capacity_map.gp"), NULL);
+    cr_assert_not_null(gp);
+    cr_expect(strstr(gp, "with image") && strstr(gp, "with labels"), "a heat map with a label in each cell");
+    free(gp);
 }

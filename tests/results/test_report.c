@@ -91,8 +91,8 @@ Test(report, a_real_sweep_report_embeds_every_figure_and_fetches_nothing)
     cr_expect(!strncmp(html, "<!DOCTYPE html>", 15));
     cr_expect(strstr(html, "</html>") != NULL);
     static const char *const stems[] = {"sizes-p_complete", "sizes-first_interruption", "sizes-duration",
-                                        "critical-critical_size"};
-    for (int i = 0; i < 4; i++) {
+                                        "critical-critical_size", "critical-capacity_map"};
+    for (int i = 0; i < 5; i++) {
         char want[200];
         snprintf(want, sizeof want, "<figure id=\"fig-%s\"", stems[i]);
         const char *f = strstr(html, want);
@@ -102,8 +102,8 @@ Test(report, a_real_sweep_report_embeds_every_figure_and_fetches_nothing)
             cr_expect(svg && end && svg < end, "%s has no inline SVG", stems[i]);
         }
     }
-    cr_expect_eq(count(html, "<svg"), 4);
-    cr_expect_eq(count(html, "</svg>"), 4);
+    cr_expect_eq(count(html, "<svg"), 5);
+    cr_expect_eq(count(html, "</svg>"), 5);
     cr_expect(!strstr(html, "<script") && !strstr(html, "<link") && !strstr(html, " src=") &&
                   !strstr(html, "@import") && !strstr(html, "<?xml"),
               "self-contained, no script");
@@ -240,7 +240,7 @@ Test(report, without_gnuplot_each_figure_is_replaced_by_a_note)
     tp_synthetic_db(path("s.db"), "grid");
     char *html = make_report(path("s.db"), 1);
     cr_expect_eq(count(html, "<svg"), 0);
-    cr_expect_eq(count(html, "class=\"missing\""), 4);
+    cr_expect_eq(count(html, "class=\"missing\""), 5); /* the four figures and the search's capacity map */
     cr_expect(strstr(html, "apt-get install gnuplot-nox") != NULL);
     static const char *const stems[] = {"grid-p_complete", "grid-first_interruption", "grid-duration",
                                         "search-critical_size"};
