@@ -169,7 +169,7 @@ static void print_human(FILE *f, const prm_config *cfg, const out_result *r, int
 /* Warns, on stderr, about each explicit KEY=VALUE that cannot change this
  * run (for example IPsec lifetimes when neither host runs IPsec): the run
  * still happens, but the user probably meant something else. */
-static void warn_no_effect(const prm_config *cfg, int n_keys, char **keys)
+void exp_warn_no_effect(const char *command, const prm_config *cfg, int n_keys, char **keys)
 {
     for (int i = 0; i < n_keys; i++) {
         char name[128], why[256];
@@ -179,7 +179,7 @@ static void warn_no_effect(const prm_config *cfg, int n_keys, char **keys)
         name[len] = 0;
         const prm_entry *p = prm_find(name);
         if (p && !prm_has_effect(p, cfg, why, sizeof why))
-            fprintf(stderr, "rekeysim run: warning: %s has no effect: %s\n", name, why);
+            fprintf(stderr, "rekeysim %s: warning: %s has no effect: %s\n", command, name, why);
     }
 }
 
@@ -407,7 +407,7 @@ int exp_cmd_run(int argc, char **argv)
         snprintf(err, sizeof err, "--pcap-at and --pcap-snaplen need --pcap FILE");
         goto input;
     }
-    warn_no_effect(&cfg, n_keys, keys);
+    exp_warn_no_effect("run", &cfg, n_keys, keys);
 
     /* The run's events go to each requested sink: the text trace, the event
      * table, the timeline. Outputs are opened before the run, so a bad path

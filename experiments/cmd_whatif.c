@@ -350,23 +350,6 @@ static int store_rows(res_store *st, const char *path, const prm_config *cfg, co
 
 /* ---- the command ---- */
 
-/* Warns, on stderr, about each explicit KEY=VALUE that cannot change the
- * base run, in the words of `rekeysim run` (its warn_no_effect in
- * cmd_run.c; the two could become one helper of experiments/). */
-static void warn_no_effect(const prm_config *cfg, int n_keys, char **keys)
-{
-    for (int i = 0; i < n_keys; i++) {
-        char name[128], why[256];
-        size_t len = strcspn(keys[i], "=");
-        if (len >= sizeof name) continue;
-        memcpy(name, keys[i], len);
-        name[len] = 0;
-        const prm_entry *p = prm_find(name);
-        if (p && !prm_has_effect(p, cfg, why, sizeof why))
-            fprintf(stderr, "rekeysim whatif: warning: %s has no effect: %s\n", name, why);
-    }
-}
-
 static int bad(const char *msg)
 {
     fprintf(stderr, "rekeysim whatif: %s\n", msg);
@@ -417,7 +400,7 @@ static int parse(int argc, char **argv, prm_config *cfg, uint64_t *seed, int *js
     for (int i = 0; i < *n_keys; i++)
         if (prm_set_pair(cfg, keys[i], err, sizeof err) != 0) return bad(err);
     if (prm_check(cfg, err, sizeof err) != 0) return bad(err);
-    warn_no_effect(cfg, *n_keys, keys);
+    exp_warn_no_effect("whatif", cfg, *n_keys, keys);
     return EXP_OK;
 missing:
     snprintf(err, sizeof err, "%s needs a value", argv[argc - 1]);

@@ -18,6 +18,12 @@ int exp_cmd_plot(int argc, char **argv);      /* experiments/cmd_plot.c */
 int exp_cmd_report(int argc, char **argv);    /* experiments/cmd_plot.c */
 int exp_cmd_whatif(int argc, char **argv);    /* experiments/cmd_whatif.c */
 
+/* Shared by run and whatif (experiments/cmd_run.c): warns on stderr,
+ * "rekeysim COMMAND: warning: KEY has no effect: WHY", about each explicit
+ * KEY=VALUE of KEYS[0..N_KEYS) that cannot change a run of CFG. */
+struct prm_config;
+void exp_warn_no_effect(const char *command, const struct prm_config *cfg, int n_keys, char **keys);
+
 /* Exit statuses. */
 enum { EXP_OK = 0, EXP_RUNTIME = 1, EXP_INPUT = 2, EXP_INTERRUPTED = 130 };
 
