@@ -705,15 +705,23 @@ static void critical_gp(fig_ctx *c, FILE *f, const plot_series *s, int xcol)
     plot__gp_terminals_end(f);
 }
 
-static int fig_critical_size(fig_ctx *c)
+/* The thresholds of C's search as a series over its numeric axis (*S, the
+ * caller's to free; *XCOL the axis): 0, a skip note, or an error. */
+static int fetch_thresholds(fig_ctx *c, int *xcol, plot_series *s)
 {
     const plot_axes *a = c->a;
     if (a->search_col < 0) return skip(c, "not a threshold search");
     if (a->n_thresholds == 0) return skip(c, "no threshold found yet");
     if (plot__critical_x(a, c->db) < 0) return skip(c, "no numeric axis (such as link.rate) besides the searched key");
+    return plot__critical_fetch(c->db, a, xcol, s, c->err, c->errlen);
+}
+
+static int fig_critical_size(fig_ctx *c)
+{
+    const plot_axes *a = c->a;
     plot_series s;
     int xcol;
-    int rc = plot__critical_fetch(c->db, a, &xcol, &s, c->err, c->errlen);
+    int rc = fetch_thresholds(c, &xcol, &s);
     if (rc) return rc;
     const prm_entry *sp = c->db->cols[a->search_col].p;
     const char *what = !strcmp(sp->name, "file.size") ? "Critical file size" : "Critical value";
@@ -782,12 +790,9 @@ static double map_cell_value(const plot_row *row)
 static int fig_capacity_map(fig_ctx *c)
 {
     const plot_axes *a = c->a;
-    if (a->search_col < 0) return skip(c, "not a threshold search");
-    if (a->n_thresholds == 0) return skip(c, "no threshold found yet");
-    if (plot__critical_x(a, c->db) < 0) return skip(c, "no numeric axis (such as link.rate) besides the searched key");
     plot_series s;
     int xcol;
-    int rc = plot__critical_fetch(c->db, a, &xcol, &s, c->err, c->errlen);
+    int rc = fetch_thresholds(c, &xcol, &s);
     if (rc) return rc;
     if (s.n_curve_cols != 1 || s.n_curves < 2) {
         plot__series_fini(&s);

@@ -123,7 +123,7 @@ int res_store_in_transaction(const res_store *s) { return s->in_tx; }
 
 /* ---- helpers for binding ---- */
 
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
+void res__bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
 {
     if (v)
         sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
@@ -131,7 +131,7 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
         sqlite3_bind_null(st, i);
 }
 
-static void bind_real_or_null(sqlite3_stmt *st, int i, double v)
+void res__bind_real_or_null(sqlite3_stmt *st, int i, double v)
 {
     if (isnan(v))
         sqlite3_bind_null(st, i);
@@ -244,26 +244,26 @@ int res_experiment_insert(res_store *s, res_experiment *e)
     if (rc != SQLITE_OK) return res__fail(s, rc, "cannot add the experiment");
     char now[32];
     res__now(now, sizeof now);
-    bind_text_or_null(st, 1, e->name);
-    bind_text_or_null(st, 2, e->spec_text);
-    bind_text_or_null(st, 3, e->spec_hash);
-    bind_text_or_null(st, 4, e->spec_file);
-    bind_text_or_null(st, 5, now);
-    bind_text_or_null(st, 6, e->kind);
+    res__bind_text_or_null(st, 1, e->name);
+    res__bind_text_or_null(st, 2, e->spec_text);
+    res__bind_text_or_null(st, 3, e->spec_hash);
+    res__bind_text_or_null(st, 4, e->spec_file);
+    res__bind_text_or_null(st, 5, now);
+    res__bind_text_or_null(st, 6, e->kind);
     sqlite3_bind_int64(st, 7, (int64_t)e->master_seed);
     sqlite3_bind_int64(st, 8, e->replications);
     sqlite3_bind_int64(st, 9, e->max_replications);
-    bind_text_or_null(st, 10, e->target_outcome);
-    bind_real_or_null(st, 11, e->target_halfwidth);
-    bind_text_or_null(st, 12, e->search_param);
-    bind_text_or_null(st, 13, e->search_outcome);
-    bind_real_or_null(st, 14, e->search_value);
-    bind_real_or_null(st, 15, e->search_precision);
+    res__bind_text_or_null(st, 10, e->target_outcome);
+    res__bind_real_or_null(st, 11, e->target_halfwidth);
+    res__bind_text_or_null(st, 12, e->search_param);
+    res__bind_text_or_null(st, 13, e->search_outcome);
+    res__bind_real_or_null(st, 14, e->search_value);
+    res__bind_real_or_null(st, 15, e->search_precision);
     sqlite3_bind_int64(st, 16, e->n_combos);
     sqlite3_bind_int64(st, 17, e->probes_per_combo);
     sqlite3_bind_int64(st, 18, e->first_point_id);
     sqlite3_bind_int64(st, 19, e->n_point_ids);
-    bind_text_or_null(st, 20, e->status ? e->status : "running");
+    res__bind_text_or_null(st, 20, e->status ? e->status : "running");
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) return res__fail(s, rc, "cannot add the experiment");
@@ -325,7 +325,7 @@ int res_point_insert(res_store *s, int64_t point_id, int64_t experiment_id, int6
         int col = 6 + (int)i;
         double v = prm_load(p, cfg);
         switch (p->type) {
-        case PRM_ENUM: bind_text_or_null(st, col, prm_text(p, cfg)); break;
+        case PRM_ENUM: res__bind_text_or_null(st, col, prm_text(p, cfg)); break;
         case PRM_TIME:
         case PRM_PROB:
         case PRM_REAL: sqlite3_bind_double(st, col, v); break;
@@ -421,7 +421,7 @@ static int insert_interruptions(res_store *s, int64_t run_id, const out_result *
         sqlite3_bind_int64(st, 1, run_id);
         sqlite3_bind_int64(st, 2, (int64_t)i + 1);
         sqlite3_bind_double(st, 3, in->start_s);
-        bind_real_or_null(st, 4, in->end_s);
+        res__bind_real_or_null(st, 4, in->end_s);
         sqlite3_bind_int64(st, 5, (int64_t)in->bytes_at_start);
         sqlite3_bind_text(st, 6, out_cause_name(in->cause), -1, SQLITE_STATIC);
         int rc = step_write(s, st, "cannot add an interruption");
@@ -445,7 +445,7 @@ int res_run_insert(res_store *s, int64_t point_id, uint32_t replication, uint64_
         case OUT_BOOL: sqlite3_bind_int(st, k, out_get_int(f, r) ? 1 : 0); break;
         case OUT_ENUM: sqlite3_bind_text(st, k, f->name_of(out_get_int(f, r)), -1, SQLITE_STATIC); break;
         case OUT_COUNT: sqlite3_bind_int64(st, k, (int64_t)out_get_u64(f, r)); break;
-        case OUT_REAL: bind_real_or_null(st, k, out_get_real(f, r)); break;
+        case OUT_REAL: res__bind_real_or_null(st, k, out_get_real(f, r)); break;
         case OUT_WHOLE: {
             double v = out_get_real(f, r);
             if (isnan(v))
@@ -545,13 +545,13 @@ int res_threshold_put(res_store *s, const res_threshold *t)
     sqlite3_bind_int64(st, 1, t->experiment_id);
     sqlite3_bind_int64(st, 2, t->combo);
     sqlite3_bind_int64(st, 3, t->point_id);
-    bind_text_or_null(st, 4, t->param);
-    bind_text_or_null(st, 5, t->outcome);
+    res__bind_text_or_null(st, 4, t->param);
+    res__bind_text_or_null(st, 5, t->outcome);
     sqlite3_bind_double(st, 6, t->target);
-    bind_real_or_null(st, 7, t->critical);
-    bind_real_or_null(st, 8, t->lo);
-    bind_real_or_null(st, 9, t->hi);
-    bind_text_or_null(st, 10, t->status);
+    res__bind_real_or_null(st, 7, t->critical);
+    res__bind_real_or_null(st, 8, t->lo);
+    res__bind_real_or_null(st, 9, t->hi);
+    res__bind_text_or_null(st, 10, t->status);
     sqlite3_bind_int64(st, 11, t->n_probes);
     sqlite3_bind_int64(st, 12, t->n_runs);
     sqlite3_bind_int64(st, 13, t->n_undecided);

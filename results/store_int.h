@@ -41,5 +41,8 @@ int res__check_identity(res_store *s);
 /* Prepares the statements a reader needs / a writer needs (rows.c). */
 int res__prepare_reads(res_store *s);
 int res__prepare_writes(res_store *s);
+/* Binds V to parameter I of ST, NULL for a NULL string / a NaN (rows.c). */
+void res__bind_text_or_null(sqlite3_stmt *st, int i, const char *v);
+void res__bind_real_or_null(sqlite3_stmt *st, int i, double v);
 
 #endif

@@ -12,47 +12,31 @@
 #include "results/store_int.h"
 #include "results/whatif.h"
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-static void bind_real(sqlite3_stmt *st, int i, double v)
-{
-    if (isnan(v))
-        sqlite3_bind_null(st, i);
-    else
-        sqlite3_bind_double(st, i, v);
-}
-
 /* Binds row R (index ROW) to ST's parameters 2 and on. */
 static void bind_row(sqlite3_stmt *st, size_t row, const res_whatif_row *r)
 {
     char fp[17];
     sqlite3_bind_int64(st, 2, (sqlite3_int64)row);
-    bind_text(st, 7, r->candidate);
-    bind_text(st, 8, r->change);
-    bind_text(st, 9, r->overrides);
-    bind_text(st, 10, r->windows_setting);
-    bind_text(st, 11, r->source);
-    bind_text(st, 12, r->cost_risk);
+    res__bind_text_or_null(st, 7, r->candidate);
+    res__bind_text_or_null(st, 8, r->change);
+    res__bind_text_or_null(st, 9, r->overrides);
+    res__bind_text_or_null(st, 10, r->windows_setting);
+    res__bind_text_or_null(st, 11, r->source);
+    res__bind_text_or_null(st, 12, r->cost_risk);
     sqlite3_bind_int(st, 13, r->applies ? 1 : 0);
-    bind_text(st, 14, r->applies ? NULL : r->why_not);
+    res__bind_text_or_null(st, 14, r->applies ? NULL : r->why_not);
     for (int i = 15; i <= 23; i++) sqlite3_bind_null(st, i);
     if (!r->applies) return;
     snprintf(fp, sizeof fp, "%016" PRIx64, r->fingerprint);
     sqlite3_bind_int(st, 15, r->completed ? 1 : 0);
-    bind_text(st, 16, r->failure);
+    res__bind_text_or_null(st, 16, r->failure);
     sqlite3_bind_int64(st, 17, (sqlite3_int64)r->bytes_done);
-    bind_real(st, 18, r->setup_s);
-    bind_real(st, 19, r->duration_s);
+    res__bind_real_or_null(st, 18, r->setup_s);
+    res__bind_real_or_null(st, 19, r->duration_s);
     sqlite3_bind_int64(st, 20, (sqlite3_int64)r->n_stalls);
-    bind_real(st, 21, r->stall_s);
-    bind_real(st, 22, r->added_s);
-    bind_text(st, 23, fp);
+    res__bind_real_or_null(st, 21, r->stall_s);
+    res__bind_real_or_null(st, 22, r->added_s);
+    res__bind_text_or_null(st, 23, fp);
 }
 
 static int insert_rows(res_store *s, int64_t id, const char *scenario, const char *settings, uint64_t seed,
@@ -70,8 +54,8 @@ static int insert_rows(res_store *s, int64_t id, const char *scenario, const cha
     if (rc != SQLITE_OK) return res__fail(s, rc, "cannot add what-if rows");
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_text(st, 3, now, -1, SQLITE_TRANSIENT);
-    bind_text(st, 4, scenario);
-    bind_text(st, 5, settings);
+    res__bind_text_or_null(st, 4, scenario);
+    res__bind_text_or_null(st, 5, settings);
     sqlite3_bind_int64(st, 6, (sqlite3_int64)seed);
     for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
         bind_row(st, i, &rows[i]);

@@ -19,34 +19,27 @@
 #include "models/core/params.h"
 #include "models/flow.h"
 #include "models/scenario_int.h"
+#include "tests/models/sim_helpers.h"
 
 #define MiB (1024.0 * 1024.0)
 #define GiB (1024.0 * MiB)
 
 static prm_config preset(const char *name)
 {
-    prm_config c;
-    char err[256];
-    prm_defaults(&c);
-    cr_assert_eq(prm_set(&c, "scenario", name, err, sizeof err), 0, "%s", err);
-    return c;
-}
-
-static void set(prm_config *c, const char *pair)
-{
-    char err[256];
-    cr_assert_eq(prm_set_pair(c, pair, err, sizeof err), 0, "%s: %s", pair, err);
+    char kv[96];
+    snprintf(kv, sizeof kv, "scenario=%s", name);
+    return cfg_of(kv, NULL);
 }
 
 /* kb977526-like preset NAME with lifetimes off and a copy of SIZE. */
 static prm_config lifetimes_off(const char *name, const char *size)
 {
     prm_config c = preset(name);
-    set(&c, "ipsec.qm_lifetime=8h");
-    set(&c, "ipsec.qm_lifetime_kb=0");
+    cfg_set(&c, "ipsec.qm_lifetime=8h");
+    cfg_set(&c, "ipsec.qm_lifetime_kb=0");
     char pair[64];
     snprintf(pair, sizeof pair, "file.size=%s", size);
-    set(&c, pair);
+    cfg_set(&c, pair);
     return c;
 }
 
@@ -135,8 +128,8 @@ Test(flows, a_ping_every_10s_from_a_cuts_the_copy_at_the_first_echo, .timeout = 
     cr_expect_eq(quiet.n_interruptions, 0, "lifetimes off and no other flow: %llu interruptions",
                  (unsigned long long)quiet.n_interruptions);
 
-    set(&c, "flow.ping.from=client");
-    set(&c, "flow.ping.every=10s");
+    cfg_set(&c, "flow.ping.from=client");
+    cfg_set(&c, "flow.ping.every=10s");
     watch w;
     out_result r = run_watched(&c, 1, &w, NULL);
     cr_expect(!r.completed);
@@ -169,14 +162,14 @@ Test(flows, a_ping_every_10s_from_a_cuts_the_copy_at_the_first_echo, .timeout = 
 Test(flows, a_ping_from_b_leaves_the_copy_alone_unless_a_negotiates_for_every_flow, .timeout = 0)
 {
     prm_config c = lifetimes_off("kb977526", "1GiB");
-    set(&c, "flow.ping.from=server");
+    cfg_set(&c, "flow.ping.from=server");
     watch w;
     out_result r = run_watched(&c, 1, &w, NULL);
     cr_expect(r.completed, "failure %s", out_failure_name(r.failure));
     cr_expect_eq(r.n_interruptions, 0);
     cr_expect_eq(w.n_other_flow_starts[0] + w.n_other_flow_starts[1], 0, "no negotiation for B's pings");
 
-    set(&c, "ipsec.rule.discovery=all");
+    cfg_set(&c, "ipsec.rule.discovery=all");
     out_result all = run(&c, 1);
     cr_expect(!all.completed);
     cr_assert_eq(all.n_interruptions, 1);
@@ -202,10 +195,10 @@ Test(flows, a_ping_from_b_leaves_the_copy_alone_unless_a_negotiates_for_every_fl
 Test(flows, one_flow_for_the_pings_costs_one_wait_each_echo_a_flow_never_lets_go, .timeout = 0)
 {
     prm_config c = lifetimes_off("kb977526", "1GiB");
-    set(&c, "flow.ping.from=client");
-    set(&c, "tcp.data_retries=30");
-    set(&c, "smb.session_timeout=1h");
-    set(&c, "flow.ping.flows=one");
+    cfg_set(&c, "flow.ping.from=client");
+    cfg_set(&c, "tcp.data_retries=30");
+    cfg_set(&c, "smb.session_timeout=1h");
+    cfg_set(&c, "flow.ping.flows=one");
     watch w;
     out_result one = run_watched(&c, 1, &w, NULL);
     cr_expect(one.completed, "failure %s", out_failure_name(one.failure));
@@ -215,7 +208,7 @@ Test(flows, one_flow_for_the_pings_costs_one_wait_each_echo_a_flow_never_lets_go
     cr_expect_eq(w.n_other_flow_starts[0], 1, "A: %d negotiations for the ping flow", w.n_other_flow_starts[0]);
     cr_expect_eq(w.n_other_flow_starts[1], 1, "B: %d negotiations after its wait", w.n_other_flow_starts[1]);
 
-    set(&c, "flow.ping.flows=each");
+    cfg_set(&c, "flow.ping.flows=each");
     out_result each = run(&c, 1);
     cr_expect_eq(each.failure, OUT_FAIL_SMB_TIMEOUT, "failure %s", out_failure_name(each.failure));
     cr_expect_eq(each.n_interruptions, 1);
@@ -236,8 +229,8 @@ Test(flows, one_flow_for_the_pings_costs_one_wait_each_echo_a_flow_never_lets_go
 Test(flows, extra_tcp_connections_from_a_interrupt_the_copy_at_their_own_period, .timeout = 0)
 {
     prm_config c = lifetimes_off("kb977526", "1GiB");
-    set(&c, "flow.tcp.from=client");
-    set(&c, "flow.tcp.at=5s");
+    cfg_set(&c, "flow.tcp.from=client");
+    cfg_set(&c, "flow.tcp.at=5s");
     out_result a = run(&c, 1);
     cr_expect_eq(a.failure, OUT_FAIL_TCP_ABORT, "failure %s", out_failure_name(a.failure));
     cr_assert_eq(a.n_interruptions, 1);
@@ -246,7 +239,7 @@ Test(flows, extra_tcp_connections_from_a_interrupt_the_copy_at_their_own_period,
               a.interruptions[0].start_s);
     cr_expect(a.duration_s > 23.4 && a.duration_s < 24.5, "ends at %.3f s", a.duration_s);
 
-    set(&c, "flow.tcp.from=server");
+    cfg_set(&c, "flow.tcp.from=server");
     watch w;
     out_result b = run_watched(&c, 1, &w, NULL);
     cr_expect(b.completed, "failure %s", out_failure_name(b.failure));
@@ -254,11 +247,11 @@ Test(flows, extra_tcp_connections_from_a_interrupt_the_copy_at_their_own_period,
     cr_expect_eq(w.n_flow_closed, 1, "B's connection closed cleanly (%d, %d failed)", w.n_flow_closed, w.n_flow_failed);
 
     prm_config p = lifetimes_off("kb977526", "4GiB");
-    set(&p, "flow.tcp.from=client");
-    set(&p, "flow.tcp.at=30s");
-    set(&p, "flow.tcp.every=2min");
-    set(&p, "tcp.data_retries=30");
-    set(&p, "smb.session_timeout=1h");
+    cfg_set(&p, "flow.tcp.from=client");
+    cfg_set(&p, "flow.tcp.at=30s");
+    cfg_set(&p, "flow.tcp.every=2min");
+    cfg_set(&p, "tcp.data_retries=30");
+    cfg_set(&p, "smb.session_timeout=1h");
     out_result per = run(&p, 1);
     cr_expect(per.completed, "failure %s", out_failure_name(per.failure));
     cr_assert_geq(per.n_interruptions, 3);
@@ -288,21 +281,21 @@ Test(flows, extra_tcp_connections_from_a_interrupt_the_copy_at_their_own_period,
 Test(flows, the_b_initiated_copy_survives_flows_b_opens_but_not_pings_from_a, .timeout = 0)
 {
     prm_config c = lifetimes_off("kb977526-b-initiates", "1GiB");
-    set(&c, "flow.ping.from=client");
+    cfg_set(&c, "flow.ping.from=client");
     out_result b = run(&c, 1);
     cr_expect(b.completed, "failure %s", out_failure_name(b.failure));
     cr_expect_eq(b.n_interruptions, 0);
 
-    set(&c, "flow.ping.from=none");
-    set(&c, "flow.tcp.from=client");
-    set(&c, "flow.tcp.at=5s");
-    set(&c, "flow.tcp.every=10s");
+    cfg_set(&c, "flow.ping.from=none");
+    cfg_set(&c, "flow.tcp.from=client");
+    cfg_set(&c, "flow.tcp.at=5s");
+    cfg_set(&c, "flow.tcp.every=10s");
     out_result t = run(&c, 1);
     cr_expect(t.completed, "failure %s", out_failure_name(t.failure));
     cr_expect_eq(t.n_interruptions, 0);
 
-    set(&c, "flow.tcp.from=none");
-    set(&c, "flow.ping.from=server");
+    cfg_set(&c, "flow.tcp.from=none");
+    cfg_set(&c, "flow.ping.from=server");
     out_result a = run(&c, 1);
     cr_expect_eq(a.failure, OUT_FAIL_TCP_ABORT, "failure %s", out_failure_name(a.failure));
     cr_assert_eq(a.n_interruptions, 1);
@@ -323,15 +316,15 @@ Test(flows, the_b_initiated_copy_survives_flows_b_opens_but_not_pings_from_a, .t
 Test(flows, exempt_or_hard_sa_covered_pings_start_no_negotiation, .timeout = 0)
 {
     prm_config c = lifetimes_off("kb977526", "1GiB");
-    set(&c, "flow.ping.from=client");
-    set(&c, "flow.ping.ipsec=exempt");
+    cfg_set(&c, "flow.ping.from=client");
+    cfg_set(&c, "flow.ping.ipsec=exempt");
     watch w;
     out_result r = run_watched(&c, 1, &w, NULL);
     cr_expect(r.completed, "failure %s", out_failure_name(r.failure));
     cr_expect_eq(w.n_other_flow_starts[0] + w.n_other_flow_starts[1], 0);
 
     prm_config h = lifetimes_off("kb977526-a-has-cert", "1GiB");
-    set(&h, "flow.ping.from=client");
+    cfg_set(&h, "flow.ping.from=client");
     out_result hard = run_watched(&h, 1, &w, NULL);
     cr_expect(hard.completed, "failure %s", out_failure_name(hard.failure));
     cr_expect_eq(hard.n_interruptions, 0);
@@ -353,13 +346,13 @@ Test(flows, exempt_or_hard_sa_covered_pings_start_no_negotiation, .timeout = 0)
 Test(flows, adding_a_ping_flow_leaves_the_copys_loss_draws_as_they_were, .timeout = 0)
 {
     prm_config c = preset("no-ipsec");
-    set(&c, "file.size=16MiB");
-    set(&c, "link.loss=0.02");
+    cfg_set(&c, "file.size=16MiB");
+    cfg_set(&c, "link.loss=0.02");
     static watch plain, pinged;
     scn_probe pp, pq;
     out_result r0 = run_watched(&c, 7, &plain, &pp);
-    set(&c, "flow.ping.from=client");
-    set(&c, "flow.ping.every=100ms");
+    cfg_set(&c, "flow.ping.from=client");
+    cfg_set(&c, "flow.ping.every=100ms");
     out_result r1 = run_watched(&c, 7, &pinged, &pq);
     cr_expect(r0.completed && r1.completed);
     cr_expect_neq(r0.fingerprint, r1.fingerprint, "the pings are in the second run");
@@ -396,7 +389,7 @@ Test(flows, the_registry_has_the_flow_keys_and_refuses_a_tcp_period_below_100ms)
     cr_expect_eq(flow_any(&c), 0, "no extra flow by default");
     char err[256];
     cr_expect_eq(prm_check(&c, err, sizeof err), 0, "%s", err);
-    set(&c, "flow.tcp.every=50ms");
+    cfg_set(&c, "flow.tcp.every=50ms");
     cr_expect_eq(prm_check(&c, err, sizeof err), PRM_ERANGE);
     cr_expect(strstr(err, "flow.tcp.every") != NULL, "%s", err);
     cr_expect_eq(prm_set_pair(&c, "flow.ping.every=10ms", err, sizeof err), PRM_ERANGE, "%s", err);
@@ -412,10 +405,10 @@ Test(flows, the_registry_has_the_flow_keys_and_refuses_a_tcp_period_below_100ms)
 Test(flows, short_connections_every_100ms_all_close_and_leave_nothing_behind, .timeout = 0)
 {
     prm_config c = preset("no-ipsec");
-    set(&c, "file.size=512MiB"); /* about 46 s: longer than the 30 s a finished connection lingers */
-    set(&c, "flow.tcp.from=server");
-    set(&c, "flow.tcp.at=100ms");
-    set(&c, "flow.tcp.every=100ms");
+    cfg_set(&c, "file.size=512MiB"); /* about 46 s: longer than the 30 s a finished connection lingers */
+    cfg_set(&c, "flow.tcp.from=server");
+    cfg_set(&c, "flow.tcp.at=100ms");
+    cfg_set(&c, "flow.tcp.every=100ms");
     watch w;
     scn_probe probe;
     out_result r = run_watched(&c, 1, &w, &probe);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include "models/core/params.h"
 #include "models/scenario.h"
+#include "tests/models/sim_helpers.h"
 
 #define GiB (1024.0 * 1024.0 * 1024.0)
 
@@ -42,12 +43,6 @@ static prm_config pair(const char *cos, const char *ccert, const char *sos, cons
     return c;
 }
 
-static void set(prm_config *c, const char *pair_text)
-{
-    char err[256];
-    cr_assert_eq(prm_set_pair(c, pair_text, err, sizeof err), 0, "%s: %s", pair_text, err);
-}
-
 static out_result run(const prm_config *c)
 {
     out_result r;
@@ -64,7 +59,7 @@ Test(pairs, xp_2003_pairs_set_up_in_two_fallbacks)
     for (size_t i = 0; i < 4; i++)
         for (size_t j = 0; j < 3; j++) {
             prm_config c = pair(oses[i][0], certs[j][0], oses[i][1], certs[j][1]);
-            set(&c, "file.size=1MiB");
+            cfg_set(&c, "file.size=1MiB");
             out_result r = run(&c);
             const char *what = oses[i][0];
             cr_expect_eq(r.completed, 1, "%s(%s) <- %s(%s): failure %d", what, certs[j][0], oses[i][1], certs[j][1],
@@ -85,7 +80,7 @@ Test(pairs, xp_2003_pairs_set_up_in_two_fallbacks)
 Test(pairs, xp_xp_two_gib_copy_completes_with_only_fallback_stalls)
 {
     prm_config c = pair("xp", "none", "xp", "valid");
-    set(&c, "file.size=2GiB");
+    cfg_set(&c, "file.size=2GiB");
     out_result r = run(&c);
     cr_assert_eq(r.completed, 1, "failure %d after %llu bytes", r.failure, (unsigned long long)r.bytes_done);
     cr_expect(r.setup_s > 0.99 && r.setup_s < 1.01, "setup %.6f s", r.setup_s);
@@ -109,8 +104,8 @@ Test(pairs, xp_xp_two_gib_copy_completes_with_only_fallback_stalls)
 Test(pairs, under_r3_initiator_the_xp_pair_deadlocks)
 {
     prm_config c = pair("xp", "none", "xp", "valid");
-    set(&c, "file.size=1MiB");
-    set(&c, "ipsec.rule.fallback=initiator");
+    cfg_set(&c, "file.size=1MiB");
+    cfg_set(&c, "ipsec.rule.fallback=initiator");
     out_result r = run(&c);
     cr_expect_eq(r.completed, 0);
     cr_expect_eq(r.bytes_done, 0, "%llu bytes", (unsigned long long)r.bytes_done);
@@ -124,8 +119,8 @@ Test(pairs, under_r3_initiator_the_xp_pair_deadlocks)
 Test(pairs, without_0x14_on_the_host_that_must_reply_nothing_communicates)
 {
     prm_config c = pair("xp", "none", "xp", "valid");
-    set(&c, "file.size=1MiB");
-    set(&c, "server.ipsec.ikeflags=0");
+    cfg_set(&c, "file.size=1MiB");
+    cfg_set(&c, "server.ipsec.ikeflags=0");
     out_result r = run(&c);
     cr_expect_eq(r.completed, 0);
     cr_expect_eq(r.failure, OUT_FAIL_BLOCKED, "failure %d", r.failure);
@@ -149,8 +144,8 @@ Test(pairs, on_the_kb_presets_legacy_peer_and_initiator_are_the_same_run)
             char err[256];
             prm_defaults(&c);
             cr_assert_eq(prm_set(&c, "scenario", presets[i], err, sizeof err), 0, "%s", err);
-            set(&c, "file.size=300MiB");
-            set(&c, alt ? "ipsec.rule.fallback=initiator" : "ipsec.rule.fallback=legacy-peer");
+            cfg_set(&c, "file.size=300MiB");
+            cfg_set(&c, alt ? "ipsec.rule.fallback=initiator" : "ipsec.rule.fallback=legacy-peer");
             out_result r = run(&c);
             fp[alt] = r.fingerprint;
             if (!strcmp(presets[i], "kb977526"))

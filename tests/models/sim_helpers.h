@@ -27,6 +27,13 @@ static inline prm_config cfg_of(const char *first, ...)
     return c;
 }
 
+/* Sets one KEY=VALUE PAIR on C through the registry. */
+static inline void cfg_set(prm_config *c, const char *pair)
+{
+    char err[512];
+    cr_assert_eq(prm_set_pair(c, pair, err, sizeof err), 0, "%s: %s", pair, err);
+}
+
 /* Runs CFG with SEED; checks that no packet leaked; TRACE may be NULL. */
 static inline out_result run_probe(const prm_config *c, uint64_t seed, FILE *trace, scn_probe *probe)
 {
