@@ -76,4 +76,23 @@ static inline void expect_within(double got, double want, double rel, const char
     cr_expect(fabs(got - want) <= rel * want, "%s: got %.6f, expected %.6f (within %.1f %%), ratio %.4f", what, got,
               want, rel * 100, got / want);
 }
+
+/* Seconds to move STREAM bytes through a window of W bytes when every round
+ * trip takes CYCLE: a round model of slow start with delayed ACKs (the
+ * congestion window starts at IW segments and grows by one segment per ACK,
+ * one ACK per two segments) until the window limits. The sender only sends
+ * whole segments into the window (silly-window avoidance), so W counts whole
+ * segments. */
+static inline double window_rounds_s(double stream, double w, double mss, double iw, double cycle)
+{
+    double cwnd = iw * mss, sent = 0, rounds = 0, wseg = floor(w / mss) * mss;
+    while (sent < stream) {
+        double round = cwnd < wseg ? cwnd : wseg;
+        sent += round;
+        cwnd += round / mss / 2 * mss;
+        rounds++;
+    }
+    return rounds * cycle - (sent - stream) / wseg * cycle;
+}
+
 #endif

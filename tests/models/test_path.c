@@ -97,21 +97,6 @@ Test(path, a_lossless_read_takes_the_bottleneck_serialisation_plus_its_round_tri
     }
 }
 
-/* Seconds to move STREAM bytes through a window of W bytes when every round
- * trip takes CYCLE, with slow start from IW segments and delayed ACKs
- * (the model of tests/models/test_tcp.c). */
-static double window_rounds_s(double stream, double w, double mss, double iw, double cycle)
-{
-    double cwnd = iw * mss, sent = 0, rounds = 0, wseg = floor(w / mss) * mss;
-    while (sent < stream) {
-        double round = cwnd < wseg ? cwnd : wseg;
-        sent += round;
-        cwnd += round / mss / 2 * mss;
-        rounds++;
-    }
-    return rounds * cycle - (sent - stream) / wseg * cycle;
-}
-
 Test(path, a_window_limited_wan_copy_moves_one_window_per_round_trip, .timeout = 0)
 {
     /* XP's 17,520-byte window over the MPLS and satellite presets: far below

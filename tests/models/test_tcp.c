@@ -201,24 +201,6 @@ Test(tcp, a_rate_limited_read_completes_at_the_wire_rate)
     }
 }
 
-/* Seconds to move STREAM bytes through a window of W bytes when every round
- * trip takes CYCLE: a round model of slow start with delayed ACKs (the
- * congestion window starts at IW segments and grows by one segment per ACK,
- * one ACK per two segments) until the window limits. The sender only sends
- * whole segments into the window (silly-window avoidance), so W counts whole
- * segments. */
-static double window_rounds_s(double stream, double w, double mss, double iw, double cycle)
-{
-    double cwnd = iw * mss, sent = 0, rounds = 0, wseg = floor(w / mss) * mss;
-    while (sent < stream) {
-        double round = cwnd < wseg ? cwnd : wseg;
-        sent += round;
-        cwnd += round / mss / 2 * mss;
-        rounds++;
-    }
-    return rounds * cycle - (sent - stream) / wseg * cycle;
-}
-
 Test(tcp, a_window_limited_copy_moves_one_window_per_round_trip)
 {
     /* Read with a fixed client window, and write to an XP server (its default
