@@ -44,6 +44,10 @@ uint64_t host_rcv_window(const prm_config *cfg, int role, int *autotune_out);
 int64_t host_smb_server_maxmpx(const prm_config *cfg, int role);
 int64_t host_smb_client_maxmpx(const prm_config *cfg, int role);
 
+/* issue 16: the concurrent inbound SMB sessions host ROLE accepts as a
+ * server (server.smb.max_connections, or its OS's: XP 10 per KB 314882,
+ * Vista 10 [I], 2003 and 2008 none); 0 = no limit. */
+int64_t host_smb_max_connections(const prm_config *cfg, int role);
 /* issue 12. The client's copy engine (client.copy_engine, or its OS's under
  * auto), the bytes per READ_ANDX / WRITE_ANDX (smb.read_size when set, else
  * the engine's) and its parallel I/Os (smb.client_outstanding when set, else

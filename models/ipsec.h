@@ -23,6 +23,11 @@ typedef struct ipsec_host ipsec_host;
  * which returns every held packet to the pool. */
 ipsec_host *ipsec_host_new(sim_kernel *k, const prm_config *cfg, int self, pkt_pool *pp, rec_recorder *rec,
                            uint64_t run_seed);
+/* issue 16: the same with the stream named "<PREFIX>ipsec.rekey.<client|server>"
+ * (PREFIX "" or NULL: ipsec_host_new's). A fleet gives client pair c > 0 the
+ * prefix "client<c+1>." so that its draws do not shift another pair's. */
+ipsec_host *ipsec_host_new_named(sim_kernel *k, const prm_config *cfg, int self, pkt_pool *pp, rec_recorder *rec,
+                                 uint64_t run_seed, const char *prefix);
 void ipsec_host_free(ipsec_host *h);
 
 /* Wires the layer: DOWN receives packets for the link, UP receives accepted

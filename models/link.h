@@ -85,6 +85,29 @@ void link_send(link_p2p *l, int src, pkt *p);
  * nothing. */
 void link_set_tap(link_p2p *l, int where, pkt_tap tap);
 
+/* ---- Fleets (issue 16) ----
+ * A path of N_CLIENTS client hosts (N_CLIENTS >= 1), each on its own access
+ * link (client.access.rate/.delay; with rate 0, the bottleneck's rate and
+ * delay 0: a switch port) into the branch router, which feeds the shared
+ * bottleneck towards the server's site; the server's access link (when set)
+ * is shared too. Towards the clients, the branch router's egress onto each
+ * client's access link is a drop-tail queue of its own (link.queue,
+ * link.queue_bytes). A packet belongs to the client in pkt.client (0-based);
+ * the fleet's ports stamp it. Loss on the bottleneck draws from the stream of
+ * the packet's client: client 0 keeps "link.loss.ab" / "link.loss.ba", client
+ * c > 0 uses "client<c+1>.link.loss.ab" / ".ba", so adding clients leaves
+ * client 1's draws as they were. Events of client c's packets (drops) go to
+ * RECS[c]. Timing is exact: packets from different clients reach the branch
+ * router in time order (module comment of models/link.c). link_new is
+ * link_new_fleet with one client and RECS = &REC. */
+link_p2p *link_new_fleet(sim_kernel *k, const prm_link *cfg, pkt_pool *pp, rec_recorder *const *recs,
+                         uint32_t n_clients, uint64_t run_seed);
+/* Packets for host DST of client pair CLIENT are delivered to DELIVER
+ * (DST = PRM_SERVER: the server's endpoint for that client). */
+void link_wire_pair(link_p2p *l, int dst, uint32_t client, pkt_port deliver);
+/* The port host SRC of client pair CLIENT sends into: it stamps pkt.client. */
+pkt_port link_send_port_pair(link_p2p *l, int src, uint32_t client);
+
 /* Counters of the direction leaving host SRC. */
 link_stats link_get_stats(const link_p2p *l, int src);
 /* Packets waiting or being sent at host SRC's NIC right now (ring and backlog). */

@@ -54,6 +54,15 @@ void smb_start(smb_copy *s);
 void smb_resume_at(smb_copy *s, uint64_t offset);
 uint64_t smb_done_offset(const smb_copy *s);
 
+/* issue 16: the server's session admission. ADMIT(CTX) is called when the
+ * server receives the first SESSION_SETUP_ANDX; it returns 1 to accept the
+ * session, 0 to refuse it: the server then answers with
+ * STATUS_REQUEST_NOT_ACCEPTED (what the user sees as system error 71, "No
+ * more connections can be made to this remote computer at this time") and
+ * the client ends the copy with OUT_FAIL_REFUSED (host PRM_SERVER). Without
+ * a hook every session is accepted. Call before smb_start. */
+void smb_set_admission(smb_copy *s, int (*admit)(void *ctx), void *ctx);
+
 /* The outstanding-request limit in force (for tests and reports). */
 int64_t smb_max_outstanding(const smb_copy *s);
 

@@ -90,6 +90,8 @@ typedef struct ev_event {
     uint64_t seq, ack, len, win, cwnd, bytes, count;
     double value;
     const char *detail; /* static string or NULL */
+    uint16_t copy;      /* issue 16: the fleet copy (1-based) the event belongs to; 0 in runs of one copy.
+                           Stamped by the recorder; not folded into fingerprints */
 } ev_event;
 
 /* The layer of KIND ("tcp", "ike", "ipsec", "link", "smb", "rec", "scn",

@@ -17,36 +17,41 @@ static const char *failure_name_of(int v) { return out_failure_name(v); }
 
 static const out_field fields[] = {
     {"completed", OUT_BOOL, F(completed), "", NULL, 0, NULL,
-     "1 if every byte of the file arrived and the copy closed cleanly"},
+     "1 if every byte of the file arrived and the copy closed cleanly", 1},
     {"failure", OUT_ENUM, F(failure), "", NULL, 0, failure_name_of,
-     "why the copy ended: none, connect_timeout, tcp_abort, smb_timeout, blocked, sim_limit"},
-    {"bytes_done", OUT_COUNT, F(bytes_done), "B", NULL, 0, NULL, "file bytes delivered to the reader"},
+     "why the copy ended: none, connect_timeout, tcp_abort, smb_timeout, blocked, sim_limit, refused", 1},
+    {"bytes_done", OUT_COUNT, F(bytes_done), "B", NULL, 0, NULL, "file bytes delivered to the reader", 1},
     {"setup_s", OUT_REAL, F(setup_s), "s", "%.9f", 0, NULL,
-     "from the client's first attempt to send to the TCP connection being established; null if never"},
+     "from the client's first attempt to send to the TCP connection being established; null if never", 1},
     {"duration_s", OUT_REAL, F(duration_s), "s", "%.9f", 0, NULL,
-     "from the client's first attempt to send to completion or failure"},
+     "from the client's first attempt to send to completion or failure", 1},
     {"n_interruptions", OUT_COUNT, F(n_interruptions), "", NULL, 0, NULL,
-     "episodes after establishment in which IPsec held or dropped the copy's packets"},
+     "episodes after establishment in which IPsec held or dropped the copy's packets", 1},
     {"first_interruption_s", OUT_REAL, F(first_interruption_s), "s", "%.9f", 0, NULL,
-     "when the first episode began (same origin as duration_s); null if none"},
+     "when the first episode began (same origin as duration_s); null if none", 1},
     {"first_interruption_bytes", OUT_WHOLE, F(first_interruption_bytes), "B", NULL, 0, NULL,
-     "file bytes delivered when the first episode began; null if none"},
+     "file bytes delivered when the first episode began; null if none", 1},
     {"n_negotiations", OUT_COUNT, F(n_negotiations), "", NULL, 0, NULL,
-     "main-mode exchanges started, at either host, counted by the initiator"},
+     "main-mode exchanges started, at either host, counted by the initiator", 1},
     {"n_negotiation_failures", OUT_COUNT, F(n_negotiation_failures), "", NULL, 0, NULL,
-     "initiator exchanges that failed (authentication or retransmissions exhausted)"},
-    {"n_fallbacks", OUT_COUNT, F(n_fallbacks), "", NULL, 0, NULL, "fallbacks to clear (soft SAs installed)"},
-    {"n_rekeys", OUT_COUNT, F(n_rekeys), "", NULL, 0, NULL, "renegotiations of an existing SA record"},
-    {"n_retransmits", OUT_COUNT, F(n_retransmits), "", NULL, 0, NULL, "TCP data retransmissions, both hosts"},
-    {"events", OUT_COUNT, F(events), "", NULL, 0, NULL, "kernel events executed"},
-    {"events_per_s", OUT_REAL, F(events_per_s), "1/s", "%.1f", 1, NULL, "kernel events per wall-clock second"},
-    {"peak_pending", OUT_COUNT, F(peak_pending), "", NULL, 0, NULL, "most kernel events pending at once"},
-    {"wall_s", OUT_REAL, F(wall_s), "s", "%.6f", 1, NULL, "wall-clock time of the simulation"},
+     "initiator exchanges that failed (authentication or retransmissions exhausted)", 1},
+    {"n_fallbacks", OUT_COUNT, F(n_fallbacks), "", NULL, 0, NULL, "fallbacks to clear (soft SAs installed)", 1},
+    {"n_rekeys", OUT_COUNT, F(n_rekeys), "", NULL, 0, NULL, "renegotiations of an existing SA record", 1},
+    {"n_retransmits", OUT_COUNT, F(n_retransmits), "", NULL, 0, NULL, "TCP data retransmissions, both hosts", 1},
+    {"events", OUT_COUNT, F(events), "", NULL, 0, NULL, "kernel events executed", 0},
+    {"events_per_s", OUT_REAL, F(events_per_s), "1/s", "%.1f", 1, NULL, "kernel events per wall-clock second", 0},
+    {"peak_pending", OUT_COUNT, F(peak_pending), "", NULL, 0, NULL, "most kernel events pending at once", 0},
+    {"wall_s", OUT_REAL, F(wall_s), "s", "%.6f", 1, NULL, "wall-clock time of the simulation", 0},
     {"fingerprint", OUT_HEX64, F(fingerprint), "", NULL, 0, NULL,
-     "64-bit hash of the run's trajectory (every typed event and the outcome), 16 hex digits"},
+     "64-bit hash of the run's trajectory (every typed event and the outcome), 16 hex digits", 1},
     /* issue 15: restartable copies */
     {"n_restarts", OUT_COUNT, F(n_restarts), "", NULL, 0, NULL,
-     "reconnects after failed attempts (copy.tool=robocopy-z; always 0 for explorer)"},
+     "reconnects after failed attempts (copy.tool=robocopy-z; always 0 for explorer)", 1},
+    /* issue 16: fleets (run-level) */
+    {"n_copies", OUT_COUNT, F(n_copies), "", NULL, 0, NULL, "copies in the run (fleet.clients; 1 without a fleet)", 0},
+    {"n_completed", OUT_COUNT, F(n_completed), "", NULL, 0, NULL, "copies of the run that completed", 0},
+    {"makespan_s", OUT_REAL, F(makespan_s), "s", "%.9f", 0, NULL,
+     "from the first copy's first attempt to send to the end of the last copy", 0},
 };
 #define N_FIELDS (sizeof fields / sizeof fields[0])
 
@@ -135,10 +140,13 @@ void out_result_fini(out_result *r)
     if (!r) return;
     free(r->interruptions);
     r->interruptions = NULL;
+    free(r->copies); /* a copy's own record owns nothing (outcome.h) */
+    r->copies = NULL;
 }
 
 static const char *const failure_names[OUT_N_FAILURES] = {"none",        "connect_timeout", "tcp_abort",
-                                                          "smb_timeout", "blocked",         "sim_limit"};
+                                                          "smb_timeout", "blocked",         "sim_limit",
+                                                          "refused"};
 static const char *const cause_names[OUT_N_CAUSES] = {"rekey",   "expiry",  "idle",      "peer_negotiation",
                                                       "blocked", "initial", "other_flow"};
 

@@ -20,9 +20,11 @@ typedef enum {
     OUT_FAIL_TCP_ABORT,
     OUT_FAIL_SMB_TIMEOUT,
     OUT_FAIL_BLOCKED,
-    OUT_FAIL_SIM_LIMIT /* sim.max_time reached before the copy ended: named "sim_limit" */
+    OUT_FAIL_SIM_LIMIT, /* sim.max_time reached before the copy ended: named "sim_limit" */
+    OUT_FAIL_REFUSED    /* issue 16: the server refused the session (its inbound connection limit,
+                           KB 314882): named "refused"; last, so older codes keep their values */
 } out_failure;
-#define OUT_N_FAILURES (OUT_FAIL_SIM_LIMIT + 1)
+#define OUT_N_FAILURES (OUT_FAIL_REFUSED + 1)
 
 /* Why an interruption episode began (interruptions.cause). */
 typedef enum {
@@ -41,10 +43,15 @@ typedef struct out_interruption {
     double end_s;            /* NAN when the copy died inside the episode */
     uint64_t bytes_at_start; /* file bytes delivered when it began */
     int cause;               /* out_cause */
+    uint32_t copy;           /* issue 16: the copy (1-based) whose episode it is; 1 in runs of one copy */
 } out_interruption;
 
-/* One run's outcome; every field but `interruptions` has a row in the
- * outcome table. NAN marks a null real. */
+struct out_copy;
+
+/* One run's outcome; every field but `interruptions` and `copies` has a row
+ * in the outcome table. NAN marks a null real. A run of a fleet
+ * (fleet.clients = N) has N copies; the per-copy fields (out_field.per_copy)
+ * of the run itself summarise them (doc/design.md section 5). */
 typedef struct out_result {
     int completed;
     int failure; /* out_failure */
@@ -64,7 +71,25 @@ typedef struct out_result {
     uint64_t seed;                   /* the run seed used (not an outcome: runs.seed is the point's input) */
     out_interruption *interruptions; /* n_interruptions records; owned, see out_result_fini */
     uint64_t n_restarts;             /* issue 15: reconnects of a restartable copy (copy.tool=robocopy-z) */
+    /* issue 16: fleets. Run-level fields. */
+    uint64_t n_copies;       /* copies in the run (fleet.clients) */
+    uint64_t n_completed;    /* of them, completed */
+    double makespan_s;       /* start of the first copy's first attempt to the end of the last copy */
+    struct out_copy *copies; /* n_copies records, index order; owned, see out_result_fini */
 } out_result;
+
+/* One copy of a run (issue 16): the client's attributes and its outcome. In
+ * R only the per-copy fields (out_field.per_copy) are set, with times from
+ * this copy's own first attempt to send; R.interruptions is NULL and
+ * R.copies NULL (the run's `interruptions` hold every copy's episodes, each
+ * naming its copy). */
+typedef struct out_copy {
+    uint32_t index;     /* 1-based */
+    int client_os;      /* prm_os of the client */
+    int client_cert;    /* prm_cert of the client */
+    double start_s;     /* its first attempt to send, from the run's first (>= 0) */
+    out_result r;
+} out_copy;
 
 /* How an outcome field is held, written to JSON and stored in SQL. */
 typedef enum {
@@ -85,6 +110,7 @@ typedef struct out_field {
     int wall_clock;              /* 1: depends on the machine, not the model (excluded from comparisons) */
     const char *(*name_of)(int); /* OUT_ENUM: the name of a value */
     const char *desc;            /* one line, for `rekeysim outcomes` and doc/design.md */
+    int per_copy;                /* issue 16: 1 = also a field of each copy (`copies` columns, JSON `copies`) */
 } out_field;
 
 /* The outcome table, in its fixed documented order (JSON order and runs

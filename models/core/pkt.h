@@ -52,6 +52,9 @@ typedef struct pkt {
     sim_time_ns sent_ns; /* when the sending layer emitted it (for RTT samples, traces) */
     /* ICMP echo (models/flow.c): flow is the echo's flow, seq its sequence number */
     uint8_t icmp_type; /* ICMP_ECHO_REQUEST or ICMP_ECHO_REPLY */
+    /* issue 16: the fleet's client the packet belongs to (0-based; the copy pair's index). The
+     * scenario stamps it where a pair meets the shared path; 0 in runs of one client. */
+    uint16_t client;
     /* issue 15: the copy's connection attempt that sent it (models/scenario.c stamps it under
      * copy.tool=robocopy-z, so a new connection never takes a segment of a dead one; else 0) */
     uint32_t copy_attempt;

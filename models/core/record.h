@@ -47,6 +47,7 @@ typedef struct rec_recorder {
     out_interruption *eps;
     uint64_t n_eps, cap_eps;
     int oom; /* something could not be allocated: the run is an error */
+    uint16_t copy; /* issue 16: stamped into every event (ev_event.copy); 0 = a run of one copy */
 } rec_recorder;
 
 /* The fingerprint of a run before its first event. */
@@ -70,6 +71,7 @@ void rec__dispatch_segment(const rec_recorder *r, const ev_event *e);
 static inline void rec_emit(rec_recorder *r, ev_event *e)
 {
     e->t_ns = *r->clock;
+    e->copy = r->copy;
     r->fingerprint = ev_fingerprint_fold(r->fingerprint, e);
     if (r->n_sinks) rec__dispatch(r, e);
 }
@@ -93,7 +95,8 @@ static inline void rec_emit_tcp(rec_recorder *r, int kind, int host, unsigned fl
                       .ack = ack,
                       .len = len,
                       .win = win,
-                      .cwnd = cwnd};
+                      .cwnd = cwnd,
+                      .copy = r->copy};
         rec__dispatch_segment(r, &e);
     }
 }
