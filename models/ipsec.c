@@ -23,6 +23,7 @@
  * Nothing here knows the KB 977526 scenario: the founding case emerges from
  * these rules with the preset's host settings.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <gsl/gsl_randist.h>
 #include "sim/rng.h"
@@ -545,9 +546,17 @@ void ipsec__responder_gave_up(ipsec_host *h)
 ipsec_host *ipsec_host_new(sim_kernel *k, const prm_config *cfg, int self, pkt_pool *pp, rec_recorder *rec,
                            uint64_t run_seed)
 {
+    return ipsec_host_new_named(k, cfg, self, pp, rec, run_seed, "");
+}
+
+ipsec_host *ipsec_host_new_named(sim_kernel *k, const prm_config *cfg, int self, pkt_pool *pp, rec_recorder *rec,
+                                 uint64_t run_seed, const char *prefix)
+{
     ipsec_host *h = calloc(1, sizeof *h);
     if (!h) return NULL;
-    h->rng = sim_rng_new(run_seed, self == PRM_CLIENT ? "ipsec.rekey.client" : "ipsec.rekey.server");
+    char name[64];
+    snprintf(name, sizeof name, "%sipsec.rekey.%s", prefix ? prefix : "", self == PRM_CLIENT ? "client" : "server");
+    h->rng = sim_rng_new(run_seed, name);
     if (!h->rng) {
         free(h);
         return NULL;

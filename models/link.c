@@ -43,6 +43,31 @@
  *
  * Rejected: one kernel event per hop (a router model that forwards at
  * arrival): three times the events on a WAN path for the same timings.
+ *
+ * Fleets (issue 16, link_new_fleet with N > 1 clients). Towards the clients
+ * the path is still a chain fed by one source (the server), up to the branch
+ * router; there each client has its own egress queue and access link, so
+ * arrivals at each client stay in order and each client has its own flight
+ * list and timer: still one event per delivered packet. Towards the server
+ * the clients' access links merge at the branch router, and a packet that
+ * enters later can arrive there earlier (its access link was idle, the other
+ * one's busy), so the journey past the merge cannot be computed at entry.
+ * It is computed in arrival order by conservative lookahead: every packet
+ * reaches the router at least L = access delay + the wire time of a 40-byte
+ * packet (the smallest the models send: a bare TCP ACK) after it enters, so
+ * when the clock is at NOW no packet still to enter can arrive before
+ * NOW + L. Arrivals are kept in a min-heap by (arrival, entry order); all
+ * those at or before NOW + L are taken through the rest of the path at once,
+ * in that order, and one timer wakes at (earliest kept arrival - L) for the
+ * rest. A bare ACK on an idle access link arrives exactly at NOW + L and
+ * goes through at entry with no heap and no extra event; a larger packet
+ * costs one more event (the timer) than on the two-host path. The result is
+ * exact: the router serves packets in arrival order, ties by entry.
+ *
+ * Rejected: computing the merge at entry (FIFO in entry order): a client's
+ * ACK would wait behind another client's packet still on its access link.
+ * Rejected: an event per packet at the router: twice the events for every
+ * packet towards the server.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,13 +137,42 @@ typedef struct link_dir {
     int bn_lossy;         /* the bottleneck can lose packets: loss, Gilbert-Elliott or an outage */
 } link_dir;
 
-enum { MODE_UNRESOLVED = 0, MODE_ONE_HOP, MODE_ONE_HOP_TAPPED, MODE_PATH };
+enum { MODE_UNRESOLVED = 0, MODE_ONE_HOP, MODE_ONE_HOP_TAPPED, MODE_PATH, MODE_FLEET };
+
+/* Fleets: what each client has of its own. */
+typedef struct fleet_client {
+    hop up_nic;     /* its NIC onto its access link (towards the router) */
+    hop down_q;     /* the branch router's egress onto its access link */
+    flight *fl;     /* packets on their way to it, in arrival order */
+    uint32_t fl_cap, fl_head, fl_n;
+    sim_timer timer;
+    gsl_rng *rng[2]; /* loss draws by direction (source host); made at the first draw */
+    int ge_bad[2];
+    pkt_port deliver[2]; /* by destination host */
+    struct link_p2p *l;
+    uint32_t index;
+} fleet_client;
+
+/* A packet kept until the merge may take it: arrival at the router, entry order. */
+typedef struct merge_entry {
+    sim_time_ns at_ns;
+    uint64_t order;
+    pkt *p;
+} merge_entry;
 
 struct link_p2p {
     sim_kernel *k;
     const prm_link *cfg;
     pkt_pool *pp;
     rec_recorder *rec;
+    rec_recorder *const *recs; /* by client: where drops of its packets go (recs[0] == rec) */
+    rec_recorder *rec_one;     /* recs of a path of one client */
+    uint32_t n_clients;
+    fleet_client *fc; /* n_clients > 1 */
+    merge_entry *mh;  /* the merge's min-heap */
+    uint32_t mh_n, mh_cap;
+    uint64_t mh_order;
+    sim_timer merge_timer;
     link_dir dir[2];
     tap_q taps[4];       /* by direction: [2 * src] start, [2 * src + 1] bottleneck */
     uint32_t n_tap_kept; /* entries in all of taps[] */
@@ -127,15 +181,28 @@ struct link_p2p {
 
 static void deliver_due(sim_kernel *k, void *arg);
 static void tap_flush(link_p2p *l, sim_time_ns upto_ns);
+static void fleet_deliver_due(sim_kernel *k, void *arg);
+static void merge_fire(sim_kernel *k, void *arg);
+static int fleet_init(link_p2p *l, uint32_t n_clients);
 
 link_p2p *link_new(sim_kernel *k, const prm_link *cfg, pkt_pool *pp, rec_recorder *rec, uint64_t run_seed)
+{
+    return link_new_fleet(k, cfg, pp, &rec, 1, run_seed);
+}
+
+link_p2p *link_new_fleet(sim_kernel *k, const prm_link *cfg, pkt_pool *pp, rec_recorder *const *recs,
+                         uint32_t n_clients, uint64_t run_seed)
 {
     link_p2p *l = calloc(1, sizeof *l);
     if (!l) return NULL;
     l->k = k;
     l->cfg = cfg;
     l->pp = pp;
-    l->rec = rec;
+    l->rec = recs[0];
+    l->rec_one = recs[0];
+    l->recs = n_clients > 1 ? recs : &l->rec_one;
+    l->n_clients = n_clients ? n_clients : 1;
+    sim_timer_init(&l->merge_timer, merge_fire, l);
     for (int t = 0; t < 4; t++) l->taps[t].outbound = 1; /* starts of transmission, at a host or onto the bottleneck */
     l->run_seed = run_seed;
     for (int s = 0; s < 2; s++) {
@@ -158,6 +225,10 @@ link_p2p *link_new(sim_kernel *k, const prm_link *cfg, pkt_pool *pp, rec_recorde
             return NULL;
         }
     }
+    if (l->n_clients > 1 && fleet_init(l, l->n_clients) != 0) {
+        link_free(l);
+        return NULL;
+    }
     return l;
 }
 
@@ -175,6 +246,21 @@ void link_free(link_p2p *l)
         for (int i = 1; i < LINK_SLOTS; i++) sim_rng_free(d->slot_rng[i]);
     }
     for (int t = 0; t < 4; t++) free(l->taps[t].e);
+    sim_timer_disarm(l->k, &l->merge_timer);
+    for (uint32_t i = 0; i < l->mh_n; i++) pkt_put(l->pp, l->mh[i].p);
+    free(l->mh);
+    if (l->fc) {
+        for (uint32_t c = 0; c < l->n_clients; c++) {
+            fleet_client *f = &l->fc[c];
+            sim_timer_disarm(l->k, &f->timer);
+            for (uint32_t i = 0; i < f->fl_n; i++) pkt_put(l->pp, f->fl[(f->fl_head + i) & (f->fl_cap - 1)].p);
+            free(f->fl);
+            free(f->up_nic.q);
+            free(f->down_q.q);
+            for (int s = 0; s < 2; s++) sim_rng_free(f->rng[s]);
+        }
+        free(l->fc);
+    }
     free(l);
 }
 
@@ -279,7 +365,21 @@ static int lost(link_dir *d, const pkt *p)
     uint32_t slot = PKT_FLOW_SLOT(p->flow);
     gsl_rng *rng = d->rng;
     int *bad = &d->ge_bad;
-    if (slot) {
+    if (d->l->fc) { /* a fleet: the stream of the packet's client (no extra flows in fleets) */
+        fleet_client *f = &d->l->fc[p->client];
+        if (!f->rng[d->src]) {
+            char name[48];
+            const char *base = d->src == PRM_CLIENT ? "link.loss.ab" : "link.loss.ba";
+            if (f->index == 0)
+                snprintf(name, sizeof name, "%s", base);
+            else
+                snprintf(name, sizeof name, "client%u.%s", f->index + 1, base);
+            f->rng[d->src] = sim_rng_new(d->l->run_seed, name);
+            if (!f->rng[d->src]) return -1;
+        }
+        rng = f->rng[d->src];
+        bad = &f->ge_bad[d->src];
+    } else if (slot) {
         if (slot >= LINK_SLOTS) slot = LINK_SLOTS - 1;
         if (!d->slot_rng[slot]) {
             char name[32];
@@ -305,7 +405,7 @@ static int lost(link_dir *d, const pkt *p)
 static void drop(link_dir *d, pkt *p, uint64_t *counter, const char *why)
 {
     (*counter)++;
-    rec_emit(d->l->rec, &(ev_event){.kind = EV_LINK_DROP,
+    rec_emit(d->l->recs[p->client], &(ev_event){.kind = EV_LINK_DROP,
                                     .host = -1,
                                     .detail = why,
                                     .flags = (uint8_t)d->src,
@@ -446,7 +546,7 @@ static void count_backlog(link_dir *d, const prm_link *c, uint32_t n)
 static void resolve(link_dir *d, const prm_link *c)
 {
     int one = !c->access_rate_bps[PRM_CLIENT] && !c->access_rate_bps[PRM_SERVER];
-    d->mode = !one ? MODE_PATH : d->tap_start || d->tap_bn ? MODE_ONE_HOP_TAPPED : MODE_ONE_HOP;
+    d->mode = d->l->fc ? MODE_FLEET : !one ? MODE_PATH : d->tap_start || d->tap_bn ? MODE_ONE_HOP_TAPPED : MODE_ONE_HOP;
     d->bn_rate_bps = slot_rate(c, d->src, SLOT_BOTTLENECK);
     d->bn_lossy = c->outage_duration_ns > 0 || c->loss_model != PRM_LOSS_BERNOULLI || dir_loss(c, d->src) > 0;
 }
@@ -533,12 +633,267 @@ __attribute__((noinline)) static void send_path(link_dir *d, const prm_link *c, 
     fly(d, p, t);
 }
 
+/* ---- fleets ---- */
+
+/* A client's access link: its rate (the bottleneck's when client.access.rate
+ * is 0: a switch port) and one-way delay. */
+static uint64_t fleet_access_rate(const prm_link *c)
+{
+    return c->access_rate_bps[PRM_CLIENT] ? c->access_rate_bps[PRM_CLIENT] : c->rate_bps;
+}
+
+static sim_time_ns fleet_access_delay(const prm_link *c)
+{
+    return c->access_rate_bps[PRM_CLIENT] ? c->access_delay_ns[PRM_CLIENT] : 0;
+}
+
+/* The merge's lookahead: no packet entering from now on reaches the branch
+ * router sooner than this. */
+static sim_time_ns merge_lookahead(const prm_link *c)
+{
+    return fleet_access_delay(c) + tx_time(c, fleet_access_rate(c), PKT_IP_HEADER_BYTES + PKT_TCP_HEADER_BYTES);
+}
+
+static int merge_less(const merge_entry *a, const merge_entry *b)
+{
+    return a->at_ns < b->at_ns || (a->at_ns == b->at_ns && a->order < b->order);
+}
+
+static int merge_push(link_p2p *l, merge_entry e)
+{
+    if (l->mh_n == l->mh_cap) {
+        uint32_t ncap = l->mh_cap ? l->mh_cap * 2 : 64;
+        merge_entry *m = realloc(l->mh, (size_t)ncap * sizeof *m);
+        if (!m) return -1;
+        l->mh = m;
+        l->mh_cap = ncap;
+    }
+    uint32_t i = l->mh_n++;
+    while (i > 0 && merge_less(&e, &l->mh[(i - 1) / 2])) {
+        l->mh[i] = l->mh[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    l->mh[i] = e;
+    return 0;
+}
+
+static merge_entry merge_pop(link_p2p *l)
+{
+    merge_entry top = l->mh[0], last = l->mh[--l->mh_n];
+    uint32_t i = 0;
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+        if (c >= l->mh_n) break;
+        if (c + 1 < l->mh_n && merge_less(&l->mh[c + 1], &l->mh[c])) c++;
+        if (!merge_less(&l->mh[c], &last)) break;
+        l->mh[i] = l->mh[c];
+        i = c;
+    }
+    if (l->mh_n) l->mh[i] = last;
+    return top;
+}
+
+/* Towards the server, from the branch router on: P reaches the router at T. */
+static void fleet_after_merge(link_dir *d, const prm_link *c, pkt *p, sim_time_ns t)
+{
+    for (int slot = SLOT_BOTTLENECK; slot < N_SLOTS; slot++) {
+        if (!slot_present(c, PRM_CLIENT, slot)) continue;
+        hop *h = &d->hop[slot];
+        if (router_admit(d, h, p, t, slot) != 0) return;
+        sim_time_ns start = h->busy_until_ns > t ? h->busy_until_ns : t;
+        sim_time_ns end = start + tx_time(c, slot_rate(c, PRM_CLIENT, slot), p->ip_bytes);
+        if (occupy(d, h, p, end) != 0) return;
+        if (slot == SLOT_BOTTLENECK) {
+            if (h->n > d->st.peak_queue_packets) d->st.peak_queue_packets = h->n;
+            if (h->q_bytes > d->st.peak_queue_bytes) d->st.peak_queue_bytes = h->q_bytes;
+            d->st.n_packets++;
+            d->st.n_bytes += p->ip_bytes;
+            if (wire_loses(d, p, start) != 0) return;
+        }
+        t = end + slot_delay(c, PRM_CLIENT, slot);
+    }
+    fly(d, p, t);
+}
+
+/* Takes every kept packet that reaches the router by NOW + lookahead on, in
+ * arrival order, and sets the timer for the rest. */
+static void merge_release(link_p2p *l, sim_time_ns now)
+{
+    const prm_link *c = l->cfg;
+    sim_time_ns horizon = now + merge_lookahead(c);
+    while (l->mh_n && l->mh[0].at_ns <= horizon) {
+        merge_entry e = merge_pop(l);
+        fleet_after_merge(&l->dir[PRM_CLIENT], c, e.p, e.at_ns);
+    }
+    if (l->mh_n) {
+        sim_time_ns wake = l->mh[0].at_ns - merge_lookahead(c);
+        if (!sim_timer_is_armed(&l->merge_timer) || sim_timer_when(&l->merge_timer) != wake)
+            sim_timer_arm_at(l->k, &l->merge_timer, wake);
+    } else if (sim_timer_is_armed(&l->merge_timer)) {
+        sim_timer_disarm(l->k, &l->merge_timer);
+    }
+}
+
+static void merge_fire(sim_kernel *k, void *arg) { merge_release(arg, sim_kernel_now(k)); }
+
+/* A client's packet towards the server: its own NIC and access link, then the merge. */
+__attribute__((noinline)) static void send_fleet_up(link_dir *d, const prm_link *c, pkt *p)
+{
+    link_p2p *l = d->l;
+    fleet_client *f = &l->fc[p->client];
+    sim_time_ns now = sim_kernel_now(l->k);
+    hop *h = &f->up_nic;
+    pop_departed(h, now);
+    sim_time_ns start = h->busy_until_ns > now ? h->busy_until_ns : now;
+    sim_time_ns end = start + tx_time(c, fleet_access_rate(c), p->ip_bytes);
+    if (occupy(d, h, p, end) != 0) return;
+    count_backlog(d, c, h->n);
+    sim_time_ns at = end + fleet_access_delay(c);
+    if (l->mh_n == 0 && at <= now + merge_lookahead(c)) { /* nothing can overtake it: on at once */
+        fleet_after_merge(d, c, p, at);
+        return;
+    }
+    if (merge_push(l, (merge_entry){at, l->mh_order++, p}) != 0) {
+        pkt_put(l->pp, p);
+        rec_out_of_memory(l->rec);
+        return;
+    }
+    merge_release(l, now);
+}
+
+/* Queues P for client F at AT_NS (arrivals at one client never decrease). */
+static void fly_client(link_dir *d, fleet_client *f, pkt *p, sim_time_ns at_ns)
+{
+    if (f->fl_n == f->fl_cap && grow_ring((void **)&f->fl, &f->fl_cap, &f->fl_head, f->fl_n, sizeof *f->fl)) {
+        drop(d, p, &d->st.n_drops_queue, "flight-oom");
+        return;
+    }
+    f->fl[(f->fl_head + f->fl_n++) & (f->fl_cap - 1)] = (flight){p, at_ns};
+    if (!sim_timer_is_armed(&f->timer)) sim_timer_arm_at(d->l->k, &f->timer, f->fl[f->fl_head].at_ns);
+}
+
+/* The server's packet towards a client: its NIC (and access link), the
+ * bottleneck, then the branch router's queue onto the client's access link. */
+__attribute__((noinline)) static void send_fleet_down(link_dir *d, const prm_link *c, pkt *p)
+{
+    link_p2p *l = d->l;
+    fleet_client *f = &l->fc[p->client];
+    sim_time_ns t = sim_kernel_now(l->k);
+    int first = 1;
+    for (int slot = SLOT_SRC_ACCESS; slot <= SLOT_BOTTLENECK; slot++) {
+        if (!slot_present(c, PRM_SERVER, slot)) continue;
+        hop *h = &d->hop[slot];
+        if (first)
+            pop_departed(h, t);
+        else if (router_admit(d, h, p, t, slot) != 0)
+            return;
+        sim_time_ns start = h->busy_until_ns > t ? h->busy_until_ns : t;
+        sim_time_ns end = start + tx_time(c, slot_rate(c, PRM_SERVER, slot), p->ip_bytes);
+        if (occupy(d, h, p, end) != 0) return;
+        if (first) {
+            count_backlog(d, c, h->n);
+            first = 0;
+        }
+        if (slot == SLOT_BOTTLENECK) {
+            if (h->n > d->st.peak_queue_packets) d->st.peak_queue_packets = h->n;
+            if (h->q_bytes > d->st.peak_queue_bytes) d->st.peak_queue_bytes = h->q_bytes;
+            d->st.n_packets++;
+            d->st.n_bytes += p->ip_bytes;
+            if (wire_loses(d, p, start) != 0) return;
+        }
+        t = end + slot_delay(c, PRM_SERVER, slot);
+    }
+    hop *h = &f->down_q;
+    if (router_admit(d, h, p, t, SLOT_DST_ACCESS) != 0) return;
+    sim_time_ns start = h->busy_until_ns > t ? h->busy_until_ns : t;
+    sim_time_ns end = start + tx_time(c, fleet_access_rate(c), p->ip_bytes);
+    if (occupy(d, h, p, end) != 0) return;
+    fly_client(d, f, p, end + fleet_access_delay(c));
+}
+
+static void fleet_deliver_due(sim_kernel *k, void *arg)
+{
+    fleet_client *f = arg;
+    link_dir *d = &f->l->dir[PRM_SERVER];
+    sim_time_ns now = sim_kernel_now(k);
+    while (f->fl_n && f->fl[f->fl_head].at_ns <= now) {
+        pkt *p = f->fl[f->fl_head].p;
+        f->fl_head = (f->fl_head + 1) & (f->fl_cap - 1);
+        f->fl_n--;
+        d->st.n_delivered++;
+        pkt_port_send(&f->deliver[PRM_CLIENT], p);
+    }
+    if (f->fl_n && sim_timer_when(&f->timer) != f->fl[f->fl_head].at_ns)
+        sim_timer_arm_at(k, &f->timer, f->fl[f->fl_head].at_ns);
+}
+
+/* Towards the server every client's packets share one flight list: hand
+ * each to the server's endpoint of its client. */
+static void fleet_server_demux(void *ctx, pkt *p)
+{
+    link_p2p *l = ctx;
+    pkt_port_send(&l->fc[p->client].deliver[PRM_SERVER], p);
+}
+
+static int fleet_init(link_p2p *l, uint32_t n_clients)
+{
+    l->fc = calloc(n_clients, sizeof *l->fc);
+    if (!l->fc) return -1;
+    for (uint32_t c = 0; c < n_clients; c++) {
+        fleet_client *f = &l->fc[c];
+        f->l = l;
+        f->index = c;
+        sim_timer_init(&f->timer, fleet_deliver_due, f);
+        f->fl_cap = f->up_nic.cap = f->down_q.cap = 16;
+        f->fl = malloc(f->fl_cap * sizeof *f->fl);
+        f->up_nic.q = malloc(f->up_nic.cap * sizeof *f->up_nic.q);
+        f->down_q.q = malloc(f->down_q.cap * sizeof *f->down_q.q);
+        if (!f->fl || !f->up_nic.q || !f->down_q.q) return -1;
+    }
+    l->dir[PRM_CLIENT].deliver = (pkt_port){fleet_server_demux, l};
+    return 0;
+}
+
+void link_wire_pair(link_p2p *l, int dst, uint32_t client, pkt_port deliver)
+{
+    if (!l->fc) {
+        link_wire(l, dst, deliver);
+        return;
+    }
+    l->fc[client].deliver[dst] = deliver;
+}
+
+static void pair_send_fn(void *ctx, pkt *p)
+{
+    const fleet_client *f = ctx;
+    p->client = (uint16_t)f->index;
+    link_send(f->l, PRM_CLIENT, p);
+}
+
+static void pair_send_server_fn(void *ctx, pkt *p)
+{
+    const fleet_client *f = ctx;
+    p->client = (uint16_t)f->index;
+    link_send(f->l, PRM_SERVER, p);
+}
+
+pkt_port link_send_port_pair(link_p2p *l, int src, uint32_t client)
+{
+    if (!l->fc) return link_send_port(l, src);
+    return (pkt_port){src == PRM_CLIENT ? pair_send_fn : pair_send_server_fn, &l->fc[client]};
+}
+
 /* Every path but the untapped one-hop one, out of line so that link_send's
  * common case stays as short as it was. */
 __attribute__((noinline)) static void send_other(link_dir *d, const prm_link *c, pkt *p)
 {
     if (d->mode == MODE_UNRESOLVED) resolve(d, c);
-    if (d->mode == MODE_ONE_HOP)
+    if (d->mode == MODE_FLEET) {
+        if (d->src == PRM_CLIENT)
+            send_fleet_up(d, c, p);
+        else
+            send_fleet_down(d, c, p);
+    } else if (d->mode == MODE_ONE_HOP)
         send_one_hop(d, c, p);
     else if (d->mode == MODE_ONE_HOP_TAPPED)
         send_one_hop_tapped(d, c, p);

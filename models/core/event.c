@@ -79,6 +79,15 @@ static const char *role_name(int host)
     return host >= -1 && host <= 1 ? names[host + 1] : "?";
 }
 
+/* The host column: "client", or in a fleet run "client#7" (copy 7's client;
+ * "server#7" is the server's side of copy 7's session). BUF has 24 bytes. */
+static const char *host_label(const ev_event *e, char *buf)
+{
+    if (!e->copy) return role_name(e->host);
+    snprintf(buf, 24, "%s#%u", role_name(e->host), (unsigned)e->copy);
+    return buf;
+}
+
 static const char *flag_text(unsigned f, char *buf)
 {
     char *q = buf;
@@ -180,9 +189,9 @@ int ev_format_text(const ev_event *e, char *buf, size_t n)
 
 int ev_write_text(FILE *f, const ev_event *e)
 {
-    char text[256];
+    char text[256], host[24];
     ev_format_text(e, text, sizeof text);
-    return fprintf(f, "%.9f %s %s %s\n", sim_time_to_s(e->t_ns), role_name(e->host), ev_layer(e->kind), text);
+    return fprintf(f, "%.9f %s %s %s\n", sim_time_to_s(e->t_ns), host_label(e, host), ev_layer(e->kind), text);
 }
 
 int ev_write_tsv_header(FILE *f)
@@ -194,10 +203,11 @@ int ev_write_tsv_header(FILE *f)
 
 int ev_write_tsv(FILE *f, const ev_event *e)
 {
+    char host[24];
     return fprintf(f,
                    "%.9f\t%s\t%s\t%s\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%u\t%" PRIu32
                    "\t%" PRId32 "\t%" PRId32 "\t%" PRId32 "\t%" PRIu64 "\t%" PRIu64 "\t%.9g\t%s\n",
-                   sim_time_to_s(e->t_ns), role_name(e->host), ev_layer(e->kind), ev_name(e->kind), e->seq, e->ack,
+                   sim_time_to_s(e->t_ns), host_label(e, host), ev_layer(e->kind), ev_name(e->kind), e->seq, e->ack,
                    e->len, e->win, e->cwnd, (unsigned)e->flags, e->xchg, e->msg, e->sa, e->cause, e->bytes, e->count,
                    e->value, e->detail ? e->detail : "");
 }
