@@ -17,6 +17,6 @@ libmodels_a_SOURCES = \
 	%D%/tcp.c %D%/tcp.h \
 	%D%/tcp_sack.c %D%/tcp_sack.h \
 	%D%/smb.c %D%/smb.h \
-	%D%/flow.c %D%/flow.h \
+	%D%/flow.c %D%/flow.h %D%/fleet.c %D%/fleet.h \
 	%D%/scenario.c %D%/scenario.h %D%/scenario_int.h
 libmodels_a_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS)
