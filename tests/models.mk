@@ -59,3 +59,8 @@ models_tests += tests/models/test_restart
 tests_models_test_restart_SOURCES = tests/models/test_restart.c tests/models/sim_helpers.h
 tests_models_test_restart_CFLAGS = $(test_cflags)
 tests_models_test_restart_LDADD = $(test_ldadd)
+# issue 16: fleets
+models_tests += tests/models/test_fleet
+tests_models_test_fleet_SOURCES = tests/models/test_fleet.c tests/models/sim_helpers.h
+tests_models_test_fleet_CFLAGS = $(test_cflags)
+tests_models_test_fleet_LDADD = $(test_ldadd)
