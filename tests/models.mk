@@ -59,3 +59,8 @@ models_tests += tests/models/test_restart
 tests_models_test_restart_SOURCES = tests/models/test_restart.c tests/models/sim_helpers.h
 tests_models_test_restart_CFLAGS = $(test_cflags)
 tests_models_test_restart_LDADD = $(test_ldadd)
+# issue 16: the SMB server's session admission (smb_set_admission)
+models_tests += tests/models/test_admission
+tests_models_test_admission_SOURCES = tests/models/test_admission.c
+tests_models_test_admission_CFLAGS = $(test_cflags)
+tests_models_test_admission_LDADD = $(test_ldadd)
