@@ -248,8 +248,8 @@ const prm_entry prm__net_params[] = {
     {"server.smb.session_linger", PRM_TIME, C(smb.session_linger_ns), "600s", "s", NULL, 0, PRM_NS(86400),
      "after a copy ends its session still holds its slot of server.smb.max_connections this long (the "
      "client redirector keeps the idle connection); 0 = only copies under way count",
-     "KeepConn default 600 s (LanmanWorkstation), server autodisconnect 15 min [S]; that Explorer's copy "
-     "leaves the session open [I]"},
+     "KeepConn default 600 s (LanmanWorkstation), server autodisconnect 15 min (KB 297684) [S]; that "
+     "Explorer's copy leaves the session open [I]"},
     /* ---- TCP loss recovery and the MSS under IPsec (issue 12) ---- */
     {"tcp.sack", PRM_ENUM, C(tcp.sack), "os", "", tri_choices, 0, 2,
      "SACK (RFC 2018): each host offers SACK-permitted on its SYN; used when both do; receivers send "
