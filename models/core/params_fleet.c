@@ -54,14 +54,6 @@ const prm_entry prm__fleet_params[] = {
 /* clang-format on */
 const size_t prm__fleet_n_params = sizeof prm__fleet_params / sizeof prm__fleet_params[0];
 
-/* The entry NAME of this table. */
-static const prm_entry *entry(const char *name)
-{
-    for (size_t i = 0; i < prm__fleet_n_params; i++)
-        if (!strcmp(prm__fleet_params[i].name, name)) return &prm__fleet_params[i];
-    return NULL;
-}
-
 /* Parses a rate "R", "R/s", "R/min" or "R/h" into arrivals per second. */
 static int parse_rate(const char *s, double *out)
 {
@@ -105,7 +97,7 @@ int prm__fleet_set_start(prm_config *cfg, const char *text, char *err, size_t er
     if (n >= sizeof mode) n = sizeof mode - 1;
     memcpy(mode, buf, n);
     mode[n] = 0;
-    const prm_entry *start = entry("fleet.start");
+    const prm_entry *start = prm_find("fleet.start");
     double m;
     int rc = prm_parse(start, colon ? mode : text, &m, err, errlen);
     if (rc != 0 || !colon) {
@@ -129,7 +121,7 @@ int prm__fleet_set_start(prm_config *cfg, const char *text, char *err, size_t er
         return PRM_EVALUE;
     }
     if (m == PRM_START_UNIFORM) {
-        const prm_entry *w = entry("fleet.start_window");
+        const prm_entry *w = prm_find("fleet.start_window");
         double v;
         if (unit_parse(UNIT_TIME, arg, &v) != 0) {
             snprintf(err, errlen,
@@ -149,7 +141,7 @@ int prm__fleet_set_start(prm_config *cfg, const char *text, char *err, size_t er
         prm_store(w, cfg, v);
         return 0;
     }
-    const prm_entry *r = entry("fleet.start_rate");
+    const prm_entry *r = prm_find("fleet.start_rate");
     double v;
     if (parse_rate(arg, &v) != 0) {
         snprintf(err, errlen,
