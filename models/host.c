@@ -15,6 +15,11 @@
  * on Vista/2008 (TechNet "Next Generation TCP/IP"); XP/2003's use of SACK
  * blocks in recovery is undocumented [?]: NewReno that never resends SACKed
  * data is the model's choice; limited transmit is listed for no OS [I].
+ *
+ * Inbound SMB sessions (issue 16, doc/domain.md "Fleets"): XP Professional
+ * accepts 10 concurrent inbound connections, Server 2003 has no such limit
+ * (KB 314882) [S]; Vista's EULA carries the same client-OS limit of 10 [I];
+ * Server 2008 none [I].
  */
 #include "models/host.h"
 #include "models/core/pkt.h"
@@ -68,6 +73,22 @@ int64_t host_smb_client_maxmpx(const prm_config *cfg, int role)
 {
     const prm_host *h = &cfg->host[role];
     return h->smb_maxmpx ? h->smb_maxmpx : host_profile_of(h->os)->smb_client_maxmpx;
+}
+
+/* issue 16: concurrent inbound SMB sessions each OS accepts as a server; 0 = no limit. */
+static const int64_t max_connections[] = {
+    [PRM_OS_XP] = 10,    /* KB 314882 [S] (XP Home 5, not an OS of the model) */
+    [PRM_OS_2003] = 0,   /* KB 314882: no limit [S] */
+    [PRM_OS_VISTA] = 10, /* [I] the client-OS limit of Vista's EULA */
+    [PRM_OS_2008] = 0,   /* [I] a server SKU, as 2003 */
+};
+
+int64_t host_smb_max_connections(const prm_config *cfg, int role)
+{
+    int64_t v = cfg->smb.server_max_connections;
+    if (v < 0) return 0;
+    if (v > 0) return v;
+    return max_connections[host_profile_of(cfg->host[role].os) - profiles];
 }
 
 /* ---- issue 12: the SMB client's copy engine ---- */

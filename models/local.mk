@@ -5,7 +5,7 @@
 noinst_LIBRARIES += libmodels.a
 libmodels_a_SOURCES = \
 	%D%/core/params.h %D%/core/params_int.h %D%/core/params.c %D%/core/params_net.c \
-	%D%/core/params_ipsec.c %D%/core/params_flow.c \
+	%D%/core/params_ipsec.c %D%/core/params_flow.c %D%/core/params_fleet.c \
 	%D%/core/units.h %D%/core/units.c \
 	%D%/core/presets.c %D%/core/presets.h \
 	%D%/core/outcome.h %D%/core/outcome.c \

@@ -30,6 +30,13 @@
  * session setup are estimates [I]. No TREE_DISCONNECT or LOGOFF: the client
  * closes TCP after CLOSE.
  *
+ * Session admission (issue 16, smb_set_admission): the server asks its hook
+ * when the first SESSION_SETUP_ANDX arrives; a refused request is served as
+ * any other (the same service time) but answered by an error response,
+ * STATUS_REQUEST_NOT_ACCEPTED (0xC00000D0), which names that status as its
+ * events' detail instead of the command. The client then closes TCP and the
+ * copy ends with OUT_FAIL_REFUSED, at the server.
+ *
  * Restartable copies (issue 15): smb_resume_at starts the READ/WRITE
  * pipeline at an offset instead of 0; done_offset follows the end of the
  * last READ response or WRITE request the reader has whole, which is where
@@ -50,13 +57,22 @@ static const char *const kind_name[K_N] = {"NEGOTIATE", "SESSION_SETUP", "SESSIO
 static const uint32_t req_bytes[K_N] = {148, 197, 453, 94, 128, SMB_READ_REQ_BYTES, SMB_WRITE_REQ_HDR_BYTES, 45};
 static const uint32_t resp_bytes[K_N] = {163, 327, 136, 67, 107, SMB_READ_RESP_HDR_BYTES, SMB_WRITE_RESP_BYTES, 39};
 
+/* An SMB error response: header and empty WordCount and ByteCount (4 + 32 + 1
+ * + 2); its status in the header, STATUS_REQUEST_NOT_ACCEPTED here. */
+#define ERROR_RESP_BYTES 39u
+static const char status_not_accepted[] = "STATUS_REQUEST_NOT_ACCEPTED"; /* 0xC00000D0 */
+
 typedef struct msg {
     uint32_t len;        /* bytes on the stream */
     uint32_t file_bytes; /* file data at the end of the message */
     uint32_t arg;        /* READ/WRITE: data length of the operation */
     uint32_t consumed;   /* bytes of it received so far */
     uint8_t kind;
+    uint8_t refused; /* the server: a refused SESSION_SETUP request; the stream: its error response */
 } msg;
+
+/* The detail of M's events: its command, or the status of an error response. */
+static const char *detail_of(const msg *m);
 
 typedef struct fifo {
     msg *m;
@@ -85,11 +101,13 @@ struct smb_copy {
     pending *sent; /* unanswered requests, a ring */
     uint32_t sent_cap, sent_head, sent_n;
     sim_timer sess_timer;
-    uint64_t read_size;     /* bytes per READ/WRITE (copy engine or smb.read_size) */
-    uint64_t pending_bytes; /* sum of bytes over the ring (smb.timer_bytes=pipeline) */
-    fifo srv;               /* requests waiting at the server's disk, head in service */
-    sim_timer disk_timer;   /* the head's service ends */
-    uint64_t done_offset;   /* issue 15: end of the last complete READ/WRITE data at the reader */
+    uint64_t read_size;      /* bytes per READ/WRITE (copy engine or smb.read_size) */
+    uint64_t pending_bytes;  /* sum of bytes over the ring (smb.timer_bytes=pipeline) */
+    fifo srv;                /* requests waiting at the server's disk, head in service */
+    sim_timer disk_timer;    /* the head's service ends */
+    uint64_t done_offset;    /* issue 15: end of the last complete READ/WRITE data at the reader */
+    int (*admit)(void *ctx); /* issue 16: the server's session admission; NULL = every session */
+    void *admit_ctx;
 };
 
 static void sess_fire(sim_kernel *k, void *arg);
@@ -169,6 +187,12 @@ void smb_resume_at(smb_copy *s, uint64_t offset)
 
 uint64_t smb_done_offset(const smb_copy *s) { return s->done_offset; }
 
+void smb_set_admission(smb_copy *s, int (*admit)(void *ctx), void *ctx)
+{
+    s->admit = admit;
+    s->admit_ctx = ctx;
+}
+
 void smb_start(smb_copy *s)
 {
     tcp_listen(s->tcp[PRM_SERVER]);
@@ -210,7 +234,7 @@ static void send_msg(smb_copy *s, int from, msg m)
     }
     rec_emit(s->rec, &(ev_event){.kind = EV_SMB_SEND,
                                  .host = (int8_t)from,
-                                 .detail = kind_name[m.kind],
+                                 .detail = detail_of(&m),
                                  .msg = m.kind,
                                  .len = m.len,
                                  .bytes = m.file_bytes,
@@ -223,6 +247,8 @@ static void fifo_pop(fifo *f)
     f->head = (f->head + 1) & (f->cap - 1);
     f->n--;
 }
+
+static const char *detail_of(const msg *m) { return m->refused ? status_not_accepted : kind_name[m->kind]; }
 
 /* ---- client ---- */
 
@@ -308,6 +334,11 @@ static void client_response(smb_copy *s, const msg *m)
         s->sent_head = (s->sent_head + 1) & (s->sent_cap - 1);
         s->sent_n--;
     }
+    if (m->refused) { /* the server refused the session (system error 71): give up, close the connection */
+        tcp_close(s->tcp[PRM_CLIENT]);
+        finish(s, OUT_FAIL_REFUSED, PRM_SERVER);
+        return;
+    }
     switch (m->kind) {
     case K_NEGOTIATE: request(s, K_SESSION1, 0); break;
     case K_SESSION1: request(s, K_SESSION2, 0); break;
@@ -334,6 +365,10 @@ static void on_established(void *ctx)
 
 static void respond(smb_copy *s, const msg *m)
 {
+    if (m->refused) {
+        send_msg(s, PRM_SERVER, (msg){.len = ERROR_RESP_BYTES, .kind = m->kind, .refused = 1});
+        return;
+    }
     uint32_t fb = m->kind == K_READ ? m->arg : 0;
     send_msg(s, PRM_SERVER, (msg){.len = resp_bytes[m->kind] + fb, .file_bytes = fb, .arg = m->arg, .kind = m->kind});
 }
@@ -348,8 +383,11 @@ static sim_time_ns service_ns(const smb_copy *s, const msg *m)
     return t;
 }
 
-static void server_request(smb_copy *s, const msg *m)
+static void server_request(smb_copy *s, const msg *req)
 {
+    msg admitted = *req;
+    const msg *m = &admitted;
+    if (req->kind == K_SESSION1 && s->admit) admitted.refused = !s->admit(s->admit_ctx);
     if (s->srv.n == 0 && service_ns(s, m) == 0) { /* instant service: answer at once */
         respond(s, m);
         return;
@@ -398,7 +436,7 @@ static void consume(smb_copy *s, int from, uint64_t n)
         s->done_offset += done.file_bytes; /* only READ responses and WRITE requests carry file bytes */
         rec_emit(s->rec, &(ev_event){.kind = EV_SMB_DONE,
                                      .host = (int8_t)(1 - from),
-                                     .detail = kind_name[done.kind],
+                                     .detail = detail_of(&done),
                                      .msg = done.kind,
                                      .bytes = s->rec->bytes_done});
         if (from == PRM_CLIENT)

@@ -64,3 +64,8 @@ models_tests += tests/models/test_fleet
 tests_models_test_fleet_SOURCES = tests/models/test_fleet.c tests/models/sim_helpers.h
 tests_models_test_fleet_CFLAGS = $(test_cflags)
 tests_models_test_fleet_LDADD = $(test_ldadd)
+# issue 16: the SMB server's session admission (smb_set_admission)
+models_tests += tests/models/test_admission
+tests_models_test_admission_SOURCES = tests/models/test_admission.c
+tests_models_test_admission_CFLAGS = $(test_cflags)
+tests_models_test_admission_LDADD = $(test_ldadd)

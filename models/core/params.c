@@ -1,6 +1,6 @@
 /*
- * The parameter registry's operations over the one table (params_net.c
- * followed by params_ipsec.c, indexed as one by prm_at): lookup with
+ * The parameter registry's operations over the one table (params_net.c,
+ * params_ipsec.c, params_flow.c and params_fleet.c, indexed as one by prm_at): lookup with
  * "did you mean", parsing with range checks and helpful messages, storing
  * into and loading from a prm_config, defaults and presets, cross-parameter
  * checks, formatting for `params`, and the SQL form of `points` columns with
@@ -25,14 +25,17 @@
 
 #define N_IPSEC prm__ipsec_n_params
 
-size_t prm_count(void) { return N_NET + N_IPSEC + prm__flow_n_params; }
+#define N_FLOW prm__flow_n_params
+
+size_t prm_count(void) { return N_NET + N_IPSEC + N_FLOW + prm__fleet_n_params; }
 
 const prm_entry *prm_at(size_t i)
 {
     prm__net_params_init();
     if (i < N_NET) return &prm__net_params[i];
     if (i < N_NET + N_IPSEC) return &prm__ipsec_params[i - N_NET];
-    if (i < N_NET + N_IPSEC + prm__flow_n_params) return &prm__flow_params[i - N_NET - N_IPSEC];
+    if (i < N_NET + N_IPSEC + N_FLOW) return &prm__flow_params[i - N_NET - N_IPSEC];
+    if (i < prm_count()) return &prm__fleet_params[i - N_NET - N_IPSEC - N_FLOW];
     return NULL;
 }
 
@@ -352,6 +355,7 @@ int prm_set(prm_config *cfg, const char *key, const char *text, char *err, size_
         if (trimmed(text, name, sizeof name) != 0) name[0] = 0;
         return prm_apply_path(cfg, name, err, errlen);
     }
+    if (!strcmp(p->name, "fleet.start")) return prm__fleet_set_start(cfg, text, err, errlen); /* uniform:T, poisson:R */
     double v;
     int rc = prm_parse(p, text, &v, err, errlen);
     if (rc != 0) return rc;
@@ -409,7 +413,8 @@ int prm_check(const prm_config *cfg, char *err, size_t errlen)
         return PRM_ERANGE;
     }
     int rc = prm__ipsec_check(cfg, err, errlen);
-    return rc ? rc : prm__flow_check(cfg, err, errlen);
+    if (!rc) rc = prm__flow_check(cfg, err, errlen);
+    return rc ? rc : prm__fleet_check(cfg, err, errlen);
 }
 
 /* ---- formatting ---- */
@@ -535,6 +540,40 @@ int prm_has_effect(const prm_entry *p, const prm_config *cfg, char *why, size_t 
     /* issue 15: robocopy's retry settings without robocopy */
     if ((!strcmp(n, "copy.retries") || !strcmp(n, "copy.retry_wait")) && cfg->copy.tool != PRM_TOOL_ROBOCOPY_Z) {
         snprintf(why, whylen, "copy.tool is explorer (no retries; set copy.tool=robocopy-z)");
+        return 0;
+    }
+    /* issue 16: the fleet's settings without a fleet, a start setting of the other schedule, a linger
+     * without a session limit */
+    if (!strncmp(n, "fleet.", 6) && strcmp(n, "fleet.clients") != 0 && cfg->fleet.clients <= 1) {
+        snprintf(why, whylen, "fleet.clients is 1 (one client: set fleet.clients above 1)");
+        return 0;
+    }
+    if (!strcmp(n, "fleet.mix_share") && cfg->fleet.mix_os == 0) {
+        snprintf(why, whylen, "fleet.mix_os is none (no mixed-in OS)");
+        return 0;
+    }
+    if (!strcmp(n, "fleet.start_window") && cfg->fleet.start != PRM_START_UNIFORM) {
+        snprintf(why, whylen, "fleet.start is not uniform (set fleet.start=uniform:T)");
+        return 0;
+    }
+    if (!strcmp(n, "fleet.start_rate") && cfg->fleet.start != PRM_START_POISSON) {
+        snprintf(why, whylen, "fleet.start is not poisson (set fleet.start=poisson:RATE)");
+        return 0;
+    }
+    if (!strcmp(n, "fleet.mix_os") && cfg->fleet.mix_share == 0) {
+        snprintf(why, whylen, "fleet.mix_share is 0 (no client runs fleet.mix_os)");
+        return 0;
+    }
+    /* One client always gets its session (a limit is at least 1; a reconnect replaces its own session). The
+     * server OS's own limit (host_smb_max_connections, 2003 and 2008 none) is not seen here: models/core
+     * cannot read the host profiles. */
+    if ((!strcmp(n, "server.smb.max_connections") || !strcmp(n, "server.smb.session_linger")) &&
+        cfg->fleet.clients <= 1) {
+        snprintf(why, whylen, "fleet.clients is 1 (one client always gets its session)");
+        return 0;
+    }
+    if (!strcmp(n, "server.smb.session_linger") && cfg->smb.server_max_connections < 0) {
+        snprintf(why, whylen, "server.smb.max_connections is -1 (no session limit)");
         return 0;
     }
     /* TCP loss recovery (issue 12) */

@@ -238,6 +238,18 @@ const prm_entry prm__net_params[] = {
      "server disk throughput for the file bytes of each READ (read before the response) or WRITE "
      "(written before the response), served one request at a time; 0 = instant",
      "no per-OS source: neutral default [?]"},
+    /* issue 16: the server's limits with many clients (fleet.*) */
+    {"server.smb.max_connections", PRM_INT, C(smb.server_max_connections), "0", "sessions", NULL, -1, 100000,
+     "concurrent inbound SMB sessions the server accepts; the next client's SESSION_SETUP is refused "
+     "(failure refused, system error 71); 0 = the server OS's default (xp 10, vista 10, 2003 and 2008 "
+     "no limit), -1 = no limit",
+     "KB 314882: XP Professional 10 inbound connections, Server 2003 no limit [S]; Vista 10 (its EULA's "
+     "client limit) [I]; 2008 no limit [I]; refusal on SESSION_SETUP [I]"},
+    {"server.smb.session_linger", PRM_TIME, C(smb.session_linger_ns), "600s", "s", NULL, 0, PRM_NS(86400),
+     "after a copy ends its session still holds its slot of server.smb.max_connections this long (the "
+     "client redirector keeps the idle connection); 0 = only copies under way count",
+     "KeepConn default 600 s (LanmanWorkstation), server autodisconnect 15 min (KB 297684) [S]; that "
+     "Explorer's copy leaves the session open [I]"},
     /* ---- TCP loss recovery and the MSS under IPsec (issue 12) ---- */
     {"tcp.sack", PRM_ENUM, C(tcp.sack), "os", "", tri_choices, 0, 2,
      "SACK (RFC 2018): each host offers SACK-permitted on its SYN; used when both do; receivers send "

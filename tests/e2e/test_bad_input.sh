@@ -148,6 +148,21 @@ check "unknown scenario (params)" 2 "unknown scenario 'nosuch'" - - -- "$rk" par
 check "MSS does not fit the MTU" 2 "tcp.mss \(1460 B\).*exceeds link.mtu \(600 B\)" - - -- "$rk" run link.mtu=600
 check "RTO minimum above maximum" 2 "tcp.rto.min \(10 s\) exceeds tcp.rto.max \(1 s\)" - - -- \
   "$rk" run tcp.rto.min=10s tcp.rto.max=1s
+# issue 16: the fleet keys' compound start syntax and cross-checks
+check "fleet start: poisson rate not a number" 2 "fleet.start: in 'poisson:x', 'x' is not a rate" - - -- \
+  "$rk" run fleet.start=poisson:x
+check "fleet start: poisson rate unit unknown" 2 "fleet.start: in 'poisson:3/day', '3/day' is not a rate" - - -- \
+  "$rk" run fleet.start=poisson:3/day
+check "fleet start: poisson rate 0" 2 "fleet.start: in 'poisson:0', the rate is out of range: must be above 0" - - -- \
+  "$rk" run fleet.start=poisson:0
+check "fleet start: uniform window not a time" 2 "fleet.start: in 'uniform:soon', 'soon' is not a time" - - -- \
+  "$rk" run fleet.start=uniform:soon
+check "fleet start: together with a value" 2 "fleet.start: 'together' takes no value after a colon" - - -- \
+  "$rk" run fleet.start=together:5s
+check "fleet start: unknown schedule" 2 "fleet.start: 'burst' is not a valid choice; expected one of: together, uniform, poisson" \
+  - - -- "$rk" run fleet.start=burst:5s
+check "fleet with extra flows" 2 "flow.\\* extra flows are modelled for one client; set fleet.clients=1" - - -- \
+  "$rk" run fleet.clients=2 flow.ping.from=client
 check "trace file cannot be written" 1 "cannot write the trace file .*nodir/t.txt" - - -- \
   "$rk" run --trace "$tmp/nodir/t.txt" file.size=1MiB
 check "sweep: unknown option" 2 "unknown option '--frobnicate'" absent:opt.db sweep -- \

@@ -209,6 +209,16 @@ for k in scenario file.size copy.direction link.rate link.delay link.loss client
   grep -q "^$k " "$tmp/params" || fail "params lacks $k"
 done
 grep -q '^link.rate  *100 Mbps  *bit/s' "$tmp/params" || fail "params shows link.rate as 100 Mbps"
+# issue 16: the fleet keys and the server's session limits, each with its default and source
+for k in fleet.clients fleet.cert_share fleet.mix_os fleet.mix_share fleet.start fleet.start_window \
+         fleet.start_rate server.smb.max_connections server.smb.session_linger; do
+  grep -q "^$k .*\[.*\]\$" "$tmp/params" || fail "params lacks $k with its source"
+done
+grep -q '^fleet.clients  *1 ' "$tmp/params" || fail "params shows fleet.clients as 1"
+grep -q '^server.smb.max_connections  *0 sessions .*KB 314882' "$tmp/params" ||
+  fail "params shows server.smb.max_connections 0 with KB 314882"
+grep -q '^server.smb.session_linger  *600 s .*KeepConn' "$tmp/params" ||
+  fail "params shows server.smb.session_linger 600 s with KeepConn"
 "$rk" params --scenario kb977526 | grep -q '^server.ipsec.ikeflags  *0x14' || fail "params --scenario shows 0x14"
 "$rk" scenarios >"$tmp/sc" || fail "scenarios exit $?"
 for s in no-ipsec kb977526 kb977526-b-initiates kb977526-flags0 kb977526-no-update kb977526-a-has-cert; do

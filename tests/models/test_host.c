@@ -4,7 +4,8 @@
  * profile table: the XP/2003 receive window (16 KiB rounded up to whole
  * segments, KB 224829), Vista/2008 auto-tuning from 64 KiB, an explicit
  * window used as given, the SMB outstanding-request limits (KB 926646,
- * MS-CIFS) and the MSS under an IPsec policy. One whole simulation shows
+ * MS-CIFS), the inbound SMB session limits (KB 314882) and the MSS under an
+ * IPsec policy. One whole simulation shows
  * the XP window where a user sees it: in the copy's duration.
  */
 #include "sim_helpers.h"
@@ -99,6 +100,28 @@ Test(host, smb_maxmpx_defaults_are_10_on_client_skus_and_50_on_servers)
     cr_expect_eq(host_smb_server_maxmpx(&c, PRM_SERVER), 7);
     cr_expect_eq(host_smb_client_maxmpx(&c, PRM_SERVER), 7);
     cr_expect_eq(host_smb_server_maxmpx(&c, PRM_CLIENT), 10, "the other host keeps its default");
+}
+
+/* issue 16: concurrent inbound SMB sessions. KB 314882: XP Professional
+ * accepts 10, Server 2003 has no limit; Vista the same 10 as XP (its EULA)
+ * [I]; 2008 none [I]. 0 stands for no limit. */
+Test(host, inbound_smb_sessions_are_10_on_xp_and_vista_and_unlimited_on_servers)
+{
+    static const struct {
+        const char *os;
+        int64_t limit;
+    } want[] = {{"xp", 10}, {"vista", 10}, {"2003", 0}, {"2008", 0}};
+    for (size_t i = 0; i < 4; i++) {
+        prm_config c = os_pair("vista", want[i].os, NULL);
+        cr_expect_eq(host_smb_max_connections(&c, PRM_SERVER), want[i].limit, "%s server", want[i].os);
+    }
+    /* server.smb.max_connections replaces the OS's; -1 lifts every limit. */
+    prm_config c = os_pair("vista", "2003", "server.smb.max_connections=3");
+    cr_expect_eq(host_smb_max_connections(&c, PRM_SERVER), 3, "an explicit limit on a 2003 server");
+    c = os_pair("vista", "xp", "server.smb.max_connections=-1");
+    cr_expect_eq(host_smb_max_connections(&c, PRM_SERVER), 0, "-1: an XP server without its limit");
+    c = os_pair("vista", "xp", "server.smb.max_connections=25");
+    cr_expect_eq(host_smb_max_connections(&c, PRM_SERVER), 25, "above the OS's 10");
 }
 
 Test(host, an_ipsec_policy_lowers_the_mss_by_the_esp_overhead_only_under_tcp_ipsec_mss_policy)

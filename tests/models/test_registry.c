@@ -5,6 +5,7 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include "models/core/presets.h"
 #include "models/core/params.h"
@@ -319,4 +320,208 @@ Test(registry, settings_without_effect_are_recognised)
     cr_expect_eq(prm_has_effect(prm_find("link.ge.p_gb"), &c, why, sizeof why), 1);
     cr_assert_eq(prm_set_pair(&c, "link.outage.duration=2s", err, sizeof err), 0, "%s", err);
     cr_expect_eq(prm_has_effect(prm_find("link.outage.start"), &c, why, sizeof why), 1);
+}
+
+/* ---- issue 16: the fleet keys and the server's session limits ---- */
+
+static prm_config with(const char *const *pairs)
+{
+    prm_config c;
+    char err[512];
+    prm_defaults(&c);
+    for (; *pairs; pairs++) cr_assert_eq(prm_set_pair(&c, *pairs, err, sizeof err), 0, "%s: %s", *pairs, err);
+    return c;
+}
+
+Test(registry, the_fleet_defaults_are_one_client_starting_together)
+{
+    prm_config c;
+    prm_defaults(&c);
+    cr_expect_eq(c.fleet.clients, 1);
+    cr_expect_eq(c.fleet.cert_share, -1);
+    cr_expect_eq(c.fleet.mix_os, 0, "none");
+    cr_expect_eq(c.fleet.mix_share, 0);
+    cr_expect_eq(c.fleet.start, PRM_START_TOGETHER);
+    cr_expect_eq(c.fleet.start_window_ns, 0);
+    cr_expect_eq(c.fleet.start_rate, 1);
+    cr_expect_eq(c.smb.server_max_connections, 0, "the server OS's default");
+    cr_expect_eq(c.smb.session_linger_ns, 600 * SIM_NS_PER_S, "KeepConn's 600 s");
+    cr_expect_eq(prm_check(&c, (char[256]){0}, 256), 0);
+}
+
+Test(registry, the_fleet_keys_store_what_they_are_given)
+{
+    prm_config c = with((const char *const[]){"fleet.clients=40", "fleet.cert_share=0.25", "fleet.mix_os=2008",
+                                              "fleet.mix_share=0.5", "fleet.start=poisson", "fleet.start_rate=2.5",
+                                              "fleet.start_window=1h", "server.smb.max_connections=-1",
+                                              "server.smb.session_linger=0", NULL});
+    cr_expect_eq(c.fleet.clients, 40);
+    cr_expect_eq(c.fleet.cert_share, 0.25);
+    cr_expect_eq(c.fleet.mix_os, 1 + PRM_OS_2008, "stored as 1 + prm_os");
+    cr_expect_eq(c.fleet.mix_share, 0.5);
+    cr_expect_eq(c.fleet.start, PRM_START_POISSON);
+    cr_expect_eq(c.fleet.start_rate, 2.5);
+    cr_expect_eq(c.fleet.start_window_ns, 3600 * SIM_NS_PER_S);
+    cr_expect_eq(c.smb.server_max_connections, -1);
+    cr_expect_eq(c.smb.session_linger_ns, 0);
+    c = with((const char *const[]){"fleet.mix_os=xp", "server.smb.max_connections=10 sessions", NULL});
+    cr_expect_eq(c.fleet.mix_os, 1 + PRM_OS_XP);
+    cr_expect_eq(c.smb.server_max_connections, 10);
+    char err[256];
+    cr_expect_eq(parse_fails("fleet.clients", "0", err, sizeof err), PRM_ERANGE);
+    cr_expect(strstr(err, "fleet.clients: '0' is out of range: must be from 1 to 10000"), "%s", err);
+    cr_expect_eq(parse_fails("fleet.clients", "10001", err, sizeof err), PRM_ERANGE);
+    cr_expect_eq(parse_fails("fleet.cert_share", "1.5", err, sizeof err), PRM_ERANGE);
+    cr_expect_eq(parse_fails("fleet.mix_share", "-0.1", err, sizeof err), PRM_ERANGE);
+    cr_expect_eq(parse_fails("fleet.mix_os", "win7", err, sizeof err), PRM_EVALUE);
+    cr_expect(strstr(err, "expected one of: none, xp, 2003, vista, 2008"), "%s", err);
+    cr_expect_eq(parse_fails("fleet.start_window", "31d", err, sizeof err), PRM_EVALUE, "no day unit");
+    cr_expect_eq(parse_fails("fleet.start_window", "721h", err, sizeof err), PRM_ERANGE, "30 days at most");
+    cr_expect_eq(parse_fails("server.smb.max_connections", "-2", err, sizeof err), PRM_ERANGE);
+    cr_expect(strstr(err, "must be from -1 sessions to 100000 sessions"), "%s", err);
+    cr_expect_eq(parse_fails("server.smb.session_linger", "25h", err, sizeof err), PRM_ERANGE, "one day at most");
+}
+
+/* fleet.start=uniform:T and poisson:RATE set the schedule and its parameter at once. */
+Test(registry, the_compound_start_sets_the_schedule_and_its_parameter)
+{
+    prm_config c = with((const char *const[]){"fleet.start=uniform:10min", NULL});
+    cr_expect_eq(c.fleet.start, PRM_START_UNIFORM);
+    cr_expect_eq(c.fleet.start_window_ns, 600 * SIM_NS_PER_S);
+    cr_expect_eq(c.fleet.start_rate, 1, "the rate is left alone");
+    static const struct {
+        const char *text;
+        double per_s;
+    } rates[] = {{"poisson:0.5", 0.5},  {"poisson:2/s", 2},         {"poisson:30/min", 0.5},
+                 {"poisson:7200/h", 2}, {" poisson : 0.25 ", 0.25}, {"poisson:3 / min", 0.05}};
+    for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++) {
+        char pair[64];
+        snprintf(pair, sizeof pair, "fleet.start=%s", rates[i].text);
+        c = with((const char *const[]){"fleet.start_window=5s", pair, NULL});
+        cr_expect_eq(c.fleet.start, PRM_START_POISSON, "%s", pair);
+        cr_expect_float_eq(c.fleet.start_rate, rates[i].per_s, 1e-12, "%s", pair);
+        cr_expect_eq(c.fleet.start_window_ns, 5 * SIM_NS_PER_S, "%s: the window is left alone", pair);
+    }
+    /* A plain choice still works, and keeps the other keys. */
+    c = with((const char *const[]){"fleet.start=uniform:1h", "fleet.start=together", NULL});
+    cr_expect_eq(c.fleet.start, PRM_START_TOGETHER);
+    cr_expect_eq(c.fleet.start_window_ns, 3600 * SIM_NS_PER_S);
+    c = with((const char *const[]){"fleet.start=uniform", NULL});
+    cr_expect_eq(c.fleet.start, PRM_START_UNIFORM);
+}
+
+/* Each bad compound value: its code, one message naming the key and what to write, the config unchanged. */
+Test(registry, bad_compound_starts_name_what_is_wrong_and_change_nothing)
+{
+    static const struct {
+        const char *text;
+        int code;
+        const char *msg;
+    } bad[] = {
+        {"poisson:x", PRM_EVALUE, "fleet.start: in 'poisson:x', 'x' is not a rate; expected arrivals per second"},
+        {"poisson:2/day", PRM_EVALUE, "'2/day' is not a rate"},
+        {"poisson:1e400", PRM_EVALUE, "'1e400' is not a rate"},
+        {"poisson:0", PRM_ERANGE, "fleet.start: in 'poisson:0', the rate is out of range: must be above 0"},
+        {"poisson:-1", PRM_ERANGE, "must be above 0 and at most 1e+06 arrivals per second"},
+        {"poisson:2e6", PRM_ERANGE, "the rate is out of range"},
+        {"poisson:", PRM_EVALUE, "fleet.start: 'poisson:' has nothing after the colon; write poisson:RATE"},
+        {"uniform:", PRM_EVALUE, "write uniform:T, such as uniform:10min"},
+        {"uniform:soon", PRM_EVALUE, "fleet.start: in 'uniform:soon', 'soon' is not a time"},
+        {"uniform:-5s", PRM_ERANGE, "the window is out of range: must be from 0 s to 30 days"},
+        {"uniform:31d", PRM_EVALUE, "'31d' is not a time"},
+        {"uniform:800h", PRM_ERANGE, "the window is out of range"},
+        {"together:5s", PRM_EVALUE, "fleet.start: 'together' takes no value after a colon"},
+        {"burst:5s", PRM_EVALUE,
+         "fleet.start: 'burst' is not a valid choice; expected one of: together, uniform, "
+         "poisson"},
+        {"burst", PRM_EVALUE, "fleet.start: 'burst' is not a valid choice"},
+        {"", PRM_EVALUE, "fleet.start: '' is not a valid choice"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        prm_config c, before;
+        prm_defaults(&c);
+        before = c;
+        char err[512] = "";
+        cr_expect_eq(prm_set(&c, "fleet.start", bad[i].text, err, sizeof err), bad[i].code, "'%s': %s", bad[i].text,
+                     err);
+        cr_expect(strstr(err, bad[i].msg) != NULL, "'%s':\n  got  %s\n  want %s", bad[i].text, err, bad[i].msg);
+        cr_expect(strchr(err, '\n') == NULL, "one line: %s", err);
+        cr_expect(memcmp(&c, &before, sizeof c) == 0, "'%s' changed the config", bad[i].text);
+    }
+}
+
+Test(registry, a_fleet_with_extra_flows_is_refused)
+{
+    char err[512];
+    const char *const flows[] = {"flow.ping.from=client", "flow.tcp.from=server"};
+    for (size_t i = 0; i < 2; i++) {
+        prm_config c = with((const char *const[]){"fleet.clients=2", flows[i], NULL});
+        cr_expect_eq(prm_check(&c, err, sizeof err), PRM_ERANGE, "%s", flows[i]);
+        cr_expect_str_eq(err, "flow.* extra flows are modelled for one client; set fleet.clients=1 or "
+                              "flow.ping.from=none flow.tcp.from=none");
+        c = with((const char *const[]){"fleet.clients=1", flows[i], NULL});
+        cr_expect_eq(prm_check(&c, err, sizeof err), 0, "one client with %s: %s", flows[i], err);
+    }
+    prm_config c = with((const char *const[]){"fleet.clients=40", NULL});
+    cr_expect_eq(prm_check(&c, err, sizeof err), 0, "%s", err);
+    /* What one entry's range cannot say: -1 or a share; a rate above 0. */
+    c = with((const char *const[]){"fleet.cert_share=-0.5", NULL});
+    cr_expect_eq(prm_check(&c, err, sizeof err), PRM_ERANGE);
+    cr_expect(strstr(err, "fleet.cert_share: '-0.5' is not valid: must be -1 (every client as client.cert) or a "
+                          "share from 0 to 1"),
+              "%s", err);
+    c = with((const char *const[]){"fleet.start_rate=0", NULL});
+    cr_expect_eq(prm_check(&c, err, sizeof err), PRM_ERANGE);
+    cr_expect(strstr(err, "fleet.start_rate: '0' is out of range: must be above 0"), "%s", err);
+}
+
+/* A fleet setting without a fleet, a schedule's parameter under the other
+ * schedule, a session linger without a limit: each has no effect, with why. */
+Test(registry, fleet_settings_without_effect_say_why)
+{
+    char why[256];
+    prm_config c;
+    prm_defaults(&c);
+    static const char *const fleet_only[] = {"fleet.cert_share",
+                                             "fleet.mix_os",
+                                             "fleet.mix_share",
+                                             "fleet.start",
+                                             "fleet.start_rate",
+                                             "fleet.start_window",
+                                             "server.smb.max_connections",
+                                             "server.smb.session_linger"};
+    for (size_t i = 0; i < sizeof fleet_only / sizeof fleet_only[0]; i++) {
+        cr_expect_eq(prm_has_effect(prm_find(fleet_only[i]), &c, why, sizeof why), 0, "%s with one client",
+                     fleet_only[i]);
+        cr_expect(strstr(why, "fleet.clients is 1"), "%s: %s", fleet_only[i], why);
+    }
+    cr_expect_eq(prm_has_effect(prm_find("fleet.clients"), &c, why, sizeof why), 1);
+
+    c = with((const char *const[]){"fleet.clients=12", NULL});
+    cr_expect_eq(prm_has_effect(prm_find("fleet.start_window"), &c, why, sizeof why), 0, "together");
+    cr_expect(strstr(why, "fleet.start is not uniform"), "%s", why);
+    cr_expect_eq(prm_has_effect(prm_find("fleet.start_rate"), &c, why, sizeof why), 0, "together");
+    cr_expect(strstr(why, "fleet.start is not poisson"), "%s", why);
+    cr_expect_eq(prm_has_effect(prm_find("fleet.cert_share"), &c, why, sizeof why), 1);
+    cr_expect_eq(prm_has_effect(prm_find("fleet.start"), &c, why, sizeof why), 1);
+    cr_expect_eq(prm_has_effect(prm_find("fleet.mix_share"), &c, why, sizeof why), 0, "no OS to mix in");
+    cr_expect(strstr(why, "fleet.mix_os is none"), "%s", why);
+    cr_expect_eq(prm_has_effect(prm_find("fleet.mix_os"), &c, why, sizeof why), 0, "a share of 0");
+    cr_expect(strstr(why, "fleet.mix_share is 0"), "%s", why);
+    cr_expect_eq(prm_has_effect(prm_find("server.smb.max_connections"), &c, why, sizeof why), 1);
+    cr_expect_eq(prm_has_effect(prm_find("server.smb.session_linger"), &c, why, sizeof why), 1, "XP's 10");
+
+    c = with((const char *const[]){"fleet.clients=12", "fleet.start=uniform:10min", "fleet.mix_os=xp",
+                                   "fleet.mix_share=0.5", NULL});
+    cr_expect_eq(prm_has_effect(prm_find("fleet.start_window"), &c, why, sizeof why), 1);
+    cr_expect_eq(prm_has_effect(prm_find("fleet.start_rate"), &c, why, sizeof why), 0);
+    cr_expect_eq(prm_has_effect(prm_find("fleet.mix_os"), &c, why, sizeof why), 1);
+    cr_expect_eq(prm_has_effect(prm_find("fleet.mix_share"), &c, why, sizeof why), 1);
+    c = with((const char *const[]){"fleet.clients=12", "fleet.start=poisson:1/min", NULL});
+    cr_expect_eq(prm_has_effect(prm_find("fleet.start_rate"), &c, why, sizeof why), 1);
+    cr_expect_eq(prm_has_effect(prm_find("fleet.start_window"), &c, why, sizeof why), 0);
+
+    c = with((const char *const[]){"fleet.clients=12", "server.smb.max_connections=-1", NULL});
+    cr_expect_eq(prm_has_effect(prm_find("server.smb.session_linger"), &c, why, sizeof why), 0);
+    cr_expect(strstr(why, "server.smb.max_connections is -1"), "%s", why);
 }
