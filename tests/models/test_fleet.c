@@ -64,15 +64,18 @@ Test(fleet, one_client_is_the_single_copy)
     }
 }
 
-/* Lossless copies without IPsec through a 10 Mbit/s bottleneck: the link is
- * busy from the first data to the last, so the makespan is the bytes on the
- * wire over the rate, and every copy gets the same share. */
+/* Copies without IPsec or random loss through a 10 Mbit/s bottleneck: once
+ * there are enough of them to keep the link busy from the first data to the
+ * last (8 and more here; one or two leave it idle during slow start and loss
+ * recovery at the 64-packet router queue, which the formula ignores), the
+ * makespan is the bytes on the wire over the rate, and every copy gets the
+ * same share. A 2003 server: an XP one would refuse all but ten. */
 Test(fleet, shared_bottleneck_makespan_and_fairness)
 {
-    for (int n = 2; n <= 16; n *= 2) {
+    for (int n = 8; n <= 32; n *= 2) {
         char nk[32];
         snprintf(nk, sizeof nk, "fleet.clients=%d", n);
-        prm_config c = cfg_of("scenario=no-ipsec", "path=mpls-10m", "file.size=4MiB", nk, NULL);
+        prm_config c = cfg_of("scenario=no-ipsec", "server.os=2003", "path=mpls-10m", "file.size=4MiB", nk, NULL);
         out_result r = run_probe(&c, 1, NULL, NULL);
         cr_assert_eq(r.n_copies, (uint64_t)n);
         cr_expect_eq(r.n_completed, (uint64_t)n, "N=%d: %llu completed", n, (unsigned long long)r.n_completed);
@@ -95,18 +98,25 @@ Test(fleet, shared_bottleneck_makespan_and_fairness)
 
 /* The first interruption of each copy of kb977526 (its first rekey point)
  * comes at the kilobyte lifetime or the time lifetime, whichever its share
- * of the link reaches first. Copies start over 30 s and the router buffers
- * 1,000 packets so that no IKE message is lost to the start burst (a lost
- * Vista MM1 costs the XP server its soft SA, a different failure). */
-static void kb_fleet(const char *kb, int expect_kb_binds)
+ * of the link reaches first: with 40 clients on the 10 Mbit/s branch link
+ * the kilobytes run out first, with 50 the hour does. The router buffers
+ * every window (64 KiB per client) so that no packet is lost: the
+ * prediction is about lifetimes, not congestion (a Vista MM1 lost in a
+ * start burst costs the server its soft SA, another failure). The server is
+ * a Windows Server 2003, whose IPsec is XP's: an XP Professional one would
+ * refuse all but ten (KB 314882). */
+static void kb_fleet(int n_clients, int expect_kb_binds)
 {
-    prm_config c = cfg_of("scenario=kb977526", "path=mpls-10m", "link.queue=1000", "file.size=100MB",
-                          "fleet.clients=40", "fleet.start=uniform:30s", kb, NULL);
+    char nk[32], qk[32];
+    snprintf(nk, sizeof nk, "fleet.clients=%d", n_clients);
+    snprintf(qk, sizeof qk, "link.queue=%d", 50 * n_clients);
+    prm_config c = cfg_of("scenario=kb977526", "server.os=2003", "path=mpls-10m", qk, "client.tcp.window=64KiB",
+                          "file.size=100MB", nk, "fleet.start=uniform:30s", NULL);
     /* The rule-set's prediction. Each copy's fair share of the bottleneck,
      * in IP payload bytes (what the kilobyte lifetime counts: TCP header and
      * data), and the two rekey points (rekey_fraction x lifetime, the same
      * jitter on both, so the jitter does not decide which comes first). */
-    double n = 40, rate = (double)c.link.rate_bps, frame = 1500 + (double)c.link.overhead_bytes;
+    double n = n_clients, rate = (double)c.link.rate_bps, frame = 1500 + (double)c.link.overhead_bytes;
     double share_ip_Bps = rate / 8 / n * (1480 / frame);
     double f = c.ipsec.rekey_fraction;
     double kb_point_ip = f * (double)c.ipsec.qm_lifetime_kb * 1024;
@@ -119,35 +129,36 @@ static void kb_fleet(const char *kb, int expect_kb_binds)
     double kb_point_file = kb_point_ip * 1460 / 1480 * 61440 / 61504;
     double j = c.ipsec.rekey_jitter;
     out_result r = run_probe(&c, 3, NULL, NULL);
-    cr_assert_eq(r.n_copies, 40);
+    cr_assert_eq(r.n_copies, (uint64_t)n_clients);
     int matching = 0;
     for (uint64_t i = 0; i < r.n_copies; i++) {
         const out_copy *cp = &r.copies[i];
-        cr_expect(!cp->r.completed, "copy %u completed: the prediction is that its first rekey kills it", cp->index);
+        /* The outcome: the first rekey of a soft SA ends the copy (KB 977526). */
+        cr_expect(!cp->r.completed, "N=%d: copy %u completed", n_clients, cp->index);
         cr_expect(cp->r.failure == OUT_FAIL_SMB_TIMEOUT || cp->r.failure == OUT_FAIL_TCP_ABORT,
-                  "copy %u ended with %s", cp->index, out_failure_name(cp->r.failure));
-        if (isnan(cp->r.first_interruption_s)) continue;
+                  "N=%d: copy %u ended with %s", n_clients, cp->index, out_failure_name(cp->r.failure));
         double t = cp->r.first_interruption_s, b = cp->r.first_interruption_bytes;
+        if (isnan(t)) continue;
+        /* Times count from the copy's first SYN; its SA comes a few seconds later at most. */
         if (kb_binds)
             matching += b >= (1 - j) * kb_point_file * 0.99 && b <= (1 + j) * kb_point_file * 1.01 &&
                         t < (1 + j) * time_point_s;
         else
-            matching += t >= (1 - j) * time_point_s && t <= (1 + j) * time_point_s + 5 && b < kb_point_file;
+            matching += t >= (1 - j) * time_point_s && t <= (1 + j) * time_point_s + 10 && b < kb_point_file;
     }
-    /* Copies are not identical (their shares differ by a few per cent); all
-     * but a few must sit where the prediction puts them. */
-    cr_expect(matching >= 36, "%s: %d of 40 copies interrupted where the %s lifetime predicts", kb, matching,
-              kb_binds ? "kilobyte" : "time");
-    for (uint64_t e = 0; e < r.n_interruptions; e++)
-        if (r.interruptions[e].start_s == r.copies[r.interruptions[e].copy - 1].r.first_interruption_s)
-            cr_expect_eq(r.interruptions[e].cause, OUT_CAUSE_REKEY, "copy %u's first episode",
-                         r.interruptions[e].copy);
+    cr_expect_eq(matching, n_clients, "N=%d: %d copies interrupted where the %s lifetime predicts", n_clients, matching,
+                 kb_binds ? "kilobyte" : "time");
+    for (uint64_t e = 0; e < r.n_interruptions; e++) {
+        const out_interruption *ep = &r.interruptions[e];
+        if (ep->start_s == r.copies[ep->copy - 1].r.first_interruption_s)
+            cr_expect_eq(ep->cause, OUT_CAUSE_REKEY, "copy %u's first episode", ep->copy);
+    }
     out_result_fini(&r);
 }
 
-Test(fleet, kb977526_forty_clients_kilobyte_lifetime_binds) { kb_fleet("ipsec.qm_lifetime_kb=100000", 1); }
+Test(fleet, kb977526_forty_clients_kilobyte_lifetime_binds) { kb_fleet(40, 1); }
 
-Test(fleet, kb977526_forty_clients_larger_kilobyte_lifetime_time_binds) { kb_fleet("ipsec.qm_lifetime_kb=400000", 0); }
+Test(fleet, kb977526_fifty_clients_time_lifetime_binds) { kb_fleet(50, 0); }
 
 /* Windows XP Professional serves ten inbound sessions (KB 314882): of twelve
  * clients arriving together, two are refused; Server 2003 serves all. */
