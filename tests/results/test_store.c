@@ -250,7 +250,7 @@ Test(store, runs_and_interruptions_keep_every_field_and_nulls)
     res_store *s = open_ok(path("r.db"), RES_OPEN_CREATE);
     add_experiment(s, "e", "h", 1, 1);
     out_result r = result(0, 12.5, 2, 4096);
-    out_interruption in[2] = {{0.5, 3.0, 4096, OUT_CAUSE_REKEY}, {10.0, NAN, 8192, OUT_CAUSE_PEER_NEGOTIATION}};
+    out_interruption in[2] = {{0.5, 3.0, 4096, OUT_CAUSE_REKEY, 0}, {10.0, NAN, 8192, OUT_CAUSE_PEER_NEGOTIATION, 1}};
     r.interruptions = in;
     out_result ok = result(1, 2.0, 0, 0);
     ok.setup_s = NAN;
