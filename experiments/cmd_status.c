@@ -194,6 +194,10 @@ int exp_cmd_status(int argc, char **argv)
             sep = ", ";
         }
         printf("%s\n", sep[0] == ',' ? ")" : "");
+        /* Fleets (issue 16): the copies of all runs together. */
+        if (c.max_copies > 1)
+            printf("    copies: %lld of %lld completed (up to %lld a run)\n", (long long)c.n_copies_completed,
+                   (long long)c.n_copies, (long long)c.max_copies);
         exp_spec *spec = NULL;
         char perr[512];
         status_ctx sc = {NULL};
