@@ -450,3 +450,24 @@ Test(copies, point_summary_and_copy_summary_match_hand_computed_values)
               "never completed");
     sqlite3_close(db);
 }
+
+Test(copies, the_counts_of_status_sum_the_copies_of_the_runs)
+{
+    res_store *s = open_ok(path("n.db"));
+    add_experiment(s, 1, "vista", "valid");
+    out_copy a[3] = {copy_of(1, 1, 0, 1), copy_of(2, 0, 0, 1), copy_of(3, 1, 0, 1)};
+    out_copy b[2] = {copy_of(1, 0, 0, 1), copy_of(2, 0, 0, 1)};
+    out_result ra = fleet_run(a, 3, 2), rb = fleet_run(b, 2, 2);
+    cr_assert_eq(res_store_begin(s), 0);
+    cr_assert_eq(res_run_insert(s, 1, 1, 1, &ra), 0, "%s", res_store_errmsg(s));
+    cr_assert_eq(res_run_insert(s, 1, 2, 2, &rb), 0, "%s", res_store_errmsg(s));
+    cr_assert_eq(res_store_commit(s), 0);
+    res_counts c;
+    cr_assert_eq(res_experiment_counts(s, 1, &c), 0, "%s", res_store_errmsg(s));
+    cr_expect_eq(c.n_runs, 2);
+    cr_expect_eq(c.max_copies, 3);
+    cr_expect_eq(c.n_copies, 5);
+    cr_expect_eq(c.n_copies_completed, 2);
+    cr_expect_eq(c.n_by_failure[OUT_FAIL_REFUSED], 2, "both runs failed as their first failed copy did");
+    res_store_free(s);
+}
