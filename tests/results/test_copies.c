@@ -18,57 +18,10 @@
 #include "models/core/params.h"
 #include "results/store.h"
 
-static char dir[256];
-
-static void make_dir(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/test_copies.XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void remove_dir(void)
-{
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
-}
+#define STORE_TEST_DIR "/tmp/test_copies.XXXXXX"
+#include "store_helpers.h"
 
 TestSuite(copies, .init = make_dir, .fini = remove_dir);
-
-static const char *path(const char *name)
-{
-    static char buf[4][700];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-    return buf[k];
-}
-
-static res_store *open_ok(const char *p)
-{
-    res_store *s = NULL;
-    char err[600] = "";
-    int rc = res_store_new(p, RES_OPEN_CREATE, "test", err, sizeof err, &s);
-    cr_assert_eq(rc, 0, "open %s: %s", p, err);
-    return s;
-}
-
-static sqlite3 *raw(const char *p)
-{
-    sqlite3 *db;
-    cr_assert_eq(sqlite3_open(p, &db), SQLITE_OK);
-    return db;
-}
-
-static double q_double(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st;
-    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
-    cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "%s", sql);
-    double v = sqlite3_column_type(st, 0) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
 
 /* A grid experiment "e" with NPOINTS points from point 1; the client of
  * every point is CLIENT_OS with certificate CLIENT_CERT. */
@@ -156,7 +109,7 @@ static out_result fleet_run(out_copy *cs, uint64_t n, double makespan)
 
 Test(copies, a_version_4_database_has_the_copies_table_from_the_per_copy_fields)
 {
-    res_store_free(open_ok(path("new.db")));
+    res_store_free(open_ok(path("new.db"), RES_OPEN_CREATE));
     sqlite3 *db = raw(path("new.db"));
     cr_expect_eq(q_double(db, "PRAGMA user_version"), 4);
     cr_expect_eq(q_double(db, "SELECT value FROM meta WHERE key = 'schema_version'"), 4);
@@ -203,7 +156,7 @@ Test(copies, a_version_4_database_has_the_copies_table_from_the_per_copy_fields)
 
 Test(copies, a_version_3_file_is_refused_untouched_with_what_version_4_added)
 {
-    res_store_free(open_ok(path("old.db")));
+    res_store_free(open_ok(path("old.db"), RES_OPEN_CREATE));
     sqlite3 *db = raw(path("old.db"));
     /* What a version 3 file is: no copies table, no interruptions.copy. */
     cr_assert_eq(sqlite3_exec(db,
@@ -232,9 +185,21 @@ Test(copies, a_version_3_file_is_refused_untouched_with_what_version_4_added)
     fclose(f);
 }
 
+/* Inserts R as replication 1 of point 1 in one transaction and reads its
+ * copies back (caller frees; *n_out of them). */
+static out_copy *insert_and_read_back(res_store *s, const out_result *r, uint64_t *n_out)
+{
+    cr_assert_eq(res_store_begin(s), 0);
+    cr_assert_eq(res_run_insert(s, 1, 1, 42, r), 0, "%s", res_store_errmsg(s));
+    cr_assert_eq(res_store_commit(s), 0);
+    out_copy *back = NULL;
+    cr_assert_eq(res_copies_get(s, 100001, &back, n_out), 0, "%s", res_store_errmsg(s));
+    return back;
+}
+
 Test(copies, a_fleet_run_writes_its_copies_and_interruptions_and_reads_them_back)
 {
-    res_store *s = open_ok(path("r.db"));
+    res_store *s = open_ok(path("r.db"), RES_OPEN_CREATE);
     add_experiment(s, 1, "vista", "valid");
     out_copy cs[3] = {copy_of(1, 1, 0, 2.5), copy_of(2, 0, 0.75, 1.25), copy_of(3, 1, 1.5, 4.0)};
     out_result r = fleet_run(cs, 3, 5.5);
@@ -243,12 +208,8 @@ Test(copies, a_fleet_run_writes_its_copies_and_interruptions_and_reads_them_back
                               {1.25, NAN, 300, OUT_CAUSE_EXPIRY, 3}};
     r.interruptions = in;
     r.n_interruptions = 3;
-    cr_assert_eq(res_store_begin(s), 0);
-    cr_assert_eq(res_run_insert(s, 1, 1, 42, &r), 0, "%s", res_store_errmsg(s));
-    cr_assert_eq(res_store_commit(s), 0);
-    out_copy *back = NULL;
     uint64_t n = 0;
-    cr_assert_eq(res_copies_get(s, 100001, &back, &n), 0, "%s", res_store_errmsg(s));
+    out_copy *back = insert_and_read_back(s, &r, &n);
     cr_assert_eq(n, 3);
     for (uint64_t i = 0; i < n; i++) {
         cr_expect_eq(back[i].index, cs[i].index);
@@ -309,7 +270,7 @@ Test(copies, a_fleet_run_writes_its_copies_and_interruptions_and_reads_them_back
 
 Test(copies, a_result_without_copies_is_stored_as_one_copy_equal_to_the_run)
 {
-    res_store *s = open_ok(path("one.db"));
+    res_store *s = open_ok(path("one.db"), RES_OPEN_CREATE);
     add_experiment(s, 1, "xp", "expired");
     out_copy c = copy_of(2, 0, 0, 3.25); /* only for its field values */
     out_result r = c.r;
@@ -317,12 +278,8 @@ Test(copies, a_result_without_copies_is_stored_as_one_copy_equal_to_the_run)
     out_interruption in = {0.25, 0.5, 100, OUT_CAUSE_IDLE, 0}; /* copy 0: copy 1 */
     r.interruptions = &in;
     r.n_interruptions = 1;
-    cr_assert_eq(res_store_begin(s), 0);
-    cr_assert_eq(res_run_insert(s, 1, 1, 1, &r), 0, "%s", res_store_errmsg(s));
-    cr_assert_eq(res_store_commit(s), 0);
-    out_copy *back = NULL;
     uint64_t n = 0;
-    cr_assert_eq(res_copies_get(s, 100001, &back, &n), 0, "%s", res_store_errmsg(s));
+    out_copy *back = insert_and_read_back(s, &r, &n);
     cr_assert_eq(n, 1);
     cr_expect_eq(back[0].index, 1);
     cr_expect_eq(back[0].client_os, PRM_OS_XP, "the point's client");
@@ -356,7 +313,7 @@ Test(copies, a_result_without_copies_is_stored_as_one_copy_equal_to_the_run)
  * duration DURATION2). */
 static void shard(const char *name, const uint32_t *reps, int n_reps, double duration2)
 {
-    res_store *s = open_ok(path(name));
+    res_store *s = open_ok(path(name), RES_OPEN_CREATE);
     add_experiment(s, 2, "vista", "valid");
     cr_assert_eq(res_store_begin(s), 0);
     for (int i = 0; i < n_reps; i++) {
@@ -373,7 +330,7 @@ Test(copies, merge_carries_copies_with_their_ids_and_refuses_a_differing_copy)
     shard("a.db", (const uint32_t[]){1}, 1, 1.25);
     shard("b.db", (const uint32_t[]){1, 2}, 2, 1.25); /* run 1 in both, identical */
     shard("c.db", (const uint32_t[]){1}, 1, 9.0);     /* run 1 again: the run row equal, copy 2 not */
-    res_store *a = open_ok(path("a.db"));
+    res_store *a = open_ok(path("a.db"), RES_OPEN_CREATE);
     int64_t added = -1;
     int differ = -1;
     cr_assert_eq(res_store_merge(a, path("b.db"), &added, &differ), 0, "%s", res_store_errmsg(a));
@@ -392,7 +349,7 @@ Test(copies, merge_carries_copies_with_their_ids_and_refuses_a_differing_copy)
 
 Test(copies, point_summary_and_copy_summary_match_hand_computed_values)
 {
-    res_store *s = open_ok(path("v.db"));
+    res_store *s = open_ok(path("v.db"), RES_OPEN_CREATE);
     add_experiment(s, 2, "vista", "valid");
     /* Point 1, three runs of four copies: completed 4, 2, 3 (copies 1..k),
      * so n_completed / n_copies = 1, 0.5, 0.75: mean 0.75, standard
@@ -453,7 +410,7 @@ Test(copies, point_summary_and_copy_summary_match_hand_computed_values)
 
 Test(copies, the_counts_of_status_sum_the_copies_of_the_runs)
 {
-    res_store *s = open_ok(path("n.db"));
+    res_store *s = open_ok(path("n.db"), RES_OPEN_CREATE);
     add_experiment(s, 1, "vista", "valid");
     out_copy a[3] = {copy_of(1, 1, 0, 1), copy_of(2, 0, 0, 1), copy_of(3, 1, 0, 1)};
     out_copy b[2] = {copy_of(1, 0, 0, 1), copy_of(2, 0, 0, 1)};
