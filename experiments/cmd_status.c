@@ -185,7 +185,10 @@ int exp_cmd_status(int argc, char **argv)
                    e->search_outcome, e->search_value, (long long)c.n_thresholds, (long long)e->n_combos,
                    (long long)c.n_points, (long long)c.n_runs);
         }
-        printf(", %lld copies did not complete", (long long)(c.n_runs - c.n_completed));
+        /* A fleet's run completes when every copy does; its failure is its
+         * first failed copy's (doc/design.md section 5). */
+        printf(", %lld %s did not complete", (long long)(c.n_runs - c.n_completed),
+               c.max_copies > 1 ? "runs (fleets)" : "copies");
         /* Why, in the failure vocabulary of the outcome table. */
         const char *sep = " (";
         for (int f = 0; f < OUT_N_FAILURES; f++) {
