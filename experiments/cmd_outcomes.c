@@ -1,7 +1,8 @@
 /*
  * `rekeysim outcomes [--json]`: the outcome table (models/core/outcome.h)
- * listed, one field a line, for people (NAME TYPE UNIT DESCRIPTION, like
- * `rekeysim params`) or as one JSON array for scripts; the end-to-end tests
+ * listed, one field a line, for people (NAME TYPE UNIT SCOPE DESCRIPTION,
+ * like `rekeysim params`; SCOPE copy or run, out_field.per_copy) or as one
+ * JSON array for scripts; the end-to-end tests
  * check `run --json` and the runs table against that array, so the table
  * stays the one declaration of what a run reports. Exit 0, 2 for a bad
  * argument, 1 when standard output cannot be written.
@@ -19,9 +20,12 @@ static void outcomes_usage(FILE *f)
                "\n"
                "Lists every outcome field of a run: the keys of `rekeysim run --json` (besides\n"
                "scenario, seed and interruptions) and the outcome columns of the runs table of\n"
-               "a results database, with type, unit and description. [wall clock] marks the\n"
-               "fields that depend on the machine, not the model; comparisons leave them out.\n"
-               "  --json  print one JSON array of {name, type, sql, unit, wall_clock, description}\n"
+               "a results database, with type, unit, scope and description. [wall clock] marks\n"
+               "the fields that depend on the machine, not the model; comparisons leave them out.\n"
+               "Scope: copy (also a field of each copy: the copies table and run --json's\n"
+               "copies; the run's value summarises its copies) or run (the run's only).\n"
+               "  --json  print one JSON array of {name, type, sql, unit, wall_clock, per_copy,\n"
+               "          description}\n"
                "\n"
                "Types: bool (0 or 1), enum (a name), count (a whole number), real (a number,\n"
                "null when absent), whole (a whole number or null), hex64 (16 hex digits, a string).\n");
@@ -53,7 +57,8 @@ static void print_json(FILE *f)
         exp_json_string(f, out_field_sql_decl(d));
         fputs(",\"unit\":", f);
         exp_json_string(f, d->unit);
-        fprintf(f, ",\"wall_clock\":%s,\"description\":", d->wall_clock ? "true" : "false");
+        fprintf(f, ",\"wall_clock\":%s,\"per_copy\":%s,\"description\":", d->wall_clock ? "true" : "false",
+                d->per_copy ? "true" : "false");
         exp_json_string(f, d->desc);
         fprintf(f, "}%s\n", i + 1 < out_field_count() ? "," : "");
     }
@@ -62,11 +67,12 @@ static void print_json(FILE *f)
 
 static void print_text(FILE *f)
 {
-    fprintf(f, "# outcome fields of `rekeysim run --json` and the runs table: NAME TYPE UNIT DESCRIPTION\n");
+    fprintf(f, "# outcome fields of `rekeysim run --json` and the runs table: NAME TYPE UNIT SCOPE DESCRIPTION\n"
+               "# (SCOPE copy: also a column of the copies table; run: the run's only)\n");
     for (size_t i = 0; i < out_field_count(); i++) {
         const out_field *d = out_field_at(i);
-        fprintf(f, "%-26s %-6s %-5s %s%s\n", d->name, type_name(d->type), d->unit[0] ? d->unit : "-", d->desc,
-                d->wall_clock ? " [wall clock]" : "");
+        fprintf(f, "%-26s %-6s %-5s %-5s %s%s\n", d->name, type_name(d->type), d->unit[0] ? d->unit : "-",
+                d->per_copy ? "copy" : "run", d->desc, d->wall_clock ? " [wall clock]" : "");
     }
 }
 

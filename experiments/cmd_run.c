@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "experiments/commands.h"
+#include "experiments/json.h"
 #include "experiments/opts.h"
 #include "experiments/spec.h"
 #include "models/core/presets.h"
@@ -66,21 +67,14 @@ static void run_usage(FILE *f)
             "result (exit 0); bad input exits 2.\n");
 }
 
+/* R is an out_result_view: it has its copies. */
 static void print_json(FILE *f, const prm_config *cfg, const out_result *r)
 {
     fprintf(f, "{\"scenario\":\"%s\",\"seed\":%" PRIu64 ",", preset_table[cfg->scenario].name, r->seed);
     out_write_json_fields(f, r, 1);
-    fputs(",\"interruptions\":[", f);
-    for (uint64_t i = 0; i < r->n_interruptions; i++) {
-        const out_interruption *e = &r->interruptions[i];
-        fprintf(f, "%s{\"start_s\":%.9f,\"end_s\":", i ? "," : "", e->start_s);
-        if (isnan(e->end_s))
-            fputs("null", f);
-        else
-            fprintf(f, "%.9f", e->end_s);
-        fprintf(f, ",\"bytes_at_start\":%" PRIu64 ",\"cause\":\"%s\"}", e->bytes_at_start, out_cause_name(e->cause));
-    }
-    fputs("]}\n", f);
+    fputc(',', f);
+    exp_json_episodes_and_copies(f, r);
+    fputs("}\n", f);
 }
 
 static void show(const prm_config *cfg, const char *key, char *buf, size_t n)
@@ -112,6 +106,63 @@ static void print_path(FILE *f, const prm_config *cfg)
         fprintf(f, " or %s", qb);
     }
     fputc('\n', f);
+}
+
+/* At most this many copies are listed one a line; beyond, a summary. */
+#define COPY_TABLE_MAX 20
+
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The copies of a fleet run R (an out_result_view, n_copies > 1): a table of
+ * up to COPY_TABLE_MAX copies, else copies completed, failures by name,
+ * makespan and the completed copies' durations. */
+static void print_copies(FILE *f, const out_result *r)
+{
+    const prm_entry *os = prm_find("client.os"), *cert = prm_find("client.cert");
+    fprintf(f, "\nfleet      %" PRIu64 " copies, %" PRIu64 " completed, makespan %.6f s\n", r->n_copies, r->n_completed,
+            r->makespan_s);
+    if (r->n_copies <= COPY_TABLE_MAX) {
+        fprintf(f, "%5s %-6s %-8s %12s %9s %-16s %12s %12s %13s %8s\n", "copy", "os", "cert", "start_s", "completed",
+                "failure", "bytes", "duration_s", "interruptions", "restarts");
+        for (uint64_t i = 0; i < r->n_copies; i++) {
+            const out_copy *c = &r->copies[i];
+            fprintf(f, "%5" PRIu32 " %-6s %-8s %12.6f %9d %-16s %12" PRIu64 " %12.6f %13" PRIu64 " %8" PRIu64 "\n",
+                    c->index, os->choices[c->client_os], cert->choices[c->client_cert], c->start_s, c->r.completed,
+                    out_failure_name(c->r.failure), c->r.bytes_done, c->r.duration_s, c->r.n_interruptions,
+                    c->r.n_restarts);
+        }
+        return;
+    }
+    uint64_t by_failure[OUT_N_FAILURES] = {0};
+    double *done = malloc(r->n_copies * sizeof *done);
+    size_t n_done = 0;
+    for (uint64_t i = 0; i < r->n_copies; i++) {
+        const out_copy *c = &r->copies[i];
+        if (c->r.failure >= 0 && c->r.failure < OUT_N_FAILURES) by_failure[c->r.failure]++;
+        if (c->r.completed && done) done[n_done++] = c->r.duration_s;
+    }
+    fprintf(f, "copies     %" PRIu64 " of %" PRIu64 " completed\n", r->n_completed, r->n_copies);
+    const char *sep = "failures   ";
+    for (int k = 0; k < OUT_N_FAILURES; k++) {
+        if (k == OUT_FAIL_NONE || !by_failure[k]) continue;
+        fprintf(f, "%s%s %" PRIu64, sep, out_failure_name(k), by_failure[k]);
+        sep = ", ";
+    }
+    fprintf(f, "%s", sep[0] == ',' ? "\n" : "failures   none\n");
+    fprintf(f, "makespan   %.6f s\n", r->makespan_s);
+    if (n_done) {
+        qsort(done, n_done, sizeof *done, compare_double);
+        double median = n_done % 2 ? done[n_done / 2] : (done[n_done / 2 - 1] + done[n_done / 2]) / 2;
+        fprintf(f, "durations  of completed copies: min %.6f s, median %.6f s, max %.6f s\n", done[0], median,
+                done[n_done - 1]);
+    } else {
+        fprintf(f, "durations  no copy completed\n");
+    }
+    free(done);
 }
 
 static void print_human(FILE *f, const prm_config *cfg, const out_result *r, int n_keys, char **keys)
@@ -152,18 +203,21 @@ static void print_human(FILE *f, const prm_config *cfg, const out_result *r, int
     fprintf(f, "interruptions %" PRIu64 "\n", r->n_interruptions);
     for (uint64_t i = 0; i < r->n_interruptions; i++) {
         const out_interruption *e = &r->interruptions[i];
+        char who[32] = "";
+        if (r->n_copies > 1) snprintf(who, sizeof who, "copy %" PRIu32 ", ", out_interruption_copy(e));
         if (isnan(e->end_s))
-            fprintf(f, "  %3" PRIu64 "  start %.6f s, never ended, at %" PRIu64 " bytes, cause %s\n", i + 1, e->start_s,
-                    e->bytes_at_start, out_cause_name(e->cause));
+            fprintf(f, "  %3" PRIu64 "  %sstart %.6f s, never ended, at %" PRIu64 " bytes, cause %s\n", i + 1, who,
+                    e->start_s, e->bytes_at_start, out_cause_name(e->cause));
         else
-            fprintf(f, "  %3" PRIu64 "  start %.6f s, end %.6f s (%.3f s), at %" PRIu64 " bytes, cause %s\n", i + 1,
-                    e->start_s, e->end_s, e->end_s - e->start_s, e->bytes_at_start, out_cause_name(e->cause));
+            fprintf(f, "  %3" PRIu64 "  %sstart %.6f s, end %.6f s (%.3f s), at %" PRIu64 " bytes, cause %s\n", i + 1,
+                    who, e->start_s, e->end_s, e->end_s - e->start_s, e->bytes_at_start, out_cause_name(e->cause));
     }
     fprintf(f, "IKE        %" PRIu64 " negotiations, %" PRIu64 " failed, %" PRIu64 " fallbacks, %" PRIu64 " rekeys\n",
             r->n_negotiations, r->n_negotiation_failures, r->n_fallbacks, r->n_rekeys);
     fprintf(f, "TCP        %" PRIu64 " data retransmissions\n", r->n_retransmits);
     fprintf(f, "kernel     %" PRIu64 " events, peak %" PRIu64 " pending, %.3f s wall, %.2f M events/s\n", r->events,
             r->peak_pending, r->wall_s, r->events_per_s / 1e6);
+    if (r->n_copies > 1) print_copies(f, r);
 }
 
 /* Warns, on stderr, about each explicit KEY=VALUE that cannot change this
@@ -478,10 +532,13 @@ int exp_cmd_run(int argc, char **argv)
         free(keys);
         return out_rc;
     }
+    out_result view;
+    out_copy one;
+    out_result_view(&res, cfg.host[PRM_CLIENT].os, cfg.host[PRM_CLIENT].cert, &one, &view);
     if (json)
-        print_json(stdout, &cfg, &res);
+        print_json(stdout, &cfg, &view);
     else
-        print_human(stdout, &cfg, &res, n_keys, keys);
+        print_human(stdout, &cfg, &view, n_keys, keys);
     out_result_fini(&res);
     free(keys);
     return fflush(stdout) == 0 ? EXP_OK : EXP_RUNTIME;

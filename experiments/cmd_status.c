@@ -185,7 +185,10 @@ int exp_cmd_status(int argc, char **argv)
                    e->search_outcome, e->search_value, (long long)c.n_thresholds, (long long)e->n_combos,
                    (long long)c.n_points, (long long)c.n_runs);
         }
-        printf(", %lld copies did not complete", (long long)(c.n_runs - c.n_completed));
+        /* A fleet's run completes when every copy does; its failure is its
+         * first failed copy's (doc/design.md section 5). */
+        printf(", %lld %s did not complete", (long long)(c.n_runs - c.n_completed),
+               c.max_copies > 1 ? "runs (fleets)" : "copies");
         /* Why, in the failure vocabulary of the outcome table. */
         const char *sep = " (";
         for (int f = 0; f < OUT_N_FAILURES; f++) {
@@ -194,6 +197,10 @@ int exp_cmd_status(int argc, char **argv)
             sep = ", ";
         }
         printf("%s\n", sep[0] == ',' ? ")" : "");
+        /* Fleets (issue 16): the copies of all runs together. */
+        if (c.max_copies > 1)
+            printf("    copies: %lld of %lld completed (up to %lld a run)\n", (long long)c.n_copies_completed,
+                   (long long)c.n_copies, (long long)c.max_copies);
         exp_spec *spec = NULL;
         char perr[512];
         status_ctx sc = {NULL};

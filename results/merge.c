@@ -9,7 +9,9 @@
  *     with another's id or point-id block;
  *   - points with the same point_id must hold identical parameters;
  *   - a run present in both (same point_id and replication, hence the same
- *     run_id) must be identical apart from wall_s and events_per_s.
+ *     run_id) must be identical apart from wall_s and events_per_s, and so
+ *     must a copy present in both (same run_id and copy), its client and
+ *     start included.
  * point_id and run_id are kept (both are functions of the spec, never of the
  * order runs were made), so merging shards gives the single sweep's rows.
  * Rejected alternative: remapping ids on conflict; it would silently merge
@@ -155,32 +157,49 @@ static int merge_points(res_store *s, const char *in_path)
     return rc;
 }
 
-static int merge_runs(res_store *s, const char *in_path, int64_t *added_out)
+/* The number of rows of TABLE in both databases (joined ON) that differ in
+ * a column the model determines: those of SAME, then each outcome field
+ * that is not wall-clock (COPY_ONLY: each such per-copy field), from the
+ * outcome table. */
+static int count_differing(res_store *s, const char *table, const char *on, const char *same, int copy_only,
+                           int64_t *bad_out)
 {
-    /* Every column that the model determines: the run's identity and each
-     * outcome field that is not wall-clock (from the outcome table). */
     char cond[4096];
-    size_t used = (size_t)snprintf(cond, sizeof cond, "x.run_id IS NOT m.run_id OR x.seed IS NOT m.seed");
+    size_t used = (size_t)snprintf(cond, sizeof cond, "%s", same);
     for (size_t i = 0; i < out_field_count(); i++) {
         const out_field *f = out_field_at(i);
-        if (f->wall_clock) continue;
+        if (f->wall_clock || (copy_only && !f->per_copy)) continue;
         used += (size_t)snprintf(cond + used, sizeof cond - used, " OR x.%s IS NOT m.%s", f->name, f->name);
     }
     if (used >= sizeof cond) return res__failf(s, RES_ENOMEM, "too many outcome fields to compare");
-    char sql[4400];
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM src.runs x JOIN main.runs m"
-             " ON m.point_id = x.point_id AND m.replication = x.replication WHERE %s",
-             cond);
-    int64_t bad = 0, before = 0, after = 0;
-    int rc = count_of(s, sql, &bad);
+    char sql[4600];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM src.%s x JOIN main.%s m ON %s WHERE %s", table, table, on, cond);
+    return count_of(s, sql, bad_out);
+}
+
+static int merge_runs(res_store *s, const char *in_path, int64_t *added_out)
+{
+    int64_t bad = 0, bad_copies = 0, before = 0, after = 0;
+    int rc = count_differing(s, "runs", "m.point_id = x.point_id AND m.replication = x.replication",
+                             "x.run_id IS NOT m.run_id OR x.seed IS NOT m.seed", 0, &bad);
     if (!rc && bad)
         rc = res__failf(s, RES_EMISMATCH,
                         "%lld runs of %s differ from the same runs (point, replication) in %s: different builds "
                         "or a nondeterministic model",
                         (long long)bad, in_path, s->path);
+    if (!rc)
+        rc = count_differing(s, "copies", "m.run_id = x.run_id AND m.copy = x.copy",
+                             "x.client_os IS NOT m.client_os OR x.client_cert IS NOT m.client_cert OR "
+                             "x.start_s IS NOT m.start_s",
+                             1, &bad_copies);
+    if (!rc && bad_copies)
+        rc = res__failf(s, RES_EMISMATCH,
+                        "%lld copies of %s differ from the same copies (run, copy) in %s: different builds "
+                        "or a nondeterministic model",
+                        (long long)bad_copies, in_path, s->path);
     if (!rc) rc = count_of(s, "SELECT count(*) FROM main.runs", &before);
     if (!rc) rc = copy_rows(s, in_path, "INSERT OR IGNORE INTO main.runs SELECT * FROM src.runs");
+    if (!rc) rc = copy_rows(s, in_path, "INSERT OR IGNORE INTO main.copies SELECT * FROM src.copies");
     if (!rc) rc = copy_rows(s, in_path, "INSERT OR IGNORE INTO main.interruptions SELECT * FROM src.interruptions");
     if (!rc) rc = copy_rows(s, in_path, "INSERT OR IGNORE INTO main.thresholds SELECT * FROM src.thresholds");
     /* A history row the output already has (this input merged before) is

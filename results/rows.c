@@ -39,20 +39,26 @@ int res__prepare_reads(res_store *s)
     return rc;
 }
 
-/* INSERT INTO runs(run_id, point_id, replication, seed, <every outcome
- * field>) VALUES (?, ...), from the outcome table. */
-static int prepare_insert_run(res_store *s)
+/* INSERT INTO TABLE(HEAD, <every outcome field, or with COPY_ONLY every
+ * per-copy one>) VALUES (?, ...) with N_HEAD leading parameters, from the
+ * outcome table: the insert of runs and of copies. */
+static int prepare_insert_outcomes(res_store *s, sqlite3_stmt **st, const char *table, const char *head, int n_head,
+                                   int copy_only)
 {
-    size_t cap = 64 + 40 * out_field_count(), used;
+    size_t cap = 128 + 40 * out_field_count(), used;
     char *sql = malloc(cap);
     if (!sql) return res__failf(s, RES_ENOMEM, "out of memory");
-    used = (size_t)snprintf(sql, cap, "INSERT INTO runs(run_id, point_id, replication, seed");
+    used = (size_t)snprintf(sql, cap, "INSERT INTO %s(%s", table, head);
+    int n = n_head;
     for (size_t i = 0; i < out_field_count(); i++)
-        used += (size_t)snprintf(sql + used, cap - used, ", %s", out_field_at(i)->name);
-    used += (size_t)snprintf(sql + used, cap - used, ") VALUES (?, ?, ?, ?");
-    for (size_t i = 0; i < out_field_count(); i++) used += (size_t)snprintf(sql + used, cap - used, ", ?");
+        if (!copy_only || out_field_at(i)->per_copy) {
+            used += (size_t)snprintf(sql + used, cap - used, ", %s", out_field_at(i)->name);
+            n++;
+        }
+    used += (size_t)snprintf(sql + used, cap - used, ") VALUES (?");
+    for (int i = 1; i < n; i++) used += (size_t)snprintf(sql + used, cap - used, ", ?");
     snprintf(sql + used, cap - used, ")");
-    int rc = used < cap ? prepare(s, &s->ins_run, sql) : res__failf(s, RES_ENOMEM, "statement too long");
+    int rc = used < cap ? prepare(s, st, sql) : res__failf(s, RES_ENOMEM, "statement too long");
     free(sql);
     return rc;
 }
@@ -71,11 +77,14 @@ int res__prepare_writes(res_store *s)
     snprintf(sql + used, n - used, ")");
     int rc = prepare(s, &s->ins_point, sql);
     free(sql);
-    if (!rc) rc = prepare_insert_run(s);
+    if (!rc) rc = prepare_insert_outcomes(s, &s->ins_run, "runs", "run_id, point_id, replication, seed", 4, 0);
+    if (!rc)
+        rc = prepare_insert_outcomes(s, &s->ins_copy, "copies", "run_id, copy, client_os, client_cert, start_s", 5,
+                                     1);
     if (!rc)
         rc = prepare(s, &s->ins_intr,
-                     "INSERT INTO interruptions(run_id, episode, start_s, end_s, bytes_at_start, cause) "
-                     "VALUES (?, ?, ?, ?, ?, ?)");
+                     "INSERT INTO interruptions(run_id, episode, copy, start_s, end_s, bytes_at_start, cause) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?)");
     if (!rc)
         rc = prepare(s, &s->ins_threshold,
                      "INSERT OR REPLACE INTO thresholds(experiment_id, search_combo, point_id, param, outcome, "
@@ -420,27 +429,24 @@ static int insert_interruptions(res_store *s, int64_t run_id, const out_result *
         sqlite3_stmt *st = s->ins_intr;
         sqlite3_bind_int64(st, 1, run_id);
         sqlite3_bind_int64(st, 2, (int64_t)i + 1);
-        sqlite3_bind_double(st, 3, in->start_s);
-        res__bind_real_or_null(st, 4, in->end_s);
-        sqlite3_bind_int64(st, 5, (int64_t)in->bytes_at_start);
-        sqlite3_bind_text(st, 6, out_cause_name(in->cause), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, out_interruption_copy(in));
+        sqlite3_bind_double(st, 4, in->start_s);
+        res__bind_real_or_null(st, 5, in->end_s);
+        sqlite3_bind_int64(st, 6, (int64_t)in->bytes_at_start);
+        sqlite3_bind_text(st, 7, out_cause_name(in->cause), -1, SQLITE_STATIC);
         int rc = step_write(s, st, "cannot add an interruption");
         if (rc) return rc;
     }
     return 0;
 }
 
-int res_run_insert(res_store *s, int64_t point_id, uint32_t replication, uint64_t seed, const out_result *r)
+/* Binds R's outcome fields (COPY_ONLY: its per-copy fields) to ST from
+ * parameter K on, in table order. */
+static void bind_outcomes(sqlite3_stmt *st, int k, const out_result *r, int copy_only)
 {
-    sqlite3_stmt *st = s->ins_run;
-    int64_t run_id = point_id * RES_RUN_ID_STRIDE + replication;
-    int k = 1;
-    sqlite3_bind_int64(st, k++, run_id);
-    sqlite3_bind_int64(st, k++, point_id);
-    sqlite3_bind_int64(st, k++, replication);
-    sqlite3_bind_int64(st, k++, (int64_t)seed);
-    for (size_t i = 0; i < out_field_count(); i++, k++) {
+    for (size_t i = 0; i < out_field_count(); i++) {
         const out_field *f = out_field_at(i);
+        if (copy_only && !f->per_copy) continue;
         switch (f->type) {
         case OUT_BOOL: sqlite3_bind_int(st, k, out_get_int(f, r) ? 1 : 0); break;
         case OUT_ENUM: sqlite3_bind_text(st, k, f->name_of(out_get_int(f, r)), -1, SQLITE_STATIC); break;
@@ -461,9 +467,145 @@ int res_run_insert(res_store *s, int64_t point_id, uint32_t replication, uint64_
             break;
         }
         }
+        k++;
     }
+}
+
+/* The registry's choice name of value V of KEY ("client.os": "vista"). */
+static const char *choice_name(const char *key, int v)
+{
+    const prm_entry *p = prm_find(key);
+    for (int k = 0; p && p->choices && p->choices[k]; k++)
+        if (k == v) return p->choices[k];
+    return "?";
+}
+
+static int insert_copies(res_store *s, int64_t run_id, const out_result *view)
+{
+    for (uint64_t i = 0; i < view->n_copies; i++) {
+        const out_copy *c = &view->copies[i];
+        sqlite3_stmt *st = s->ins_copy;
+        sqlite3_bind_int64(st, 1, run_id);
+        sqlite3_bind_int64(st, 2, c->index ? c->index : (int64_t)i + 1);
+        sqlite3_bind_text(st, 3, choice_name("client.os", c->client_os), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, choice_name("client.cert", c->client_cert), -1, SQLITE_STATIC);
+        sqlite3_bind_double(st, 5, c->start_s);
+        bind_outcomes(st, 6, &c->r, 1);
+        int rc = step_write(s, st, "cannot add a copy");
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+int res_run_insert(res_store *s, int64_t point_id, uint32_t replication, uint64_t seed, const out_result *r)
+{
+    /* A result without copies (before fleets) is one copy equal to the
+     * run, whose client is the point's. */
+    out_result view;
+    out_copy one;
+    prm_config cfg;
+    prm_defaults(&cfg);
+    if (!r->copies) {
+        int exists = 0, rc = res_point_get(s, point_id, &exists, &cfg);
+        if (rc) return rc;
+    }
+    out_result_view(r, cfg.host[PRM_CLIENT].os, cfg.host[PRM_CLIENT].cert, &one, &view);
+    sqlite3_stmt *st = s->ins_run;
+    int64_t run_id = point_id * RES_RUN_ID_STRIDE + replication;
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int64(st, 2, point_id);
+    sqlite3_bind_int64(st, 3, replication);
+    sqlite3_bind_int64(st, 4, (int64_t)seed);
+    bind_outcomes(st, 5, &view, 0);
     int rc = step_write(s, st, "cannot add a run");
+    if (!rc) rc = insert_copies(s, run_id, &view);
     return rc ? rc : insert_interruptions(s, run_id, r);
+}
+
+/* Reads column I of ST into field F of R (the inverse of bind_outcomes);
+ * -1 for a value the field cannot hold. */
+static int column_outcome(sqlite3_stmt *st, int i, const out_field *f, out_result *r)
+{
+    int null = sqlite3_column_type(st, i) == SQLITE_NULL;
+    const char *text = (const char *)sqlite3_column_text(st, i);
+    switch (f->type) {
+    case OUT_BOOL: out_set_int(f, r, sqlite3_column_int(st, i)); return null ? -1 : 0;
+    case OUT_ENUM: {
+        int v = text ? out_failure_from_name(text) : -1; /* failure is the only enum field */
+        out_set_int(f, r, v);
+        return v < 0 ? -1 : 0;
+    }
+    case OUT_COUNT: out_set_u64(f, r, (uint64_t)sqlite3_column_int64(st, i)); return null ? -1 : 0;
+    case OUT_REAL:
+    case OUT_WHOLE: out_set_real(f, r, column_real_or_nan(st, i)); return 0;
+    case OUT_HEX64: {
+        char *end = NULL;
+        out_set_u64(f, r, text ? strtoull(text, &end, 16) : 0);
+        return text && end && *end == 0 && strlen(text) == 16 ? 0 : -1;
+    }
+    }
+    return -1;
+}
+
+/* The index of NAME among the registry choices of KEY, or -1. */
+static int choice_index(const char *key, const unsigned char *name)
+{
+    const prm_entry *p = prm_find(key);
+    for (int k = 0; name && p && p->choices && p->choices[k]; k++)
+        if (!strcmp(p->choices[k], (const char *)name)) return k;
+    return -1;
+}
+
+int res_copies_get(res_store *s, int64_t run_id, out_copy **copies_out, uint64_t *n_out)
+{
+    size_t cap = 128 + 40 * out_field_count(), used;
+    char *sql = malloc(cap);
+    if (!sql) return res__failf(s, RES_ENOMEM, "out of memory");
+    used = (size_t)snprintf(sql, cap, "SELECT copy, client_os, client_cert, start_s");
+    for (size_t i = 0; i < out_field_count(); i++)
+        if (out_field_at(i)->per_copy) used += (size_t)snprintf(sql + used, cap - used, ", %s", out_field_at(i)->name);
+    snprintf(sql + used, cap - used, " FROM copies WHERE run_id = ? ORDER BY copy");
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    free(sql);
+    if (rc != SQLITE_OK) return res__fail(s, rc, "cannot read copies");
+    sqlite3_bind_int64(st, 1, run_id);
+    out_copy *list = NULL;
+    uint64_t n = 0, room = 0;
+    int out = 0;
+    while (!out && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == room) {
+            room = room ? 2 * room : 8;
+            out_copy *grown = realloc(list, room * sizeof *list);
+            if (!grown) {
+                out = res__failf(s, RES_ENOMEM, "out of memory");
+                break;
+            }
+            list = grown;
+        }
+        out_copy *c = &list[n++];
+        memset(c, 0, sizeof *c);
+        c->index = (uint32_t)sqlite3_column_int64(st, 0);
+        c->client_os = choice_index("client.os", sqlite3_column_text(st, 1));
+        c->client_cert = choice_index("client.cert", sqlite3_column_text(st, 2));
+        c->start_s = sqlite3_column_double(st, 3);
+        int bad = c->client_os < 0 || c->client_cert < 0;
+        for (size_t i = 0, k = 4; i < out_field_count(); i++)
+            if (out_field_at(i)->per_copy && column_outcome(st, (int)k++, out_field_at(i), &c->r) != 0) bad = 1;
+        if (bad)
+            out = res__failf(s, RES_EMISMATCH, "%s: copy %u of run %lld has a value rekeysim does not write; the "
+                             "database was changed outside rekeysim",
+                             s->path, (unsigned)c->index, (long long)run_id);
+    }
+    if (!out && rc != SQLITE_DONE) out = res__fail(s, rc, "cannot read copies");
+    sqlite3_finalize(st);
+    if (out) {
+        free(list);
+        return out;
+    }
+    *copies_out = list;
+    *n_out = n;
+    return 0;
 }
 
 int res_run_get(res_store *s, int64_t run_id, int64_t *point_id_out, uint64_t *seed_out)
@@ -607,7 +749,13 @@ int res_experiment_counts(res_store *s, int64_t experiment_id, res_counts *out)
         " (SELECT coalesce(sum(r.completed), 0) FROM runs r JOIN points p USING (point_id)"
         "  WHERE p.experiment_id = ?1),"
         " (SELECT count(*) FROM thresholds WHERE experiment_id = ?1),"
-        " (SELECT count(*) FROM points WHERE experiment_id = ?1 AND stop_reason IS NOT NULL)",
+        " (SELECT count(*) FROM points WHERE experiment_id = ?1 AND stop_reason IS NOT NULL),"
+        " (SELECT coalesce(max(r.n_copies), 0) FROM runs r JOIN points p USING (point_id)"
+        "  WHERE p.experiment_id = ?1),"
+        " (SELECT coalesce(sum(r.n_copies), 0) FROM runs r JOIN points p USING (point_id)"
+        "  WHERE p.experiment_id = ?1),"
+        " (SELECT coalesce(sum(r.n_completed), 0) FROM runs r JOIN points p USING (point_id)"
+        "  WHERE p.experiment_id = ?1)",
         -1, &st, NULL);
     if (rc != SQLITE_OK) return res__fail(s, rc, "cannot count runs");
     sqlite3_bind_int64(st, 1, experiment_id);
@@ -618,7 +766,10 @@ int res_experiment_counts(res_store *s, int64_t experiment_id, res_counts *out)
                         .n_runs = sqlite3_column_int64(st, 2),
                         .n_completed = sqlite3_column_int64(st, 3),
                         .n_thresholds = sqlite3_column_int64(st, 4),
-                        .n_stopped = sqlite3_column_int64(st, 5)};
+                        .n_stopped = sqlite3_column_int64(st, 5),
+                        .max_copies = sqlite3_column_int64(st, 6),
+                        .n_copies = sqlite3_column_int64(st, 7),
+                        .n_copies_completed = sqlite3_column_int64(st, 8)};
         *out = c;
     }
     sqlite3_finalize(st);

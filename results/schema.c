@@ -39,6 +39,7 @@
 
 #define PARAM_PLACEHOLDER "/*@PARAM_COLUMNS@*/"
 #define OUTCOME_PLACEHOLDER "/*@OUTCOME_COLUMNS@*/"
+#define COPY_PLACEHOLDER "/*@COPY_COLUMNS@*/"
 #define T_QUANTILE_MAX_DF 1000
 
 /* ---- errors ---- */
@@ -148,8 +149,9 @@ static char *param_column_list(int with_types)
     return out;
 }
 
-/* "    name TYPE,\n" for every outcome field, in table order. Caller frees. */
-static char *outcome_column_list(void)
+/* "    name TYPE,\n" for every outcome field (COPY_ONLY: every per-copy
+ * field), in table order. Caller frees. */
+static char *outcome_column_list(int copy_only)
 {
     size_t cap = 96 * out_field_count() + 16, used = 0;
     char *out = malloc(cap);
@@ -157,8 +159,9 @@ static char *outcome_column_list(void)
     out[0] = 0;
     for (size_t i = 0; i < out_field_count(); i++) {
         const out_field *f = out_field_at(i);
-        used +=
-            (size_t)snprintf(out + used, cap - used, "%s    %-25s %s", i ? ",\n" : "", f->name, out_field_sql_decl(f));
+        if (copy_only && !f->per_copy) continue;
+        used += (size_t)snprintf(out + used, cap - used, "%s    %-25s %s", used ? ",\n" : "", f->name,
+                                 out_field_sql_decl(f));
         if (used >= cap) {
             free(out);
             return NULL;
@@ -246,12 +249,15 @@ static int fill_meta(res_store *s, const char *command_line)
  * it was found empty), or a RES_E* code. */
 static int create_schema(res_store *s, const char *command_line)
 {
-    char *cols = param_column_list(1), *outs = outcome_column_list();
-    char *with_params = cols && outs ? replace_mark(RES_SCHEMA_SQL, PARAM_PLACEHOLDER, cols) : NULL;
-    char *sql = with_params ? replace_mark(with_params, OUTCOME_PLACEHOLDER, outs) : NULL;
+    char *cols = param_column_list(1), *outs = outcome_column_list(0), *copy_outs = outcome_column_list(1);
+    char *with_params = cols && outs && copy_outs ? replace_mark(RES_SCHEMA_SQL, PARAM_PLACEHOLDER, cols) : NULL;
+    char *with_outs = with_params ? replace_mark(with_params, OUTCOME_PLACEHOLDER, outs) : NULL;
+    char *sql = with_outs ? replace_mark(with_outs, COPY_PLACEHOLDER, copy_outs) : NULL;
     free(cols);
     free(outs);
+    free(copy_outs);
     free(with_params);
+    free(with_outs);
     if (!sql) return res__failf(s, RES_ENOMEM, "out of memory");
     char pragmas[128];
     snprintf(pragmas, sizeof pragmas, "PRAGMA application_id = %d; PRAGMA user_version = %d;", RES_APPLICATION_ID,
@@ -325,18 +331,34 @@ static int check_columns(res_store *s)
     return 0;
 }
 
-/* Checks that the runs table has this build's outcome columns, in order. */
-static int check_run_columns(res_store *s)
+/* The name of the Kth outcome field (COPY_ONLY: the Kth per-copy field), or
+ * "(none)". */
+static const char *outcome_column(size_t k, int copy_only)
+{
+    for (size_t i = 0; i < out_field_count(); i++) {
+        const out_field *f = out_field_at(i);
+        if (copy_only && !f->per_copy) continue;
+        if (k-- == 0) return f->name;
+    }
+    return "(none)";
+}
+
+/* Checks that TABLE (runs, or copies with COPY_ONLY) has the N_HEAD columns
+ * HEAD and then this build's outcome columns, in order. */
+static int check_outcome_columns(res_store *s, const char *table, const char *const *head, size_t n_head,
+                                 int copy_only)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(s->db, "SELECT name FROM pragma_table_info('runs') ORDER BY cid", -1, &st, NULL);
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT name FROM pragma_table_info('%s') ORDER BY cid", table);
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK) return res__fail(s, rc, "cannot read the database");
-    static const char *const head[] = {"run_id", "point_id", "replication", "seed"};
-    size_t i = 0, n_head = 4, n_want = n_head + out_field_count();
+    size_t i = 0, n_want = n_head;
+    while (strcmp(outcome_column(n_want - n_head, copy_only), "(none)")) n_want++;
     char first_bad[200] = "";
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *have = (const char *)sqlite3_column_text(st, 0);
-        const char *want = i < n_head ? head[i] : i < n_want ? out_field_at(i - n_head)->name : "(none)";
+        const char *want = i < n_head ? head[i] : i < n_want ? outcome_column(i - n_head, copy_only) : "(none)";
         if (!first_bad[0] && strcmp(want, have ? have : "") != 0)
             snprintf(first_bad, sizeof first_bad, "column %zu is '%s', this build expects '%s'", i + 1,
                      have ? have : "", want);
@@ -348,10 +370,18 @@ static int check_run_columns(res_store *s)
         snprintf(first_bad, sizeof first_bad, "it has %zu columns, this build expects %zu", i, n_want);
     if (first_bad[0])
         return res__failf(s, RES_EMISMATCH,
-                          "%s: its runs table was made by a rekeysim with other outcome fields (%s); "
+                          "%s: its %s table was made by a rekeysim with other outcome fields (%s); "
                           "use a new database",
-                          s->path, first_bad);
+                          s->path, table, first_bad);
     return 0;
+}
+
+static int check_run_columns(res_store *s)
+{
+    static const char *const runs_head[] = {"run_id", "point_id", "replication", "seed"};
+    static const char *const copies_head[] = {"run_id", "copy", "client_os", "client_cert", "start_s"};
+    int rc = check_outcome_columns(s, "runs", runs_head, 4, 0);
+    return rc ? rc : check_outcome_columns(s, "copies", copies_head, 5, 1);
 }
 
 /* Recognises the file: 1 = empty (new), 0 = ours and usable, or an error. */
@@ -684,6 +714,7 @@ void res_store_free(res_store *s)
     sqlite3_finalize(s->ins_point);
     sqlite3_finalize(s->ins_run);
     sqlite3_finalize(s->ins_intr);
+    sqlite3_finalize(s->ins_copy);
     sqlite3_finalize(s->get_point);
     sqlite3_finalize(s->ins_threshold);
     sqlite3_close(s->db);

@@ -1,4 +1,4 @@
--- rekeysim results database, schema version 3 (PRAGMA user_version = 3,
+-- rekeysim results database, schema version 4 (PRAGMA user_version = 4,
 -- PRAGMA application_id = 0x524b5953, "RKYS").
 --
 -- This file is the one source of truth of the schema: the build embeds it in
@@ -11,6 +11,8 @@
 --     REAL, booleans 0/1, enumerations TEXT); "scenario" is the first;
 --   * the OUTCOME_COLUMNS placeholder in runs becomes one column per outcome
 --     field, in the order of the outcome table (models/core/outcome.c);
+--   * the COPY_COLUMNS placeholder in copies becomes one column per per-copy
+--     outcome field (out_field.per_copy), in table order, declared as in runs;
 --   * t_quantile is filled from GSL (sim_t_quantile) for df 1..1000.
 -- Units: sizes in bytes, rates in bit/s, times in seconds, all SI numbers.
 -- Everything here works from the plain sqlite3 shell (3.40, with its default
@@ -78,7 +80,7 @@ CREATE TABLE points (
 );
 CREATE INDEX points_by_experiment ON points (experiment_id, point_index);
 
--- One row per simulated copy. run_id = point_id * 100000 + replication, so it
+-- One row per run (one simulated copy, or a fleet's copies together). run_id = point_id * 100000 + replication, so it
 -- is the same whatever --jobs, sharding or merging; replications count from
 -- 1. seed is the run seed sim_rng_run_seed(master_seed, replication) stored
 -- as a signed 64-bit integer (two's complement of the unsigned seed).
@@ -95,15 +97,45 @@ CREATE TABLE runs (
     -- first_interruption_bytes, n_negotiations, n_negotiation_failures,
     -- n_fallbacks, n_rekeys, n_retransmits, events, events_per_s,
     -- peak_pending, wall_s, fingerprint (16 hex digits, TEXT), n_restarts
-    -- (issue 15: reconnects of a restartable copy, copy.tool=robocopy-z).
+    -- (issue 15: reconnects of a restartable copy, copy.tool=robocopy-z),
+    -- n_copies, n_completed, makespan_s (issue 16: the run's copies, those
+    -- that completed, first start to last end). For a fleet the per-copy
+    -- columns summarise the copies (doc/design.md section 5).
 /*@OUTCOME_COLUMNS@*/,
     UNIQUE (point_id, replication)
 );
 
--- One row per interruption episode of a run, in order (episode from 1).
+-- One row per copy of a run (schema version 4, issue 16: fleets): a run of
+-- fleet.clients = N has N copies, a run without a fleet one, equal to the
+-- run's per-copy columns. copy counts from 1 (the client's index);
+-- client_os and client_cert are the registry's choice names (xp, 2003,
+-- vista, 2008; valid, none, expired); start_s is the copy's first attempt
+-- to send, in seconds from the run's first (the first copy's start is 0).
+-- The outcome columns count from the copy's own start (duration_s from its
+-- start_s); the run's row summarises its copies (doc/design.md section 5).
+CREATE TABLE copies (
+    run_id                    INTEGER NOT NULL REFERENCES runs (run_id),
+    copy                      INTEGER NOT NULL,
+    client_os                 TEXT NOT NULL CHECK (client_os IN ('xp', '2003', 'vista', '2008')),
+    client_cert               TEXT NOT NULL CHECK (client_cert IN ('valid', 'none', 'expired')),
+    start_s                   REAL NOT NULL,
+    -- One column per per-copy outcome field, in the order of the outcome
+    -- table: completed, failure, bytes_done, setup_s, duration_s,
+    -- n_interruptions, first_interruption_s, first_interruption_bytes,
+    -- n_negotiations, n_negotiation_failures, n_fallbacks, n_rekeys,
+    -- n_retransmits, fingerprint, n_restarts.
+/*@COPY_COLUMNS@*/,
+    PRIMARY KEY (run_id, copy)
+);
+
+-- One row per interruption episode of a run, in order (episode from 1,
+-- numbered over the run's copies together); copy is the copy (1-based,
+-- copies.copy) whose episode it is, 1 in a run without a fleet; start_s
+-- counts from that copy's start.
 CREATE TABLE interruptions (
     run_id          INTEGER NOT NULL REFERENCES runs (run_id),
     episode         INTEGER NOT NULL,
+    copy            INTEGER NOT NULL,
     start_s         REAL NOT NULL,
     end_s           REAL,
     bytes_at_start  INTEGER NOT NULL,
@@ -204,11 +236,20 @@ CREATE TABLE history (
 );
 
 -- One row per point: its parameters and summary statistics.
---   p_complete, _lo, _hi   share of completed copies, Wilson 95 % interval;
+--   p_complete, _lo, _hi   share of completed runs, Wilson 95 % interval;
 --   duration_*             mean and Student t 95 % interval of duration_s
 --                          over completed runs (lo/hi NULL below 2 runs);
 --   interruptions_mean     mean n_interruptions over all runs;
---   first_interruption_bytes_median   median over the runs that had one.
+--   first_interruption_bytes_median   median over the runs that had one;
+--   copies_complete_*      mean over runs of n_completed / n_copies, Student
+--                          t 95 % interval over runs clipped to [0, 1] (NULL
+--                          below 2 runs): a run's copies share a link and a
+--                          server, so they are not independent and the
+--                          interval is over runs, never over copies;
+--   makespan_*             mean and Student t 95 % interval of makespan_s
+--                          over all runs (NULL below 2 runs).
+-- The three intervals come from one pass: stat_values holds (point, measure,
+-- value) for each measure, and ci its mean and half-width.
 CREATE VIEW point_summary AS
 WITH
     agg AS (
@@ -223,22 +264,26 @@ WITH
                                         + 3.8414588206941254 / (4.0 * n * n))
                    / (1.0 + 3.8414588206941254 / n) AS half
         FROM agg),
-    dur AS (
-        SELECT point_id, count(*) AS n, avg(duration_s) AS mean
-        FROM runs WHERE completed = 1 AND duration_s IS NOT NULL GROUP BY point_id),
-    dvar AS (
-        SELECT r.point_id, d.n, d.mean,
-               sum((r.duration_s - d.mean) * (r.duration_s - d.mean)) / (d.n - 1) AS var
-        FROM runs r JOIN dur d ON d.point_id = r.point_id
-        WHERE r.completed = 1 AND r.duration_s IS NOT NULL AND d.n > 1
-        GROUP BY r.point_id),
-    tq AS (
-        SELECT dvar.point_id,
-               coalesce((SELECT q975 FROM t_quantile WHERE df = dvar.n - 1),
-                        1.959963984540054 + 2.372271230298562 / (dvar.n - 1)
-                        + 2.8224986157396112 / ((dvar.n - 1) * (dvar.n - 1))) AS q,
-               dvar.n, dvar.mean, dvar.var
-        FROM dvar),
+    stat_values AS (
+        SELECT point_id, 'duration' AS m, duration_s AS v
+        FROM runs WHERE completed = 1 AND duration_s IS NOT NULL
+        UNION ALL
+        SELECT point_id, 'copies', CAST(n_completed AS REAL) / n_copies FROM runs WHERE n_copies > 0
+        UNION ALL
+        SELECT point_id, 'makespan', makespan_s FROM runs WHERE makespan_s IS NOT NULL),
+    stat_mean AS (
+        SELECT point_id, m, count(*) AS n, avg(v) AS mean FROM stat_values GROUP BY point_id, m),
+    stat_var AS (
+        SELECT x.point_id, x.m, sum((x.v - a.mean) * (x.v - a.mean)) / (a.n - 1) AS var
+        FROM stat_values x JOIN stat_mean a ON a.point_id = x.point_id AND a.m = x.m
+        WHERE a.n > 1 GROUP BY x.point_id, x.m),
+    ci AS (
+        SELECT a.point_id, a.m, a.mean,
+               CASE WHEN a.n > 1 THEN
+                   coalesce((SELECT q975 FROM t_quantile WHERE df = a.n - 1),
+                            1.959963984540054 + 2.372271230298562 / (a.n - 1)
+                            + 2.8224986157396112 / ((a.n - 1) * (a.n - 1))) * sqrt(v.var / a.n) END AS half
+        FROM stat_mean a LEFT JOIN stat_var v ON v.point_id = a.point_id AND v.m = a.m),
     fib AS (
         SELECT point_id, first_interruption_bytes AS b,
                row_number() OVER (PARTITION BY point_id ORDER BY first_interruption_bytes) AS rk,
@@ -254,17 +299,55 @@ SELECT e.name AS experiment,
        w.p AS p_complete,
        max(0.0, w.centre - w.half) AS p_complete_lo,
        min(1.0, w.centre + w.half) AS p_complete_hi,
-       dur.mean AS duration_mean_s,
-       tq.mean - tq.q * sqrt(tq.var / tq.n) AS duration_lo_s,
-       tq.mean + tq.q * sqrt(tq.var / tq.n) AS duration_hi_s,
+       d.mean AS duration_mean_s,
+       d.mean - d.half AS duration_lo_s,
+       d.mean + d.half AS duration_hi_s,
        w.interruptions_mean AS interruptions_mean,
-       med.median AS first_interruption_bytes_median
+       med.median AS first_interruption_bytes_median,
+       c.mean AS copies_complete_mean,
+       max(0.0, c.mean - c.half) AS copies_complete_lo,
+       min(1.0, c.mean + c.half) AS copies_complete_hi,
+       k.mean AS makespan_mean_s,
+       k.mean - k.half AS makespan_lo_s,
+       k.mean + k.half AS makespan_hi_s
 FROM points p
 JOIN experiments e ON e.experiment_id = p.experiment_id
 LEFT JOIN w ON w.point_id = p.point_id
-LEFT JOIN dur ON dur.point_id = p.point_id
-LEFT JOIN tq ON tq.point_id = p.point_id
+LEFT JOIN ci d ON d.point_id = p.point_id AND d.m = 'duration'
+LEFT JOIN ci c ON c.point_id = p.point_id AND c.m = 'copies'
+LEFT JOIN ci k ON k.point_id = p.point_id AND k.m = 'makespan'
 LEFT JOIN med ON med.point_id = p.point_id;
+
+-- One row per point and copy index (issue 16), to ask which clients fail:
+-- the experiment name, every points column, and
+--   copy                 the copy index (copies.copy);
+--   copy_os, copy_cert   that client's OS and certificate (assigned by
+--                        index, so the same in every run of the point; the
+--                        first run's is shown);
+--   n_runs               runs of the point that have this copy;
+--   p_complete           share of them in which this copy completed;
+--   duration_mean_s      mean duration_s of this copy over the runs in which
+--                        it completed (NULL when it never did).
+CREATE VIEW copy_summary AS
+WITH
+    cs AS (
+        SELECT r.point_id, c.copy, count(*) AS n, sum(c.completed) AS k,
+               avg(CASE WHEN c.completed = 1 THEN c.duration_s END) AS duration_mean,
+               min(c.run_id) AS first_run
+        FROM copies c JOIN runs r ON r.run_id = c.run_id
+        GROUP BY r.point_id, c.copy)
+SELECT e.name AS experiment,
+       p.*,
+       cs.copy AS copy,
+       f.client_os AS copy_os,
+       f.client_cert AS copy_cert,
+       cs.n AS n_runs,
+       CAST(cs.k AS REAL) / cs.n AS p_complete,
+       cs.duration_mean AS duration_mean_s
+FROM cs
+JOIN points p ON p.point_id = cs.point_id
+JOIN experiments e ON e.experiment_id = p.experiment_id
+JOIN copies f ON f.run_id = cs.first_run AND f.copy = cs.copy;
 
 -- Threshold results with the values of the combination's other axes (the
 -- searched parameter's own column shows the first probe, the range's low end).

@@ -3,7 +3,8 @@
 /*
  * The SQLite results store: one database file per sweep holding the
  * experiments, their design points (one column per registry parameter), one
- * row per simulated copy, its interruption episodes, threshold-search
+ * row per run, one per copy of a run (a fleet's clients), the interruption
+ * episodes, threshold-search
  * results and the point_summary view (results/schema.sql). The store is the
  * sweep's ledger: a sweep re-run asks it what is missing. One process writes
  * (WAL mode, batched transactions); others may read meanwhile. Library code:
@@ -17,11 +18,12 @@
 
 typedef struct res_store res_store;
 
-#define RES_SCHEMA_VERSION 3
+#define RES_SCHEMA_VERSION 4
 /* What each version added, for the message that refuses an older file. */
 #define RES_SCHEMA_HISTORY                                                                                             \
     "version 2 added runs.fingerprint, version 3 the points columns of the WAN path, TCP loss recovery, SMB timer "    \
-    "and extra-flow keys, the cause other_flow and the whatif table"
+    "and extra-flow keys, the cause other_flow and the whatif table, version 4 the copies table, interruptions.copy " \
+    "and the runs columns n_copies, n_completed and makespan_s (fleets)"
 #define RES_APPLICATION_ID 0x524b5953 /* "RKYS" */
 /* run_id = point_id * RES_RUN_ID_STRIDE + replication (replications 1..99,999). */
 #define RES_RUN_ID_STRIDE 100000
@@ -136,8 +138,17 @@ int res_point_get(res_store *s, int64_t point_id, int *exists_out, prm_config *c
  * there is no such point. */
 int res_point_origin(res_store *s, int64_t point_id, int64_t *experiment_id_out, int64_t *point_index_out);
 
-/* Inserts one run and its interruption records. SEED is the run seed. */
+/* Inserts one run, its copies (R->copies; a result without copies, from
+ * before fleets, is one copy equal to the run, whose client is the point's
+ * client.os and client.cert, with the run-level fields of one copy) and its
+ * interruption records (each naming its copy), in the caller's transaction.
+ * SEED is the run seed. */
 int res_run_insert(res_store *s, int64_t point_id, uint32_t replication, uint64_t seed, const out_result *r);
+/* The copies rows of run RUN_ID, in copy order, read back into *copies_out
+ * (caller frees; *n_out of them, 0 and NULL-safe for a run without rows):
+ * index, client, start_s and the per-copy outcome fields of each r (r's
+ * other fields zero). A value rekeysim does not write is RES_EMISMATCH. */
+int res_copies_get(res_store *s, int64_t run_id, out_copy **copies_out, uint64_t *n_out);
 /* Finds a run by id: its point and run seed. Returns RES_ENOENT if absent. */
 int res_run_get(res_store *s, int64_t run_id, int64_t *point_id_out, uint64_t *seed_out);
 
@@ -175,6 +186,8 @@ typedef struct res_counts {
     int64_t n_points, n_points_with_runs, n_runs, n_completed, n_thresholds;
     int64_t n_stopped;                    /* points with a stop_reason */
     int64_t n_by_failure[OUT_N_FAILURES]; /* runs by runs.failure, indexed by out_failure */
+    int64_t max_copies;                   /* largest runs.n_copies (issue 16; 0 without runs) */
+    int64_t n_copies, n_copies_completed; /* sums of runs.n_copies and runs.n_completed */
 } res_counts;
 int res_experiment_counts(res_store *s, int64_t experiment_id, res_counts *out);
 /* Calls FN for each threshold row of the experiment, in combination order,
@@ -188,8 +201,8 @@ int res_history_end(res_store *s, int64_t history_id, const char *outcome);
 
 /* Merges the database at IN_PATH into S (in one transaction): experiments
  * are matched by name and must have the same spec hash and point-id block;
- * points with the same id must be identical; runs present in both must be
- * identical apart from wall_s and events_per_s. Returns 0 and the number of
+ * points with the same id must be identical; runs and copies present in both
+ * must be identical apart from wall_s and events_per_s. Returns 0 and the number of
  * runs added, or RES_EMISMATCH / RES_ENOTOURS / ... with the message in S.
  * *builds_differ_out is set when IN was written by another git commit. */
 int res_store_merge(res_store *s, const char *in_path, int64_t *runs_added_out, int *builds_differ_out);

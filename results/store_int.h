@@ -21,7 +21,7 @@ struct res_store {
     long kill_after_commit; /* test-only fault hook; 0 = off */
     char msg[600];
     char *param_cols; /* "\"scenario\", \"file_size\", ..." in registry order */
-    sqlite3_stmt *ins_point, *ins_run, *ins_intr, *get_point, *ins_threshold;
+    sqlite3_stmt *ins_point, *ins_run, *ins_intr, *ins_copy, *get_point, *ins_threshold;
 };
 
 /* Maps an SQLite result code to a RES_E* code. */

@@ -104,12 +104,14 @@ void out_set_u64(const out_field *f, out_result *r, uint64_t v) { memcpy((char *
 void out_set_int(const out_field *f, out_result *r, int v) { memcpy((char *)r + f->offset, &v, sizeof v); }
 void out_set_real(const out_field *f, out_result *r, double v) { memcpy((char *)r + f->offset, &v, sizeof v); }
 
-int out_write_json_fields(FILE *f, const out_result *r, int with_wall)
+/* The JSON members of R's fields: with WITH_WALL 0 not the wall-clock
+ * ones, with COPY_ONLY 1 only the per-copy ones. */
+static int write_json_fields(FILE *f, const out_result *r, int with_wall, int copy_only)
 {
     int total = 0, first = 1;
     for (size_t i = 0; i < N_FIELDS; i++) {
         const out_field *d = &fields[i];
-        if (d->wall_clock && !with_wall) continue;
+        if ((d->wall_clock && !with_wall) || (copy_only && !d->per_copy)) continue;
         int n = fprintf(f, "%s\"%s\":", first ? "" : ",", d->name);
         first = 0;
         if (n < 0) return n;
@@ -134,6 +136,32 @@ int out_write_json_fields(FILE *f, const out_result *r, int with_wall)
     }
     return total;
 }
+
+int out_write_json_fields(FILE *f, const out_result *r, int with_wall) { return write_json_fields(f, r, with_wall, 0); }
+
+int out_write_json_copy_fields(FILE *f, const out_result *r) { return write_json_fields(f, r, 1, 1); }
+
+void out_result_view(const out_result *r, int client_os, int client_cert, out_copy *one, out_result *view)
+{
+    *view = *r;
+    if (r->copies) return;
+    memset(one, 0, sizeof *one);
+    one->index = 1;
+    one->client_os = client_os;
+    one->client_cert = client_cert;
+    one->start_s = 0;
+    for (size_t i = 0; i < N_FIELDS; i++) {
+        const out_field *d = &fields[i];
+        size_t size = d->type == OUT_BOOL || d->type == OUT_ENUM ? sizeof(int) : sizeof(uint64_t);
+        if (d->per_copy) memcpy((char *)&one->r + d->offset, (const char *)r + d->offset, size);
+    }
+    view->n_copies = 1;
+    view->n_completed = r->completed ? 1 : 0;
+    view->makespan_s = r->duration_s;
+    view->copies = one;
+}
+
+uint32_t out_interruption_copy(const out_interruption *e) { return e->copy ? e->copy : 1; }
 
 void out_result_fini(out_result *r)
 {

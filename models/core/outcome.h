@@ -135,6 +135,20 @@ void out_set_real(const out_field *f, out_result *r, double v);
  * error). */
 int out_write_json_fields(FILE *f, const out_result *r, int with_wall);
 
+/* As out_write_json_fields, but only the per-copy fields (out_field.per_copy),
+ * the members of a copy's object in `run --json`'s `copies` (issue 16). */
+int out_write_json_copy_fields(FILE *f, const out_result *r);
+
+/* The fleet view of R (issue 16): *VIEW is a shallow copy of R (it borrows
+ * R's interruptions and copies; never out_result_fini it). When R has no
+ * copies (R->copies NULL: a result from before fleets), the view has one
+ * copy, ONE, equal to R's per-copy fields with client CLIENT_OS and
+ * CLIENT_CERT and start 0, and the run-level fields of a run of one copy
+ * (n_copies 1, n_completed = completed, makespan_s = duration_s). */
+void out_result_view(const out_result *r, int client_os, int client_cert, out_copy *one, out_result *view);
+/* The copy (1-based) of interruption E: E->copy, 1 when it is 0. */
+uint32_t out_interruption_copy(const out_interruption *e);
+
 /* Releases what R owns (its interruptions); R may be zeroed. NULL no-op. */
 void out_result_fini(out_result *r);
 

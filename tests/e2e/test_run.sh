@@ -64,9 +64,32 @@ def differ(what, got, want):
     elif got != want:
         errors.append("%s: same fields in another order: %s" % (what, got))
 differ("outcomes (text) against outcomes --json", listed, names)
-# The JSON keys in order, less the three that are not outcome fields.
-keys = [k for k in obj if k not in ("scenario", "seed", "interruptions")]
+# The JSON keys in order, less the four that are not outcome fields.
+keys = [k for k in obj if k not in ("scenario", "seed", "interruptions", "copies")]
 differ("run --json outcome keys against the outcome table", keys, names)
+for f in table:
+    if type(f.get("per_copy")) is not bool:
+        errors.append("outcomes --json: %s has no boolean per_copy" % f.get("name"))
+# copies (issue 16): one object per copy, N = 1 included: copy, client_os,
+# client_cert, start_s, then every per-copy field; the one copy of a run
+# without a fleet equals the run in each of them.
+per_copy = [f["name"] for f in table if f.get("per_copy")]
+copies = obj.get("copies")
+if type(copies) is not list or len(copies) != 1:
+    errors.append("run --json copies is not a list of one copy: %r" % copies)
+else:
+    c = copies[0]
+    differ("run --json copies[0] keys", list(c), ["copy", "client_os", "client_cert", "start_s"] + per_copy)
+    if not (c.get("copy") == 1 and c.get("client_os") == "vista" and c.get("client_cert") == "valid"
+            and c.get("start_s") == 0):
+        errors.append("copies[0] is not copy 1 of the vista client with a valid certificate at 0: %r" % c)
+    for n in per_copy:
+        if c.get(n) != obj.get(n):
+            errors.append("copies[0].%s = %r, the run's %r" % (n, c.get(n), obj.get(n)))
+    if not (obj.get("n_copies") == 1 and obj.get("n_completed") == obj.get("completed")
+            and obj.get("makespan_s") == obj.get("duration_s")):
+        errors.append("a run of one copy: n_copies %r, n_completed %r, makespan_s %r" %
+                      (obj.get("n_copies"), obj.get("n_completed"), obj.get("makespan_s")))
 checks = {"bool": lambda v: type(v) is int and v in (0, 1), "enum": lambda v: type(v) is str and v != "",
           "count": lambda v: type(v) is int and v >= 0, "real": lambda v: type(v) in (int, float),
           "whole": lambda v: type(v) is int, "hex64": lambda v: type(v) is str and re.fullmatch("[0-9a-f]{16}", v)}
@@ -85,7 +108,8 @@ for f in table:
     elif not checks[kind](v):
         errors.append("%s = %r is not %s" % (name, v, kind))
 for name, good in (("scenario", type(obj.get("scenario")) is str), ("seed", type(obj.get("seed")) is int),
-                   ("interruptions", type(obj.get("interruptions")) is list)):
+                   ("interruptions", type(obj.get("interruptions")) is list),
+                   ("copies", type(obj.get("copies")) is list)):
     if not good:
         errors.append("%s missing or mistyped: %r" % (name, obj.get(name)))
 if not errors:
@@ -192,6 +216,47 @@ PY
 print("|".join(str(x) for x in (r["completed"], r["failure"], r["bytes_done"], "%.6f" % r["duration_s"],
       r["n_interruptions"], r["n_rekeys"], r["n_retransmits"], r["events"], r["fingerprint"])))' "$tmp/replay.json")
   [ -n "$want" ] && [ "$got" = "$want" ] && ok "replay reproduces run $id" || fail "replay: got '$got', stored '$want'"
+  # The replay's copies equal the stored copies rows, field by field, and
+  # its interruptions the stored ones with their copy (issue 16).
+  sqlite3 -json "$tmp/r.db" "SELECT * FROM copies WHERE run_id = $id ORDER BY copy" >"$tmp/copies.json"
+  sqlite3 -json "$tmp/r.db" "SELECT copy, start_s, end_s, bytes_at_start, cause FROM interruptions
+                             WHERE run_id = $id ORDER BY episode" >"$tmp/intr.json"
+  sqlite3 -separator '|' "$tmp/r.db" 'PRAGMA table_info(copies)' >"$tmp/copy_columns"
+  python3 - "$tmp/outcomes.json" "$tmp/replay.json" "$tmp/copies.json" "$tmp/intr.json" "$tmp/copy_columns" <<'PY' \
+    || fails=$((fails + 1))
+import json, sys
+table = json.load(open(sys.argv[1]))
+replay = json.load(open(sys.argv[2]))
+rows = json.load(open(sys.argv[3]))
+intr = json.load(open(sys.argv[4]) if open(sys.argv[4]).read().strip() else "[]")
+errors = []
+per_copy = {f["name"]: f for f in table if f["per_copy"]}
+cols = [line.split("|")[1] for line in open(sys.argv[5])]
+if cols != ["run_id", "copy", "client_os", "client_cert", "start_s"] + list(per_copy):
+    errors.append("copies columns %s are not run_id, copy, client_os, client_cert, start_s and the per-copy fields"
+                  % cols)
+def same(a, b):
+    return abs(a - b) <= 1e-9 * max(1.0, abs(b)) if type(a) is float or type(b) is float else a == b
+if len(rows) != len(replay["copies"]) or not rows:
+    errors.append("%d stored copies, %d replayed" % (len(rows), len(replay["copies"])))
+for row, c in zip(rows, replay["copies"]):
+    for k in ["copy", "client_os", "client_cert", "start_s"] + list(per_copy):
+        a, b = c.get(k), row.get(k)
+        if a is None or b is None:
+            if a is not b:
+                errors.append("copy %s %s: replayed %r, stored %r" % (row["copy"], k, a, b))
+        elif not same(a, b):
+            errors.append("copy %s %s: replayed %r, stored %r" % (row["copy"], k, a, b))
+got = [(e["copy"], e["cause"], e["bytes_at_start"]) for e in replay["interruptions"]]
+want = [(e["copy"], e["cause"], e["bytes_at_start"]) for e in intr]
+if got != want:
+    errors.append("replayed interruptions %r, stored %r" % (got, want))
+for e in errors:
+    print("FAIL: " + e)
+if errors:
+    sys.exit(1)
+print("ok: the replay's %d copies and %d interruptions equal the stored rows" % (len(rows), len(intr)))
+PY
   expect_bad "replay of a missing run" "no run" run --db "$tmp/r.db" --run 999999999
 else
   echo "skip: replay (sweep unavailable: $(head -c 200 "$tmp/err"))"

@@ -242,7 +242,7 @@ static void run(res_store *s, int64_t point, uint32_t rep, int completed, double
     r.setup_s = 0.001;
     r.duration_s = duration;
     out_interruption in = {first_s, completed ? first_s + 1 : NAN, (uint64_t)first_bytes,
-                           rep % 2 ? OUT_CAUSE_REKEY : OUT_CAUSE_EXPIRY};
+                           rep % 2 ? OUT_CAUSE_REKEY : OUT_CAUSE_EXPIRY, 1};
     r.n_interruptions = isnan(first_bytes) ? 0 : 1;
     r.first_interruption_s = r.n_interruptions ? first_s : NAN;
     r.first_interruption_bytes = r.n_interruptions ? first_bytes : NAN;

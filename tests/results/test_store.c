@@ -24,58 +24,10 @@
 #include "results/store.h"
 #include "sim/stats.h"
 
-static char dir[256];
-
-static void make_dir(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/test_store.XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void remove_dir(void)
-{
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
-}
+#define STORE_TEST_DIR "/tmp/test_store.XXXXXX"
+#include "store_helpers.h"
 
 TestSuite(store, .init = make_dir, .fini = remove_dir);
-
-static const char *path(const char *name)
-{
-    static char buf[4][700];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-    return buf[k];
-}
-
-static res_store *open_ok(const char *p, int flags)
-{
-    res_store *s = NULL;
-    char err[600] = "";
-    int rc = res_store_new(p, flags, "test", err, sizeof err, &s);
-    cr_assert_eq(rc, 0, "open %s: %s", p, err);
-    return s;
-}
-
-/* A raw connection for checks and tampering. */
-static sqlite3 *raw(const char *p)
-{
-    sqlite3 *db;
-    cr_assert_eq(sqlite3_open(p, &db), SQLITE_OK);
-    return db;
-}
-
-static double q_double(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st;
-    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
-    cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "%s", sql);
-    double v = sqlite3_column_type(st, 0) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
 
 static out_result result(int completed, double duration, uint64_t n_intr, double first_bytes)
 {
@@ -250,7 +202,7 @@ Test(store, runs_and_interruptions_keep_every_field_and_nulls)
     res_store *s = open_ok(path("r.db"), RES_OPEN_CREATE);
     add_experiment(s, "e", "h", 1, 1);
     out_result r = result(0, 12.5, 2, 4096);
-    out_interruption in[2] = {{0.5, 3.0, 4096, OUT_CAUSE_REKEY}, {10.0, NAN, 8192, OUT_CAUSE_PEER_NEGOTIATION}};
+    out_interruption in[2] = {{0.5, 3.0, 4096, OUT_CAUSE_REKEY, 0}, {10.0, NAN, 8192, OUT_CAUSE_PEER_NEGOTIATION, 1}};
     r.interruptions = in;
     out_result ok = result(1, 2.0, 0, 0);
     ok.setup_s = NAN;
