@@ -141,9 +141,9 @@ enum { MODE_UNRESOLVED = 0, MODE_ONE_HOP, MODE_ONE_HOP_TAPPED, MODE_PATH, MODE_F
 
 /* Fleets: what each client has of its own. */
 typedef struct fleet_client {
-    hop up_nic;     /* its NIC onto its access link (towards the router) */
-    hop down_q;     /* the branch router's egress onto its access link */
-    flight *fl;     /* packets on their way to it, in arrival order */
+    hop up_nic; /* its NIC onto its access link (towards the router) */
+    hop down_q; /* the branch router's egress onto its access link */
+    flight *fl; /* packets on their way to it, in arrival order */
     uint32_t fl_cap, fl_head, fl_n;
     sim_timer timer;
     gsl_rng *rng[2]; /* loss draws by direction (source host); made at the first draw */
@@ -406,13 +406,13 @@ static void drop(link_dir *d, pkt *p, uint64_t *counter, const char *why)
 {
     (*counter)++;
     rec_emit(d->l->recs[p->client], &(ev_event){.kind = EV_LINK_DROP,
-                                    .host = -1,
-                                    .detail = why,
-                                    .flags = (uint8_t)d->src,
-                                    .msg = p->proto,
-                                    .bytes = p->ip_bytes,
-                                    .seq = p->seq,
-                                    .len = p->len});
+                                                .host = -1,
+                                                .detail = why,
+                                                .flags = (uint8_t)d->src,
+                                                .msg = p->proto,
+                                                .bytes = p->ip_bytes,
+                                                .seq = p->seq,
+                                                .len = p->len});
     pkt_put(d->l->pp, p);
 }
 

@@ -77,9 +77,9 @@ struct scn_sim;
  * the kernel, the packet pool and the path. */
 typedef struct scn_pair {
     struct scn_sim *s;
-    uint32_t index;       /* 0-based */
-    prm_config cfg;       /* the run's config with this client's certificate and OS */
-    rec_recorder rec;     /* this copy's recorder: its counters, episodes, fingerprint */
+    uint32_t index;   /* 0-based */
+    prm_config cfg;   /* the run's config with this client's certificate and OS */
+    rec_recorder rec; /* this copy's recorder: its counters, episodes, fingerprint */
     int rec_ready;
     ipsec_host *ipsec[2]; /* the client's layer, and the server's layer towards this client */
     tcp_conn *tcp[2];
@@ -116,7 +116,7 @@ typedef struct scn_sim {
     flow_set *flows;   /* NULL when the config declares none (only with one client) */
     rec_recorder frec; /* the extra flows' recorder */
     int frec_ready;
-    const scn_tap *tap; /* the capture's observer, or NULL */
+    const scn_tap *tap;   /* the capture's observer, or NULL */
     int64_t max_sessions; /* the server's limit (0 = none) */
     int64_t sessions;     /* slots held now */
 } scn_sim;

@@ -79,8 +79,7 @@ int res__prepare_writes(res_store *s)
     free(sql);
     if (!rc) rc = prepare_insert_outcomes(s, &s->ins_run, "runs", "run_id, point_id, replication, seed", 4, 0);
     if (!rc)
-        rc = prepare_insert_outcomes(s, &s->ins_copy, "copies", "run_id, copy, client_os, client_cert, start_s", 5,
-                                     1);
+        rc = prepare_insert_outcomes(s, &s->ins_copy, "copies", "run_id, copy, client_os, client_cert, start_s", 5, 1);
     if (!rc)
         rc = prepare(s, &s->ins_intr,
                      "INSERT INTO interruptions(run_id, episode, copy, start_s, end_s, bytes_at_start, cause) "
@@ -593,7 +592,8 @@ int res_copies_get(res_store *s, int64_t run_id, out_copy **copies_out, uint64_t
         for (size_t i = 0, k = 4; i < out_field_count(); i++)
             if (out_field_at(i)->per_copy && column_outcome(st, (int)k++, out_field_at(i), &c->r) != 0) bad = 1;
         if (bad)
-            out = res__failf(s, RES_EMISMATCH, "%s: copy %u of run %lld has a value rekeysim does not write; the "
+            out = res__failf(s, RES_EMISMATCH,
+                             "%s: copy %u of run %lld has a value rekeysim does not write; the "
                              "database was changed outside rekeysim",
                              s->path, (unsigned)c->index, (long long)run_id);
     }

@@ -345,8 +345,7 @@ static const char *outcome_column(size_t k, int copy_only)
 
 /* Checks that TABLE (runs, or copies with COPY_ONLY) has the N_HEAD columns
  * HEAD and then this build's outcome columns, in order. */
-static int check_outcome_columns(res_store *s, const char *table, const char *const *head, size_t n_head,
-                                 int copy_only)
+static int check_outcome_columns(res_store *s, const char *table, const char *const *head, size_t n_head, int copy_only)
 {
     sqlite3_stmt *st;
     char sql[128];

@@ -22,7 +22,7 @@ typedef struct res_store res_store;
 /* What each version added, for the message that refuses an older file. */
 #define RES_SCHEMA_HISTORY                                                                                             \
     "version 2 added runs.fingerprint, version 3 the points columns of the WAN path, TCP loss recovery, SMB timer "    \
-    "and extra-flow keys, the cause other_flow and the whatif table, version 4 the copies table, interruptions.copy " \
+    "and extra-flow keys, the cause other_flow and the whatif table, version 4 the copies table, interruptions.copy "  \
     "and the runs columns n_copies, n_completed and makespan_s (fleets)"
 #define RES_APPLICATION_ID 0x524b5953 /* "RKYS" */
 /* run_id = point_id * RES_RUN_ID_STRIDE + replication (replications 1..99,999). */

@@ -172,9 +172,8 @@ void out_result_fini(out_result *r)
     r->copies = NULL;
 }
 
-static const char *const failure_names[OUT_N_FAILURES] = {"none",        "connect_timeout", "tcp_abort",
-                                                          "smb_timeout", "blocked",         "sim_limit",
-                                                          "refused"};
+static const char *const failure_names[OUT_N_FAILURES] = {"none",    "connect_timeout", "tcp_abort", "smb_timeout",
+                                                          "blocked", "sim_limit",       "refused"};
 static const char *const cause_names[OUT_N_CAUSES] = {"rekey",   "expiry",  "idle",      "peer_negotiation",
                                                       "blocked", "initial", "other_flow"};
 

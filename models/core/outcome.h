@@ -84,10 +84,10 @@ typedef struct out_result {
  * R.copies NULL (the run's `interruptions` hold every copy's episodes, each
  * naming its copy). */
 typedef struct out_copy {
-    uint32_t index;     /* 1-based */
-    int client_os;      /* prm_os of the client */
-    int client_cert;    /* prm_cert of the client */
-    double start_s;     /* its first attempt to send, from the run's first (>= 0) */
+    uint32_t index;  /* 1-based */
+    int client_os;   /* prm_os of the client */
+    int client_cert; /* prm_cert of the client */
+    double start_s;  /* its first attempt to send, from the run's first (>= 0) */
     out_result r;
 } out_copy;
 

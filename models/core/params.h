@@ -125,9 +125,9 @@ typedef struct prm_smb {
     sim_time_ns server_latency_ns;   /* server.smb.latency: per request, serial */
     uint64_t server_disk_rate_bps;   /* server.smb.disk_rate: file bytes served, bit/s; 0 = instant */
     /* issue 16: the server's limits with many clients */
-    int64_t server_max_connections;  /* server.smb.max_connections: concurrent inbound sessions; 0 = OS
+    int64_t server_max_connections; /* server.smb.max_connections: concurrent inbound sessions; 0 = OS
                                         default (host_smb_max_connections), -1 = no limit */
-    sim_time_ns session_linger_ns;   /* server.smb.session_linger: a finished copy's session still
+    sim_time_ns session_linger_ns;  /* server.smb.session_linger: a finished copy's session still
                                         holds its slot this long (the redirector's idle KeepConn) */
 } prm_smb;
 
@@ -181,16 +181,20 @@ typedef struct prm_copy {
 } prm_copy;
 
 /* Fleets (issue 16): fleet.*, N clients copying the same file from the one server. */
-typedef enum { PRM_START_TOGETHER = 0, PRM_START_UNIFORM, PRM_START_POISSON } prm_fleet_start; /* together uniform poisson */
+typedef enum {
+    PRM_START_TOGETHER = 0,
+    PRM_START_UNIFORM,
+    PRM_START_POISSON
+} prm_fleet_start; /* together uniform poisson */
 typedef struct prm_fleet {
-    int64_t clients;            /* fleet.clients: 1 = the single copy of earlier rounds */
-    double cert_share;          /* fleet.cert_share: share of clients with a valid certificate, by index;
+    int64_t clients;             /* fleet.clients: 1 = the single copy of earlier rounds */
+    double cert_share;           /* fleet.cert_share: share of clients with a valid certificate, by index;
                                    < 0 = every client as client.cert */
-    int mix_os;                 /* fleet.mix_os: 0 = none, else 1 + the prm_os of the mixed-in clients */
-    double mix_share;           /* fleet.mix_share: share of clients running fleet.mix_os, by index */
-    int start;                  /* fleet.start: prm_fleet_start */
+    int mix_os;                  /* fleet.mix_os: 0 = none, else 1 + the prm_os of the mixed-in clients */
+    double mix_share;            /* fleet.mix_share: share of clients running fleet.mix_os, by index */
+    int start;                   /* fleet.start: prm_fleet_start */
     sim_time_ns start_window_ns; /* fleet.start_window: uniform: starts drawn on [0, T] */
-    double start_rate;          /* fleet.start_rate: poisson: arrivals per second */
+    double start_rate;           /* fleet.start_rate: poisson: arrivals per second */
 } prm_fleet;
 typedef struct prm_config {
     int scenario;             /* scenario: index into the preset table */
@@ -202,9 +206,9 @@ typedef struct prm_config {
     prm_tcp tcp;
     prm_smb smb;
     prm_ipsec ipsec;
-    int path;      /* path: index into the path preset table (models/core/presets.h) */
-    prm_flow flow; /* flow.* */
-    prm_copy copy; /* copy.tool, copy.retries, copy.retry_wait (issue 15) */
+    int path;        /* path: index into the path preset table (models/core/presets.h) */
+    prm_flow flow;   /* flow.* */
+    prm_copy copy;   /* copy.tool, copy.retries, copy.retry_wait (issue 15) */
     prm_fleet fleet; /* fleet.* (issue 16) */
 } prm_config;
 

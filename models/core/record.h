@@ -46,7 +46,7 @@ typedef struct rec_recorder {
     int episode_host; /* host whose IPsec holds or drops the copy */
     out_interruption *eps;
     uint64_t n_eps, cap_eps;
-    int oom; /* something could not be allocated: the run is an error */
+    int oom;       /* something could not be allocated: the run is an error */
     uint16_t copy; /* issue 16: stamped into every event (ev_event.copy); 0 = a run of one copy */
 } rec_recorder;
 

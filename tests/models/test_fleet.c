@@ -84,9 +84,10 @@ Test(fleet, shared_bottleneck_makespan_and_fairness)
          * (IP and TCP headers and framing; SMB headers are 64 B per 60 KiB). */
         double mss = 1460, wire = mss + 40 + (double)c.link.overhead_bytes;
         double smb = 61440.0 / 61504.0;
-        double ideal = n * 8.0 * 1048576 * 8 / ((double)c.link.rate_to_client_bps ? (double)c.link.rate_to_client_bps
-                                                                                     : (double)c.link.rate_bps) /
-                       (mss / wire * smb);
+        double ideal =
+            n * 8.0 * 1048576 * 8 /
+            ((double)c.link.rate_to_client_bps ? (double)c.link.rate_to_client_bps : (double)c.link.rate_bps) /
+            (mss / wire * smb);
         cr_expect(r.makespan_s >= ideal, "N=%d: makespan %.3f s below the wire limit %.3f s", n, r.makespan_s, ideal);
         cr_expect(r.makespan_s <= 1.03 * ideal, "N=%d: makespan %.3f s more than 3 %% above %.3f s (ratio %.4f)", n,
                   r.makespan_s, ideal, r.makespan_s / ideal);
@@ -160,8 +161,9 @@ static void kb_fleet(int n_clients, int expect_kb_binds)
             early_matching += ok;
         }
     }
-    cr_expect_eq(early_matching, early, "N=%d: %d of the %d copies interrupted before any copy ended match the %s lifetime",
-                 n_clients, early_matching, early, kb_binds ? "kilobyte" : "time");
+    cr_expect_eq(early_matching, early,
+                 "N=%d: %d of the %d copies interrupted before any copy ended match the %s lifetime", n_clients,
+                 early_matching, early, kb_binds ? "kilobyte" : "time");
     cr_expect(early > 0, "N=%d: no copy interrupted before the first end", n_clients);
     cr_expect(matching >= n_clients - n_clients / 10, "N=%d: %d copies interrupted where the %s lifetime predicts",
               n_clients, matching, kb_binds ? "kilobyte" : "time");
@@ -202,9 +204,9 @@ Test(fleet, xp_server_refuses_the_eleventh_client)
  * default linger (KeepConn 600 s) the slots are still held at the retry. */
 Test(fleet, refused_restartable_copies_retry)
 {
-    prm_config c = cfg_of("scenario=no-ipsec", "server.os=xp", "file.size=2MiB", "fleet.clients=12",
-                          "copy.tool=robocopy-z", "copy.retries=3", "copy.retry_wait=30s",
-                          "server.smb.session_linger=0s", NULL);
+    prm_config c =
+        cfg_of("scenario=no-ipsec", "server.os=xp", "file.size=2MiB", "fleet.clients=12", "copy.tool=robocopy-z",
+               "copy.retries=3", "copy.retry_wait=30s", "server.smb.session_linger=0s", NULL);
     out_result r = run_probe(&c, 1, NULL, NULL);
     cr_expect_eq(r.n_completed, 12, "%llu completed", (unsigned long long)r.n_completed);
     cr_expect_eq(r.n_restarts, 2, "%llu restarts", (unsigned long long)r.n_restarts);

@@ -42,6 +42,9 @@ static const contract want[] = {
     {"wall_s", M(wall_s), "real", 1},
     {"fingerprint", M(fingerprint), "hex64", 0},
     {"n_restarts", M(n_restarts), "int", 0}, /* issue 15 */
+    {"n_copies", M(n_copies), "int", 0},     /* issue 16: fleets */
+    {"n_completed", M(n_completed), "int", 0},
+    {"makespan_s", M(makespan_s), "real", 1},
 };
 #define N_WANT (sizeof want / sizeof want[0])
 
@@ -88,6 +91,9 @@ Test(outcome, each_row_reads_and_writes_the_member_of_scn_result_it_names)
     r.fingerprint = 0x0123456789abcdefu;
     r.seed = 99;
     r.n_restarts = 1019; /* issue 15 */
+    r.n_copies = 1020;   /* issue 16 */
+    r.n_completed = 1021;
+    r.makespan_s = 1.5 + 21;
     for (size_t i = 0; i < N_WANT; i++) {
         const out_field *f = out_field_find(want[i].name);
         cr_assert_not_null(f, "no row %s", want[i].name);
@@ -232,7 +238,10 @@ Test(outcome, the_json_members_parse_with_null_for_missing_reals_and_a_sixteen_d
                                       "peak_pending int 0\n"
                                       "wall_s float 0.000123\n"
                                       "fingerprint str \"00000000000abcde\"\n"
-                                      "n_restarts int 0\n";
+                                      "n_restarts int 0\n"
+                                      "n_copies int 0\n"
+                                      "n_completed int 0\n"
+                                      "makespan_s float 0.0\n";
     cr_expect_str_eq(rep, expect, "python3 read:\n%s\nfrom {%s}", rep, json);
     free(rep);
 
@@ -259,11 +268,12 @@ Test(outcome, the_json_members_parse_with_null_for_missing_reals_and_a_sixteen_d
 
 Test(outcome, failure_and_cause_names_round_trip_and_out_of_range_codes_are_unknown)
 {
-    static const char *const failures[] = {"none",        "connect_timeout", "tcp_abort",
-                                           "smb_timeout", "blocked",         "sim_limit"};
+    static const char *const failures[] = {"none",    "connect_timeout", "tcp_abort", "smb_timeout",
+                                           "blocked", "sim_limit",       "refused"};
     static const char *const causes[] = {"rekey",   "expiry",  "idle",      "peer_negotiation",
                                          "blocked", "initial", "other_flow"};
-    cr_assert_eq(OUT_N_FAILURES, 6);
+    cr_assert_eq(OUT_N_FAILURES, 7);
+    cr_expect_eq(OUT_FAIL_REFUSED, 6, "refused comes last: the older codes keep their values");
     cr_assert_eq(OUT_N_CAUSES, 7);
     cr_expect_eq(OUT_CAUSE_INITIAL, 5, "initial keeps its code: the older codes keep their values");
     cr_expect_eq(OUT_CAUSE_OTHER_FLOW, 6, "other_flow comes last: the older codes keep their values");
@@ -297,4 +307,37 @@ Test(outcome, failure_and_cause_names_round_trip_and_out_of_range_codes_are_unkn
     fclose(f);
     cr_expect_not_null(strstr(json, "\"failure\":\"unknown\""), "%s", json);
     free(json);
+}
+
+/* issue 16: which fields each copy of a fleet has (doc/design.md section 5):
+ * what one copy did, not what the kernel did or how long the run took. */
+Test(outcome, per_copy_fields_are_the_copy_outcomes)
+{
+    static const char *const per_copy[] = {"completed",
+                                           "failure",
+                                           "bytes_done",
+                                           "setup_s",
+                                           "duration_s",
+                                           "n_interruptions",
+                                           "first_interruption_s",
+                                           "first_interruption_bytes",
+                                           "n_negotiations",
+                                           "n_negotiation_failures",
+                                           "n_fallbacks",
+                                           "n_rekeys",
+                                           "n_retransmits",
+                                           "fingerprint",
+                                           "n_restarts"};
+    size_t n = 0;
+    for (size_t i = 0; i < out_field_count(); i++) n += out_field_at(i)->per_copy != 0;
+    cr_expect_eq(n, sizeof per_copy / sizeof per_copy[0], "%zu per-copy fields", n);
+    for (size_t i = 0; i < sizeof per_copy / sizeof per_copy[0]; i++) {
+        const out_field *f = out_field_find(per_copy[i]);
+        cr_assert_not_null(f, "%s", per_copy[i]);
+        cr_expect(f->per_copy, "%s is not marked per copy", per_copy[i]);
+    }
+    for (const char *const *run =
+             (const char *const[]){"events", "peak_pending", "wall_s", "n_copies", "makespan_s", NULL};
+         *run; run++)
+        cr_expect(!out_field_find(*run)->per_copy, "%s is a field of the run", *run);
 }

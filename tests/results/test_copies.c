@@ -222,13 +222,11 @@ Test(copies, a_fleet_run_writes_its_copies_and_interruptions_and_reads_them_back
             switch (f->type) {
             case OUT_BOOL:
             case OUT_ENUM:
-                cr_expect_eq(out_get_int(f, &back[i].r), out_get_int(f, &cs[i].r), "copy %u %s", cs[i].index,
-                             f->name);
+                cr_expect_eq(out_get_int(f, &back[i].r), out_get_int(f, &cs[i].r), "copy %u %s", cs[i].index, f->name);
                 break;
             case OUT_COUNT:
             case OUT_HEX64:
-                cr_expect_eq(out_get_u64(f, &back[i].r), out_get_u64(f, &cs[i].r), "copy %u %s", cs[i].index,
-                             f->name);
+                cr_expect_eq(out_get_u64(f, &back[i].r), out_get_u64(f, &cs[i].r), "copy %u %s", cs[i].index, f->name);
                 break;
             case OUT_REAL:
             case OUT_WHOLE: {
@@ -294,8 +292,8 @@ Test(copies, a_result_without_copies_is_stored_as_one_copy_equal_to_the_run)
     sqlite3 *db = raw(path("one.db"));
     /* Every per-copy column of the copy equals the run's. */
     char sql[4096];
-    size_t used = (size_t)snprintf(sql, sizeof sql,
-                                   "SELECT count(*) FROM runs r JOIN copies c ON c.run_id = r.run_id WHERE 1");
+    size_t used =
+        (size_t)snprintf(sql, sizeof sql, "SELECT count(*) FROM runs r JOIN copies c ON c.run_id = r.run_id WHERE 1");
     for (size_t i = 0; i < out_field_count(); i++)
         if (out_field_at(i)->per_copy)
             used += (size_t)snprintf(sql + used, sizeof sql - used, " AND c.%s IS r.%s", out_field_at(i)->name,
@@ -358,8 +356,7 @@ Test(copies, point_summary_and_copy_summary_match_hand_computed_values)
     cr_assert_eq(res_store_begin(s), 0);
     for (uint32_t rep = 1; rep <= 3; rep++) {
         out_copy cs[4];
-        for (uint32_t c = 1; c <= 4; c++)
-            cs[c - 1] = copy_of(c, (int)c <= k_of[rep - 1], 0.5 * (c - 1), 2.0 * c + rep);
+        for (uint32_t c = 1; c <= 4; c++) cs[c - 1] = copy_of(c, (int)c <= k_of[rep - 1], 0.5 * (c - 1), 2.0 * c + rep);
         out_result r = fleet_run(cs, 4, 10.0 * rep);
         cr_assert_eq(res_run_insert(s, 1, rep, rep, &r), 0, "%s", res_store_errmsg(s));
     }
@@ -374,8 +371,8 @@ Test(copies, point_summary_and_copy_summary_match_hand_computed_values)
     const double t2 = 4.302652729911275; /* t(0.975, 2) */
     double half_c = t2 * 0.25 / sqrt(3.0), half_m = t2 * 10.0 / sqrt(3.0);
     cr_expect(fabs(q_double(db, "SELECT copies_complete_mean FROM point_summary WHERE point_id = 1") - 0.75) < 1e-12);
-    cr_expect(fabs(q_double(db, "SELECT copies_complete_lo FROM point_summary WHERE point_id = 1") -
-                   (0.75 - half_c)) < 1e-9);
+    cr_expect(fabs(q_double(db, "SELECT copies_complete_lo FROM point_summary WHERE point_id = 1") - (0.75 - half_c)) <
+              1e-9);
     cr_expect_eq(q_double(db, "SELECT copies_complete_hi FROM point_summary WHERE point_id = 1"), 1.0,
                  "0.75 + %.6f clipped to 1", half_c);
     cr_expect(fabs(q_double(db, "SELECT makespan_mean_s FROM point_summary WHERE point_id = 1") - 20) < 1e-12);
