@@ -187,18 +187,24 @@ static void print_human(FILE *f, const prm_config *cfg, const out_result *r, int
         fputc('\n', f);
     }
     fputc('\n', f);
+    /* A fleet's run row sums its copies (doc/design.md section 5): say so. */
+    int fleet = r->n_copies > 1;
+    uint64_t want = cfg->file_size_bytes * (fleet ? r->n_copies : 1);
     if (r->completed)
-        fprintf(f, "result     completed\n");
+        fprintf(f, "result     completed%s\n", fleet ? " (every copy)" : "");
     else
-        fprintf(f, "result     FAILED: %s\n", out_failure_name(r->failure));
-    fprintf(f, "bytes      %" PRIu64 " of %" PRIu64 " (%.1f %%)\n", r->bytes_done, cfg->file_size_bytes,
-            100.0 * (double)r->bytes_done / (double)cfg->file_size_bytes);
+        fprintf(f, "result     FAILED: %s%s\n", out_failure_name(r->failure),
+                fleet ? " (the first copy by number that failed)" : "");
+    fprintf(f, "bytes      %" PRIu64 " of %" PRIu64 " (%.1f %%)%s\n", r->bytes_done, want,
+            100.0 * (double)r->bytes_done / (double)want, fleet ? ", all copies" : "");
     if (isnan(r->setup_s))
         fprintf(f, "setup      never established\n");
     else
-        fprintf(f, "setup      %.6f s\n", r->setup_s);
-    fprintf(f, "duration   %.6f s\n", r->duration_s);
-    if (r->duration_s > 0) fprintf(f, "goodput    %.3f Mbit/s\n", (double)r->bytes_done * 8 / r->duration_s / 1e6);
+        fprintf(f, "setup      %.6f s%s\n", r->setup_s, fleet ? " (the longest)" : "");
+    fprintf(f, "duration   %.6f s%s\n", r->duration_s, fleet ? " (makespan)" : "");
+    if (r->duration_s > 0)
+        fprintf(f, "goodput    %.3f Mbit/s%s\n", (double)r->bytes_done * 8 / r->duration_s / 1e6,
+                fleet ? ", all copies" : "");
     if (r->n_restarts) fprintf(f, "restarts   %" PRIu64 " (copy.tool=robocopy-z)\n", r->n_restarts); /* issue 15 */
     fprintf(f, "interruptions %" PRIu64 "\n", r->n_interruptions);
     for (uint64_t i = 0; i < r->n_interruptions; i++) {
