@@ -70,10 +70,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
+#include "bench/measure.h"
 #include "models/core/params.h"
 #include "models/scenario_int.h"
 
@@ -82,26 +79,6 @@
 #define DEFAULT_REPS 3
 #define MAX_REPS 21
 #define MSS 1448
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static long peak_rss_kib(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 typedef struct fleet_run {
     double wall_s, total_s, makespan_s;
@@ -137,7 +114,7 @@ static fleet_run run_fleet(uint32_t n_clients, uint64_t file_bytes)
     c.fleet.cert_share = -1;
     out_result r;
     scn_probe pr;
-    double t0 = now_s();
+    double t0 = bench_now_s();
     int rc = scn__run_probe(&c, 1, NULL, 0, &r, &pr);
     if (rc != 0) {
         fprintf(stderr, "fleet: the run failed: %s\n", scn_strerror(rc));
@@ -145,7 +122,7 @@ static fleet_run run_fleet(uint32_t n_clients, uint64_t file_bytes)
     }
     const tcp_stats *srv = &pr.tcp[PRM_SERVER];
     fleet_run f = {.wall_s = r.wall_s,
-                   .total_s = now_s() - t0,
+                   .total_s = bench_now_s() - t0,
                    .makespan_s = r.makespan_s,
                    .events = r.events,
                    .segments = n_clients * (srv->n_data_segs_sent - srv->n_retransmits) + r.n_retransmits,
@@ -154,32 +131,30 @@ static fleet_run run_fleet(uint32_t n_clients, uint64_t file_bytes)
                    .n_copies = r.n_copies,
                    .n_completed = r.n_completed,
                    .pkts_outstanding = pr.pkts_outstanding,
-                   .rss_kib = peak_rss_kib()};
+                   .rss_kib = bench_peak_rss_kib()};
     out_result_fini(&r);
     return f;
+}
+
+/* run_in_child's arguments. */
+typedef struct fleet_args {
+    uint32_t n_clients;
+    uint64_t file_bytes;
+} fleet_args;
+
+static void fleet_in_child(void *ctx, void *out)
+{
+    const fleet_args *a = ctx;
+    *(fleet_run *)out = run_fleet(a->n_clients, a->file_bytes);
 }
 
 /* Runs one fleet in a child process (own peak RSS) and reads its figures back. */
 static fleet_run run_in_child(uint32_t n_clients, uint64_t file_bytes)
 {
-    int fd[2];
+    fleet_args a = {n_clients, file_bytes};
     fleet_run f = {0};
     fflush(stdout);
-    if (pipe(fd) != 0) exit(1);
-    pid_t pid = fork();
-    if (pid < 0) exit(1);
-    if (pid == 0) {
-        close(fd[0]);
-        f = run_fleet(n_clients, file_bytes);
-        ssize_t w = write(fd[1], &f, sizeof f);
-        _exit(w == (ssize_t)sizeof f ? 0 : 1);
-    }
-    close(fd[1]);
-    ssize_t n = read(fd[0], &f, sizeof f);
-    close(fd[0]);
-    int status;
-    waitpid(pid, &status, 0);
-    if (n != (ssize_t)sizeof f || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (bench_in_child(fleet_in_child, &a, &f, sizeof f) != 0) {
         fprintf(stderr, "fleet: the measurement process failed\n");
         exit(1);
     }
@@ -208,8 +183,8 @@ static fleet_case measure(const char *name, uint32_t n_clients, uint64_t file_by
         total[i] = f.total_s;
         if (f.rss_kib > rss_max) rss_max = f.rss_kib;
     }
-    qsort(wall, (size_t)reps, sizeof wall[0], cmp_double);
-    qsort(total, (size_t)reps, sizeof total[0], cmp_double);
+    qsort(wall, (size_t)reps, sizeof wall[0], bench_cmp_double);
+    qsort(total, (size_t)reps, sizeof total[0], bench_cmp_double);
     double med = wall[reps / 2], us = med * 1e6 / (double)f.segments;
     uint64_t file_segs = n_clients * ((file_bytes + MSS - 1) / MSS);
     fleet_case fc = {us, (double)f.events / (double)f.segments, rss_max};

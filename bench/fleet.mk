@@ -3,6 +3,6 @@
 # `make`, run by `make bench`; see bench/README.md.
 noinst_PROGRAMS += bench/fleet
 bench_programs += bench/fleet
-bench_fleet_SOURCES = %D%/fleet.c
+bench_fleet_SOURCES = %D%/fleet.c %D%/measure.h
 bench_fleet_CFLAGS = $(AM_CFLAGS) $(GSL_CFLAGS) -O2
 bench_fleet_LDADD = libmodels.a libsim.a $(GSL_LIBS) -lm
