@@ -2,3 +2,4 @@
 include %D%/hold.mk
 include %D%/tcp_bulk.mk
 include %D%/sweep.mk
+include %D%/fleet.mk

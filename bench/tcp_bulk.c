@@ -38,11 +38,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include <gsl/gsl_randist.h>
+#include "bench/measure.h"
 #include "models/core/params.h"
 #include "models/scenario_int.h"
 #include "models/link.h"
@@ -57,26 +55,6 @@
 #define HEAP_EVENTS UINT64_C(10000000)
 #define NS3_US_PER_SEGMENT_1G 17.0   /* DESIGN.md: ns-3 3.37, 1 GB, 1 Gbps / 1 ms */
 #define NS3_US_PER_SEGMENT_100M 14.0 /* DESIGN.md: ns-3 3.37, 1 GB, 100 Mbps / 10 ms */
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static long peak_rss_kib(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* ---- the bare reference heap and its hold loop ---- */
 
@@ -144,13 +122,13 @@ static double bare_heap_hold(uint64_t n_events)
     if (!h.a || !h.rng) exit(1);
     for (size_t i = 0; i < HEAP_PENDING; i++)
         heap_push(&h, (int64_t)(gsl_ran_exponential(h.rng, 1e9) + 0.5), hold_handler, NULL);
-    double t0 = now_s();
+    double t0 = bench_now_s();
     for (uint64_t i = 0; i < n_events; i++) {
         entry e = heap_pop(&h);
         h.now_ns = e.at_ns;
         e.fn(&h, e.arg);
     }
-    double dt = now_s() - t0;
+    double dt = bench_now_s() - t0;
     free(h.a);
     sim_rng_free(h.rng);
     return (double)n_events / dt;
@@ -193,7 +171,7 @@ static bulk run_copy(const char *scenario, uint64_t file_bytes, const char *rate
         }
     out_result r;
     scn_probe pr;
-    double t0 = now_s();
+    double t0 = bench_now_s();
     if (capture_path) {
         cap_capture *cap;
         if (cap_new(capture_path, &c, LINK_TAP_CLIENT, CAP_SNAPLEN_HEADERS, err, sizeof err, &cap) != 0) {
@@ -206,41 +184,40 @@ static bulk run_copy(const char *scenario, uint64_t file_bytes, const char *rate
         memset(&pr, 0, sizeof pr); /* a captured copy is compared by wall time only */
     } else if (scn__run_probe(&c, 1, NULL, 0, &r, &pr) != 0)
         exit(1);
-    bulk b = {.wall_s = now_s() - t0,
+    bulk b = {.wall_s = bench_now_s() - t0,
               .sim_s = r.duration_s,
               .events = r.events,
               .segments = pr.tcp[PRM_SERVER].n_data_segs_sent,
               .retransmits = r.n_retransmits,
               .peak_pending = r.peak_pending,
-              .rss_kib = peak_rss_kib(),
+              .rss_kib = bench_peak_rss_kib(),
               .completed = r.completed};
     b.goodput_bps = r.duration_s > 0 ? (double)r.bytes_done * 8 / r.duration_s : 0;
     out_result_fini(&r);
     return b;
 }
 
+/* run_in_child's arguments. */
+typedef struct copy_args {
+    const char *scenario, *rate, *delay;
+    uint64_t file_bytes;
+    const char *const *extra;
+} copy_args;
+
+static void copy_in_child(void *ctx, void *out)
+{
+    const copy_args *a = ctx;
+    *(bulk *)out = run_copy(a->scenario, a->file_bytes, a->rate, a->delay, a->extra);
+}
+
 /* Runs one copy in a child process (own peak RSS) and reads its figures back. */
 static bulk run_in_child(const char *scenario, uint64_t file_bytes, const char *rate, const char *delay,
                          const char *const *extra)
 {
-    int fd[2];
+    copy_args a = {scenario, rate, delay, file_bytes, extra};
     bulk b = {0};
     fflush(stdout);
-    if (pipe(fd) != 0) exit(1);
-    pid_t pid = fork();
-    if (pid < 0) exit(1);
-    if (pid == 0) {
-        close(fd[0]);
-        b = run_copy(scenario, file_bytes, rate, delay, extra);
-        ssize_t w = write(fd[1], &b, sizeof b);
-        _exit(w == (ssize_t)sizeof b ? 0 : 1);
-    }
-    close(fd[1]);
-    ssize_t n = read(fd[0], &b, sizeof b);
-    close(fd[0]);
-    int status;
-    waitpid(pid, &status, 0);
-    if (n != (ssize_t)sizeof b || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (bench_in_child(copy_in_child, &a, &b, sizeof b) != 0) {
         fprintf(stderr, "tcp_bulk: the measurement process failed\n");
         exit(1);
     }
@@ -261,7 +238,7 @@ static double measure(const char *name, const char *scenario, uint64_t file_byte
         }
         wall[i] = b.wall_s;
     }
-    qsort(wall, (size_t)reps, sizeof wall[0], cmp_double);
+    qsort(wall, (size_t)reps, sizeof wall[0], bench_cmp_double);
     double med = wall[reps / 2], us = med * 1e6 / (double)b.segments;
     printf("impl=rekeysim case=%s file_bytes=%" PRIu64 " %s %s mss=1448 reps=%d seconds=%.4f events=%" PRIu64
            " data_segments=%" PRIu64 " retransmits=%" PRIu64 " us_per_segment=%.4f events_per_segment=%.3f"
@@ -290,7 +267,7 @@ static double paired_ratio(const char *name, const char *plain, const char *esp,
         }
         r[i] = (b.wall_s / (double)b.segments) / (a.wall_s / (double)a.segments);
     }
-    qsort(r, (size_t)reps, sizeof r[0], cmp_double);
+    qsort(r, (size_t)reps, sizeof r[0], bench_cmp_double);
     printf("impl=ratio name=%s value=%.3f pairs=%d min=%.3f max=%.3f\n", name, r[reps / 2], reps, r[0], r[reps - 1]);
     return r[reps / 2];
 }
@@ -318,7 +295,7 @@ static double paired_capture_ratio(const char *name, const char *scenario, uint6
         r[i] = b.wall_s / a.wall_s;
     }
     unlink(path);
-    qsort(r, (size_t)reps, sizeof r[0], cmp_double);
+    qsort(r, (size_t)reps, sizeof r[0], bench_cmp_double);
     printf("impl=ratio name=%s value=%.3f pairs=%d min=%.3f max=%.3f\n", name, r[reps / 2], reps, r[0], r[reps - 1]);
     return r[reps / 2];
 }
