@@ -96,6 +96,10 @@ static void install(ipsec_host *h, int kind)
     if (kind == SA_BLOCKED || kind == SA_NONE) return;
     sim_timer_arm_in(h->k, &h->idle_timer, ic->idle_timeout_ns);
     if (kind != SA_HARD && ic->softlife_rule == PRM_SOFTLIFE_IDLE) return; /* R4 alternative */
+    if (!h->rng && !(h->rng = sim_rng_new(h->run_seed, h->rng_name))) {
+        rec_out_of_memory(h->rec);
+        return;
+    }
     double f = ic->rekey_fraction * gsl_ran_flat(h->rng, 1.0 - ic->rekey_jitter, 1.0 + ic->rekey_jitter);
     h->limit_bytes = ic->qm_lifetime_kb * 1024u;
     if (h->limit_bytes) h->rekey_bytes = (uint64_t)((double)h->limit_bytes * f);
@@ -554,13 +558,11 @@ ipsec_host *ipsec_host_new_named(sim_kernel *k, const prm_config *cfg, int self,
 {
     ipsec_host *h = calloc(1, sizeof *h);
     if (!h) return NULL;
-    char name[64];
-    snprintf(name, sizeof name, "%sipsec.rekey.%s", prefix ? prefix : "", self == PRM_CLIENT ? "client" : "server");
-    h->rng = sim_rng_new(run_seed, name);
-    if (!h->rng) {
-        free(h);
-        return NULL;
-    }
+    /* The stream is seeded by its name, so making it at its first draw
+     * changes no draw. */
+    snprintf(h->rng_name, sizeof h->rng_name, "%sipsec.rekey.%s", prefix ? prefix : "",
+             self == PRM_CLIENT ? "client" : "server");
+    h->run_seed = run_seed;
     h->k = k;
     h->cfg = cfg;
     h->self = self;

@@ -143,8 +143,8 @@ enum { MODE_UNRESOLVED = 0, MODE_ONE_HOP, MODE_ONE_HOP_TAPPED, MODE_PATH, MODE_F
 typedef struct fleet_client {
     hop up_nic; /* its NIC onto its access link (towards the router) */
     hop down_q; /* the branch router's egress onto its access link */
-    flight *fl; /* packets on their way to it, in arrival order */
-    uint32_t fl_cap, fl_head, fl_n;
+    pkt *fl_head, *fl_tail; /* packets on their way to it, in arrival order (linked by pkt.next) */
+    uint32_t fl_n;
     sim_timer timer;
     gsl_rng *rng[2]; /* loss draws by direction (source host); made at the first draw */
     int ge_bad[2];
@@ -253,8 +253,11 @@ void link_free(link_p2p *l)
         for (uint32_t c = 0; c < l->n_clients; c++) {
             fleet_client *f = &l->fc[c];
             sim_timer_disarm(l->k, &f->timer);
-            for (uint32_t i = 0; i < f->fl_n; i++) pkt_put(l->pp, f->fl[(f->fl_head + i) & (f->fl_cap - 1)].p);
-            free(f->fl);
+            for (pkt *p = f->fl_head; p;) {
+                pkt *next = p->next;
+                pkt_put(l->pp, p);
+                p = next;
+            }
             free(f->up_nic.q);
             free(f->down_q.q);
             for (int s = 0; s < 2; s++) sim_rng_free(f->rng[s]);
@@ -708,7 +711,7 @@ static void fleet_after_merge(link_dir *d, const prm_link *c, pkt *p, sim_time_n
             if (h->q_bytes > d->st.peak_queue_bytes) d->st.peak_queue_bytes = h->q_bytes;
             d->st.n_packets++;
             d->st.n_bytes += p->ip_bytes;
-            if (wire_loses(d, p, start) != 0) return;
+            if (d->bn_lossy && wire_loses(d, p, start) != 0) return;
         }
         t = end + slot_delay(c, PRM_CLIENT, slot);
     }
@@ -761,15 +764,20 @@ __attribute__((noinline)) static void send_fleet_up(link_dir *d, const prm_link 
     merge_release(l, now);
 }
 
-/* Queues P for client F at AT_NS (arrivals at one client never decrease). */
+/* Queues P for client F at AT_NS (arrivals at one client never decrease).
+ * The list runs through the packets themselves (pkt.next, pkt.at_ns): with
+ * many clients a ring per client would be one more cold line per packet. */
 static void fly_client(link_dir *d, fleet_client *f, pkt *p, sim_time_ns at_ns)
 {
-    if (f->fl_n == f->fl_cap && grow_ring((void **)&f->fl, &f->fl_cap, &f->fl_head, f->fl_n, sizeof *f->fl)) {
-        drop(d, p, &d->st.n_drops_queue, "flight-oom");
-        return;
-    }
-    f->fl[(f->fl_head + f->fl_n++) & (f->fl_cap - 1)] = (flight){p, at_ns};
-    if (!sim_timer_is_armed(&f->timer)) sim_timer_arm_at(d->l->k, &f->timer, f->fl[f->fl_head].at_ns);
+    p->next = NULL;
+    p->at_ns = at_ns;
+    if (f->fl_tail)
+        f->fl_tail->next = p;
+    else
+        f->fl_head = p;
+    f->fl_tail = p;
+    f->fl_n++;
+    if (!sim_timer_is_armed(&f->timer)) sim_timer_arm_at(d->l->k, &f->timer, f->fl_head->at_ns);
 }
 
 /* The server's packet towards a client: its NIC (and access link), the
@@ -799,7 +807,7 @@ __attribute__((noinline)) static void send_fleet_down(link_dir *d, const prm_lin
             if (h->q_bytes > d->st.peak_queue_bytes) d->st.peak_queue_bytes = h->q_bytes;
             d->st.n_packets++;
             d->st.n_bytes += p->ip_bytes;
-            if (wire_loses(d, p, start) != 0) return;
+            if (d->bn_lossy && wire_loses(d, p, start) != 0) return;
         }
         t = end + slot_delay(c, PRM_SERVER, slot);
     }
@@ -816,15 +824,17 @@ static void fleet_deliver_due(sim_kernel *k, void *arg)
     fleet_client *f = arg;
     link_dir *d = &f->l->dir[PRM_SERVER];
     sim_time_ns now = sim_kernel_now(k);
-    while (f->fl_n && f->fl[f->fl_head].at_ns <= now) {
-        pkt *p = f->fl[f->fl_head].p;
-        f->fl_head = (f->fl_head + 1) & (f->fl_cap - 1);
+    while (f->fl_head && f->fl_head->at_ns <= now) {
+        pkt *p = f->fl_head;
+        f->fl_head = p->next;
+        if (!f->fl_head) f->fl_tail = NULL;
         f->fl_n--;
         d->st.n_delivered++;
+        p->next = NULL;
         pkt_port_send(&f->deliver[PRM_CLIENT], p);
     }
-    if (f->fl_n && sim_timer_when(&f->timer) != f->fl[f->fl_head].at_ns)
-        sim_timer_arm_at(k, &f->timer, f->fl[f->fl_head].at_ns);
+    if (f->fl_head && sim_timer_when(&f->timer) != f->fl_head->at_ns)
+        sim_timer_arm_at(k, &f->timer, f->fl_head->at_ns);
 }
 
 /* Towards the server every client's packets share one flight list: hand
@@ -844,11 +854,10 @@ static int fleet_init(link_p2p *l, uint32_t n_clients)
         f->l = l;
         f->index = c;
         sim_timer_init(&f->timer, fleet_deliver_due, f);
-        f->fl_cap = f->up_nic.cap = f->down_q.cap = 16;
-        f->fl = malloc(f->fl_cap * sizeof *f->fl);
+        f->up_nic.cap = f->down_q.cap = 16;
         f->up_nic.q = malloc(f->up_nic.cap * sizeof *f->up_nic.q);
         f->down_q.q = malloc(f->down_q.cap * sizeof *f->down_q.q);
-        if (!f->fl || !f->up_nic.q || !f->down_q.q) return -1;
+        if (!f->up_nic.q || !f->down_q.q) return -1;
     }
     l->dir[PRM_CLIENT].deliver = (pkt_port){fleet_server_demux, l};
     return 0;

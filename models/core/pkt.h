@@ -36,6 +36,7 @@ enum { TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_RST = 0x04, TCP_ACK = 0x10 };
 
 typedef struct pkt {
     struct pkt *next;  /* for queues of whoever holds the packet */
+    sim_time_ns at_ns; /* for a queue in time order: when it is due (models/link.c, fleet flights) */
     uint8_t src, dst;  /* host indices (PRM_CLIENT, PRM_SERVER) */
     uint8_t proto;     /* PKT_TCP or PKT_UDP_IKE */
     uint8_t esp;       /* 1 when carried in an ESP SA (set by IPsec) */
