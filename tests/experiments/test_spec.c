@@ -619,12 +619,12 @@ Test(spec, compound_starts_are_refused_naming_line_key_and_fix)
     cr_expect(strstr(err, "t.ini:3:") && strstr(err, "fleet.start_window") && strstr(err, "line 2") &&
                   strstr(err, "fleet.start = uniform"),
               "%s", err);
-    expect_error("[experiment e]\nfleet.start_rate = 2\nfleet.start = together, poisson:0.5\n", "t.ini:2:",
-                 "fleet.start_rate");
+    expect_error("[experiment e]\nfleet.start_rate = 2\nfleet.start = together, poisson:0.5\n",
+                 "t.ini:2:", "fleet.start_rate");
     /* Repeats, in the companion's unit too (30/min is 0.5 per second). */
     expect_error("[experiment e]\nfleet.start = uniform:10s, uniform:10s\n", "t.ini:2:", "value 2 repeats value 1");
-    expect_error("[experiment e]\nfleet.start = poisson:0.5, uniform:1s, poisson:30/min\n", "t.ini:2:",
-                 "value 3 repeats value 1");
+    expect_error("[experiment e]\nfleet.start = poisson:0.5, uniform:1s, poisson:30/min\n",
+                 "t.ini:2:", "value 3 repeats value 1");
     /* No ranges inside a compound value: the hint names the companion key. */
     err = parse_fails("[experiment e]\nfleet.start = uniform:10s..60s lin 3\n");
     cr_expect(strstr(err, "t.ini:2:") && strstr(err, "fleet.start") && strstr(err, "fleet.start_window = 10s..60s"),
