@@ -264,29 +264,29 @@ static void describe_death(worker *w, char *msg, size_t msglen)
     }
 }
 
+/* Reads N records of SIZE bytes after a result header into a new array
+ * (NULL when N is 0): 1, or -1 with nothing allocated. */
+static int read_records(int fd, uint32_t n, size_t size, void **out)
+{
+    *out = NULL;
+    if (n == 0) return 1;
+    void *p = malloc(n * size);
+    if (!p || read_full(fd, p, n * size) != 1) {
+        free(p);
+        return -1;
+    }
+    *out = p;
+    return 1;
+}
+
 /* Reads one result from worker W. */
 static int take_result(worker *w, exp__done *done_out, uint64_t *tag_out, char *msg, size_t msglen)
 {
     result_header h;
     int rc = read_full(w->result_fd, &h, sizeof h);
-    out_interruption *recs = NULL;
-    if (rc == 1 && h.n_records) {
-        recs = malloc(h.n_records * sizeof *recs);
-        if (!recs || read_full(w->result_fd, recs, h.n_records * sizeof *recs) != 1) {
-            free(recs);
-            recs = NULL;
-            rc = -1;
-        }
-    }
-    out_copy *copies = NULL;
-    if (rc == 1 && h.n_copies) {
-        copies = malloc(h.n_copies * sizeof *copies);
-        if (!copies || read_full(w->result_fd, copies, h.n_copies * sizeof *copies) != 1) {
-            free(copies);
-            copies = NULL;
-            rc = -1;
-        }
-    }
+    void *recs = NULL, *copies = NULL;
+    if (rc == 1) rc = read_records(w->result_fd, h.n_records, sizeof(out_interruption), &recs);
+    if (rc == 1) rc = read_records(w->result_fd, h.n_copies, sizeof(out_copy), &copies);
     if (rc != 1 || w->n_in_flight == 0 || h.tag != w->in_flight[0]) {
         w->dead = 1;
         *tag_out = w->n_in_flight ? w->in_flight[0] : 0;
