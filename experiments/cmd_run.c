@@ -467,6 +467,14 @@ int exp_cmd_run(int argc, char **argv)
         snprintf(err, sizeof err, "--pcap-at and --pcap-snaplen need --pcap FILE");
         goto input;
     }
+    if (pcap_path && cfg.fleet.clients > 1) {
+        /* The path has no taps in a fleet run (doc/design.md section 4): refuse
+         * before the capture file is created rather than write an empty one. */
+        snprintf(err, sizeof err,
+                 "--pcap captures one client pair; set fleet.clients=1 (this run has %d clients) or drop --pcap",
+                 (int)cfg.fleet.clients);
+        goto input;
+    }
     exp_warn_no_effect("run", &cfg, n_keys, keys);
 
     /* The run's events go to each requested sink: the text trace, the event

@@ -39,7 +39,7 @@ typedef struct result_header {
     uint64_t tag;
     int32_t status;
     uint32_t n_records;
-    uint32_t n_copies; /* out_copy records after the interruptions (issue 16) */
+    uint32_t n_copies; /* copy records after the interruption records (issue 16) */
     out_result r;      /* r.interruptions and r.copies are meaningless here */
 } result_header;
 
@@ -122,6 +122,8 @@ static void worker_main(int task_fd, int result_fd, pid_t parent, const sigset_t
             recs = h.r.interruptions;
             h.n_records = recs ? (uint32_t)h.r.n_interruptions : 0;
             h.r.interruptions = NULL;
+            /* A copy's own record owns nothing (models/core/outcome.h), so
+             * the records travel as they are. */
             copies = h.r.copies;
             h.n_copies = copies ? (uint32_t)h.r.n_copies : 0;
             h.r.copies = NULL;
@@ -262,34 +264,34 @@ static void describe_death(worker *w, char *msg, size_t msglen)
     }
 }
 
+/* Reads N records of SIZE bytes after a result header into a new array
+ * (NULL when N is 0): 1, or -1 with nothing allocated. */
+static int read_records(int fd, uint32_t n, size_t size, void **out)
+{
+    *out = NULL;
+    if (n == 0) return 1;
+    void *p = malloc(n * size);
+    if (!p || read_full(fd, p, n * size) != 1) {
+        free(p);
+        return -1;
+    }
+    *out = p;
+    return 1;
+}
+
 /* Reads one result from worker W. */
 static int take_result(worker *w, exp__done *done_out, uint64_t *tag_out, char *msg, size_t msglen)
 {
     result_header h;
     int rc = read_full(w->result_fd, &h, sizeof h);
-    out_interruption *recs = NULL;
-    out_copy *copies = NULL;
-    if (rc == 1 && h.n_records) {
-        recs = malloc(h.n_records * sizeof *recs);
-        if (!recs || read_full(w->result_fd, recs, h.n_records * sizeof *recs) != 1) {
-            free(recs);
-            recs = NULL;
-            rc = -1;
-        }
-    }
-    if (rc == 1 && h.n_copies) {
-        copies = malloc(h.n_copies * sizeof *copies);
-        if (!copies || read_full(w->result_fd, copies, h.n_copies * sizeof *copies) != 1) {
-            free(copies);
-            copies = NULL;
-            rc = -1;
-        }
-    }
+    void *recs = NULL, *copies = NULL;
+    if (rc == 1) rc = read_records(w->result_fd, h.n_records, sizeof(out_interruption), &recs);
+    if (rc == 1) rc = read_records(w->result_fd, h.n_copies, sizeof(out_copy), &copies);
     if (rc != 1 || w->n_in_flight == 0 || h.tag != w->in_flight[0]) {
-        free(recs);
-        free(copies);
         w->dead = 1;
         *tag_out = w->n_in_flight ? w->in_flight[0] : 0;
+        free(recs);
+        free(copies);
         describe_death(w, msg, msglen);
         return EXP_POOL_EDIED;
     }
@@ -300,11 +302,7 @@ static int take_result(worker *w, exp__done *done_out, uint64_t *tag_out, char *
     done_out->r = h.r;
     done_out->r.interruptions = h.status == 0 ? recs : NULL;
     done_out->r.copies = h.status == 0 ? copies : NULL;
-    /* a copy's own record owns nothing (models/core/outcome.h) */
-    if (h.status != 0) {
-        free(recs);
-        free(copies);
-    }
+    if (h.status != 0) free(recs), free(copies);
     return 1;
 }
 

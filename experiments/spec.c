@@ -23,8 +23,10 @@
  * O(n log n) in the spec's size.
  *
  * Invariants of a parsed experiment: every axis has at least one value,
- * integer-valued types hold whole numbers, no axis repeats a value, and the
- * searched axis holds exactly its two range ends with 0 < lo < hi.
+ * integer-valued types hold whole numbers, no axis repeats a value (a
+ * compound value counting with its companion), no key is given both alone
+ * and through a compound value, and the searched axis holds exactly its two
+ * range ends with 0 < lo < hi.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -276,18 +278,73 @@ static int integral_type(const prm_entry *p)
     return p->type == PRM_SIZE || p->type == PRM_RATE || p->type == PRM_INT || p->type == PRM_TIME;
 }
 
-/* Appends V; the array doubles when N reaches a power of two (from 8), so
+/* Keys whose values may be compound, "CHOICE:ARG" (doc/design.md section 2,
+ * "Spec files"): such a value goes through prm_set, as on the command line,
+ * and sets the key and the companion of its choice. HINT is what to write
+ * for a range of the companion instead. */
+static const struct compound_key {
+    const char *key;
+    struct {
+        const char *key;
+        int choice; /* the key's choice that sets this companion */
+    } linked[2];
+    const char *hint;
+} compound_keys[] = {
+    {"fleet.start",
+     {{"fleet.start_window", PRM_START_UNIFORM}, {"fleet.start_rate", PRM_START_POISSON}},
+     "write fleet.start = uniform and the range on fleet.start_window, as in fleet.start_window = 10s..60s lin 3"},
+};
+
+static const struct compound_key *compound_of(const prm_entry *p)
+{
+    for (size_t i = 0; i < sizeof compound_keys / sizeof compound_keys[0]; i++)
+        if (!strcmp(compound_keys[i].key, p->name)) return &compound_keys[i];
+    return NULL;
+}
+
+/* Appends V with its companions' values LINKED (NULL: all NaN, left to the
+ * section); the arrays double when N reaches a power of two (from 8), so
  * appending is amortised O(1) without a capacity field. */
-static int push_value(parser *ps, exp_axis *ax, double v)
+static int push_linked(parser *ps, exp_axis *ax, double v, const double *linked)
 {
     if (ax->n == 0 || (ax->n >= 8 && (ax->n & (ax->n - 1)) == 0)) {
         size_t cap = ax->n == 0 ? 8 : ax->n * 2;
         double *grown = realloc(ax->values, cap * sizeof *grown);
         if (!grown) return ps->error = EXP_ENOMEM;
         ax->values = grown;
+        if (ax->n_linked) {
+            grown = realloc(ax->linked_values, cap * ax->n_linked * sizeof *grown);
+            if (!grown) return ps->error = EXP_ENOMEM;
+            ax->linked_values = grown;
+        }
     }
+    for (size_t j = 0; j < ax->n_linked; j++) ax->linked_values[ax->n * ax->n_linked + j] = linked ? linked[j] : NAN;
     ax->values[ax->n++] = v;
     return 0;
+}
+
+static int push_value(parser *ps, exp_axis *ax, double v) { return push_linked(ps, ax, v, NULL); }
+
+static int base_config(const char *name, prm_config *out, char *msg, size_t n);
+
+/* A compound value ITEM ("uniform:10min") of AX, a key of compound_keys:
+ * parsed by prm_set on the defaults, the key's value and the companion its
+ * choice sets are kept. */
+static int parse_compound(parser *ps, exp_axis *ax, const char *item)
+{
+    const struct compound_key *ck = compound_of(ax->param);
+    if (strstr(item, ".."))
+        return failf(ps, ax->line, "%s: '%s': a compound value takes no range; %s", ax->param->name, item, ck->hint),
+               -1;
+    prm_config scratch;
+    char msg[512];
+    if (base_config(NULL, &scratch, msg, sizeof msg) != 0 ||
+        prm_set(&scratch, ax->param->name, item, msg, sizeof msg) != 0)
+        return failf(ps, ax->line, "%s", msg), -1;
+    double v = prm_load(ax->param, &scratch), linked[2];
+    for (size_t j = 0; j < ax->n_linked; j++)
+        linked[j] = v == ck->linked[j].choice ? prm_load(ax->linked[j], &scratch) : NAN;
+    return push_linked(ps, ax, v, linked);
 }
 
 static int parse_one(parser *ps, const exp_axis *ax, const char *text, double *out)
@@ -360,16 +417,24 @@ static int parse_range(parser *ps, exp_axis *ax, char *item, int bare)
     return 0;
 }
 
+/* A value with its companions' (NaN, "left to the section", as -inf so
+ * that it sorts and compares equal to itself; no companion is -inf). */
 typedef struct indexed_value {
-    double v;
+    double v[3];
     size_t i;
 } indexed_value;
 
 static int by_value_then_index(const void *a, const void *b)
 {
     const indexed_value *x = a, *y = b;
-    if (x->v != y->v) return x->v < y->v ? -1 : 1;
+    for (int k = 0; k < 3; k++)
+        if (x->v[k] != y->v[k]) return x->v[k] < y->v[k] ? -1 : 1;
     return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static int same_value(const indexed_value *x, const indexed_value *y)
+{
+    return x->v[0] == y->v[0] && x->v[1] == y->v[1] && x->v[2] == y->v[2];
 }
 
 /* The first value of AX (from 0) that repeats an earlier one, in *I_OUT,
@@ -381,12 +446,18 @@ static int find_repeat(const exp_axis *ax, size_t *i_out, size_t *j_out)
 {
     indexed_value *sorted = malloc((ax->n ? ax->n : 1) * sizeof *sorted);
     if (!sorted) return -1;
-    for (size_t k = 0; k < ax->n; k++) sorted[k] = (indexed_value){ax->values[k], k};
+    for (size_t k = 0; k < ax->n; k++) {
+        sorted[k] = (indexed_value){{ax->values[k], 0, 0}, k};
+        for (size_t j = 0; j < ax->n_linked; j++) {
+            double l = ax->linked_values[k * ax->n_linked + j];
+            sorted[k].v[1 + j] = isnan(l) ? -INFINITY : l;
+        }
+    }
     qsort(sorted, ax->n, sizeof *sorted, by_value_then_index);
     int found = 0;
     /* For each run of equal values, its second member repeats its first. */
     for (size_t k = 1; k < ax->n; k++)
-        if (sorted[k].v == sorted[k - 1].v && (k < 2 || sorted[k - 2].v != sorted[k].v) &&
+        if (same_value(&sorted[k], &sorted[k - 1]) && (k < 2 || !same_value(&sorted[k - 2], &sorted[k])) &&
             (!found || sorted[k].i < *i_out)) {
             *i_out = sorted[k].i;
             *j_out = sorted[k - 1].i;
@@ -416,6 +487,8 @@ static int parse_axis(parser *ps, exp_axis *ax, const char *value, int searched)
         item = trim(item);
         if (!*item)
             rc = (failf(ps, ax->line, "%s: empty value in the list", ax->param->name), -1);
+        else if (ax->n_linked && strchr(item, ':'))
+            rc = parse_compound(ps, ax, item);
         else if (strstr(item, ".."))
             rc = parse_range(ps, ax, item, searched);
         else if (searched)
@@ -644,6 +717,31 @@ static int read_special_keys(parser *ps, size_t si, exp_experiment *x, uint64_t 
     return ps->error;
 }
 
+/* Refuses a companion key that the section gives while a compound value of
+ * its key sets it too (fleet.start = uniform:10s with fleet.start_window):
+ * the two would disagree, and neither order of applying them is obvious. */
+static int linked_twice(parser *ps, const exp_experiment *x)
+{
+    for (size_t a = 0; a < x->n_axes; a++) {
+        const exp_axis *ax = &x->axes[a];
+        for (size_t j = 0; j < ax->n_linked; j++) {
+            size_t k = 0;
+            while (k < ax->n && isnan(ax->linked_values[k * ax->n_linked + j])) k++;
+            if (k == ax->n) continue;
+            const char *choice = ax->param->choices[compound_of(ax->param)->linked[j].choice];
+            for (size_t b = 0; b < x->n_axes; b++)
+                if (x->axes[b].param == ax->linked[j])
+                    return failf(ps, x->axes[b].line,
+                                 "%s: also set by %s on line %d (value %zu, %s:...); give it in one place: drop "
+                                 "this key, or write %s = %s without the part after the colon",
+                                 ax->linked[j]->name, ax->param->name, ax->line, k + 1, choice, ax->param->name,
+                                 choice),
+                           ps->error;
+        }
+    }
+    return 0;
+}
+
 /* Reads the registry keys of section SI: the axes, in the order written. */
 static int read_axes(parser *ps, size_t si, exp_experiment *x, const char *search_key)
 {
@@ -658,11 +756,13 @@ static int read_axes(parser *ps, size_t si, exp_experiment *x, const char *searc
         memset(ax, 0, sizeof *ax);
         ax->param = p;
         ax->line = en->line;
+        const struct compound_key *ck = compound_of(p);
+        for (size_t j = 0; ck && j < 2; j++) ax->linked[ax->n_linked++] = prm_find(ck->linked[j].key);
         int searched = search_key[0] && !strcmp(search_key, p->name);
         if (searched) x->search_axis = x->n_axes - 1;
         parse_axis(ps, ax, en->value, searched);
     }
-    if (ps->error || x->kind != EXP_SEARCH) return ps->error;
+    if (ps->error || linked_twice(ps, x) || x->kind != EXP_SEARCH) return ps->error;
     for (size_t i = 0; i < x->n_axes; i++)
         if (!strcmp(x->axes[i].param->name, search_key)) return 0;
     failf(ps, x->line, "experiment '%s': search names %s but the section gives it no range LO..HI", x->name,
@@ -742,7 +842,10 @@ void exp_spec_free(exp_spec *spec)
     if (!spec) return;
     for (size_t i = 0; i < spec->n; i++) {
         exp_experiment *x = &spec->exps[i];
-        for (size_t k = 0; k < x->n_axes; k++) free(x->axes[k].values);
+        for (size_t k = 0; k < x->n_axes; k++) {
+            free(x->axes[k].values);
+            free(x->axes[k].linked_values);
+        }
         free(x->axes);
         free(x->name);
         free(x->text);
@@ -945,6 +1048,10 @@ int exp_point_config(const exp_experiment *e, uint64_t index, double search_valu
         if (!strcmp(p->name, "scenario") || !strcmp(p->name, "path")) continue;
         double v = e->kind == EXP_SEARCH && i == e->search_axis ? search_value : e->axes[i].values[pick[i]];
         prm_store(p, &cfg, v);
+        for (size_t j = 0; j < e->axes[i].n_linked && !(e->kind == EXP_SEARCH && i == e->search_axis); j++) {
+            double l = e->axes[i].linked_values[pick[i] * e->axes[i].n_linked + j];
+            if (!isnan(l)) prm_store(e->axes[i].linked[j], &cfg, l);
+        }
     }
     if (prm_check(&cfg, msg, sizeof msg) != 0) {
         snprintf(err, errlen, "experiment '%s' (line %d), %s %llu: %s", e->name, e->line,

@@ -51,6 +51,14 @@ typedef struct exp_axis {
     int line;
     size_t n;
     double *values;
+    /* A key that takes compound values, as fleet.start does (uniform:10min
+     * also sets fleet.start_window, poisson:0.5 fleet.start_rate): its
+     * companion keys, and per value (value-major, n x n_linked) each
+     * companion's value, NaN where the value leaves that key to the rest of
+     * the section (a bare choice). n_linked is 0 for every other key. */
+    size_t n_linked;
+    const prm_entry *linked[2];
+    double *linked_values;
 } exp_axis;
 
 typedef struct exp_experiment {

@@ -25,6 +25,8 @@ shell_tests = \
 	tests/results/check_report_chromium.sh
 # The path presets end to end (issue 12).
 shell_tests += tests/e2e/test_path.sh
+# Fleets end to end (issue 16).
+shell_tests += tests/e2e/test_fleet.sh
 TESTS += $(shell_tests)
 EXTRA_DIST += $(shell_tests) tests/arch/check_layers.py tests/e2e/check_pcap.py .clang-format tests/results/fixture.ini \
 	tests/fingerprints/refresh.sh tests/fingerprints/reference.list tests/fingerprints/expected \

@@ -536,3 +536,103 @@ Test(spec, a_spec_over_one_mebibyte_is_refused_and_one_at_the_cap_read)
     unlink(path);
     free(text);
 }
+
+/* The configuration KEY=VALUE makes on the command line (prm_set), for comparison. */
+static prm_config command_line(const char *pair)
+{
+    prm_config cfg;
+    char err[256];
+    prm_defaults(&cfg);
+    cr_assert_eq(prm_set_pair(&cfg, pair, err, sizeof err), 0, "%s: %s", pair, err);
+    return cfg;
+}
+
+static void expect_same_config(const prm_config *got, const prm_config *want, const char *what)
+{
+    for (size_t i = 0; i < prm_count(); i++) {
+        const prm_entry *p = prm_at(i);
+        cr_expect_eq(prm_load(p, got), prm_load(p, want), "%s: %s is %g, the command line gives %g", what, p->name,
+                     prm_load(p, got), prm_load(p, want));
+    }
+}
+
+Test(spec, a_compound_fleet_start_sets_its_companion_as_on_the_command_line)
+{
+    const char *values[] = {"uniform:30s", "uniform:10min", "poisson:0.5", "poisson:30/min", "uniform:0s"};
+    for (size_t k = 0; k < sizeof values / sizeof values[0]; k++) {
+        char text[128], pair[64];
+        snprintf(text, sizeof text, "[experiment f]\nfleet.start = %s\n", values[k]);
+        snprintf(pair, sizeof pair, "fleet.start=%s", values[k]);
+        exp_spec *s = parse_ok(text);
+        cr_assert_eq(s->exps[0].n_points, 1, "%s", values[k]);
+        prm_config cfg, want = command_line(pair);
+        char err[256];
+        cr_assert_eq(exp_point_config(&s->exps[0], 0, 0, &cfg, err, sizeof err), 0, "%s", err);
+        expect_same_config(&cfg, &want, values[k]);
+        exp_spec_free(s);
+    }
+}
+
+Test(spec, a_list_of_compound_starts_is_one_axis_each_value_with_its_companion)
+{
+    /* One axis in the place of fleet.start: 4 starts x 2 sizes, the size
+     * fastest; a bare choice leaves the window and rate to the section. */
+    exp_spec *s = parse_ok("[experiment f]\nfleet.clients = 4\n"
+                           "fleet.start = together, uniform:10s, uniform:1min, poisson:0.5, uniform\n"
+                           "file.size = 1MiB, 2MiB\n");
+    const exp_experiment *e = &s->exps[0];
+    cr_assert_eq(e->n_points, 10);
+    cr_expect_eq(axis(e, "fleet.start")->n, 5);
+    int start[] = {PRM_START_TOGETHER, PRM_START_UNIFORM, PRM_START_UNIFORM, PRM_START_POISSON, PRM_START_UNIFORM};
+    int64_t window_s[] = {0, 10, 60, 0, 0};
+    double rate[] = {1, 1, 1, 0.5, 1};
+    for (uint64_t i = 0; i < 10; i++) {
+        prm_config cfg;
+        char err[256];
+        cr_assert_eq(exp_point_config(e, i, 0, &cfg, err, sizeof err), 0, "%s", err);
+        cr_expect_eq(cfg.fleet.clients, 4);
+        cr_expect_eq(cfg.fleet.start, start[i / 2], "point %llu", (unsigned long long)i + 1);
+        cr_expect_eq(cfg.fleet.start_window_ns, window_s[i / 2] * SIM_NS_PER_S, "point %llu",
+                     (unsigned long long)i + 1);
+        cr_expect_eq(cfg.fleet.start_rate, rate[i / 2], "point %llu", (unsigned long long)i + 1);
+        cr_expect_eq(cfg.file_size_bytes, i % 2 ? 2097152u : 1048576u);
+    }
+    exp_spec_free(s);
+    /* A companion that no value sets may be given: here the window, with
+     * only a poisson compound. */
+    s = parse_ok("[experiment g]\nfleet.start_window = 5min\nfleet.start = uniform, poisson:2\n");
+    for (uint64_t i = 0; i < 2; i++) {
+        prm_config cfg;
+        char err[256];
+        cr_assert_eq(exp_point_config(&s->exps[0], i, 0, &cfg, err, sizeof err), 0, "%s", err);
+        cr_expect_eq(cfg.fleet.start_window_ns, 300 * SIM_NS_PER_S);
+        cr_expect_eq(cfg.fleet.start_rate, i ? 2 : 1);
+    }
+    exp_spec_free(s);
+}
+
+Test(spec, compound_starts_are_refused_naming_line_key_and_fix)
+{
+    /* The companion given twice, whichever comes first: the message is at
+     * the companion's line and says how to give it once. */
+    const char *err = parse_fails("[experiment e]\nfleet.start = uniform:10s\nfleet.start_window = 1min\n");
+    cr_expect(strstr(err, "t.ini:3:") && strstr(err, "fleet.start_window") && strstr(err, "line 2") &&
+                  strstr(err, "fleet.start = uniform"),
+              "%s", err);
+    expect_error("[experiment e]\nfleet.start_rate = 2\nfleet.start = together, poisson:0.5\n",
+                 "t.ini:2:", "fleet.start_rate");
+    /* Repeats, in the companion's unit too (30/min is 0.5 per second). */
+    expect_error("[experiment e]\nfleet.start = uniform:10s, uniform:10s\n", "t.ini:2:", "value 2 repeats value 1");
+    expect_error("[experiment e]\nfleet.start = poisson:0.5, uniform:1s, poisson:30/min\n",
+                 "t.ini:2:", "value 3 repeats value 1");
+    /* No ranges inside a compound value: the hint names the companion key. */
+    err = parse_fails("[experiment e]\nfleet.start = uniform:10s..60s lin 3\n");
+    cr_expect(strstr(err, "t.ini:2:") && strstr(err, "fleet.start") && strstr(err, "fleet.start_window = 10s..60s"),
+              "%s", err);
+    /* The registry's own messages for a bad compound value, with file and line. */
+    expect_error("[experiment e]\nfleet.start = together:5s\n", "t.ini:2:", "fleet.start");
+    expect_error("[experiment e]\nfleet.start = uniform:\n", "t.ini:2:", "nothing after the colon");
+    expect_error("[experiment e]\nfile.size = 1MiB\nfleet.start = poisson:x\n", "t.ini:3:", "not a rate");
+    expect_error("[experiment e]\nfleet.start = uniform:800h\n", "t.ini:2:", "out of range");
+    expect_error("[experiment e]\nfleet.start = sometimes:5\n", "t.ini:2:", "fleet.start");
+}
