@@ -78,7 +78,8 @@ struct scn_sim;
 typedef struct scn_pair {
     struct scn_sim *s;
     uint32_t index;   /* 0-based */
-    prm_config cfg;   /* the run's config with this client's certificate and OS */
+    const prm_config *cfg; /* the run's config, or &own when this client's certificate or OS differ */
+    prm_config own;
     rec_recorder rec; /* this copy's recorder: its counters, episodes, fingerprint */
     int rec_ready;
     ipsec_host *ipsec[2]; /* the client's layer, and the server's layer towards this client */
@@ -121,7 +122,7 @@ typedef struct scn_sim {
     int64_t sessions;     /* slots held now */
 } scn_sim;
 
-static int restartable(const scn_pair *pr) { return pr->cfg.copy.tool == PRM_TOOL_ROBOCOPY_Z; }
+static int restartable(const scn_pair *pr) { return pr->cfg->copy.tool == PRM_TOOL_ROBOCOPY_Z; }
 static void retry_fire(sim_kernel *k, void *arg);
 
 /* The session slot of a finished copy is freed after server.smb.session_linger. */
@@ -151,12 +152,12 @@ static void on_done(void *ctx, int failure, int host)
     scn_pair *pr = ctx;
     scn_sim *s = pr->s;
     if (pr->ended) return;
-    if (failure != OUT_FAIL_NONE && restartable(pr) && pr->n_restarts < (uint64_t)pr->cfg.copy.retries) {
+    if (failure != OUT_FAIL_NONE && restartable(pr) && pr->n_restarts < (uint64_t)pr->cfg->copy.retries) {
         /* robocopy /Z: this attempt is over, the next one comes after the wait. */
         for (int h = 0; h < 2; h++) tcp_drop(pr->tcp[h]);
         pr->rec.bytes_done = smb_done_offset(pr->smb);
         pr->restart_failure = failure;
-        sim_timer_arm_in(s->k, &pr->retry_timer, pr->cfg.copy.retry_wait_ns);
+        sim_timer_arm_in(s->k, &pr->retry_timer, pr->cfg->copy.retry_wait_ns);
         return;
     }
     pr->ended = 1;
@@ -168,7 +169,7 @@ static void on_done(void *ctx, int failure, int host)
         &(ev_event){.kind = EV_COPY_END, .host = (int8_t)host, .cause = failure, .detail = out_failure_name(failure)});
     if (s->n_pairs > 1) { /* the others go on; this one's endpoints are done */
         for (int h = 0; h < 2; h++) tcp_drop(pr->tcp[h]);
-        if (pr->holds_slot) sim_timer_arm_in(s->k, &pr->linger_timer, pr->cfg.smb.session_linger_ns);
+        if (pr->holds_slot) sim_timer_arm_in(s->k, &pr->linger_timer, pr->cfg->smb.session_linger_ns);
     }
     if (++s->n_ended == s->n_pairs) sim_kernel_stop(s->k);
 }
@@ -217,7 +218,7 @@ static void teardown(scn_sim *s, scn_probe *probe)
  * options would settle on). */
 static void endpoint_params(scn_pair *pr)
 {
-    const prm_config *cfg = &pr->cfg;
+    const prm_config *cfg = pr->cfg;
     int64_t mss = host_mss(cfg, PRM_CLIENT);
     if (host_mss(cfg, PRM_SERVER) < mss) mss = host_mss(cfg, PRM_SERVER);
     for (int h = 0; h < 2; h++) {
@@ -261,7 +262,7 @@ static void copy_in_fn(void *ctx, pkt *p)
  * admission when a session limit is in force. */
 static smb_copy *pair_smb(scn_pair *pr)
 {
-    smb_copy *c = smb_new(pr->s->k, &pr->cfg, &pr->rec, pr->tcp[PRM_CLIENT], pr->tcp[PRM_SERVER], on_done, pr);
+    smb_copy *c = smb_new(pr->s->k, pr->cfg, &pr->rec, pr->tcp[PRM_CLIENT], pr->tcp[PRM_SERVER], on_done, pr);
     if (c && pr->s->max_sessions > 0) smb_set_admission(c, admit, pr);
     return c;
 }
@@ -278,7 +279,7 @@ static void retry_fire(sim_kernel *k, void *arg)
     pr->n_restarts++;
     for (int h = 0; h < 2; h++) {
         tcp_free(pr->tcp[h]);
-        pr->tcp[h] = tcp_new(pr->s->k, &pr->cfg.tcp, &pr->hp[h], h, FLOW_ID, pr->s->pp, &pr->rec);
+        pr->tcp[h] = tcp_new(pr->s->k, &pr->cfg->tcp, &pr->hp[h], h, FLOW_ID, pr->s->pp, &pr->rec);
         if (!pr->tcp[h]) {
             rec_out_of_memory(&pr->rec);
             return;
@@ -318,8 +319,8 @@ static int build_pair(scn_sim *s, scn_pair *pr, uint64_t run_seed)
     pr->fail_host = -1;
     endpoint_params(pr);
     for (int h = 0; h < 2; h++) {
-        pr->ipsec[h] = ipsec_host_new_named(s->k, &pr->cfg, h, s->pp, &pr->rec, run_seed, prefix);
-        pr->tcp[h] = tcp_new(s->k, &pr->cfg.tcp, &pr->hp[h], h, FLOW_ID, s->pp, &pr->rec);
+        pr->ipsec[h] = ipsec_host_new_named(s->k, pr->cfg, h, s->pp, &pr->rec, run_seed, prefix);
+        pr->tcp[h] = tcp_new(s->k, &pr->cfg->tcp, &pr->hp[h], h, FLOW_ID, s->pp, &pr->rec);
         if (!pr->ipsec[h] || !pr->tcp[h]) return -1;
     }
     return 0;
@@ -331,8 +332,8 @@ static void wire_pair(scn_sim *s, scn_pair *pr)
         pr->cport[h] = (struct scn_copy_port){pr, h, ipsec_host_out_port(pr->ipsec[h])};
         tcp_wire(pr->tcp[h], restartable(pr) ? copy_out_port(&pr->cport[h]) : ipsec_host_out_port(pr->ipsec[h]));
         pkt_port down = link_send_port_pair(s->link, h, pr->index);
-        if (pr->cfg.tcp.ipsec_mss == PRM_IPSEC_MSS_HANDSHAKE) {
-            pr->esp_watch[h] = (scn_esp_watch){pr->tcp[h], pr->cfg.ipsec.esp_overhead_bytes, down};
+        if (pr->cfg->tcp.ipsec_mss == PRM_IPSEC_MSS_HANDSHAKE) {
+            pr->esp_watch[h] = (scn_esp_watch){pr->tcp[h], pr->cfg->ipsec.esp_overhead_bytes, down};
             down = (pkt_port){esp_watch_fn, &pr->esp_watch[h]};
         }
         pkt_port up = restartable(pr) ? (pkt_port){copy_in_fn, &pr->cport[h]} : tcp_input_port(pr->tcp[h]);
@@ -358,7 +359,9 @@ static int build(scn_sim *s, uint64_t run_seed, const rec_sink *sinks, int n_sin
         scn_pair *pr = &s->pair[i];
         pr->s = s;
         pr->index = i;
-        fleet_client_config(s->cfg, i, &pr->cfg);
+        fleet_client_config(s->cfg, i, &pr->own);
+        /* Clients as configured share the run's config: one copy in cache, not N. */
+        pr->cfg = memcmp(&pr->own, s->cfg, sizeof pr->own) == 0 ? s->cfg : &pr->own;
         rec_init(&pr->rec, s->k);
         pr->rec_ready = 1;
         pr->rec.copy = s->n_pairs > 1 ? (uint16_t)(i + 1) : 0;
@@ -429,7 +432,7 @@ static void fill_copy(const scn_sim *s, const scn_pair *pr, int one, out_result 
     if (res.failure == OUT_FAIL_CONNECT_TIMEOUT && (r->blocked || r->holding[0] || r->holding[1]))
         res.failure = OUT_FAIL_BLOCKED;
     res.bytes_done = r->bytes_done;
-    res.completed = res.failure == OUT_FAIL_NONE && r->bytes_done >= pr->cfg.file_size_bytes;
+    res.completed = res.failure == OUT_FAIL_NONE && r->bytes_done >= pr->cfg->file_size_bytes;
     res.setup_s = r->established ? sim_time_to_s(r->established_ns - r->t0_ns) : NAN;
     res.duration_s = r->started ? sim_time_to_s(pr->end_ns - r->t0_ns) : 0.0;
     res.n_interruptions = r->n_eps;
@@ -520,8 +523,8 @@ static int fill_result(scn_sim *s, uint64_t run_seed, double wall_s, out_result 
     for (uint32_t i = 0; i < n; i++) {
         const scn_pair *pr = &s->pair[i];
         c[i].index = i + 1;
-        c[i].client_os = pr->cfg.host[PRM_CLIENT].os;
-        c[i].client_cert = pr->cfg.host[PRM_CLIENT].cert;
+        c[i].client_os = pr->cfg->host[PRM_CLIENT].os;
+        c[i].client_cert = pr->cfg->host[PRM_CLIENT].cert;
         c[i].start_s = sim_time_to_s(pair_t0(pr) - first);
         fill_copy(s, pr, n == 1, &c[i].r);
         n_eps += pr->rec.n_eps;
