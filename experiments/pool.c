@@ -39,7 +39,8 @@ typedef struct result_header {
     uint64_t tag;
     int32_t status;
     uint32_t n_records;
-    out_result r; /* r.interruptions is meaningless here */
+    uint32_t n_copies; /* out_copy records after the interruption records */
+    out_result r;      /* r.interruptions and r.copies are meaningless here */
 } result_header;
 
 typedef struct worker {
@@ -116,14 +117,20 @@ static void worker_main(int task_fd, int result_fd, pid_t parent, const sigset_t
         h.tag = t.tag;
         h.status = scn_run(&t.cfg, t.seed, NULL, &h.r);
         out_interruption *recs = NULL;
+        struct out_copy *copies = NULL;
         if (h.status == 0) {
             recs = h.r.interruptions;
             h.n_records = recs ? (uint32_t)h.r.n_interruptions : 0;
             h.r.interruptions = NULL;
+            copies = h.r.copies;
+            h.n_copies = copies ? (uint32_t)h.r.n_copies : 0;
+            h.r.copies = NULL;
         }
         int bad = write_full(result_fd, &h, sizeof h) != 0 ||
-                  (h.n_records && write_full(result_fd, recs, h.n_records * sizeof *recs) != 0);
+                  (h.n_records && write_full(result_fd, recs, h.n_records * sizeof *recs) != 0) ||
+                  (h.n_copies && write_full(result_fd, copies, h.n_copies * sizeof *copies) != 0);
         h.r.interruptions = recs;
+        h.r.copies = copies;
         if (h.status == 0) out_result_fini(&h.r);
         if (bad) _exit(1);
     }
@@ -265,10 +272,23 @@ static int take_result(worker *w, exp__done *done_out, uint64_t *tag_out, char *
         recs = malloc(h.n_records * sizeof *recs);
         if (!recs || read_full(w->result_fd, recs, h.n_records * sizeof *recs) != 1) {
             free(recs);
+            recs = NULL;
+            rc = -1;
+        }
+    }
+    /* A copy's own record owns nothing (models/core/outcome.h): its bytes are all of it. */
+    struct out_copy *copies = NULL;
+    if (rc == 1 && h.n_copies) {
+        copies = malloc(h.n_copies * sizeof *copies);
+        if (!copies || read_full(w->result_fd, copies, h.n_copies * sizeof *copies) != 1) {
+            free(copies);
+            copies = NULL;
             rc = -1;
         }
     }
     if (rc != 1 || w->n_in_flight == 0 || h.tag != w->in_flight[0]) {
+        free(recs);
+        free(copies);
         w->dead = 1;
         *tag_out = w->n_in_flight ? w->in_flight[0] : 0;
         describe_death(w, msg, msglen);
@@ -280,7 +300,8 @@ static int take_result(worker *w, exp__done *done_out, uint64_t *tag_out, char *
     done_out->status = h.status;
     done_out->r = h.r;
     done_out->r.interruptions = h.status == 0 ? recs : NULL;
-    if (h.status != 0) free(recs);
+    done_out->r.copies = h.status == 0 ? copies : NULL;
+    if (h.status != 0) free(recs), free(copies);
     return 1;
 }
 

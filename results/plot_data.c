@@ -150,6 +150,53 @@ static int fetch_by_file_size(plot_db *db, const plot_axes *a, const char *colum
     return rc;
 }
 
+/* ---- (f) fleets: share of copies completed; (g) makespan ---- */
+
+int plot__fleet_complete_fetch(plot_db *db, const plot_axes *a, plot_series *out, char *err, size_t errlen)
+{
+    return fetch_by_file_size(db, a, "copies_complete_mean, copies_complete_lo, copies_complete_hi, n_runs, n_completed",
+                              "n_runs > 0 AND copies_complete_mean IS NOT NULL", out, err, errlen);
+}
+
+int plot__makespan_fetch(plot_db *db, const plot_axes *a, plot_series *out, char *err, size_t errlen)
+{
+    size_t curve[a->n_vary + 1];
+    int excl[] = {a->col_fleet_clients};
+    size_t n_curve = plot__other_axes(a, excl, 1, curve);
+    plot_buf sql = {0};
+    plot__buf_printf(&sql, "SELECT ");
+    plot__buf_cols(&sql, db, curve, n_curve, "");
+    plot__buf_printf(&sql,
+                     "%spoint_id, fleet_clients, makespan_mean_s, makespan_lo_s, makespan_hi_s, n_runs, "
+                     "copies_complete_mean, fleet_clients * file_size * 8.0 / ((CASE WHEN link_rate_to_client > 0 "
+                     "THEN link_rate_to_client ELSE link_rate END) * " PLOT_WIRE_EFFICIENCY_SQL
+                     ") FROM point_summary WHERE experiment_id = ?1 AND makespan_mean_s IS NOT NULL ORDER BY ",
+                     n_curve ? ", " : "");
+    plot__buf_cols(&sql, db, curve, n_curve, "");
+    plot__buf_printf(&sql, "%sfleet_clients, point_id", n_curve ? ", " : "");
+    if (sql.oom) return plot__buf_fini(&sql), snprintf(err, errlen, "out of memory"), PLOT_ENOMEM;
+    int rc = plot__fetch(db, sql.s, a->e->id, curve, n_curve, 6, out, err, errlen);
+    plot__buf_fini(&sql);
+    return rc;
+}
+
+int plot__fleet_runs(plot_db *db, const plot_axes *a, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db->db,
+                                "SELECT EXISTS (SELECT 1 FROM runs r JOIN points p ON p.point_id = r.point_id "
+                                "WHERE p.experiment_id = ?1 AND r.n_copies > 1)",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, a->e->id);
+        rc = sqlite3_step(st);
+    }
+    int has = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    if (rc != SQLITE_ROW) snprintf(err, errlen, "%s: cannot read the runs: %s", db->path, sqlite3_errmsg(db->db));
+    sqlite3_finalize(st);
+    return has < 0 ? PLOT_EIO : has;
+}
+
 int plot__p_complete_fetch(plot_db *db, const plot_axes *a, plot_series *out, char *err, size_t errlen)
 {
     return fetch_by_file_size(db, a, "p_complete, p_complete_lo, p_complete_hi, n_runs, n_completed", "n_runs > 0", out,
