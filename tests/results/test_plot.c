@@ -169,6 +169,9 @@ Test(plot, fleet_figures_hold_the_point_summary_numbers)
 {
     const char *db = path("fl.db");
     tp_sweep_fleet(dir, db);
+    /* The sweep's workers hand each run's copies to the writer: one row per copy. */
+    cr_expect_eq(tp_q(db, "SELECT count(*) FROM copies"), tp_q(db, "SELECT sum(n_copies) FROM runs"));
+    cr_expect_eq(tp_q(db, "SELECT sum(completed) FROM copies"), tp_q(db, "SELECT sum(n_completed) FROM runs"));
     size_t n;
     plot_figure *figs = render(db, path("out"), &n, NULL, 0);
     static const char *const stems[] = {"fleet-fleet_complete", "fleet-makespan"};
