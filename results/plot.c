@@ -42,8 +42,8 @@ const char *plot_strerror(int rc)
 
 const char *plot_kind_name(int kind)
 {
-    static const char *const names[] = {"p_complete", "first_interruption", "duration", "critical_size",
-                                        "capacity_map", "fleet_complete", "makespan"};
+    static const char *const names[] = {"p_complete",   "first_interruption", "duration", "critical_size",
+                                        "capacity_map", "fleet_complete",     "makespan"};
     return kind >= 0 && kind < PLOT_FIG_COUNT ? names[kind] : "?";
 }
 

@@ -974,8 +974,7 @@ static int fig_fleet_complete(fig_ctx *c)
     if (!plot__varies(a, a->col_file_size)) return skip(c, "file.size takes a single value");
     plot_series s;
     if ((rc = plot__fleet_complete_fetch(c->db, a, &s, c->err, c->errlen))) return rc;
-    snprintf(c->title, sizeof c->title, "Share of a fleet's copies completed vs file size (experiment %s)",
-             a->e->name);
+    snprintf(c->title, sizeof c->title, "Share of a fleet's copies completed vs file size (experiment %s)", a->e->name);
     snprintf(c->caption, sizeof c->caption,
              "copies_complete_mean of each design point (view point_summary: the mean over runs of the share of "
              "the run's copies that completed) against file size, one curve per number of clients "
@@ -1102,9 +1101,9 @@ static int add_figure(fig_ctx *c, plot_figure **figs, size_t *n, size_t *cap)
 static int experiment_figures(plot_db *db, size_t e, const char *dir, FILE *notes, plot_figure **figs, size_t *n,
                               size_t *cap, char *err, size_t errlen)
 {
-    static int (*const fns[PLOT_FIG_COUNT])(fig_ctx *) = {fig_p_complete, fig_first_interruption, fig_duration,
-                                                          fig_critical_size, fig_capacity_map,
-                                                          fig_fleet_complete, fig_makespan};
+    static int (*const fns[PLOT_FIG_COUNT])(fig_ctx *) = {fig_p_complete,    fig_first_interruption, fig_duration,
+                                                          fig_critical_size, fig_capacity_map,       fig_fleet_complete,
+                                                          fig_makespan};
     plot_axes a;
     int rc = plot__axes_init(db, e, &a, err, errlen);
     for (int k = 0; !rc && k < PLOT_FIG_COUNT; k++) {

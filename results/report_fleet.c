@@ -70,8 +70,10 @@ static int fleet_complete(report_ctx *r, const plot_axes *a)
         size_t all = 0, none = cv->n;
         while (all < cv->n && rows[all].v[0] >= 1.0) all++; /* rows[0 .. all-1]: every copy completed */
         for (size_t i = cv->n; i-- > all;)
-            if (rows[i].v[0] <= 0.0) none = i; /* the smallest size from which on none completed */
-            else break;
+            if (rows[i].v[0] <= 0.0)
+                none = i; /* the smallest size from which on none completed */
+            else
+                break;
         char who[600], x[64], y[64], z[64], p[32], lo[32], hi[32];
         if ((rc = who_of(r, a, &s, cv, who, sizeof who))) break;
         const plot_row *at = all < cv->n ? &rows[all] : &rows[cv->n - 1];
@@ -92,8 +94,8 @@ static int fleet_complete(report_ctx *r, const plot_axes *a)
         pct(at->v[0], p, sizeof p);
         if (all) {
             report__human_db(fs, rows[all - 1].x, x, sizeof x);
-            report__escf(&r->h, "%s: the largest file tested that every copy completes (in all %.0f runs) is %s; ",
-                         who, rows[all - 1].v[3], x);
+            report__escf(&r->h, "%s: the largest file tested that every copy completes (in all %.0f runs) is %s; ", who,
+                         rows[all - 1].v[3], x);
         } else {
             report__escf(&r->h, "%s: even at the smallest size tested not every copy completes; ", who);
         }

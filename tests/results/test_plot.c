@@ -195,7 +195,7 @@ Test(plot, fleet_figures_hold_the_point_summary_numbers)
     cr_expect_eq(blocks, 2, "one curve per fleet.clients: %zu", blocks);
     double mid = 0;
     for (size_t i = 0; i < m; i++) {
-        static const char *const cols[] = {"point_id",           "file_size", "copies_complete_mean",
+        static const char *const cols[] = {"point_id",           "file_size",          "copies_complete_mean",
                                            "copies_complete_lo", "copies_complete_hi", "n_runs",
                                            "n_completed"};
         for (int c = 0; c < 7; c++) {
