@@ -42,8 +42,8 @@ const char *plot_strerror(int rc)
 
 const char *plot_kind_name(int kind)
 {
-    static const char *const names[] = {"p_complete", "first_interruption", "duration", "critical_size",
-                                        "capacity_map"};
+    static const char *const names[] = {"p_complete",   "first_interruption", "duration", "critical_size",
+                                        "capacity_map", "fleet_complete",     "makespan"};
     return kind >= 0 && kind < PLOT_FIG_COUNT ? names[kind] : "?";
 }
 
@@ -207,6 +207,7 @@ int plot__axes_init(plot_db *db, size_t exp_index, plot_axes *a, char *err, size
     a->col_link_rate = find_col(db, "link.rate");
     a->col_scenario = find_col(db, "scenario");
     a->col_qm_kb = find_col(db, "ipsec.qm_lifetime_kb");
+    a->col_fleet_clients = find_col(db, "fleet.clients");
     res_counts counts;
     int rc = res_experiment_counts(db->store, a->e->id, &counts);
     if (rc) {
@@ -408,6 +409,8 @@ void plot__label_piece(const prm_entry *p, sqlite3_stmt *st, int i, char *buf, s
         plot__human(p, plot__db_to_base(p, sqlite3_column_double(st, i)), value, sizeof value);
     if (!strcmp(p->name, "scenario") || !strcmp(p->name, "file.size") || !strcmp(p->name, "link.rate"))
         snprintf(buf, n, "%s", value);
+    else if (!strcmp(p->name, "fleet.clients") && sqlite3_column_type(st, i) != SQLITE_NULL)
+        snprintf(buf, n, "%s client%s", value, sqlite3_column_int64(st, i) == 1 ? "" : "s");
     else
         snprintf(buf, n, "%s=%s", p->name, value);
 }

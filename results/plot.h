@@ -4,7 +4,8 @@
  * Figures of a results database, driven only by SQL over its tables and
  * views: for each experiment, p_complete vs file size with Wilson error bars,
  * the first interruption (bytes and time), copy duration with the no-ipsec
- * baseline, and the critical file size of a threshold search. Each figure is
+ * baseline, the critical file size of a threshold search, and for fleets
+ * (fleet.clients > 1) the share of copies completed and the makespan. Each figure is
  * four files in the output directory: STEM.dat (the data, base units),
  * STEM.gp (a gnuplot script that reads the .dat and writes STEM.png and
  * STEM.svg; re-runnable by hand), and the two images, rendered by running
@@ -36,6 +37,8 @@ typedef enum {
     PLOT_FIG_DURATION,           /* (c) copy duration vs file size, no-ipsec baseline */
     PLOT_FIG_CRITICAL_SIZE,      /* (d) critical value of a threshold search vs link rate */
     PLOT_FIG_CAPACITY_MAP,       /* (e) the critical value over two axes of a search: a heat map */
+    PLOT_FIG_FLEET_COMPLETE,     /* (f) fleets: share of copies completed vs file size, one curve per N */
+    PLOT_FIG_MAKESPAN,           /* (g) fleets: makespan vs fleet.clients, with the N x size / rate law */
     PLOT_FIG_COUNT
 } plot_kind;
 /* The file-name part of a kind ("p_complete", "first_interruption", ...). */

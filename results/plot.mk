@@ -9,5 +9,6 @@ libresults_a_SOURCES += \
 	%D%/plot_run.c %D%/plot_run.h \
 	%D%/report.h %D%/report_int.h \
 	%D%/report_layout.c \
-	%D%/report_findings.c
+	%D%/report_findings.c \
+	%D%/report_fleet.c
 %D%/libresults_a-report_layout.$(OBJEXT): %D%/build_info.h

@@ -127,27 +127,70 @@ void plot__series_fini(plot_series *s)
 
 /* ---- (a) p_complete vs file size ---- */
 
-/* Rows of point_summary against file size, one curve per combination of
- * the other axes: SELECT <curve columns>, point_id, file_size, <COLUMNS>
- * WHERE <WHERE> ORDER BY the curve columns, file size, point. The two
- * figures over file size differ only in COLUMNS and WHERE. */
-static int fetch_by_file_size(plot_db *db, const plot_axes *a, const char *columns, const char *where, plot_series *out,
-                              char *err, size_t errlen)
+/* Rows of point_summary against column XCOL, one curve per combination of
+ * the other axes: SELECT <curve columns>, point_id, <x>, <COLUMNS> (N_VALUES
+ * of them) WHERE <WHERE> ORDER BY the curve columns, x, point. The figures
+ * over file size differ only in COLUMNS and WHERE; the makespan is the same
+ * over fleet.clients. */
+static int fetch_by(plot_db *db, const plot_axes *a, int xcol, const char *columns, size_t n_values, const char *where,
+                    plot_series *out, char *err, size_t errlen)
 {
     size_t curve[a->n_vary + 1];
-    int excl[] = {a->col_file_size};
+    int excl[] = {xcol};
     size_t n_curve = plot__other_axes(a, excl, 1, curve);
+    const char *x = db->cols[xcol].name;
     plot_buf sql = {0};
     plot__buf_printf(&sql, "SELECT ");
     plot__buf_cols(&sql, db, curve, n_curve, "");
-    plot__buf_printf(&sql, "%spoint_id, file_size, %s FROM point_summary WHERE experiment_id = ?1 AND %s ORDER BY ",
-                     n_curve ? ", " : "", columns, where);
+    plot__buf_printf(&sql, "%spoint_id, %s, ", n_curve ? ", " : "", x);
+    plot__buf_printf(&sql, "%s FROM point_summary WHERE experiment_id = ?1 AND %s ORDER BY ", columns, where);
     plot__buf_cols(&sql, db, curve, n_curve, "");
-    plot__buf_printf(&sql, "%sfile_size, point_id", n_curve ? ", " : "");
+    plot__buf_printf(&sql, "%s%s, point_id", n_curve ? ", " : "", x);
     if (sql.oom) return plot__buf_fini(&sql), snprintf(err, errlen, "out of memory"), PLOT_ENOMEM;
-    int rc = plot__fetch(db, sql.s, a->e->id, curve, n_curve, 5, out, err, errlen);
+    int rc = plot__fetch(db, sql.s, a->e->id, curve, n_curve, n_values, out, err, errlen);
     plot__buf_fini(&sql);
     return rc;
+}
+
+static int fetch_by_file_size(plot_db *db, const plot_axes *a, const char *columns, const char *where, plot_series *out,
+                              char *err, size_t errlen)
+{
+    return fetch_by(db, a, a->col_file_size, columns, 5, where, out, err, errlen);
+}
+
+/* ---- (f) fleets: share of copies completed; (g) makespan ---- */
+
+int plot__fleet_complete_fetch(plot_db *db, const plot_axes *a, plot_series *out, char *err, size_t errlen)
+{
+    return fetch_by_file_size(db, a,
+                              "copies_complete_mean, copies_complete_lo, copies_complete_hi, n_runs, n_completed",
+                              "n_runs > 0 AND copies_complete_mean IS NOT NULL", out, err, errlen);
+}
+
+int plot__makespan_fetch(plot_db *db, const plot_axes *a, plot_series *out, char *err, size_t errlen)
+{
+    return fetch_by(db, a, a->col_fleet_clients,
+                    "makespan_mean_s, makespan_lo_s, makespan_hi_s, n_runs, copies_complete_mean, "
+                    "fleet_clients * file_size * 8.0 / ((CASE WHEN link_rate_to_client > 0 THEN link_rate_to_client "
+                    "ELSE link_rate END) * " PLOT_WIRE_EFFICIENCY_SQL ")",
+                    6, "makespan_mean_s IS NOT NULL", out, err, errlen);
+}
+
+int plot__fleet_runs(plot_db *db, const plot_axes *a, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db->db,
+                                "SELECT EXISTS (SELECT 1 FROM runs r JOIN points p ON p.point_id = r.point_id "
+                                "WHERE p.experiment_id = ?1 AND r.n_copies > 1)",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, a->e->id);
+        rc = sqlite3_step(st);
+    }
+    int has = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    if (rc != SQLITE_ROW) snprintf(err, errlen, "%s: cannot read the runs: %s", db->path, sqlite3_errmsg(db->db));
+    sqlite3_finalize(st);
+    return has < 0 ? PLOT_EIO : has;
 }
 
 int plot__p_complete_fetch(plot_db *db, const plot_axes *a, plot_series *out, char *err, size_t errlen)

@@ -1,5 +1,5 @@
 /*
- * The writer of the four figures of an experiment: each a .dat and a .gp,
+ * The writer of the figures of an experiment: each a .dat and a .gp,
  * from the one query of results/plot_data.c over the database's views and
  * tables (the p_complete panels placed by results/plot_layout.c, the gnuplot
  * text primitives from results/plot_gnuplot.c):
@@ -18,7 +18,15 @@
  *                       curves drawn as the baseline;
  *   critical_size       threshold_summary: the critical value of a threshold
  *                       search vs link rate, one curve per combination of
- *                       the other axes (typically the quick-mode lifetime).
+ *                       the other axes (typically the quick-mode lifetime);
+ *   capacity_map        threshold_summary: the critical value over two axes;
+ *   fleet_complete      point_summary: the share of a run's copies completed
+ *                       (mean over runs, Student t interval) vs file size,
+ *                       one curve per fleet.clients, for experiments whose
+ *                       runs have more than one copy;
+ *   makespan            point_summary: makespan_mean_s with its interval vs
+ *                       fleet.clients, one curve per combination of the
+ *                       other axes, each with its N x size / rate law dashed.
  * The .dat holds values in the database's units (bytes, bit/s, seconds), so
  * it can be checked against the database row for row; the .gp converts to
  * display units with one variable per axis (xdiv, ydiv) near its top, so
@@ -920,6 +928,152 @@ out:
     return rc;
 }
 
+/* Labelled x ticks at each distinct x of S (values of P as stored, over
+ * xdiv), for an axis of a few tested values (file sizes, client counts). */
+static void gp_xtics_at_rows(FILE *f, const prm_entry *p, const plot_series *s)
+{
+    double xs[64];
+    size_t n = 0;
+    for (size_t r = 0; r < s->n_rows && n < sizeof xs / sizeof xs[0]; r++) {
+        size_t i = 0;
+        while (i < n && xs[i] != s->rows[r].x) i++;
+        if (i == n && !isnan(s->rows[r].x)) xs[n++] = s->rows[r].x;
+    }
+    if (n == 0 || n == sizeof xs / sizeof xs[0]) return; /* too many: gnuplot's own ticks */
+    fputs("set xtics (", f);
+    for (size_t i = 0; i < n; i++) {
+        char label[64];
+        plot__human(p, plot__db_to_base(p, xs[i]), label, sizeof label);
+        fputs(i ? ", " : "", f);
+        plot__gp_string(f, label);
+        fprintf(f, " %.17e/xdiv", xs[i]);
+    }
+    fputs(")\nset mxtics 1\n", f);
+}
+
+/* ---- (f) fleets: share of copies completed vs file size ---- */
+
+/* Why an experiment has no fleet figure (a skip note), or 0 when it may:
+ * not a search, runs, and some run with more than one copy. */
+static int fleet_skip(fig_ctx *c)
+{
+    const plot_axes *a = c->a;
+    if (a->search_col >= 0) return skip(c, "a threshold search (see its critical_size figure)");
+    if (a->n_runs == 0) return skip(c, "no runs yet");
+    int has = plot__fleet_runs(c->db, a, c->err, c->errlen);
+    if (has < 0) return has;
+    if (!has) return skip(c, "no fleet: every run has one copy (fleet.clients = 1)");
+    return 0;
+}
+
+static int fig_fleet_complete(fig_ctx *c)
+{
+    const plot_axes *a = c->a;
+    int rc = fleet_skip(c);
+    if (rc) return rc;
+    if (!plot__varies(a, a->col_file_size)) return skip(c, "file.size takes a single value");
+    plot_series s;
+    if ((rc = plot__fleet_complete_fetch(c->db, a, &s, c->err, c->errlen))) return rc;
+    snprintf(c->title, sizeof c->title, "Share of a fleet's copies completed vs file size (experiment %s)", a->e->name);
+    snprintf(c->caption, sizeof c->caption,
+             "copies_complete_mean of each design point (view point_summary: the mean over runs of the share of "
+             "the run's copies that completed) against file size, one curve per number of clients "
+             "(fleet.clients) and combination of the other varying parameters; bars are the Student t 95 %% "
+             "interval over runs (a run's copies share the link and the server, so they are not independent).");
+    plot_out dat, gp;
+    if ((rc = open_pair(c, &dat, &gp))) goto out;
+    dat_header(dat.f, c,
+               "1 point_id  2 file_size  3 copies_complete_mean  4 copies_complete_lo  5 copies_complete_hi  "
+               "6 n_runs  7 n_completed (runs in which every copy completed)");
+    dat_blocks(dat.f, &s, 5);
+    plot__gp_preamble(gp.f, c->stem, c->title, c->db, a->e->name);
+    gp_x_axis(gp.f, c->db->cols[a->col_file_size].p, "file size", &s, 1);
+    gp_xtics_at_rows(gp.f, c->db->cols[a->col_file_size].p, &s);
+    fputs("set xlabel 'file size'\n", gp.f); /* the tick labels name their unit */
+    fputs("set ylabel 'share of the copies completed (mean over runs)'\nset yrange [-0.04:1.04]\n"
+          "set ytics 0, 0.2, 1\n",
+          gp.f);
+    plot__gp_terminals_begin(gp.f, c->stem, c->width, c->height);
+    gp_title(gp.f, c);
+    fputs("  plot \\\n", gp.f);
+    for (size_t k = 0; k < s.n_curves; k++) {
+        char style[64];
+        curve_style(&s.curves[k], k, style, sizeof style);
+        /* Curves side by side at each size (a small factor on the log
+         * axis), so that coinciding bars stay apart. */
+        double shift = pow(1.04, (double)k - (double)(s.n_curves - 1) / 2);
+        fprintf(gp.f,
+                "    '%s.dat' index %zu using ($2/xdiv*%.4f):3:4:5 with yerrorbars %s lw 1 pt 0 notitle, \\\n"
+                "    '%s.dat' index %zu using ($2/xdiv*%.4f):3 with linespoints %s lw 2 pt %d ps 1.1 title ",
+                c->stem, k, shift, style, c->stem, k, shift, style, curve_point(k));
+        plot__gp_string(gp.f, s.curves[k].label);
+        fputs(", \\\n", gp.f);
+    }
+    fputs("    keyentry with yerrorbars lc rgb '#404040' lw 1 pt 0 title 'bars: Student t 95 % interval over runs'\n",
+          gp.f);
+    plot__gp_terminals_end(gp.f);
+    rc = close_pair(c, &dat, &gp);
+out:
+    plot__series_fini(&s);
+    return rc;
+}
+
+/* ---- (g) fleets: makespan vs fleet.clients ---- */
+
+static int fig_makespan(fig_ctx *c)
+{
+    const plot_axes *a = c->a;
+    int rc = fleet_skip(c);
+    if (rc) return rc;
+    if (!plot__varies(a, a->col_fleet_clients)) return skip(c, "fleet.clients takes a single value");
+    plot_series s;
+    if ((rc = plot__makespan_fetch(c->db, a, &s, c->err, c->errlen))) return rc;
+    snprintf(c->title, sizeof c->title, "Makespan of a fleet vs number of clients (experiment %s)", a->e->name);
+    snprintf(c->caption, sizeof c->caption,
+             "makespan_mean_s of each design point (view point_summary: from the first copy's start to the last "
+             "copy's end, copies that fail included) with its Student t 95 %% interval over runs, against "
+             "fleet.clients, one curve per combination of the other varying parameters; the dashed line of each "
+             "curve is the law N x size / (rate x efficiency): the bytes on the wire of every copy over the "
+             "bottleneck's rate, without IPsec's overhead, slow start or losses.");
+    plot_out dat, gp;
+    if ((rc = open_pair(c, &dat, &gp))) goto out;
+    dat_header(dat.f, c,
+               "1 point_id  2 fleet_clients  3 makespan_mean_s  4 makespan_lo_s  5 makespan_hi_s  6 n_runs  "
+               "7 copies_complete_mean  8 reference_s (N x file_size x 8 / (rate x efficiency), efficiency "
+               "(mtu - 40) / (mtu + overhead) x 61440 / 61504)");
+    dat_blocks(dat.f, &s, 6);
+    plot__gp_preamble(gp.f, c->stem, c->title, c->db, a->e->name);
+    gp_x_axis(gp.f, c->db->cols[a->col_fleet_clients].p, "clients (fleet.clients)", &s, 0);
+    gp_xtics_at_rows(gp.f, c->db->cols[a->col_fleet_clients].p, &s);
+    double lo, hi, rlo, rhi;
+    value_range(&s, 0, 2, &lo, &hi);
+    value_range(&s, 5, 5, &rlo, &rhi);
+    fputs("set ylabel 'makespan (s; mean, bars: Student t 95 % interval)'\n", gp.f);
+    gp_y_scale(gp.f, fmin(lo, rlo), fmax(hi, rhi), "y");
+    plot__gp_terminals_begin(gp.f, c->stem, c->width, c->height);
+    gp_title(gp.f, c);
+    fputs("  plot \\\n", gp.f);
+    for (size_t k = 0; k < s.n_curves; k++) {
+        char style[64];
+        snprintf(style, sizeof style, "lc rgb '%s'", plot__colours[k % plot__n_colours]);
+        fprintf(gp.f,
+                "    '%s.dat' index %zu using ($2/xdiv):8 with lines %s dt 2 lw 1.5 notitle, \\\n"
+                "    '%s.dat' index %zu using ($2/xdiv):3:4:5 with yerrorbars %s lw 1 pt 0 notitle, \\\n"
+                "    '%s.dat' index %zu using ($2/xdiv):3 with linespoints %s dt 1 lw 2 pt %d ps 1.1 title ",
+                c->stem, k, style, c->stem, k, style, c->stem, k, style, curve_point(k));
+        /* One curve (no other axis varies): it is the measurement. */
+        plot__gp_string(gp.f, s.n_curve_cols ? s.curves[k].label : "mean makespan");
+        fputs(", \\\n", gp.f);
+    }
+    fputs("    keyentry with lines lc rgb '#404040' dt 2 lw 1.5 title 'dashed: N x size / (rate x efficiency)'\n",
+          gp.f);
+    plot__gp_terminals_end(gp.f);
+    rc = close_pair(c, &dat, &gp);
+out:
+    plot__series_fini(&s);
+    return rc;
+}
+
 /* ---- all figures ---- */
 
 static int add_figure(fig_ctx *c, plot_figure **figs, size_t *n, size_t *cap)
@@ -947,8 +1101,9 @@ static int add_figure(fig_ctx *c, plot_figure **figs, size_t *n, size_t *cap)
 static int experiment_figures(plot_db *db, size_t e, const char *dir, FILE *notes, plot_figure **figs, size_t *n,
                               size_t *cap, char *err, size_t errlen)
 {
-    static int (*const fns[PLOT_FIG_COUNT])(fig_ctx *) = {fig_p_complete, fig_first_interruption, fig_duration,
-                                                          fig_critical_size, fig_capacity_map};
+    static int (*const fns[PLOT_FIG_COUNT])(fig_ctx *) = {fig_p_complete,    fig_first_interruption, fig_duration,
+                                                          fig_critical_size, fig_capacity_map,       fig_fleet_complete,
+                                                          fig_makespan};
     plot_axes a;
     int rc = plot__axes_init(db, e, &a, err, errlen);
     for (int k = 0; !rc && k < PLOT_FIG_COUNT; k++) {

@@ -46,7 +46,7 @@ typedef struct plot_axes {
     size_t *dependent; /* columns that vary only as a function of the axes before them
                                    (parameters a scenario preset sets); owned */
     size_t n_dependent;
-    int col_file_size, col_link_rate, col_scenario, col_qm_kb; /* indices into cols */
+    int col_file_size, col_link_rate, col_scenario, col_qm_kb, col_fleet_clients; /* indices into cols */
 } plot_axes;
 int plot__axes_init(plot_db *db, size_t exp_index, plot_axes *a, char *err, size_t errlen);
 void plot__axes_fini(plot_axes *a);
@@ -124,6 +124,24 @@ int plot__duration_fetch(plot_db *db, const plot_axes *a, plot_series *out, char
 int plot__first_interruption_fetch(plot_db *db, const plot_axes *a, int *xcol_out, plot_series *out, char *err,
                                    size_t errlen);
 int plot__critical_fetch(plot_db *db, const plot_axes *a, int *xcol_out, plot_series *out, char *err, size_t errlen);
+/* Fleets (issue 16), from point_summary:
+ *   fleet complete: the curves and x of p_complete over points whose runs
+ *     have copies; values copies_complete_mean, _lo, _hi, n_runs,
+ *     n_completed (runs in which every copy completed);
+ *   makespan: curves over the varying axes but fleet.clients; x
+ *     fleet.clients; values makespan_mean_s, _lo_s, _hi_s, n_runs,
+ *     copies_complete_mean and the reference N x size x 8 / (rate x
+ *     PLOT_WIRE_EFFICIENCY_SQL), rate the bottleneck's towards the clients.
+ * plot__fleet_runs: whether any run of A has more than one copy (0/1), or
+ * PLOT_EIO with ERR filled. */
+int plot__fleet_complete_fetch(plot_db *db, const plot_axes *a, plot_series *out, char *err, size_t errlen);
+int plot__makespan_fetch(plot_db *db, const plot_axes *a, plot_series *out, char *err, size_t errlen);
+int plot__fleet_runs(plot_db *db, const plot_axes *a, char *err, size_t errlen);
+/* File bytes per byte on the bottleneck in full segments without IPsec:
+ * (MTU - 40) / (MTU + framing), times SMB's 64-byte header per 60 KiB READ
+ * (the law tests/models/test_fleet.c checks within 3 %). SQL over the
+ * points columns. */
+#define PLOT_WIRE_EFFICIENCY_SQL "((link_mtu - 40.0) / (link_mtu + link_overhead) * 61440.0 / 61504.0)"
 /* The x column of the critical figure: link.rate when it varies, else the
  * first varying numeric axis; -1 when there is none. */
 int plot__critical_x(const plot_axes *a, const plot_db *db);
@@ -169,7 +187,8 @@ void plot__human(const prm_entry *p, double base, char *buf, size_t n);
 /* A points column value of P as stored (seconds for times) to base units. */
 double plot__db_to_base(const prm_entry *p, double db_value);
 /* Short human label of one curve value: the bare value for scenario,
- * file.size and link.rate ("kb977526", "100 Mbps"), "NAME=VALUE" otherwise. */
+ * file.size and link.rate ("kb977526", "100 Mbps"), "N clients" for
+ * fleet.clients ("1 client", "40 clients"), "NAME=VALUE" otherwise. */
 void plot__label_piece(const prm_entry *p, sqlite3_stmt *st, int i, char *buf, size_t n);
 
 /* The display unit of an axis for values of P (base units) within [LO, HI]:

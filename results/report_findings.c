@@ -865,6 +865,7 @@ int report__answer(report_ctx *r, size_t experiment)
                                     "IPsec exemption) rank after the safe ones.");
         plot__buf_printf(&r->h, "</p>\n");
     }
+    if (!rc) rc = report__fleet(r, experiment);
     if (!rc) rc = report__whatif(r);
     plot__buf_printf(&r->h, "</section>\n");
     for (size_t i = 0; i < nx; i++) ans_exp_fini(&xs[i]);

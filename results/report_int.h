@@ -1,9 +1,10 @@
 #ifndef RESULTS_REPORT_INT_H
 #define RESULTS_REPORT_INT_H
 /*
- * Internals shared by the report's two files: report_layout.c (the page,
- * its HTML helpers and queries) and report_findings.c (the answer table,
- * the key findings and the what-if findings).
+ * Internals shared by the report's files: report_layout.c (the page, its
+ * HTML helpers and queries), report_findings.c (the answer table, the key
+ * findings and the what-if findings) and report_fleet.c (the fleet
+ * findings under the answer table).
  * Not for other modules: they use results/report.h.
  */
 #include <sqlite3.h>
@@ -50,6 +51,12 @@ int report__findings(report_ctx *r, const plot_axes *a);
  * in data- attributes (report_findings.c says which). Returns 0 or a
  * PLOT_E* code with R->err filled. */
 int report__answer(report_ctx *r, size_t experiment);
+
+/* Appends the fleet findings (results/report_fleet.c) of experiment
+ * EXPERIMENT (an index or (size_t)-1 for all) whose runs have more than
+ * one copy: a heading, a note and one list; nothing when there is none.
+ * Returns 0 or a PLOT_E* code with R->err filled. */
+int report__fleet(report_ctx *r, size_t experiment);
 
 /* Appends the what-if findings (one per stored `rekeysim whatif`, its best
  * change) when the database has whatif rows; nothing otherwise. Returns 0

@@ -33,3 +33,5 @@ EXTRA_DIST += $(shell_tests) tests/arch/check_layers.py tests/e2e/check_pcap.py 
 	tests/ipsec/matrix.py
 # The answer table fixture of tests/results/test_report.c and check_report_chromium.sh (issue 15)
 EXTRA_DIST += tests/results/fixture_answer.ini
+# The fleet fixture of tests/results/test_plot.c, test_report.c and check_report_chromium.sh (issue 16)
+EXTRA_DIST += tests/results/fixture_fleet.ini

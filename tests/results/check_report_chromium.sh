@@ -8,10 +8,11 @@
 #
 #   tests/results/check_report_chromium.sh [REPORT.html]
 #
-# Without an argument it builds a report from tests/results/fixture.ini and
+# Without an argument it builds a report from tests/results/fixture.ini,
 # fixture_answer.ini (the answer table's threshold search and a scenario
 # that never establishes; one `rekeysim whatif` stored into the database)
-# with
+# and fixture_fleet.ini (fleets: the fleet_complete and makespan figures and
+# the fleet findings) with
 # $REKEYSIM (default: build/rekeysim of this source tree).
 # Exit status: 0 pass, 1 fail, 77 skipped (no chromium: Debian package
 # `chromium`; no gnuplot to draw the figures of the report it builds).
@@ -37,6 +38,9 @@ if [ -z "$report" ]; then
   # A threshold search and a scenario that never establishes, for the answer table's cells.
   "$rk" sweep "$here/fixture_answer.ini" --db "$tmp/fixture.db" --jobs 2 --quiet >/dev/null ||
     { echo "FAIL: sweep of fixture_answer.ini"; exit 1; }
+  # Fleets, for the two fleet figures and the fleet findings under the answer table.
+  "$rk" sweep "$here/fixture_fleet.ini" --db "$tmp/fixture.db" --jobs 2 --quiet >/dev/null ||
+    { echo "FAIL: sweep of fixture_fleet.ini"; exit 1; }
   # What-if rows too, so the page's what-if finding is rendered and checked.
   "$rk" whatif --scenario kb977526 file.size=256MiB --db "$tmp/fixture.db" >/dev/null || { echo "FAIL: whatif"; exit 1; }
   "$rk" report --db "$tmp/fixture.db" --out "$tmp/out" >/dev/null || { echo "FAIL: report"; exit 1; }
@@ -46,6 +50,14 @@ if [ -z "$report" ]; then
     grep -q "<td class=\"ans $state\"" "$report" || { echo "FAIL: the answer table has no $state cell"; exit 1; }
   done
   echo "ok: the answer table has bracketed, tested, all_pass and never-establishes cells"
+  for kind in fleet_complete makespan; do
+    grep -q "<figure id=\"fig-fleet-$kind\" data-kind=\"$kind\"" "$report" ||
+      { echo "FAIL: the report has no $kind figure"; exit 1; }
+  done
+  for kind in fleet_complete fleet_makespan; do
+    grep -q "<li data-kind=\"$kind\"" "$report" || { echo "FAIL: the report has no $kind finding"; exit 1; }
+  done
+  echo "ok: the fleet_complete and makespan figures and the fleet findings are in the report"
 fi
 [ -r "$report" ] || { echo "FAIL: cannot read $report"; exit 1; }
 abs=$(cd "$(dirname "$report")" && pwd)/$(basename "$report")

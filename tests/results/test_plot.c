@@ -30,6 +30,7 @@ int tp_png_size(const char *path, uint32_t *w, uint32_t *h);
 double tp_q(const char *db, const char *sql);
 void tp_synthetic_db(const char *db, const char *grid_name);
 void tp_sweep_statuses(const char *dir, const char *db);
+void tp_sweep_fleet(const char *dir, const char *db);
 void tp_need_gnuplot(void);
 
 static char *dir;
@@ -154,6 +155,96 @@ Test(plot, a_real_sweep_gets_all_five_figures_with_png_svg_gp_and_dat)
         cr_expect(svg && strstr(svg, "</svg>"), "%s is cut short", name);
         free(svg);
     }
+    plot_figures_free(figs, n);
+}
+
+/* The fleet figures of a real fleet sweep: their .dat rows are the
+ * point_summary rows (copies_complete_* against file size, one block per
+ * number of clients; makespan_* against fleet.clients, one block per file
+ * size), the makespan's reference column is the law N x size x 8 / (rate x
+ * efficiency) computed here from the points' own columns, and the images
+ * are PNGs of the documented size; a sweep without fleets has neither
+ * figure, each skipped with a note. */
+Test(plot, fleet_figures_hold_the_point_summary_numbers)
+{
+    const char *db = path("fl.db");
+    tp_sweep_fleet(dir, db);
+    /* The sweep's workers hand each run's copies to the writer: one row per copy. */
+    cr_expect_eq(tp_q(db, "SELECT count(*) FROM copies"), tp_q(db, "SELECT sum(n_copies) FROM runs"));
+    cr_expect_eq(tp_q(db, "SELECT sum(completed) FROM copies"), tp_q(db, "SELECT sum(n_completed) FROM runs"));
+    size_t n;
+    plot_figure *figs = render(db, path("out"), &n, NULL, 0);
+    static const char *const stems[] = {"fleet-fleet_complete", "fleet-makespan"};
+    for (int i = 0; i < 2; i++) {
+        const plot_figure *f = find(figs, n, stems[i]);
+        cr_assert_not_null(f, "no figure %s", stems[i]);
+        cr_expect(f->rendered && f->title[0] && f->caption[0]);
+        char name[300];
+        snprintf(name, sizeof name, "out/%s.png", stems[i]);
+        uint32_t w = 0, h = 0;
+        cr_expect_eq(tp_png_size(path(name), &w, &h), 0, "%s is not a PNG", name);
+        cr_expect(w == PLOT_WIDTH_PX && h == PLOT_HEIGHT_PX, "%s is %ux%u", name, w, h);
+        snprintf(name, sizeof name, "out/%s.svg", stems[i]);
+        cr_expect(exists(path(name)), "%s missing", name);
+    }
+    plot_figures_free(figs, n);
+    static double rows[64][12];
+    size_t blocks;
+    size_t m = read_dat(path("out/fleet-fleet_complete.dat"), rows, 64, &blocks);
+    cr_expect_eq(m, tp_q(db, "SELECT count(*) FROM point_summary WHERE experiment = 'fleet'"));
+    cr_expect_eq(blocks, 2, "one curve per fleet.clients: %zu", blocks);
+    double mid = 0;
+    for (size_t i = 0; i < m; i++) {
+        static const char *const cols[] = {"point_id",           "file_size",          "copies_complete_mean",
+                                           "copies_complete_lo", "copies_complete_hi", "n_runs",
+                                           "n_completed"};
+        for (int c = 0; c < 7; c++) {
+            char sql[300];
+            snprintf(sql, sizeof sql, "SELECT %s FROM point_summary WHERE point_id = %.0f", cols[c], rows[i][0]);
+            double want = tp_q(db, sql);
+            cr_expect(close_to(rows[i][c], want), "fleet_complete.dat row %zu column %s: %.17g, view says %.17g", i,
+                      cols[c], rows[i][c], want);
+        }
+        mid += rows[i][2] > 0 && rows[i][2] < 1;
+    }
+    cr_expect_eq(mid, 2, "the fixture's 32 MiB points have half their copies completed (%.0f such rows)", mid);
+    m = read_dat(path("out/fleet-makespan.dat"), rows, 64, &blocks);
+    cr_expect_eq(m, tp_q(db, "SELECT count(*) FROM point_summary WHERE experiment = 'fleet'"));
+    cr_expect_eq(blocks, 3, "one curve per file size: %zu", blocks);
+    for (size_t i = 0; i < m; i++) {
+        static const char *const cols[] = {"point_id",      "fleet_clients", "makespan_mean_s",     "makespan_lo_s",
+                                           "makespan_hi_s", "n_runs",        "copies_complete_mean"};
+        char sql[400];
+        for (int c = 0; c < 7; c++) {
+            snprintf(sql, sizeof sql, "SELECT %s FROM point_summary WHERE point_id = %.0f", cols[c], rows[i][0]);
+            double want = tp_q(db, sql);
+            cr_expect(close_to(rows[i][c], want), "makespan.dat row %zu column %s: %.17g, view says %.17g", i, cols[c],
+                      rows[i][c], want);
+        }
+        snprintf(sql, sizeof sql,
+                 "SELECT fleet_clients * file_size * 8.0 / (link_rate * (link_mtu - 40.0) / (link_mtu + "
+                 "link_overhead) * 61440 / 61504) FROM points WHERE point_id = %.0f",
+                 rows[i][0]);
+        double law = tp_q(db, sql);
+        cr_expect(fabs(rows[i][7] - law) <= 1e-9 * law, "makespan.dat row %zu reference %.17g, the law says %.17g", i,
+                  rows[i][7], law);
+    }
+    char *gp = tp_slurp(path("out/fleet-fleet_complete.gp"), NULL);
+    cr_expect(gp && strstr(gp, "'2 clients'") && strstr(gp, "'4 clients'"), "curves named by their client count");
+    free(gp);
+    gp = tp_slurp(path("out/fleet-makespan.gp"), NULL);
+    cr_expect(gp && strstr(gp, "'4 MiB'") && strstr(gp, "'32 MiB'") && strstr(gp, "dashed: N x size"),
+              "curves named by file size, the law in the key");
+    free(gp);
+    /* Without fleets: neither figure, a note each. */
+    tp_sweep_fixture(dir, path("fx.db"));
+    char notes[8192] = "";
+    figs = render(path("fx.db"), path("out2"), &n, notes, sizeof notes);
+    for (size_t i = 0; i < n; i++)
+        cr_expect(figs[i].kind != PLOT_FIG_FLEET_COMPLETE && figs[i].kind != PLOT_FIG_MAKESPAN, "%s", figs[i].stem);
+    cr_expect(strstr(notes, "note: experiment 'sizes': no fleet_complete figure: no fleet: every run has one copy") &&
+                  strstr(notes, "note: experiment 'sizes': no makespan figure: no fleet"),
+              "%s", notes);
     plot_figures_free(figs, n);
 }
 
@@ -482,8 +573,10 @@ Test(plot, figures_the_axes_cannot_support_are_skipped_with_one_line_each)
     cr_expect_str_eq(figs[1].stem, "search-capacity_map");
     int lines = 0;
     for (const char *s = notes; *s; s++) lines += *s == '\n';
-    cr_expect_eq(lines, 3, "three skipped figures, one line each: %s", notes);
+    cr_expect_eq(lines, 5, "five skipped figures, one line each: %s", notes);
     cr_expect(strstr(notes, "no p_complete figure") && strstr(notes, "no duration figure"));
+    cr_expect(strstr(notes, "no fleet_complete figure: a threshold search") &&
+              strstr(notes, "no makespan figure: a threshold search"));
     cr_expect(!exists(path("out/search-p_complete.dat")));
     plot_figures_free(figs, n);
     plot_db_free(h);

@@ -3,7 +3,8 @@
  * test_plot_run.c, test_report.c; each declares what it uses): scratch
  * directories, running the real binary ($REKEYSIM, exported by
  * tests/local.mk) without a shell, the fixture database of a real short
- * sweep (tests/results/fixture.ini), a synthetic database written through
+ * sweep (tests/results/fixture.ini) and of a fleet sweep
+ * (tests/results/fixture_fleet.ini), a synthetic database written through
  * the store API with hand-chosen values (every statistic known in
  * advance, and hostile text from the database), a real search sweep that
  * ends in every search status the runner writes, PNG header checks and
@@ -125,6 +126,20 @@ void tp_sweep_fixture(const char *dir, const char *db)
     char err[4200];
     snprintf(err, sizeof err, "%s/sweep.err", dir);
     cr_assert_eq(tp_run(argv, dir, NULL, err, NULL), 0, "the fixture sweep failed (see %s)", err);
+}
+
+/* Builds DB from tests/results/fixture_fleet.ini with a real sweep (2 jobs):
+ * fleets of 2 and 4 clients, 4, 16 and 32 MiB, half the copies of 32 MiB
+ * failing. */
+void tp_sweep_fleet(const char *dir, const char *db)
+{
+    const char *src = getenv("TOP_SRCDIR");
+    char spec[4096];
+    snprintf(spec, sizeof spec, "%s/tests/results/fixture_fleet.ini", src && *src ? src : ".");
+    char *argv[] = {(char *)tp_rekeysim(), "sweep", spec, "--db", (char *)db, "--jobs", "2", "--quiet", NULL};
+    char err[4200];
+    snprintf(err, sizeof err, "%s/sweep.err", dir);
+    cr_assert_eq(tp_run(argv, dir, NULL, err, NULL), 0, "the fleet fixture sweep failed (see %s)", err);
 }
 
 /* Builds DB with a real sweep of a threshold search whose four combinations

@@ -32,6 +32,7 @@ void tp_need_gnuplot(void);
 void tp_sweep_statuses(const char *dir, const char *db);
 int tp_run(char *const argv[], const char *dir, const char *out, const char *err, const char *path_env);
 const char *tp_rekeysim(void);
+void tp_sweep_fleet(const char *dir, const char *db);
 
 static char *dir;
 static void setup(void) { dir = tp_dir_new(); }
@@ -200,6 +201,70 @@ Test(report, every_finding_is_confirmed_by_the_database)
     cr_expect_eq(count(html, "<tr data-point-id="),
                  (size_t)(tp_q(db, "SELECT count(*) FROM points") + tp_q(db, "SELECT count(*) FROM thresholds")),
                  "one summary row per point, one thresholds row per combination");
+    free(html);
+}
+
+/* A fleet sweep's report: both fleet figures inline, and under the answer
+ * table one fleet_complete finding per number of clients and one
+ * fleet_makespan finding per file size, each number of which independent
+ * SQL on point_summary confirms; the fleet's answer rows are per
+ * fleet.clients. */
+Test(report, fleet_findings_and_figures_are_confirmed_by_the_database)
+{
+    char db[4200];
+    snprintf(db, sizeof db, "%s", path("fl.db"));
+    tp_sweep_fleet(dir, db);
+    char *html = make_report(db, 0);
+    cr_expect(strstr(html, "<figure id=\"fig-fleet-fleet_complete\" data-kind=\"fleet_complete\"") &&
+                  strstr(html, "<figure id=\"fig-fleet-makespan\" data-kind=\"makespan\""),
+              "both fleet figures are in the report");
+    const char *fleets = strstr(html, "<h3>Fleets</h3>"), *figures = strstr(html, "<section id=\"figures\"");
+    cr_assert(fleets && figures && fleets < figures, "the fleet findings are in the answer section");
+    size_t n_complete = 0, n_makespan = 0;
+    for (const char *s = fleets; (s = strstr(s, "<li data-kind=\"fleet_")) && s < figures; s++) {
+        char sql[600];
+        double point = attr(s, "data-point-id");
+        const char *end = strstr(s, "</li>");
+        char text[1200];
+        snprintf(text, sizeof text, "%.*s", (int)(end - s), s);
+        if (!strncmp(s, "<li data-kind=\"fleet_complete\"", 30)) {
+            n_complete++;
+            snprintf(sql, sizeof sql, "SELECT copies_complete_mean FROM point_summary WHERE point_id = %.0f", point);
+            cr_expect(fabs(attr(s, "data-share") - tp_q(db, sql)) < 1e-12, "%s", text);
+            /* The largest size all copies completed: the point below the
+             * cited one on its curve, every copy of every run. */
+            snprintf(sql, sizeof sql,
+                     "SELECT max(q.file_size) FROM point_summary q JOIN point_summary p ON q.experiment_id = "
+                     "p.experiment_id AND q.fleet_clients = p.fleet_clients WHERE p.point_id = %.0f AND "
+                     "q.file_size < p.file_size AND q.copies_complete_mean = 1",
+                     point);
+            cr_expect_eq(attr(s, "data-all-size"), tp_q(db, sql), "%s", text);
+            snprintf(sql, sizeof sql,
+                     "SELECT count(*) FROM point_summary q JOIN point_summary p ON q.experiment_id = p.experiment_id "
+                     "AND q.fleet_clients = p.fleet_clients WHERE p.point_id = %.0f AND q.file_size < p.file_size "
+                     "AND q.copies_complete_mean < 1",
+                     point);
+            cr_expect_eq(tp_q(db, sql), 0, "no smaller size lost a copy: %s", text);
+            cr_expect(strstr(text, "the largest file tested that every copy completes (in all 2 runs) is 16 MiB; "
+                                   "50 % of the 32 MiB copies complete") != NULL,
+                      "%s", text);
+        } else {
+            n_makespan++;
+            snprintf(sql, sizeof sql,
+                     "SELECT makespan_mean_s FROM point_summary WHERE point_id = %.0f AND fleet_clients = 4", point);
+            cr_expect(fabs(attr(s, "data-makespan") - tp_q(db, sql)) < 1e-9, "at the most clients: %s", text);
+            snprintf(sql, sizeof sql,
+                     "SELECT fleet_clients * file_size * 8.0 / (link_rate * (link_mtu - 40.0) / (link_mtu + "
+                     "link_overhead) * 61440 / 61504) FROM points WHERE point_id = %.0f",
+                     point);
+            double law = tp_q(db, sql);
+            cr_expect(fabs(attr(s, "data-reference") - law) < 1e-9 * law, "%s", text);
+        }
+    }
+    cr_expect_eq(n_complete, 2, "one finding per fleet.clients");
+    cr_expect_eq(n_makespan, 3, "one makespan finding per file size");
+    cr_expect(strstr(html, "kb977526, 2 clients") && strstr(html, "kb977526, 4 clients"),
+              "the answer table has a row per fleet.clients");
     free(html);
 }
 
