@@ -11,6 +11,17 @@
  *                          segments as n1000 on one connection, so that its
  *                          cost per segment is not dominated by start-up (n1
  *                          runs for about 2 ms of wall time)
+ *   s1-long, s10, s100, s1000   series 2, "shared window": the same 16 MiB
+ *                          of receive window shared by the clients (16 MiB /
+ *                          N each; s1-long copies 1,000 x FILE), so that every
+ *                          case has the same data in flight and differs only
+ *                          in the number of flows. In series 1 every client
+ *                          has 1 MiB and the server's NIC, which never drops,
+ *                          holds N x 1 MiB: at N = 1,000 about 723,000
+ *                          packets wait ~6 s, so that series also measures
+ *                          DRAM misses on packets that went cold while they
+ *                          waited, which a server with bounded send buffers
+ *                          would not have
  *
  * The path, the same for every case (N = 1 included, so that every case has
  * the same topology and the same per-packet work): the server on a 1 Gbit/s,
@@ -39,7 +50,7 @@
  * n_completed; the benchmark fails unless every copy completes.
  *
  * Settings for every case, as bench/tcp_bulk: tcp.mss=1448,
- * client.tcp.window=1MiB, server.os=2003 (no session limit),
+ * client.tcp.window=1MiB (series 1; 16 MiB / N in series 2), server.os=2003 (no session limit),
  * smb.client_outstanding=50. fleet.cert_share=-1 (every client as
  * client.cert). FILE defaults to 16 MiB, LARGE to 64 MiB; REPS (default 3)
  * repetitions per case, the median reported.
@@ -58,6 +69,8 @@
  *
  * Ratios: fleet_cost_1000_over_1 = us_per_segment of n1000 over n1
  * (target <= 1.5); fleet_cost_1000_over_1_long, the same over n1-long;
+ * fleet_cost_shared_window_1000_over_1_long and _100_over_1_long, s1000 and
+ * s100 over s1-long (the same target);
  * events_per_segment_1000_over_1, the same in kernel
  * events (deterministic); rss_kib_per_client_100_to_1000 = peak RSS growth
  * per client between N = 100 and N = 1,000; rss_large_over_small_n100 =
@@ -86,22 +99,16 @@ typedef struct fleet_run {
     long rss_kib;
 } fleet_run;
 
-static fleet_run run_fleet(uint32_t n_clients, uint64_t file_bytes)
+static fleet_run run_fleet(uint32_t n_clients, uint64_t file_bytes, uint64_t window_bytes)
 {
     prm_config c;
     char err[256], kv[64];
     prm_defaults(&c);
-    const char *pairs[] = {"scenario=no-ipsec",
-                           "tcp.mss=1448",
-                           "client.tcp.window=1MiB",
-                           "server.os=2003",
-                           "smb.client_outstanding=50",
-                           "link.rate=1Gbps",
-                           "link.delay=1ms",
-                           "client.access.rate=1Gbps",
-                           "client.access.delay=50us",
-                           "link.queue=100000",
-                           NULL};
+    const char *pairs[] = {"scenario=no-ipsec",        "tcp.mss=1448",
+                           "server.os=2003",           "smb.client_outstanding=50",
+                           "link.rate=1Gbps",          "link.delay=1ms",
+                           "client.access.rate=1Gbps", "client.access.delay=50us",
+                           "link.queue=100000",        NULL};
     for (const char **p = pairs; *p; p++)
         if (prm_set_pair(&c, *p, err, sizeof err) != 0) {
             fprintf(stderr, "fleet: %s\n", err);
@@ -113,6 +120,8 @@ static fleet_run run_fleet(uint32_t n_clients, uint64_t file_bytes)
         exit(2);
     }
     snprintf(kv, sizeof kv, "file.size=%" PRIu64, file_bytes);
+    if (prm_set_pair(&c, kv, err, sizeof err) != 0) exit(2);
+    snprintf(kv, sizeof kv, "client.tcp.window=%" PRIu64, window_bytes);
     if (prm_set_pair(&c, kv, err, sizeof err) != 0) exit(2);
     /* Set directly: every client as client.cert. */
     c.fleet.clients = n_clients;
@@ -144,19 +153,19 @@ static fleet_run run_fleet(uint32_t n_clients, uint64_t file_bytes)
 /* run_in_child's arguments. */
 typedef struct fleet_args {
     uint32_t n_clients;
-    uint64_t file_bytes;
+    uint64_t file_bytes, window_bytes;
 } fleet_args;
 
 static void fleet_in_child(void *ctx, void *out)
 {
     const fleet_args *a = ctx;
-    *(fleet_run *)out = run_fleet(a->n_clients, a->file_bytes);
+    *(fleet_run *)out = run_fleet(a->n_clients, a->file_bytes, a->window_bytes);
 }
 
 /* Runs one fleet in a child process (own peak RSS) and reads its figures back. */
-static fleet_run run_in_child(uint32_t n_clients, uint64_t file_bytes)
+static fleet_run run_in_child(uint32_t n_clients, uint64_t file_bytes, uint64_t window_bytes)
 {
-    fleet_args a = {n_clients, file_bytes};
+    fleet_args a = {n_clients, file_bytes, window_bytes};
     fleet_run f = {0};
     fflush(stdout);
     if (bench_in_child(fleet_in_child, &a, &f, sizeof f) != 0) {
@@ -172,13 +181,13 @@ typedef struct fleet_case {
 } fleet_case;
 
 /* Median-of-REPS figures of one case; prints its impl= line. */
-static fleet_case measure(const char *name, uint32_t n_clients, uint64_t file_bytes, int reps)
+static fleet_case measure(const char *name, uint32_t n_clients, uint64_t file_bytes, uint64_t window_bytes, int reps)
 {
     double wall[MAX_REPS], total[MAX_REPS];
     fleet_run f = {0};
     long rss_max = 0;
     for (int i = 0; i < reps; i++) {
-        f = run_in_child(n_clients, file_bytes);
+        f = run_in_child(n_clients, file_bytes, window_bytes);
         if (f.n_completed != n_clients || f.n_copies != n_clients) {
             fprintf(stderr, "fleet: case %s: %" PRIu64 " of %" PRIu64 " copies completed\n", name, f.n_completed,
                     f.n_copies);
@@ -193,14 +202,15 @@ static fleet_case measure(const char *name, uint32_t n_clients, uint64_t file_by
     double med = wall[reps / 2], us = med * 1e6 / (double)f.segments;
     uint64_t file_segs = n_clients * ((file_bytes + MSS - 1) / MSS);
     fleet_case fc = {us, (double)f.events / (double)f.segments, rss_max};
-    printf("impl=rekeysim case=%s clients=%" PRIu32 " file_bytes=%" PRIu64
+    printf("impl=rekeysim case=%s clients=%" PRIu32 " file_bytes=%" PRIu64 " client.tcp.window=%" PRIu64
            " link.rate=1Gbps link.delay=1ms client.access.rate=1Gbps client.access.delay=50us link.queue=100000"
            " mss=1448 reps=%d seconds=%.4f total_seconds=%.4f events=%" PRIu64 " data_segments=%" PRIu64
            " file_segments=%" PRIu64 " retransmits=%" PRIu64 " us_per_segment=%.4f events_per_segment=%.3f"
            " makespan_s=%.4f n_copies=%" PRIu64 " n_completed=%" PRIu64 " peak_pending=%" PRIu64
            " pkts_outstanding=%" PRIu64 " peak_rss_kib=%ld\n",
-           name, n_clients, file_bytes, reps, med, total[reps / 2], f.events, f.segments, file_segs, f.retransmits, us,
-           fc.events_per_segment, f.makespan_s, f.n_copies, f.n_completed, f.peak_pending, f.pkts_outstanding, rss_max);
+           name, n_clients, file_bytes, window_bytes, reps, med, total[reps / 2], f.events, f.segments, file_segs,
+           f.retransmits, us, fc.events_per_segment, f.makespan_s, f.n_copies, f.n_completed, f.peak_pending,
+           f.pkts_outstanding, rss_max);
     fflush(stdout);
     return fc;
 }
@@ -220,19 +230,36 @@ int main(int argc, char **argv)
         fprintf(stderr, "fleet: FILE_BYTES and LARGE_BYTES must be positive and REPS 1..%d\n", MAX_REPS);
         return 2;
     }
-    fleet_case n1 = measure("n1", 1, file_bytes, reps);
-    measure("n10", 10, file_bytes, reps);
-    fleet_case n100 = measure("n100", 100, file_bytes, reps);
-    fleet_case n1000 = measure("n1000", 1000, file_bytes, reps);
-    fleet_case n100l = measure("n100-large", 100, large_bytes, reps);
-    fleet_case n1l = measure("n1-long", 1, 1000 * file_bytes, reps);
+    /* Series 1: every client with a 1 MiB window (the model's server NIC
+     * keeps N x 1 MiB waiting: a stress of the packets' memory). */
+    uint64_t w1 = 1048576;
+    fleet_case n1 = measure("n1", 1, file_bytes, w1, reps);
+    measure("n10", 10, file_bytes, w1, reps);
+    fleet_case n100 = measure("n100", 100, file_bytes, w1, reps);
+    fleet_case n1000 = measure("n1000", 1000, file_bytes, w1, reps);
+    fleet_case n100l = measure("n100-large", 100, large_bytes, w1, reps);
+    fleet_case n1l = measure("n1-long", 1, 1000 * file_bytes, w1, reps);
+    /* Series 2: the same 16 MiB of windows shared by the N clients (16 MiB / N
+     * each), so that every case has the same data in flight and differs only
+     * in the number of flows. */
+    uint64_t agg = 16777216;
+    fleet_case s1l = measure("s1-long", 1, 1000 * file_bytes, agg, reps);
+    measure("s10", 10, file_bytes, agg / 10, reps);
+    fleet_case s100 = measure("s100", 100, file_bytes, agg / 100, reps);
+    fleet_case s1000 = measure("s1000", 1000, file_bytes, agg / 1000, reps);
     printf("impl=ratio name=fleet_cost_1000_over_1 value=%.3f target=1.5\n", n1000.us_per_segment / n1.us_per_segment);
     printf("impl=ratio name=fleet_cost_1000_over_1_long value=%.3f target=1.5\n",
            n1000.us_per_segment / n1l.us_per_segment);
+    printf("impl=ratio name=fleet_cost_shared_window_1000_over_1_long value=%.3f target=1.5\n",
+           s1000.us_per_segment / s1l.us_per_segment);
+    printf("impl=ratio name=fleet_cost_shared_window_100_over_1_long value=%.3f target=1.5\n",
+           s100.us_per_segment / s1l.us_per_segment);
     printf("impl=ratio name=events_per_segment_1000_over_1 value=%.3f\n",
            n1000.events_per_segment / n1.events_per_segment);
     printf("impl=ratio name=rss_kib_per_client_100_to_1000 value=%.2f\n",
            (double)(n1000.rss_kib - n100.rss_kib) / 900.0);
+    printf("impl=ratio name=rss_kib_per_client_shared_window_100_to_1000 value=%.2f\n",
+           (double)(s1000.rss_kib - s100.rss_kib) / 900.0);
     printf("impl=ratio name=rss_large_over_small_n100 value=%.3f\n", (double)n100l.rss_kib / (double)n100.rss_kib);
     return 0;
 }
