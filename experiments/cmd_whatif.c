@@ -168,11 +168,15 @@ static void print_result(FILE *f, const wrow *w, uint64_t size)
         snprintf(setup, sizeof setup, "never");
     else
         snprintf(setup, sizeof setup, "%.3f s", r->setup_s);
+    /* A fleet (issue 16): its bytes are all copies', its duration the makespan. */
+    if (r->n_copies > 1) size *= r->n_copies;
     if (r->completed)
         fprintf(f, "completes in %.2f s", r->duration_s);
     else
         fprintf(f, "FAILS (%s) after %" PRIu64 " of %" PRIu64 " bytes (%.1f %%), %.2f s", out_failure_name(r->failure),
                 r->bytes_done, size, 100.0 * (double)r->bytes_done / (double)size, r->duration_s);
+    if (r->n_copies > 1)
+        fprintf(f, "; %" PRIu64 " of %" PRIu64 " copies completed", r->n_completed, r->n_copies);
     fprintf(f, "; setup %s; stalls %" PRIu64 ", %.2f s in all", setup, w->n_stalls, w->stall_s);
     if (r->n_restarts) fprintf(f, "; restarts %" PRIu64, r->n_restarts);
     fputc('\n', f);
@@ -194,7 +198,7 @@ static void print_table(FILE *f, const prm_config *cfg, const wrow *rows, size_t
                 cand_name(&rows[best]), rows[best].res.duration_s);
     else
         fprintf(f, "\nNo single change of the table makes this copy complete.\n\n");
-    fprintf(f, "%-3s %-14s %-18s %11s %9s %6s %10s %8s %10s  %s\n", "#", "change", "result", "duration", "setup",
+    fprintf(f, "%-3s %-14s %-21s %11s %9s %6s %10s %8s %10s  %s\n", "#", "change", "result", "duration", "setup",
             "stalls", "stalled", "restarts", "added", "cost or risk");
     for (size_t i = 1; i < n; i++) {
         const wrow *w = &rows[i];
@@ -206,6 +210,9 @@ static void print_table(FILE *f, const prm_config *cfg, const wrow *rows, size_t
         char result[40], setup[16], added[24];
         if (w->res.completed)
             snprintf(result, sizeof result, "completes");
+        else if (w->res.n_copies > 1) /* a fleet: how many of its copies made it */
+            snprintf(result, sizeof result, "FAILS %s %" PRIu64 "/%" PRIu64, out_failure_name(w->res.failure),
+                     w->res.n_completed, w->res.n_copies);
         else
             snprintf(result, sizeof result, "FAILS %s", out_failure_name(w->res.failure));
         if (isnan(w->res.setup_s))
@@ -216,7 +223,7 @@ static void print_table(FILE *f, const prm_config *cfg, const wrow *rows, size_t
             snprintf(added, sizeof added, "-");
         else
             snprintf(added, sizeof added, "+%.2f s", w->added_s);
-        fprintf(f, "%-3zu %-14s %-18s %9.2f s %9s %6" PRIu64 " %8.2f s %8" PRIu64 " %10s  %s\n", i, c->name, result,
+        fprintf(f, "%-3zu %-14s %-21s %9.2f s %9s %6" PRIu64 " %8.2f s %8" PRIu64 " %10s  %s\n", i, c->name, result,
                 w->res.duration_s, setup, w->n_stalls, w->stall_s, w->res.n_restarts, added, c->cost);
     }
     fprintf(f, "\nWhat each row changes (KEY=VALUE to add to a `rekeysim run` of the same configuration):\n");

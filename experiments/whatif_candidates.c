@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "experiments/whatif_candidates.h"
+#include "models/host.h"
 
 typedef int (*derive_fn)(const prm_config *base, exp_whatif_overrides *out, char *why, size_t whylen);
 
@@ -172,6 +173,53 @@ static int derive_robocopy(const prm_config *base, exp_whatif_overrides *out, ch
     return out->n > 0;
 }
 
+/* issue 16, fleets: a server OS without the inbound session limit (XP's 10,
+ * KB 314882), when the limit refuses some of the fleet: XP's family member
+ * 2003 for XP, 2008 for Vista, so the IPsec behaviour stays the same. */
+static int derive_server_os(const prm_config *base, exp_whatif_overrides *out, char *why, size_t whylen)
+{
+    int64_t limit = host_smb_max_connections(base, PRM_SERVER);
+    if (base->fleet.clients <= 1) {
+        snprintf(why, whylen, "does not apply: one client always gets its session");
+        return 0;
+    }
+    if (limit == 0 || limit >= base->fleet.clients) {
+        snprintf(why, whylen, "does not apply: the server's session limit does not refuse %" PRId64 " clients",
+                 base->fleet.clients);
+        return 0;
+    }
+    int os = base->host[PRM_SERVER].os;
+    if (os != PRM_OS_XP && os != PRM_OS_VISTA) {
+        snprintf(why, whylen, "does not apply: server.smb.max_connections is set, not the OS's limit");
+        return 0;
+    }
+    prm_config c = *base;
+    c.host[PRM_SERVER].os = os == PRM_OS_XP ? PRM_OS_2003 : PRM_OS_2008;
+    add_host(out, PRM_SERVER, "os", &c);
+    return 1;
+}
+
+/* issue 16: the fleet's starts spread over 10 minutes instead of all at
+ * once, so that the start burst (IKE, SYNs, first windows) does not meet a
+ * full router queue. */
+static int derive_stagger(const prm_config *base, exp_whatif_overrides *out, char *why, size_t whylen)
+{
+    if (base->fleet.clients <= 1) {
+        snprintf(why, whylen, "does not apply: one client");
+        return 0;
+    }
+    if (base->fleet.start != PRM_START_TOGETHER) {
+        snprintf(why, whylen, "already so: the clients' starts are spread (fleet.start)");
+        return 0;
+    }
+    prm_config c = *base;
+    c.fleet.start = PRM_START_UNIFORM;
+    c.fleet.start_window_ns = (sim_time_ns)600 * SIM_NS_PER_S;
+    add(out, prm_find("fleet.start"), &c);
+    add(out, prm_find("fleet.start_window"), &c);
+    return 1;
+}
+
 static int derive_key(const row *r, const prm_config *base, exp_whatif_overrides *out, char *why, size_t whylen);
 static int derive_timers(const prm_config *base, exp_whatif_overrides *out, char *why, size_t whylen);
 
@@ -231,6 +279,16 @@ static const row table[] = {
       "needs robocopy instead of Explorer (a script or a scheduled job); the copy still stalls and "
       "reconnects at every rekey: the added duration is the waits and reconnects"},
      NULL, NULL, NULL, derive_robocopy},
+    /* issue 16: fleets (appended: older rows keep their positions) */
+    {{"server-os", "a Windows Server as the file server: no limit of 10 inbound sessions",
+      "move the share to Windows Server 2003 (from XP) or 2008 (from Vista)",
+      "KB 314882: XP Professional accepts 10 concurrent inbound connections, Server 2003 has no such limit [S]",
+      "a server licence and a move of the share; the IPsec policy stays that of the same family"},
+     NULL, NULL, NULL, derive_server_os},
+    {{"stagger", "the fleet's starts spread over 10 minutes instead of all at once",
+      "a deployment schedule (SCCM/WSUS: a randomised start or a maintenance window)", "scenario choice",
+      "the last client starts up to 10 minutes later"},
+     NULL, NULL, NULL, derive_stagger},
 };
 /* clang-format on */
 

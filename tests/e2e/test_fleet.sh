@@ -287,5 +287,26 @@ expect_bad "a spec giving fleet.start_window twice" "twice.ini:3: fleet.start_wi
   sweep twice.ini --db twice.db --quiet
 [ -e twice.db ] && fail "the refused spec wrote twice.db"
 
+# whatif on a fleet: an XP server refuses 2 of 12; the fastest change that
+# completes is a Windows Server (KB 314882), and every other row shows how
+# many copies made it.
+"$rk" whatif --scenario kb977526 server.os=xp path=mpls-10m file.size=20MB fleet.clients=12 --json >wi.json 2>err ||
+  fail "whatif on a fleet: exit $?: $(cat err)"
+python3 - wi.json <<'PY' || fail "whatif on a fleet: see above"
+import json, sys
+rows = json.load(open(sys.argv[1]))
+given = rows[0]
+assert given["failure"] == "refused", given
+best = min((r for r in rows[1:] if r["applies"] and r["completed"]), key=lambda r: r["duration_s"])
+assert best["candidate"] == "server-os", best["candidate"]
+assert "server.os=2003" in best["overrides"], best["overrides"]
+stagger = [r for r in rows if r["candidate"] == "stagger"][0]
+assert stagger["applies"] and "fleet.start=uniform" in stagger["overrides"], stagger
+PY
+[ $? -eq 0 ] && ok "whatif on an XP-served fleet picks server-os"
+"$rk" whatif --scenario no-ipsec file.size=1MB fleet.clients=1 server.os=xp >wi1.txt 2>&1 || true
+grep -q 'completes as given' wi1.txt && ok "whatif: one client on XP completes as given" ||
+  fail "whatif with one client: $(head -3 wi1.txt)"
+
 [ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
 exit 0
