@@ -175,8 +175,7 @@ static void print_result(FILE *f, const wrow *w, uint64_t size)
     else
         fprintf(f, "FAILS (%s) after %" PRIu64 " of %" PRIu64 " bytes (%.1f %%), %.2f s", out_failure_name(r->failure),
                 r->bytes_done, size, 100.0 * (double)r->bytes_done / (double)size, r->duration_s);
-    if (r->n_copies > 1)
-        fprintf(f, "; %" PRIu64 " of %" PRIu64 " copies completed", r->n_completed, r->n_copies);
+    if (r->n_copies > 1) fprintf(f, "; %" PRIu64 " of %" PRIu64 " copies completed", r->n_completed, r->n_copies);
     fprintf(f, "; setup %s; stalls %" PRIu64 ", %.2f s in all", setup, w->n_stalls, w->stall_s);
     if (r->n_restarts) fprintf(f, "; restarts %" PRIu64, r->n_restarts);
     fputc('\n', f);

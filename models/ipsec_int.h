@@ -89,9 +89,9 @@ struct ipsec_host {
     int active;    /* policy != none */
     pkt_pool *pp;
     rec_recorder *rec;
-    gsl_rng *rng;       /* the rekey jitter's stream, made at the first draw (a fleet has many hosts) */
-    uint64_t run_seed;  /* for it */
-    char rng_name[64];  /* its name */
+    gsl_rng *rng;      /* the rekey jitter's stream, made at the first draw (a fleet has many hosts) */
+    uint64_t run_seed; /* for it */
+    char rng_name[64]; /* its name */
     pkt_port down, up;
 
     /* SA record with the peer */

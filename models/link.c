@@ -141,8 +141,8 @@ enum { MODE_UNRESOLVED = 0, MODE_ONE_HOP, MODE_ONE_HOP_TAPPED, MODE_PATH, MODE_F
 
 /* Fleets: what each client has of its own. */
 typedef struct fleet_client {
-    hop up_nic; /* its NIC onto its access link (towards the router) */
-    hop down_q; /* the branch router's egress onto its access link */
+    hop up_nic;             /* its NIC onto its access link (towards the router) */
+    hop down_q;             /* the branch router's egress onto its access link */
     pkt *fl_head, *fl_tail; /* packets on their way to it, in arrival order (linked by pkt.next) */
     uint32_t fl_n;
     sim_timer timer;
@@ -833,8 +833,7 @@ static void fleet_deliver_due(sim_kernel *k, void *arg)
         p->next = NULL;
         pkt_port_send(&f->deliver[PRM_CLIENT], p);
     }
-    if (f->fl_head && sim_timer_when(&f->timer) != f->fl_head->at_ns)
-        sim_timer_arm_at(k, &f->timer, f->fl_head->at_ns);
+    if (f->fl_head && sim_timer_when(&f->timer) != f->fl_head->at_ns) sim_timer_arm_at(k, &f->timer, f->fl_head->at_ns);
 }
 
 /* Towards the server every client's packets share one flight list: hand

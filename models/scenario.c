@@ -77,7 +77,7 @@ struct scn_sim;
  * the kernel, the packet pool and the path. */
 typedef struct scn_pair {
     struct scn_sim *s;
-    uint32_t index;   /* 0-based */
+    uint32_t index;        /* 0-based */
     const prm_config *cfg; /* the run's config, or &own when this client's certificate or OS differ */
     prm_config own;
     rec_recorder rec; /* this copy's recorder: its counters, episodes, fingerprint */
