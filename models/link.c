@@ -601,23 +601,25 @@ __attribute__((noinline)) static void send_one_hop_tapped(link_dir *d, const prm
     one_hop(d, c, p, 1);
 }
 
-/* The general path: up to three hops, taps. */
-__attribute__((noinline)) static void send_path(link_dir *d, const prm_link *c, pkt *p)
+/* Takes P through the present slots FROM..TO of D from time T: when FIRST
+ * the first of them is the source's NIC (never drops; its tap), the others
+ * router egresses (drop-tail); the bottleneck counts, taps and loses.
+ * Returns when P reaches what follows TO, or -1 when P was dropped (and
+ * handed back). Shared by the two-host path and the fleet's. */
+static inline sim_time_ns through(link_dir *d, const prm_link *c, pkt *p, sim_time_ns t, int from, int to, int first)
 {
     link_p2p *l = d->l;
     int src = d->src;
-    sim_time_ns t = sim_kernel_now(l->k); /* when P reaches the next transmitter */
-    int first = 1;
-    for (int slot = 0; slot < N_SLOTS; slot++) {
+    for (int slot = from; slot <= to; slot++) {
         if (!slot_present(c, src, slot)) continue;
         hop *h = &d->hop[slot];
         if (first)
             pop_departed(h, t);
         else if (router_admit(d, h, p, t, slot) != 0)
-            return;
+            return -1;
         sim_time_ns start = h->busy_until_ns > t ? h->busy_until_ns : t;
         sim_time_ns end = start + tx_time(c, slot_rate(c, src, slot), p->ip_bytes);
-        if (occupy(d, h, p, end) != 0) return;
+        if (occupy(d, h, p, end) != 0) return -1;
         if (first) {
             count_backlog(d, c, h->n);
             if (d->tap_start) tap_show(l, d->tap_start, p, start);
@@ -629,11 +631,18 @@ __attribute__((noinline)) static void send_path(link_dir *d, const prm_link *c, 
             d->st.n_packets++;
             d->st.n_bytes += p->ip_bytes;
             if (d->tap_bn) tap_show(l, d->tap_bn, p, start);
-            if (wire_loses(d, p, start) != 0) return;
+            if (d->bn_lossy && wire_loses(d, p, start) != 0) return -1;
         }
         t = end + slot_delay(c, src, slot);
     }
-    fly(d, p, t);
+    return t;
+}
+
+/* The general path: up to three hops, taps. */
+__attribute__((noinline)) static void send_path(link_dir *d, const prm_link *c, pkt *p)
+{
+    sim_time_ns t = through(d, c, p, sim_kernel_now(d->l->k), SLOT_SRC_ACCESS, N_SLOTS - 1, 1);
+    if (t >= 0) fly(d, p, t);
 }
 
 /* ---- fleets ---- */
@@ -699,23 +708,8 @@ static merge_entry merge_pop(link_p2p *l)
 /* Towards the server, from the branch router on: P reaches the router at T. */
 static void fleet_after_merge(link_dir *d, const prm_link *c, pkt *p, sim_time_ns t)
 {
-    for (int slot = SLOT_BOTTLENECK; slot < N_SLOTS; slot++) {
-        if (!slot_present(c, PRM_CLIENT, slot)) continue;
-        hop *h = &d->hop[slot];
-        if (router_admit(d, h, p, t, slot) != 0) return;
-        sim_time_ns start = h->busy_until_ns > t ? h->busy_until_ns : t;
-        sim_time_ns end = start + tx_time(c, slot_rate(c, PRM_CLIENT, slot), p->ip_bytes);
-        if (occupy(d, h, p, end) != 0) return;
-        if (slot == SLOT_BOTTLENECK) {
-            if (h->n > d->st.peak_queue_packets) d->st.peak_queue_packets = h->n;
-            if (h->q_bytes > d->st.peak_queue_bytes) d->st.peak_queue_bytes = h->q_bytes;
-            d->st.n_packets++;
-            d->st.n_bytes += p->ip_bytes;
-            if (d->bn_lossy && wire_loses(d, p, start) != 0) return;
-        }
-        t = end + slot_delay(c, PRM_CLIENT, slot);
-    }
-    fly(d, p, t);
+    t = through(d, c, p, t, SLOT_BOTTLENECK, N_SLOTS - 1, 0);
+    if (t >= 0) fly(d, p, t);
 }
 
 /* Takes every kept packet that reaches the router by NOW + lookahead on, in
@@ -786,31 +780,8 @@ __attribute__((noinline)) static void send_fleet_down(link_dir *d, const prm_lin
 {
     link_p2p *l = d->l;
     fleet_client *f = &l->fc[p->client];
-    sim_time_ns t = sim_kernel_now(l->k);
-    int first = 1;
-    for (int slot = SLOT_SRC_ACCESS; slot <= SLOT_BOTTLENECK; slot++) {
-        if (!slot_present(c, PRM_SERVER, slot)) continue;
-        hop *h = &d->hop[slot];
-        if (first)
-            pop_departed(h, t);
-        else if (router_admit(d, h, p, t, slot) != 0)
-            return;
-        sim_time_ns start = h->busy_until_ns > t ? h->busy_until_ns : t;
-        sim_time_ns end = start + tx_time(c, slot_rate(c, PRM_SERVER, slot), p->ip_bytes);
-        if (occupy(d, h, p, end) != 0) return;
-        if (first) {
-            count_backlog(d, c, h->n);
-            first = 0;
-        }
-        if (slot == SLOT_BOTTLENECK) {
-            if (h->n > d->st.peak_queue_packets) d->st.peak_queue_packets = h->n;
-            if (h->q_bytes > d->st.peak_queue_bytes) d->st.peak_queue_bytes = h->q_bytes;
-            d->st.n_packets++;
-            d->st.n_bytes += p->ip_bytes;
-            if (d->bn_lossy && wire_loses(d, p, start) != 0) return;
-        }
-        t = end + slot_delay(c, PRM_SERVER, slot);
-    }
+    sim_time_ns t = through(d, c, p, sim_kernel_now(l->k), SLOT_SRC_ACCESS, SLOT_BOTTLENECK, 1);
+    if (t < 0) return;
     hop *h = &f->down_q;
     if (router_admit(d, h, p, t, SLOT_DST_ACCESS) != 0) return;
     sim_time_ns start = h->busy_until_ns > t ? h->busy_until_ns : t;
