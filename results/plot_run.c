@@ -49,6 +49,7 @@ struct plot_timeline {
     size_t n_lines; /* events seen */
     char end_text[64];
     int oom;
+    unsigned n_copies; /* a fleet run (issue 16): the highest copy seen; only copy 1 is drawn */
 };
 typedef struct plot_timeline timeline;
 
@@ -116,6 +117,8 @@ void plot_timeline_event(void *ctx, const ev_event *e)
 {
     timeline *tl = ctx;
     if (tl->oom) return;
+    if (e->copy > tl->n_copies) tl->n_copies = e->copy;
+    if (e->copy > 1) return; /* a fleet: the timeline is copy 1's */
     double t = sim_time_to_s(e->t_ns);
     int host = e->host;
     if (!tl->n_lines++) tl->t_first = t;
@@ -346,8 +349,10 @@ static void build_script(plot_buf *b, const timeline *tl, const char *trace_path
         snprintf(outcome, sizeof outcome, "copy completed");
     else
         snprintf(outcome, sizeof outcome, "copy failed: %s", tl->end_text);
-    snprintf(title, sizeof title, "Run timeline (trace %s): %s, %s%.4g %s delivered in %.6g s",
-             base ? base + 1 : trace_path, outcome, tl->exact ? "" : "about ", tl->shown / u.div, u.name,
+    char fleet[96] = "";
+    if (tl->n_copies > 1) snprintf(fleet, sizeof fleet, " (copy 1 of %u; run --json has every copy)", tl->n_copies);
+    snprintf(title, sizeof title, "Run timeline (trace %s): %s%s, %s%.4g %s delivered in %.6g s",
+             base ? base + 1 : trace_path, outcome, fleet, tl->exact ? "" : "about ", tl->shown / u.div, u.name,
              tl->t_last - tl->t_first);
     plot__buf_printf(b, "\nset title ");
     plot__buf_gp_string(b, title);

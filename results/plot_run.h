@@ -5,7 +5,9 @@
  * run's typed events (models/core/event.h) that draws the file bytes
  * delivered over simulated time, with the IKE negotiations and the SA
  * installs and deletes of each host on lanes below it, fallbacks to clear,
- * block decisions and the interruption episodes shaded. It consumes events,
+ * block decisions and the interruption episodes shaded (in a fleet run, copy
+ * 1's: the events of the other copies are counted, not drawn, and the title
+ * says "copy 1 of N"). It consumes events,
  * never trace text (tests/results/test_timeline_reads_events.sh checks it);
  * gnuplot gets the script on its standard input, so nothing is written but
  * OUT.

@@ -287,6 +287,13 @@ expect_bad "a spec giving fleet.start_window twice" "twice.ini:3: fleet.start_wi
   sweep twice.ini --db twice.db --quiet
 [ -e twice.db ] && fail "the refused spec wrote twice.db"
 
+# run --plot of a fleet draws copy 1's timeline and says so in the title.
+if command -v gnuplot >/dev/null 2>&1; then
+  if "$rk" run --scenario kb977526 server.os=2003 path=mpls-10m file.size=2MB fleet.clients=4 --plot fl.svg >/dev/null 2>err &&
+    grep -q 'copy 1 of 4' fl.svg; then ok "run --plot of a fleet: copy 1's timeline, titled so"
+  else fail "run --plot of a fleet: $(cat err; grep -o 'Run timeline[^<]*' fl.svg 2>/dev/null)"; fi
+fi
+
 # whatif on a fleet: an XP server refuses 2 of 12; the fastest change that
 # completes is a Windows Server (KB 314882), and every other row shows how
 # many copies made it.
