@@ -63,6 +63,11 @@ static void run_usage(FILE *f)
             "  --db FILE --run ID  replay run ID of a results database: same parameters and\n"
             "                   seed, so the outcome equals the stored row (wall-clock aside)\n"
             "\n"
+            "Fleets: fleet.clients=N runs N clients copying the file at once (each on its own\n"
+            "access link, sharing the bottleneck and the server): the summary ends with a table\n"
+            "of the copies (N <= 20) or their totals, and --json has a `copies` array. An XP\n"
+            "server takes 10 sessions (KB 314882): the others fail with `refused`.\n"
+            "\n"
             "Defaults: scenario no-ipsec, file.size=100MiB, seed 1. A copy that fails is a\n"
             "result (exit 0); bad input exits 2.\n");
 }

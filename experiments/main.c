@@ -45,7 +45,9 @@ static void usage(FILE *f)
     fprintf(f, "  rekeysim --help | --version\n\n"
                "Parameters are KEY=VALUE with units: sizes B KB KiB MB MiB GB GiB (KB = 1000),\n"
                "rates bps Kbps Mbps Gbps, times ns us ms s min h, hex 0x14, booleans on/off.\n"
-               "`rekeysim params` lists every key; `rekeysim SUBCOMMAND --help` explains one.\n\n"
+               "`rekeysim params` lists every key; `rekeysim SUBCOMMAND --help` explains one.\n"
+               "WAN paths: path=NAME (`rekeysim scenarios` lists them). Fleets:\n"
+               "fleet.clients=N copies the file to N clients at once through the shared path.\n\n"
                "Exit status: 0 success (a copy that fails is a result), 1 runtime failure,\n"
                "2 bad input, 130 interrupted (SIGINT; 143 SIGTERM, 129 SIGHUP: finished work\n"
                "is kept; rerun to resume).\n");
