@@ -114,11 +114,6 @@ static fleet_run run_fleet(uint32_t n_clients, uint64_t file_bytes, uint64_t win
             fprintf(stderr, "fleet: %s\n", err);
             exit(2);
         }
-    const char *extra = getenv("FLEET_EXTRA"); /* experiments: one more KEY=VALUE */
-    if (extra && prm_set_pair(&c, extra, err, sizeof err) != 0) {
-        fprintf(stderr, "fleet: %s\n", err);
-        exit(2);
-    }
     snprintf(kv, sizeof kv, "file.size=%" PRIu64, file_bytes);
     if (prm_set_pair(&c, kv, err, sizeof err) != 0) exit(2);
     snprintf(kv, sizeof kv, "client.tcp.window=%" PRIu64, window_bytes);

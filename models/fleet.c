@@ -1,6 +1,6 @@
 /*
  * The clients of a fleet: per-client certificate and OS by index, start
- * times, stream prefixes (models/fleet.h).
+ * times (models/fleet.h); the stream prefixes are pkt_client_stream_prefix.
  */
 #include <math.h>
 #include <stdio.h>
@@ -52,12 +52,4 @@ int fleet_start_times(const prm_config *cfg, uint64_t run_seed, sim_time_ns *sta
     }
     sim_rng_free(r);
     return 0;
-}
-
-void fleet_stream_prefix(uint32_t k, char *buf, size_t n)
-{
-    if (k == 0)
-        snprintf(buf, n, "%s", "");
-    else
-        snprintf(buf, n, "client%u.", k + 1);
 }

@@ -2,8 +2,8 @@
 #define MODELS_FLEET_H
 /*
  * The clients of a fleet (issue 16, fleet.* keys): which client has a valid
- * certificate and which OS, when each one starts its copy, and the prefix of
- * its random streams. Pure functions of the config and the run seed; the
+ * certificate and which OS and when each one starts its copy (the prefix of
+ * its random streams is pkt_client_stream_prefix). Pure functions of the config and the run seed; the
  * scenario builds one client pair per client from them. Client indices are
  * 0-based here; users see them 1-based ("client 7" is index 6).
  */
@@ -30,9 +30,5 @@ void fleet_client_config(const prm_config *cfg, uint32_t k, prm_config *out);
  * draws of clients 0..k, so adding clients leaves the earlier ones' starts.
  * Returns 0, or -1 when out of memory. */
 int fleet_start_times(const prm_config *cfg, uint64_t run_seed, sim_time_ns *starts, uint32_t n);
-
-/* The prefix of client K's stream names: "" for client 0 (the names of a
- * run of one client), "client<K+1>." otherwise. */
-void fleet_stream_prefix(uint32_t k, char *buf, size_t n);
 
 #endif

@@ -144,13 +144,16 @@ typedef struct fleet_client {
     hop up_nic;             /* its NIC onto its access link (towards the router) */
     hop down_q;             /* the branch router's egress onto its access link */
     pkt *fl_head, *fl_tail; /* packets on their way to it, in arrival order (linked by pkt.next) */
-    uint32_t fl_n;
     sim_timer timer;
     gsl_rng *rng[2]; /* loss draws by direction (source host); made at the first draw */
     int ge_bad[2];
     pkt_port deliver[2]; /* by destination host */
     struct link_p2p *l;
     uint32_t index;
+    struct pair_port { /* link_send_port_pair's contexts, by source host */
+        struct fleet_client *f;
+        int src;
+    } send[2];
 } fleet_client;
 
 /* A packet kept until the merge may take it: arrival at the router, entry order. */
@@ -173,6 +176,7 @@ struct link_p2p {
     uint32_t mh_n, mh_cap;
     uint64_t mh_order;
     sim_timer merge_timer;
+    sim_time_ns lookahead_ns; /* merge_lookahead, fixed with the path's shape (resolve) */
     link_dir dir[2];
     tap_q taps[4];       /* by direction: [2 * src] start, [2 * src + 1] bottleneck */
     uint32_t n_tap_kept; /* entries in all of taps[] */
@@ -372,11 +376,8 @@ static int lost(link_dir *d, const pkt *p)
         fleet_client *f = &d->l->fc[p->client];
         if (!f->rng[d->src]) {
             char name[48];
-            const char *base = d->src == PRM_CLIENT ? "link.loss.ab" : "link.loss.ba";
-            if (f->index == 0)
-                snprintf(name, sizeof name, "%s", base);
-            else
-                snprintf(name, sizeof name, "client%u.%s", f->index + 1, base);
+            pkt_client_stream_prefix(f->index, name, sizeof name);
+            strcat(name, d->src == PRM_CLIENT ? "link.loss.ab" : "link.loss.ba");
             f->rng[d->src] = sim_rng_new(d->l->run_seed, name);
             if (!f->rng[d->src]) return -1;
         }
@@ -544,6 +545,8 @@ static void count_backlog(link_dir *d, const prm_link *c, uint32_t n)
     }
 }
 
+static sim_time_ns merge_lookahead(const prm_link *c);
+
 /* Fixes D's mode and bottleneck settings from C (read once: the contract
  * says changes before traffic apply). */
 static void resolve(link_dir *d, const prm_link *c)
@@ -552,6 +555,7 @@ static void resolve(link_dir *d, const prm_link *c)
     d->mode = d->l->fc ? MODE_FLEET : !one ? MODE_PATH : d->tap_start || d->tap_bn ? MODE_ONE_HOP_TAPPED : MODE_ONE_HOP;
     d->bn_rate_bps = slot_rate(c, d->src, SLOT_BOTTLENECK);
     d->bn_lossy = c->outage_duration_ns > 0 || c->loss_model != PRM_LOSS_BERNOULLI || dir_loss(c, d->src) > 0;
+    if (d->l->fc) d->l->lookahead_ns = merge_lookahead(c);
 }
 
 /* The one-hop path (the default LAN): the host's NIC is the bottleneck's
@@ -717,13 +721,13 @@ static void fleet_after_merge(link_dir *d, const prm_link *c, pkt *p, sim_time_n
 static void merge_release(link_p2p *l, sim_time_ns now)
 {
     const prm_link *c = l->cfg;
-    sim_time_ns horizon = now + merge_lookahead(c);
+    sim_time_ns horizon = now + l->lookahead_ns;
     while (l->mh_n && l->mh[0].at_ns <= horizon) {
         merge_entry e = merge_pop(l);
         fleet_after_merge(&l->dir[PRM_CLIENT], c, e.p, e.at_ns);
     }
     if (l->mh_n) {
-        sim_time_ns wake = l->mh[0].at_ns - merge_lookahead(c);
+        sim_time_ns wake = l->mh[0].at_ns - l->lookahead_ns;
         if (!sim_timer_is_armed(&l->merge_timer) || sim_timer_when(&l->merge_timer) != wake)
             sim_timer_arm_at(l->k, &l->merge_timer, wake);
     } else if (sim_timer_is_armed(&l->merge_timer)) {
@@ -746,7 +750,7 @@ __attribute__((noinline)) static void send_fleet_up(link_dir *d, const prm_link 
     if (occupy(d, h, p, end) != 0) return;
     count_backlog(d, c, h->n);
     sim_time_ns at = end + fleet_access_delay(c);
-    if (l->mh_n == 0 && at <= now + merge_lookahead(c)) { /* nothing can overtake it: on at once */
+    if (l->mh_n == 0 && at <= now + l->lookahead_ns) { /* nothing can overtake it: on at once */
         fleet_after_merge(d, c, p, at);
         return;
     }
@@ -770,7 +774,6 @@ static void fly_client(link_dir *d, fleet_client *f, pkt *p, sim_time_ns at_ns)
     else
         f->fl_head = p;
     f->fl_tail = p;
-    f->fl_n++;
     if (!sim_timer_is_armed(&f->timer)) sim_timer_arm_at(d->l->k, &f->timer, f->fl_head->at_ns);
 }
 
@@ -799,7 +802,6 @@ static void fleet_deliver_due(sim_kernel *k, void *arg)
         pkt *p = f->fl_head;
         f->fl_head = p->next;
         if (!f->fl_head) f->fl_tail = NULL;
-        f->fl_n--;
         d->st.n_delivered++;
         p->next = NULL;
         pkt_port_send(&f->deliver[PRM_CLIENT], p);
@@ -823,6 +825,7 @@ static int fleet_init(link_p2p *l, uint32_t n_clients)
         fleet_client *f = &l->fc[c];
         f->l = l;
         f->index = c;
+        for (int src = 0; src < 2; src++) f->send[src] = (struct pair_port){f, src};
         sim_timer_init(&f->timer, fleet_deliver_due, f);
         f->up_nic.cap = f->down_q.cap = 16;
         f->up_nic.q = malloc(f->up_nic.cap * sizeof *f->up_nic.q);
@@ -844,22 +847,15 @@ void link_wire_pair(link_p2p *l, int dst, uint32_t client, pkt_port deliver)
 
 static void pair_send_fn(void *ctx, pkt *p)
 {
-    const fleet_client *f = ctx;
-    p->client = (uint16_t)f->index;
-    link_send(f->l, PRM_CLIENT, p);
-}
-
-static void pair_send_server_fn(void *ctx, pkt *p)
-{
-    const fleet_client *f = ctx;
-    p->client = (uint16_t)f->index;
-    link_send(f->l, PRM_SERVER, p);
+    const struct pair_port *pp = ctx;
+    p->client = (uint16_t)pp->f->index;
+    link_send(pp->f->l, pp->src, p);
 }
 
 pkt_port link_send_port_pair(link_p2p *l, int src, uint32_t client)
 {
     if (!l->fc) return link_send_port(l, src);
-    return (pkt_port){src == PRM_CLIENT ? pair_send_fn : pair_send_server_fn, &l->fc[client]};
+    return (pkt_port){pair_send_fn, &l->fc[client].send[src]};
 }
 
 /* Every path but the untapped one-hop one, out of line so that link_send's

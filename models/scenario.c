@@ -312,7 +312,7 @@ static void start_fire(sim_kernel *k, void *arg)
 static int build_pair(scn_sim *s, scn_pair *pr, uint64_t run_seed)
 {
     char prefix[32];
-    fleet_stream_prefix(pr->index, prefix, sizeof prefix);
+    pkt_client_stream_prefix(pr->index, prefix, sizeof prefix);
     sim_timer_init(&pr->retry_timer, retry_fire, pr);
     sim_timer_init(&pr->start_timer, start_fire, pr);
     sim_timer_init(&pr->linger_timer, linger_fire, pr);
@@ -354,7 +354,6 @@ static int build(scn_sim *s, uint64_t run_seed, const rec_sink *sinks, int n_sin
     s->pair = calloc(s->n_pairs, sizeof *s->pair);
     s->recs = calloc(s->n_pairs, sizeof *s->recs);
     if (!s->k || !s->pp || !s->pair || !s->recs) return -1;
-    if (s->n_pairs > 1 && flow_any(s->cfg)) return -1; /* prm_check refuses it first */
     for (uint32_t i = 0; i < s->n_pairs; i++) {
         scn_pair *pr = &s->pair[i];
         pr->s = s;

@@ -6,6 +6,7 @@
  * n_out == packets handed out and not yet returned.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "models/core/pkt.h"
@@ -69,3 +70,11 @@ void pkt_put(pkt_pool *pp, pkt *p)
 }
 
 uint64_t pkt_pool_outstanding(const pkt_pool *pp) { return pp->n_out; }
+
+void pkt_client_stream_prefix(uint32_t client, char *buf, size_t n)
+{
+    if (client == 0)
+        snprintf(buf, n, "%s", "");
+    else
+        snprintf(buf, n, "client%u.", client + 1);
+}

@@ -8,6 +8,7 @@
  * TCP -> [IPsec] -> link on the way out and link -> [IPsec] -> TCP on the way
  * in. Packets come from a pkt_pool; whoever holds a packet last returns it.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include "sim/kernel.h"
 
@@ -80,6 +81,12 @@ void pkt_pool_free(pkt_pool *pp);
 /* A zeroed packet (sack[] beyond n_sack = 0 left undefined), or NULL when out of memory. */
 pkt *pkt_get(pkt_pool *pp);
 void pkt_put(pkt_pool *pp, pkt *p);
+/* The prefix of the named random streams of client pair CLIENT (pkt.client,
+ * 0-based; issue 16): "" for the first, the names of a run of one client,
+ * and "client<CLIENT+1>." for the others, so that adding clients leaves the
+ * first one's draws. Writes at most N bytes to BUF. */
+void pkt_client_stream_prefix(uint32_t client, char *buf, size_t n);
+
 /* Packets currently handed out (for leak checks in tests). */
 uint64_t pkt_pool_outstanding(const pkt_pool *pp);
 
