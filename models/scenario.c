@@ -382,7 +382,7 @@ static int build(scn_sim *s, uint64_t run_seed, const rec_sink *sinks, int n_sin
         s->flows = flow_set_new(s->k, s->cfg, s->pair[0].hp, s->pp, &s->frec);
         if (!s->flows) return -1;
     }
-    s->max_sessions = s->n_pairs > 1 ? host_smb_max_connections(s->cfg, PRM_SERVER) : 0;
+    s->max_sessions = host_smb_max_connections(s->cfg, PRM_SERVER);
     for (uint32_t i = 0; i < s->n_pairs; i++) {
         wire_pair(s, &s->pair[i]);
         s->pair[i].smb = pair_smb(&s->pair[i]);
